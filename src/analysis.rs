@@ -1,0 +1,186 @@
+//! Plays every origin's calls through the table under every analysed scenario (SPEC §2).
+//!
+//! Origins that share a route — same ingress, ESN, kind and county, and not named by any
+//! `match.origin` — are one *route class*, walked once. A failure domain or busy PSAP can
+//! only change the walks that consulted one of its elements, so each scenario re-walks just
+//! those classes (found through an index from node to classes).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::engine::{Conditions, Trace, route};
+use crate::model::{Node, Table};
+
+/// Origins walked as one.
+#[derive(Debug, Clone)]
+pub struct RouteClass {
+    /// Origin indices, in table order; the first is the one walked.
+    pub origins: Vec<u32>,
+}
+
+/// A failure domain: declared in `domains`, or a router's or PSAP's own.
+#[derive(Debug, Clone)]
+pub struct FailureDomain {
+    pub name: String,
+    /// Index into `table.domains` for declared ones; None for an element's implicit domain.
+    pub declared: Option<u32>,
+    /// Sorted, deduplicated.
+    pub members: Vec<Node>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scenario {
+    Normal,
+    /// Index into [`Analysis::domains`].
+    Fail(usize),
+    /// A busy PSAP.
+    Busy(u32),
+}
+
+/// The walks of one scenario that differ from normal conditions' inputs.
+#[derive(Debug)]
+pub struct ScenarioRun {
+    pub scenario: Scenario,
+    /// (class, its walk under this scenario) for every class the scenario could change.
+    pub walks: Vec<(u32, Trace)>,
+}
+
+#[derive(Debug)]
+pub struct Analysis {
+    pub classes: Vec<RouteClass>,
+    /// Per class, its walk under normal conditions.
+    pub normal: Vec<Trace>,
+    pub domains: Vec<FailureDomain>,
+    /// Failure and busy scenarios, in a fixed order.
+    pub runs: Vec<ScenarioRun>,
+    pub max_hops: usize,
+}
+
+impl Analysis {
+    pub fn scenario_name(&self, table: &Table, s: &Scenario) -> String {
+        match s {
+            Scenario::Normal => "normal".into(),
+            Scenario::Fail(d) => format!("fail:{}", self.domains[*d].name),
+            Scenario::Busy(p) => format!("busy:{}", table.psaps[*p as usize].id),
+        }
+    }
+
+    /// Every origin of the given classes, sorted by table order.
+    pub fn origins_of(&self, classes: impl IntoIterator<Item = u32>) -> Vec<u32> {
+        let mut out: Vec<u32> = classes.into_iter().flat_map(|c| self.classes[c as usize].origins.iter().copied()).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Groups origins into route classes.
+pub fn route_classes(table: &Table) -> Vec<RouteClass> {
+    let named: HashSet<&str> = table
+        .routers
+        .iter()
+        .flat_map(|r| r.rules.iter())
+        .flat_map(|rule| rule.matcher.origin.iter().flatten())
+        .map(|l| l.name.as_str())
+        .collect();
+    type Key<'a> = (Vec<Option<Node>>, Option<u32>, crate::model::OriginKind, Option<String>, Option<&'a str>);
+    let mut index: HashMap<Key<'_>, u32> = HashMap::new();
+    let mut classes: Vec<RouteClass> = Vec::new();
+    for (i, o) in table.origins.iter().enumerate() {
+        let own = named.contains(o.id.as_str()).then_some(o.id.as_str());
+        let key: Key<'_> = (o.ingress.iter().map(|l| l.target).collect(), o.esn, o.kind, o.county.as_ref().map(|c| c.to_lowercase()), own);
+        let next = classes.len() as u32;
+        let c = *index.entry(key).or_insert(next);
+        if c == next {
+            classes.push(RouteClass { origins: Vec::new() });
+        }
+        classes[c as usize].origins.push(i as u32);
+    }
+    classes
+}
+
+/// Every failure domain: declared ones (with their members), then each router's and PSAP's own.
+pub fn failure_domains(table: &Table) -> Vec<FailureDomain> {
+    let mut declared: BTreeMap<u32, Vec<Node>> = BTreeMap::new();
+    let nodes = table
+        .routers
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (Node::Router(i as u32), &r.domains))
+        .chain(table.psaps.iter().enumerate().map(|(i, p)| (Node::Psap(i as u32), &p.domains)));
+    for (node, links) in nodes {
+        for l in links {
+            if let Some(crate::model::Element::Domain(d)) = table.lookup(&l.name) {
+                declared.entry(d).or_default().push(node);
+            }
+        }
+    }
+    let mut out: Vec<FailureDomain> = table
+        .domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut members = declared.remove(&(i as u32)).unwrap_or_default();
+            members.sort_unstable();
+            members.dedup();
+            FailureDomain { name: d.id.clone(), declared: Some(i as u32), members }
+        })
+        .collect();
+    out.extend(table.routers.iter().enumerate().map(|(i, r)| FailureDomain { name: r.id.clone(), declared: None, members: vec![Node::Router(i as u32)] }));
+    out.extend(table.psaps.iter().enumerate().map(|(i, p)| FailureDomain { name: p.id.clone(), declared: None, members: vec![Node::Psap(i as u32)] }));
+    out
+}
+
+/// Runs normal conditions, every single failure domain and every busy PSAP.
+pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
+    let classes = route_classes(table);
+    let mut cond = Conditions::normal(table);
+    let walk = |class: &RouteClass, cond: &Conditions| route(table, &table.origins[class.origins[0] as usize], cond, max_hops);
+    let normal: Vec<Trace> = classes.iter().map(|c| walk(c, &cond)).collect();
+
+    // node index → classes whose normal walk consulted it
+    let mut touching: Vec<Vec<u32>> = vec![Vec::new(); table.node_count()];
+    for (c, t) in normal.iter().enumerate() {
+        let mut seen: Vec<u32> = t.touched.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        for n in seen {
+            touching[n as usize].push(c as u32);
+        }
+    }
+    let affected = |members: &[Node]| -> Vec<u32> {
+        let mut cs: Vec<u32> = members.iter().flat_map(|&m| touching[table.node_index(m)].iter().copied()).collect();
+        cs.sort_unstable();
+        cs.dedup();
+        cs
+    };
+
+    let domains = failure_domains(table);
+    let mut runs = Vec::new();
+    for (d, domain) in domains.iter().enumerate() {
+        let cs = affected(&domain.members);
+        if cs.is_empty() {
+            continue;
+        }
+        for &m in &domain.members {
+            cond.set_down(table, m, true);
+        }
+        let walks = cs.into_iter().map(|c| (c, walk(&classes[c as usize], &cond))).collect();
+        for &m in &domain.members {
+            cond.set_down(table, m, false);
+        }
+        runs.push(ScenarioRun { scenario: Scenario::Fail(d), walks });
+    }
+    for (p, psap) in table.psaps.iter().enumerate() {
+        if psap.overflow.is_empty() {
+            continue; // a busy PSAP without overflow queues its calls: nothing changes
+        }
+        let cs = affected(&[Node::Psap(p as u32)]);
+        if cs.is_empty() {
+            continue;
+        }
+        cond.set_busy(Some(p as u32));
+        let walks = cs.into_iter().map(|c| (c, walk(&classes[c as usize], &cond))).collect();
+        runs.push(ScenarioRun { scenario: Scenario::Busy(p as u32), walks });
+    }
+    Analysis { classes, normal, domains, runs, max_hops }
+}

@@ -1,0 +1,350 @@
+//! The routing engine: the one place that decides where a call goes (SPEC.md §2).
+//!
+//! A call is walked hop by hop from its origin under given [`Conditions`]; every walk ends
+//! in a [`Disposition`] — delivered, lost (with the reason) or looped — and records every
+//! element whose state it consulted, so N-1 analysis can re-run only the calls a failure
+//! could change.
+
+use crate::model::{Link, Loc, Node, Origin, PsapStatus, Rule, Table};
+
+/// Default limit on the elements one call may pass.
+pub const DEFAULT_MAX_HOPS: usize = 8;
+
+/// What is down and what is busy in a scenario.
+#[derive(Debug, Clone)]
+pub struct Conditions {
+    /// Per dense node index (see [`Table::node_index`]).
+    down: Vec<bool>,
+    busy: Option<u32>,
+}
+
+impl Conditions {
+    pub fn normal(table: &Table) -> Self {
+        Conditions { down: vec![false; table.node_count()], busy: None }
+    }
+
+    pub fn set_down(&mut self, table: &Table, node: Node, down: bool) {
+        self.down[table.node_index(node)] = down;
+    }
+
+    pub fn set_busy(&mut self, psap: Option<u32>) {
+        self.busy = psap;
+    }
+
+    fn is_up(&self, table: &Table, node: Node) -> bool {
+        !self.down[table.node_index(node)]
+    }
+}
+
+/// How the call reached a hop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The origin's trunk to this router (index into `ingress`).
+    Ingress(usize),
+    /// Rule number (0-based) of the previous router.
+    Rule(usize),
+    Default,
+    /// Took the calls of a router that is down.
+    Mate { of: Node },
+    /// Alternate routing around a PSAP that cannot answer.
+    Alternate { of: Node },
+    /// Overflow from a busy PSAP.
+    Overflow { of: Node },
+}
+
+/// One element the call passed, with the reference in the table that sent it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hop {
+    pub node: Node,
+    pub via: Via,
+    pub loc: Loc,
+}
+
+/// How a delivered call got to its PSAP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Direct,
+    /// Alternate-routed around the PSAP that could not answer.
+    Alternate { around: Node },
+    /// Overflowed from a busy PSAP.
+    Overflow { around: Node },
+    /// The PSAP is busy and has no overflow: the call waits in its queue.
+    Queued,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LostReason {
+    /// No ingress router exists (empty list or only unknown ids).
+    NoIngress,
+    /// Every ingress router is down.
+    IngressDown,
+    /// No rule matched and the router has no default.
+    NoRoute,
+    /// The next router is down and no mate is up.
+    RouterDown,
+    /// The PSAP cannot answer and no alternate could take the call.
+    NoAlternate { status: PsapStatus, down: bool },
+    /// The PSAP is busy and no overflow destination could take the call.
+    NoOverflow,
+    /// The call passed more than max_hops elements.
+    MaxHops,
+    /// A hop names an id that does not exist (or is not a router/PSAP where one is needed).
+    UnknownTarget { name: String, loc: Loc },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    Delivered { psap: u32, how: Delivery },
+    /// `at` is where the call was lost: None at the origin itself (no ingress up).
+    Lost { at: Option<Node>, reason: LostReason },
+    /// The call came back to `hops[back_to]`; the cycle is `hops[back_to..]`, closed by `closing`.
+    Looped { back_to: usize, closing: Loc },
+}
+
+/// The walk of one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    pub hops: Vec<Hop>,
+    pub end: Disposition,
+    /// Dense indices of every node whose state the walk consulted.
+    pub touched: Vec<u32>,
+}
+
+impl Trace {
+    pub fn delivered_to(&self) -> Option<u32> {
+        match self.end {
+            Disposition::Delivered { psap, .. } => Some(psap),
+            _ => None,
+        }
+    }
+
+    /// The nodes on the loop, starting with the one whose reference closed it.
+    pub fn cycle(&self) -> Option<Vec<Node>> {
+        let Disposition::Looped { back_to, .. } = self.end else { return None };
+        let mut nodes: Vec<Node> = self.hops[back_to..].iter().map(|h| h.node).collect();
+        nodes.rotate_right(1);
+        Some(nodes)
+    }
+}
+
+/// Whether a rule's match holds for an origin (SPEC §1: every key present must hold).
+pub fn rule_matches(rule: &Rule, origin: &Origin) -> bool {
+    let m = &rule.matcher;
+    if let Some(esns) = &m.esn {
+        match origin.esn {
+            Some(e) if esns.iter().any(|&(lo, hi)| (lo..=hi).contains(&e)) => {}
+            _ => return false,
+        }
+    }
+    if let Some(ids) = &m.origin
+        && !ids.iter().any(|l| l.name == origin.id)
+    {
+        return false;
+    }
+    if let Some(kinds) = &m.kind
+        && !kinds.contains(&origin.kind)
+    {
+        return false;
+    }
+    if let Some(counties) = &m.county {
+        // Counties in rules are stored lower-cased by the loader.
+        match &origin.county {
+            Some(c) if counties.iter().any(|k| k.eq_ignore_ascii_case(c)) => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The rule a router applies to an origin's calls: Some(index) or None for the default.
+pub fn matching_rule(table: &Table, router: u32, origin: &Origin) -> Option<usize> {
+    table.routers[router as usize].rules.iter().position(|r| rule_matches(r, origin))
+}
+
+enum Step {
+    /// Route on from this router (step 2).
+    AtRouter(u32),
+    Done(Disposition),
+}
+
+/// How a PSAP was reached: first-choice, or as a backup (which does not pass calls on).
+#[derive(Clone, Copy, PartialEq)]
+enum Reached {
+    Primary,
+    Backup(Delivery),
+}
+
+struct Walk<'t> {
+    table: &'t Table,
+    cond: &'t Conditions,
+    origin: &'t Origin,
+    max_hops: usize,
+    hops: Vec<Hop>,
+    touched: Vec<u32>,
+}
+
+/// Walks the calls of `origin` through the table under `cond`.
+pub fn route(table: &Table, origin: &Origin, cond: &Conditions, max_hops: usize) -> Trace {
+    let mut walk = Walk { table, cond, origin, max_hops, hops: Vec::with_capacity(6), touched: Vec::with_capacity(6) };
+    let mut step = walk.ingress();
+    let end = loop {
+        match step {
+            Step::AtRouter(r) => step = walk.at_router(r),
+            Step::Done(d) => break d,
+        }
+    };
+    Trace { hops: walk.hops, end, touched: walk.touched }
+}
+
+impl Walk<'_> {
+    fn up(&mut self, node: Node) -> bool {
+        self.touched.push(self.table.node_index(node) as u32);
+        self.cond.is_up(self.table, node)
+    }
+
+    /// Passes `node`; Err when that revisits an element or exceeds max_hops.
+    fn enter(&mut self, node: Node, via: Via, loc: Loc) -> Result<(), Disposition> {
+        if let Some(back_to) = self.hops.iter().position(|h| h.node == node) {
+            return Err(Disposition::Looped { back_to, closing: loc });
+        }
+        self.hops.push(Hop { node, via, loc });
+        if self.hops.len() > self.max_hops {
+            return Err(Disposition::Lost { at: Some(node), reason: LostReason::MaxHops });
+        }
+        Ok(())
+    }
+
+    /// Step 1: the first ingress router that is up.
+    fn ingress(&mut self) -> Step {
+        let mut any = false;
+        for (i, link) in self.origin.ingress.iter().enumerate() {
+            let Some(node @ Node::Router(r)) = link.target else { continue };
+            any = true;
+            if self.up(node) {
+                return match self.enter(node, Via::Ingress(i), link.loc) {
+                    Ok(()) => Step::AtRouter(r),
+                    Err(d) => Step::Done(d),
+                };
+            }
+        }
+        let reason = if any { LostReason::IngressDown } else { LostReason::NoIngress };
+        Step::Done(Disposition::Lost { at: None, reason })
+    }
+
+    /// Step 2: first matching rule, else default, else lost.
+    fn at_router(&mut self, r: u32) -> Step {
+        let router = &self.table.routers[r as usize];
+        let here = Node::Router(r);
+        let (link, via, rule_alternates) = match matching_rule(self.table, r, self.origin) {
+            Some(k) => (&router.rules[k].to, Via::Rule(k), router.rules[k].alternate.as_deref()),
+            None => match &router.default {
+                Some(d) => (d, Via::Default, None),
+                None => return Step::Done(Disposition::Lost { at: Some(here), reason: LostReason::NoRoute }),
+            },
+        };
+        match link.target {
+            None => Step::Done(unknown(here, link)),
+            Some(Node::Router(n)) => self.to_router(n, via, link.loc),
+            Some(Node::Psap(p)) => self.to_psap(p, via, link.loc, rule_alternates, Reached::Primary),
+        }
+    }
+
+    /// Step 3: a router next hop, or its first mate that is up.
+    fn to_router(&mut self, n: u32, via: Via, loc: Loc) -> Step {
+        let node = Node::Router(n);
+        if self.up(node) {
+            return self.pass_router(node, via, loc);
+        }
+        let mates = &self.table.routers[n as usize].mate;
+        for m in mates {
+            if let Some(mate @ Node::Router(_)) = m.target
+                && self.up(mate)
+            {
+                return self.pass_router(mate, Via::Mate { of: node }, m.loc);
+            }
+        }
+        Step::Done(Disposition::Lost { at: Some(node), reason: LostReason::RouterDown })
+    }
+
+    fn pass_router(&mut self, node: Node, via: Via, loc: Loc) -> Step {
+        let Node::Router(r) = node else { unreachable!("mates and ingress are routers") };
+        match self.enter(node, via, loc) {
+            Ok(()) => Step::AtRouter(r),
+            Err(d) => Step::Done(d),
+        }
+    }
+
+    /// Step 4: a PSAP next hop, with alternate or overflow routing when it cannot answer.
+    fn to_psap(&mut self, p: u32, via: Via, loc: Loc, rule_alternates: Option<&[Link]>, reached: Reached) -> Step {
+        let node = Node::Psap(p);
+        let psap = &self.table.psaps[p as usize];
+        let up = self.up(node);
+        if let Err(d) = self.enter(node, via, loc) {
+            return Step::Done(d);
+        }
+        let answers = up && psap.status.answers();
+        let busy = answers && self.cond.busy == Some(p);
+        let how = match reached {
+            Reached::Primary => Delivery::Direct,
+            Reached::Backup(how) => how,
+        };
+        if answers && (!busy || reached != Reached::Primary || psap.overflow.is_empty()) {
+            let how = if busy && reached == Reached::Primary { Delivery::Queued } else { how };
+            return Step::Done(Disposition::Delivered { psap: p, how });
+        }
+        if reached != Reached::Primary {
+            // Single-level: a backup that cannot answer hands back to the caller's list.
+            self.hops.pop();
+            return Step::Done(Disposition::Lost { at: Some(node), reason: LostReason::NoAlternate { status: psap.status, down: !up } });
+        }
+        let (list, backup) = if busy {
+            (psap.overflow.as_slice(), Delivery::Overflow { around: node })
+        } else {
+            (rule_alternates.unwrap_or(&psap.alternate), Delivery::Alternate { around: node })
+        };
+        for link in list {
+            let via = match backup {
+                Delivery::Overflow { .. } => Via::Overflow { of: node },
+                _ => Via::Alternate { of: node },
+            };
+            let step = match link.target {
+                None => return Step::Done(unknown(node, link)),
+                Some(Node::Psap(a)) => self.to_psap(a, via, link.loc, None, Reached::Backup(backup)),
+                Some(Node::Router(n)) => self.to_router(n, via, link.loc),
+            };
+            // Backups answer at once (a router backup is only entered, not walked yet), so a
+            // loss here is this backup's own: try the next one.
+            match step {
+                Step::Done(Disposition::Lost { reason: LostReason::NoAlternate { .. } | LostReason::RouterDown, .. }) => continue,
+                other => return other,
+            }
+        }
+        let reason = if busy { LostReason::NoOverflow } else { LostReason::NoAlternate { status: psap.status, down: !up } };
+        Step::Done(Disposition::Lost { at: Some(node), reason })
+    }
+}
+
+fn unknown(at: Node, link: &Link) -> Disposition {
+    Disposition::Lost { at: Some(at), reason: LostReason::UnknownTarget { name: link.name.clone(), loc: link.loc } }
+}
+
+/// Where and why a call is lost, in words ("at router esrp-den: no rule matches …").
+pub fn describe_loss(table: &Table, at: Option<Node>, reason: &LostReason, max_hops: usize) -> String {
+    let place = match at {
+        Some(n @ Node::Router(_)) => format!("at router {}", table.node_id(n)),
+        Some(n @ Node::Psap(_)) => format!("at PSAP {}", table.node_id(n)),
+        None => "at the origin".into(),
+    };
+    let why = match reason {
+        LostReason::NoIngress => "it names no ingress router".to_string(),
+        LostReason::IngressDown => "every ingress router is down".to_string(),
+        LostReason::NoRoute => "no rule matches and the router has no `default`".to_string(),
+        LostReason::RouterDown => "the router is down and no mate is up".to_string(),
+        LostReason::NoAlternate { down: true, .. } => "the PSAP is down and no alternate can take the call".to_string(),
+        LostReason::NoAlternate { status, .. } => format!("the PSAP is {} and no alternate can take the call", status.name()),
+        LostReason::NoOverflow => "the PSAP is busy and no overflow can take the call".to_string(),
+        LostReason::MaxHops => format!("the call passes more than {max_hops} elements"),
+        LostReason::UnknownTarget { name, .. } => format!("the next hop `{name}` does not exist"),
+    };
+    format!("{place}: {why}")
+}

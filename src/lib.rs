@@ -1,0 +1,24 @@
+//! psapguard: checks a change to a 911 routing table before it is deployed.
+//!
+//! Rooms: [`load`] (YAML with positions and limits → [`model`]), [`engine`] (where one call
+//! goes), [`analysis`] (every origin under every scenario), [`rules`] (one file per rule),
+//! [`check`] (rules → report), [`report`] (renderers), [`cli`].
+
+pub mod analysis;
+pub mod check;
+pub mod cli;
+pub mod date;
+pub mod engine;
+pub mod explain;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod suggest;
+
+/// The committed schema text (`schemas/routing-table.schema.json`), generated from the types.
+pub fn schema_text() -> String {
+    let mut s = serde_json::to_string_pretty(&model::json_schema()).expect("a schema is always JSON");
+    s.push('\n');
+    s
+}

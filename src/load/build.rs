@@ -1,0 +1,514 @@
+//! YAML tree → model, checking the document against the format as it goes.
+//!
+//! Every deviation from the schema becomes a [`Problem`] pointing at the offending key or
+//! value. Doing this by hand rather than through a generic deserializer keeps positions for
+//! every value and keeps the loader close to the raw parse in speed.
+
+use super::yaml::{Node as YNode, Pos, Resolved, Value};
+use super::{Problem, ProblemKind};
+use crate::model::*;
+use crate::suggest::did_you_mean;
+
+/// Builds the elements of one file into the table.
+pub struct FileBuilder<'t> {
+    pub file: u32,
+    pub table: &'t mut Table,
+    pub problems: &'t mut Vec<Problem>,
+}
+
+const TOP_FIELDS: &[&str] = &["version", "name", "domains", "psaps", "routers", "origins", "pools"];
+const DOMAIN_FIELDS: &[&str] = &["kind", "provider", "note", "waivers"];
+const PSAP_FIELDS: &[&str] = &[
+    "name", "fcc_id", "state", "counties", "status", "positions", "domains", "alternate", "overflow", "waivers",
+];
+const ROUTER_FIELDS: &[&str] = &["kind", "domains", "mate", "rules", "default", "waivers"];
+const RULE_FIELDS: &[&str] = &["match", "to", "alternate"];
+const MATCH_FIELDS: &[&str] = &["esn", "origin", "kind", "county"];
+const ORIGIN_FIELDS: &[&str] = &["kind", "esn", "state", "county", "population", "ingress", "waivers"];
+const POOL_FIELDS: &[&str] = &["kind", "range", "psap", "esn", "element", "limit", "used", "per_day", "waivers"];
+const WAIVER_FIELDS: &[&str] = &["rule", "reason", "expires"];
+
+/// Largest ESN accepted (ESNs are up to five digits).
+pub const MAX_ESN: u64 = 99_999;
+
+type Fields<'n, 'a> = Vec<(&'static str, &'n YNode<'a>)>;
+
+impl FileBuilder<'_> {
+    fn loc(&self, pos: Pos) -> Loc {
+        Loc { file: self.file, line: pos.line, col: pos.col }
+    }
+
+    fn schema(&mut self, pos: Pos, element: Option<&str>, message: String) {
+        let loc = self.loc(pos);
+        self.problems.push(Problem {
+            kind: ProblemKind::Schema,
+            loc,
+            element: element.map(str::to_string),
+            message,
+        });
+    }
+
+    /// The whole document of one file.
+    pub fn document(&mut self, root: Option<&YNode<'_>>) {
+        let Some(root) = root else {
+            self.schema(Pos { line: 1, col: 1 }, None, "the file is empty; a table file starts with `version: 1`".into());
+            return;
+        };
+        let Some(fields) = self.fields(root, "the table file", None, TOP_FIELDS) else { return };
+        if !fields.iter().any(|(k, _)| *k == "version") {
+            self.schema(root.pos, None, "missing `version: 1` at the top of the file".into());
+        }
+        for (key, value) in fields {
+            match key {
+                "version" => {
+                    if self.uint(value, None, "version", 1).is_some_and(|v| v != 1) {
+                        self.schema(value.pos, None, "unsupported `version`; this psapguard reads version 1".into());
+                    }
+                }
+                "name" => {
+                    if let Some(name) = self.string(value, None, "name") {
+                        self.table.name.get_or_insert(name);
+                    }
+                }
+                "domains" => self.section(value, key, Self::domain),
+                "psaps" => self.section(value, key, Self::psap),
+                "routers" => self.section(value, key, Self::router),
+                "origins" => self.section(value, key, Self::origin),
+                "pools" => self.section(value, key, Self::pool),
+                _ => unreachable!("fields() only returns known keys"),
+            }
+        }
+    }
+
+    /// A section: a mapping of id → element. Ids are checked and registered here.
+    fn section(&mut self, node: &YNode<'_>, name: &str, build: fn(&mut Self, String, Loc, &YNode<'_>) -> Option<Element>) {
+        let entries = match &node.value {
+            Value::Map(entries) => entries,
+            Value::Scalar { .. } if node.resolve() == Some(Resolved::Null) => return,
+            _ => {
+                let found = node.describe();
+                self.schema(node.pos, None, format!("`{name}` must be a mapping of id to {name} entry, found {found}"));
+                return;
+            }
+        };
+        for (key, value) in entries {
+            let Some(id) = key.text() else {
+                self.schema(key.pos, None, format!("a key in `{name}` must be an id, found {}", key.describe()));
+                continue;
+            };
+            if !valid_id(id) {
+                self.schema(key.pos, Some(id), format!("`{id}` is not a valid id: use letters, digits, '-', '_' and '.'"));
+                continue;
+            }
+            let loc = self.loc(key.pos);
+            if let Some(first) = self.table.lookup(id) {
+                let first_loc = self.table.element_loc(first);
+                let what = first.kind_name();
+                self.problems.push(Problem {
+                    kind: ProblemKind::DuplicateId { first: first_loc },
+                    loc,
+                    element: Some(id.to_string()),
+                    message: format!("`{id}` is defined again; it is already a {what} (ids are unique across all sections and files)"),
+                });
+                continue;
+            }
+            if let Some(element) = build(self, id.to_string(), loc, value) {
+                self.table.ids.insert(id.to_string(), element);
+            }
+        }
+    }
+
+    /// A mapping's known fields; reports non-mappings, duplicate and unknown keys.
+    fn fields<'n, 'a>(&mut self, node: &'n YNode<'a>, what: &str, element: Option<&str>, known: &[&'static str]) -> Option<Fields<'n, 'a>> {
+        let Value::Map(entries) = &node.value else {
+            let found = node.describe();
+            self.schema(node.pos, element, format!("{what} must be a mapping, found {found}"));
+            return None;
+        };
+        let mut out: Fields<'n, 'a> = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            let Some(k) = key.text() else {
+                self.schema(key.pos, element, format!("a key of {what} must be a field name, found {}", key.describe()));
+                continue;
+            };
+            let Some(&known_key) = known.iter().find(|n| **n == k) else {
+                let hint = did_you_mean(k, known.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                self.schema(key.pos, element, format!("unknown field `{k}` in {what}{hint}"));
+                continue;
+            };
+            if out.iter().any(|(seen, _)| *seen == known_key) {
+                self.schema(key.pos, element, format!("field `{k}` appears twice in {what}"));
+                continue;
+            }
+            out.push((known_key, value));
+        }
+        Some(out)
+    }
+
+    fn require(&mut self, fields: &Fields<'_, '_>, node: &YNode<'_>, what: &str, element: &str, required: &[&str]) -> bool {
+        let mut ok = true;
+        for r in required {
+            if !fields.iter().any(|(k, _)| k == r) {
+                self.schema(node.pos, Some(element), format!("{what} is missing the required field `{r}`"));
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    fn is_null(node: &YNode<'_>) -> bool {
+        node.resolve() == Some(Resolved::Null)
+    }
+
+    fn string(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str) -> Option<String> {
+        match node.resolve() {
+            Some(Resolved::Str(s)) => Some(s.to_string()),
+            _ => {
+                let found = node.describe();
+                let hint = if matches!(node.value, Value::Scalar { .. }) { " (quote it to make it a string)" } else { "" };
+                self.schema(node.pos, element, format!("`{field}` must be a string, found {found}{hint}"));
+                None
+            }
+        }
+    }
+
+    fn uint(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str, max: u64) -> Option<u64> {
+        match node.resolve() {
+            Some(Resolved::Int(i)) if (0..=max as i128).contains(&i) => Some(i as u64),
+            Some(Resolved::Int(i)) if i < 0 => {
+                self.schema(node.pos, element, format!("`{field}` must not be negative, found {i}"));
+                None
+            }
+            Some(Resolved::Int(_)) => {
+                self.schema(node.pos, element, format!("`{field}` is out of range (at most {max})"));
+                None
+            }
+            _ => {
+                let found = node.describe();
+                self.schema(node.pos, element, format!("`{field}` must be a whole number, found {found}"));
+                None
+            }
+        }
+    }
+
+    fn choice<T: Copy>(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str, options: &[(&str, T)]) -> Option<T> {
+        let text = match node.resolve() {
+            Some(Resolved::Str(s)) => s,
+            _ => {
+                let found = node.describe();
+                self.schema(node.pos, element, format!("`{field}` must be one of {}, found {found}", names(options)));
+                return None;
+            }
+        };
+        if let Some((_, v)) = options.iter().find(|(n, _)| *n == text) {
+            return Some(*v);
+        }
+        let hint = did_you_mean(text, options.iter().map(|(n, _)| *n)).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+        self.schema(node.pos, element, format!("`{field}` must be one of {}, found `{text}`{hint}", names(options)));
+        None
+    }
+
+    fn link(&mut self, node: &YNode<'_>, element: &str, field: &str) -> Option<Link> {
+        let name = self.string(node, Some(element), field)?;
+        if !valid_id(&name) {
+            self.schema(node.pos, Some(element), format!("`{field}` names `{name}`, which is not a valid id"));
+            return None;
+        }
+        Some(Link { name, loc: self.loc(node.pos), target: None })
+    }
+
+    /// A list; None (after a problem) when the node is not a sequence.
+    fn list<T>(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str, mut item: impl FnMut(&mut Self, &YNode<'_>) -> Option<T>) -> Option<Vec<T>> {
+        let Value::Seq(items) = &node.value else {
+            let found = node.describe();
+            let example = node.text().map(|t| format!(", e.g. [{t}]")).unwrap_or_default();
+            self.schema(node.pos, element, format!("`{field}` must be a list{example}; found {found}"));
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for n in items {
+            match item(self, n) {
+                Some(v) => out.push(v),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn links(&mut self, node: &YNode<'_>, element: &str, field: &str) -> Option<Vec<Link>> {
+        self.list(node, Some(element), field, |b, n| b.link(n, element, field))
+    }
+
+    fn strings(&mut self, node: &YNode<'_>, element: &str, field: &str) -> Option<Vec<String>> {
+        self.list(node, Some(element), field, |b, n| b.string(n, Some(element), field))
+    }
+
+    fn waivers(&mut self, node: &YNode<'_>, element: &str) -> Option<Vec<Waiver>> {
+        self.list(node, Some(element), "waivers", |b, n| b.waiver(n, element))
+    }
+
+    fn waiver(&mut self, node: &YNode<'_>, element: &str) -> Option<Waiver> {
+        let fields = self.fields(node, "a waiver", Some(element), WAIVER_FIELDS)?;
+        let mut ok = self.require(&fields, node, "a waiver", element, &["rule", "reason"]);
+        let mut w = Waiver { loc: self.loc(node.pos), rule: String::new(), reason: String::new(), expires: None };
+        for (key, value) in fields {
+            match key {
+                "rule" => match self.string(value, Some(element), key) {
+                    Some(rule) if crate::rules::lookup(&rule).is_some() => w.rule = rule,
+                    Some(rule) => {
+                        let hint = did_you_mean(&rule, crate::rules::names()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                        self.schema(value.pos, Some(element), format!("a waiver names the unknown rule `{rule}`{hint}"));
+                        ok = false;
+                    }
+                    None => ok = false,
+                },
+                "reason" => match self.string(value, Some(element), key) {
+                    Some(r) if !r.trim().is_empty() => w.reason = r,
+                    Some(_) => {
+                        self.schema(value.pos, Some(element), "a waiver's `reason` must say why".into());
+                        ok = false;
+                    }
+                    None => ok = false,
+                },
+                _ => match self.string(value, Some(element), key) {
+                    Some(d) if crate::date::is_valid(&d) => w.expires = Some(d),
+                    Some(d) => {
+                        self.schema(value.pos, Some(element), format!("`expires` must be a date YYYY-MM-DD, found `{d}`"));
+                        ok = false;
+                    }
+                    None => ok = false,
+                },
+            }
+        }
+        ok.then_some(w)
+    }
+
+    /// Builds an element's fields, discarding the element if any of them is broken (the run
+    /// will report schema findings and skip routing analysis anyway).
+    fn domain(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
+        if Self::is_null(node) {
+            self.table.domains.push(Domain { id, loc, kind: None, provider: None, note: None, waivers: vec![] });
+            return Some(Element::Domain(self.table.domains.len() as u32 - 1));
+        }
+        let fields = self.fields(node, &format!("domain `{id}`"), Some(&id), DOMAIN_FIELDS)?;
+        let mut d = Domain { id, loc, kind: None, provider: None, note: None, waivers: vec![] };
+        let mut ok = true;
+        for (key, value) in fields {
+            let e = d.id.clone();
+            if Self::is_null(value) {
+                continue;
+            }
+            ok &= match key {
+                "kind" => self.string(value, Some(&e), key).map(|v| d.kind = Some(v)).is_some(),
+                "provider" => self.string(value, Some(&e), key).map(|v| d.provider = Some(v)).is_some(),
+                "note" => self.string(value, Some(&e), key).map(|v| d.note = Some(v)).is_some(),
+                _ => self.waivers(value, &e).map(|v| d.waivers = v).is_some(),
+            };
+        }
+        ok.then(|| {
+            self.table.domains.push(d);
+            Element::Domain(self.table.domains.len() as u32 - 1)
+        })
+    }
+
+    fn psap(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
+        let fields = self.fields(node, &format!("PSAP `{id}`"), Some(&id), PSAP_FIELDS)?;
+        let mut p = Psap {
+            id,
+            loc,
+            name: None,
+            fcc_id: None,
+            state: None,
+            counties: None,
+            status: PsapStatus::Active,
+            positions: None,
+            domains: vec![],
+            alternate: vec![],
+            overflow: vec![],
+            waivers: vec![],
+        };
+        let e = p.id.clone();
+        let mut ok = true;
+        for (key, value) in fields {
+            if Self::is_null(value) {
+                continue;
+            }
+            ok &= match key {
+                "name" => self.string(value, Some(&e), key).map(|v| p.name = Some(v)).is_some(),
+                "fcc_id" => self.uint(value, Some(&e), key, u32::MAX as u64).map(|v| p.fcc_id = Some(v as u32)).is_some(),
+                "state" => self.string(value, Some(&e), key).map(|v| p.state = Some(v)).is_some(),
+                "counties" => self.strings(value, &e, key).map(|v| p.counties = Some(v)).is_some(),
+                "status" => self.choice(value, Some(&e), key, &PsapStatus::ALL).map(|v| p.status = v).is_some(),
+                "positions" => self.uint(value, Some(&e), key, u32::MAX as u64).map(|v| p.positions = Some(v as u32)).is_some(),
+                "domains" => self.links(value, &e, key).map(|v| p.domains = v).is_some(),
+                "alternate" => self.links(value, &e, key).map(|v| p.alternate = v).is_some(),
+                "overflow" => self.links(value, &e, key).map(|v| p.overflow = v).is_some(),
+                _ => self.waivers(value, &e).map(|v| p.waivers = v).is_some(),
+            };
+        }
+        ok.then(|| {
+            self.table.psaps.push(p);
+            Element::Psap(self.table.psaps.len() as u32 - 1)
+        })
+    }
+
+    fn router(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
+        let fields = self.fields(node, &format!("router `{id}`"), Some(&id), ROUTER_FIELDS)?;
+        let mut r = Router { id, loc, kind: None, domains: vec![], mate: vec![], rules: vec![], default: None, waivers: vec![] };
+        let e = r.id.clone();
+        let mut ok = true;
+        for (key, value) in fields {
+            if Self::is_null(value) {
+                continue;
+            }
+            ok &= match key {
+                "kind" => self.choice(value, Some(&e), key, &RouterKind::ALL).map(|v| r.kind = Some(v)).is_some(),
+                "domains" => self.links(value, &e, key).map(|v| r.domains = v).is_some(),
+                "mate" => self.links(value, &e, key).map(|v| r.mate = v).is_some(),
+                "rules" => self.list(value, Some(&e), key, |b, n| b.rule(n, &e)).map(|v| r.rules = v).is_some(),
+                "default" => self.link(value, &e, key).map(|v| r.default = Some(v)).is_some(),
+                _ => self.waivers(value, &e).map(|v| r.waivers = v).is_some(),
+            };
+        }
+        ok.then(|| {
+            self.table.routers.push(r);
+            Element::Router(self.table.routers.len() as u32 - 1)
+        })
+    }
+
+    fn rule(&mut self, node: &YNode<'_>, router: &str) -> Option<Rule> {
+        let fields = self.fields(node, &format!("a rule of router `{router}`"), Some(router), RULE_FIELDS)?;
+        let mut ok = self.require(&fields, node, "a rule", router, &["match", "to"]);
+        let mut matcher = None;
+        let mut to = None;
+        let mut alternate = None;
+        for (key, value) in fields {
+            ok &= match key {
+                "match" => self.matcher(value, router).map(|m| matcher = Some(m)).is_some(),
+                "to" => self.link(value, router, key).map(|l| to = Some(l)).is_some(),
+                _ => self.links(value, router, key).map(|l| alternate = Some(l)).is_some(),
+            };
+        }
+        let (Some(matcher), Some(to), true) = (matcher, to, ok) else { return None };
+        Some(Rule { loc: self.loc(node.pos), matcher, to, alternate })
+    }
+
+    fn matcher(&mut self, node: &YNode<'_>, router: &str) -> Option<Match> {
+        let fields = self.fields(node, "`match`", Some(router), MATCH_FIELDS)?;
+        if fields.is_empty() {
+            self.schema(node.pos, Some(router), "an empty `match` is invalid; use the router's `default` for calls that match nothing else".into());
+            return None;
+        }
+        let mut m = Match { loc: self.loc(node.pos), ..Match::default() };
+        let mut ok = true;
+        for (key, value) in fields {
+            ok &= match key {
+                "esn" => self.list(value, Some(router), key, |b, n| b.esn_item(n, router)).map(|v| m.esn = Some(v)).is_some(),
+                "origin" => self.links(value, router, key).map(|v| m.origin = Some(v)).is_some(),
+                "kind" => self.list(value, Some(router), key, |b, n| b.choice(n, Some(router), "kind", &OriginKind::ALL)).map(|v| m.kind = Some(v)).is_some(),
+                _ => self.strings(value, router, key).map(|v| m.county = Some(v.into_iter().map(|c| c.to_lowercase()).collect())).is_some(),
+            };
+        }
+        ok.then_some(m)
+    }
+
+    fn esn_item(&mut self, node: &YNode<'_>, router: &str) -> Option<(u32, u32)> {
+        if let Some(Resolved::Str(s)) = node.resolve() {
+            let parsed = s.split_once('-').and_then(|(lo, hi)| Some((lo.trim().parse::<u64>().ok()?, hi.trim().parse::<u64>().ok()?)));
+            return match parsed {
+                Some((lo, hi)) if lo <= hi && hi <= MAX_ESN => Some((lo as u32, hi as u32)),
+                Some((lo, hi)) if lo > hi => {
+                    self.schema(node.pos, Some(router), format!("ESN range `{s}` is empty: {lo} is above {hi}"));
+                    None
+                }
+                Some(_) => {
+                    self.schema(node.pos, Some(router), format!("ESN range `{s}` goes above {MAX_ESN}"));
+                    None
+                }
+                None => {
+                    self.schema(node.pos, Some(router), format!("`esn` entries are numbers or \"lo-hi\" ranges, found `{s}`"));
+                    None
+                }
+            };
+        }
+        let v = self.uint(node, Some(router), "esn", MAX_ESN)? as u32;
+        Some((v, v))
+    }
+
+    fn origin(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
+        let fields = self.fields(node, &format!("origin `{id}`"), Some(&id), ORIGIN_FIELDS)?;
+        let mut ok = self.require(&fields, node, &format!("origin `{id}`"), &id, &["kind", "ingress"]);
+        let mut o = Origin { id, loc, kind: OriginKind::Other, esn: None, state: None, county: None, population: None, ingress: vec![], waivers: vec![] };
+        let e = o.id.clone();
+        for (key, value) in fields {
+            if Self::is_null(value) && key != "kind" && key != "ingress" {
+                continue;
+            }
+            ok &= match key {
+                "kind" => self.choice(value, Some(&e), key, &OriginKind::ALL).map(|v| o.kind = v).is_some(),
+                "esn" => self.uint(value, Some(&e), key, MAX_ESN).map(|v| o.esn = Some(v as u32)).is_some(),
+                "state" => self.string(value, Some(&e), key).map(|v| o.state = Some(v)).is_some(),
+                "county" => self.string(value, Some(&e), key).map(|v| o.county = Some(v)).is_some(),
+                "population" => self.uint(value, Some(&e), key, u32::MAX as u64 * 16).map(|v| o.population = Some(v)).is_some(),
+                "ingress" => self.links(value, &e, key).map(|v| o.ingress = v).is_some(),
+                _ => self.waivers(value, &e).map(|v| o.waivers = v).is_some(),
+            };
+        }
+        ok.then(|| {
+            self.table.origins.push(o);
+            Element::Origin(self.table.origins.len() as u32 - 1)
+        })
+    }
+
+    fn pool(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
+        let fields = self.fields(node, &format!("pool `{id}`"), Some(&id), POOL_FIELDS)?;
+        let mut ok = self.require(&fields, node, &format!("pool `{id}`"), &id, &["kind"]);
+        let mut p = Pool { id, loc, kind: PoolKind::Counter, range: None, psap: None, esn: None, element: None, limit: None, used: None, per_day: None, waivers: vec![] };
+        let e = p.id.clone();
+        for (key, value) in fields {
+            if Self::is_null(value) && key != "kind" {
+                continue;
+            }
+            ok &= match key {
+                "kind" => self.choice(value, Some(&e), key, &PoolKind::ALL).map(|v| p.kind = v).is_some(),
+                "range" => self.key_range(value, &e).map(|v| p.range = Some(v)).is_some(),
+                "psap" => self.link(value, &e, key).map(|v| p.psap = Some(v)).is_some(),
+                "esn" => self.uint(value, Some(&e), key, MAX_ESN).map(|v| p.esn = Some(v as u32)).is_some(),
+                "element" => self.link(value, &e, key).map(|v| p.element = Some(v)).is_some(),
+                "limit" => self.uint(value, Some(&e), key, u64::MAX).map(|v| p.limit = Some(v)).is_some(),
+                "used" => self.uint(value, Some(&e), key, u64::MAX).map(|v| p.used = Some(v)).is_some(),
+                "per_day" => self.uint(value, Some(&e), key, u64::MAX).map(|v| p.per_day = Some(v)).is_some(),
+                _ => self.waivers(value, &e).map(|v| p.waivers = v).is_some(),
+            };
+        }
+        ok.then(|| {
+            self.table.pools.push(p);
+            Element::Pool(self.table.pools.len() as u32 - 1)
+        })
+    }
+
+    fn key_range(&mut self, node: &YNode<'_>, pool: &str) -> Option<(u64, u64)> {
+        let s = self.string(node, Some(pool), "range")?;
+        let ten = |t: &str| (t.len() == 10 && t.bytes().all(|c| c.is_ascii_digit())).then(|| t.parse::<u64>().ok()).flatten();
+        match s.split_once('-').and_then(|(lo, hi)| Some((ten(lo)?, ten(hi)?))) {
+            Some((lo, hi)) if lo <= hi => Some((lo, hi)),
+            Some((lo, hi)) => {
+                self.schema(node.pos, Some(pool), format!("range `{s}` is empty: {lo} is above {hi}"));
+                None
+            }
+            None => {
+                self.schema(node.pos, Some(pool), format!("`range` must be two 10-digit numbers \"lo-hi\", found `{s}`"));
+                None
+            }
+        }
+    }
+}
+
+fn names<T>(options: &[(&str, T)]) -> String {
+    options.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
+
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}

@@ -1,0 +1,266 @@
+//! YAML text → a small tree of nodes that keeps the position of every key and value.
+//!
+//! Built straight from saphyr-parser's event stream: the parser does the YAML 1.2 work, this
+//! module adds what a checker needs on top — positions, duplicate keys, and the limits that
+//! keep hostile input (deep nesting, alias bombs) within bounded time and memory.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+
+/// A 1-based line and column in a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Limits against hostile input; generous for any real routing table.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest nesting of mappings and sequences (a routing table needs about 8).
+    pub max_depth: usize,
+    /// Most nodes an alias may stand for, summed over the file (alias-bomb guard).
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 64,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+/// One YAML node with its position.
+#[derive(Debug, Clone)]
+pub struct Node<'a> {
+    pub pos: Pos,
+    pub value: Value<'a>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Value<'a> {
+    /// A scalar; `plain` is false for quoted and block scalars, which are always strings.
+    Scalar { text: Cow<'a, str>, plain: bool },
+    Seq(Vec<Node<'a>>),
+    Map(Vec<(Node<'a>, Node<'a>)>),
+}
+
+/// What YAML 1.2's core schema makes of a scalar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolved<'s> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(&'s str),
+}
+
+impl<'a> Node<'a> {
+    /// The core-schema reading of a scalar (None for collections).
+    pub fn resolve(&self) -> Option<Resolved<'_>> {
+        match &self.value {
+            Value::Scalar { text, plain: false } => Some(Resolved::Str(text)),
+            Value::Scalar { text, plain: true } => Some(resolve_plain(text)),
+            _ => None,
+        }
+    }
+
+    /// A scalar's text whatever its type (keys, ids, names).
+    pub fn text(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// What kind of YAML value this is, for messages ("expected a list, found a string").
+    pub fn describe(&self) -> &'static str {
+        match &self.value {
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+            Value::Scalar { .. } => match self.resolve() {
+                Some(Resolved::Null) => "nothing (null)",
+                Some(Resolved::Bool(_)) => "a boolean",
+                Some(Resolved::Int(_)) => "an integer",
+                Some(Resolved::Float(_)) => "a number",
+                _ => "a string",
+            },
+        }
+    }
+}
+
+fn resolve_plain(s: &str) -> Resolved<'_> {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        "true" | "True" | "TRUE" => return Resolved::Bool(true),
+        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        _ => {}
+    }
+    let b = s.as_bytes();
+    let first = b[0];
+    if first.is_ascii_digit() || ((first == b'-' || first == b'+') && b.len() > 1) {
+        if let Some(i) = parse_int(s) {
+            return Resolved::Int(i);
+        }
+        if let Ok(f) = s.parse::<f64>()
+            && s.bytes().all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c))
+        {
+            return Resolved::Float(f);
+        }
+    }
+    match s {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Resolved::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Resolved::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => Resolved::Float(f64::NAN),
+        _ => Resolved::Str(s),
+    }
+}
+
+/// Core-schema integers: decimal, `0o` octal, `0x` hex. Too big for i128 → not an int.
+fn parse_int(s: &str) -> Option<i128> {
+    if let Some(h) = s.strip_prefix("0x") {
+        return i128::from_str_radix(h, 16).ok();
+    }
+    if let Some(o) = s.strip_prefix("0o") {
+        return i128::from_str_radix(o, 8).ok();
+    }
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<i128>().ok().or_else(|| {
+        // Out of i128 range is still an integer to the user: saturate so range checks fire.
+        Some(if s.starts_with('-') { i128::MIN } else { i128::MAX })
+    })
+}
+
+/// Why a file could not be read as YAML.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub pos: Option<Pos>,
+    pub message: String,
+}
+
+
+enum Frame<'a> {
+    Seq(Pos, usize, Vec<Node<'a>>),
+    Map(Pos, usize, Vec<(Node<'a>, Node<'a>)>, Option<Node<'a>>),
+}
+
+/// Parse one YAML document. Several documents in one file are an error: a routing table file
+/// is one document, and a second `---` is usually a bad merge.
+/// Duplicate keys are left in place: the builder reports them (a map of a million origins
+/// needs a hash set, a field map does not).
+pub fn parse(src: &str, limits: Limits) -> Result<Option<Node<'_>>, YamlError> {
+    let mut parser = Parser::new_from_str(src);
+    let mut stack: Vec<Frame<'_>> = Vec::new();
+    // anchor id → (node, its size in nodes); aliases copy the node, so count what they add.
+    let mut anchors: Vec<(usize, Node<'_>, usize)> = Vec::new();
+    let mut alias_nodes = 0usize;
+    let mut root: Option<Node<'_>> = None;
+    let mut documents = 0;
+
+    while let Some(item) = parser.next_event() {
+        let (event, span) = item.map_err(scan_error)?;
+        let pos = Pos {
+            line: span.start.line() as u32,
+            col: span.start.col() as u32 + 1,
+        };
+        let (node, anchor, size) = match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(YamlError {
+                        pos: Some(pos),
+                        message: "a second YAML document in one file; a table file holds one document".into(),
+                    });
+                }
+                continue;
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() >= limits.max_depth {
+                    return Err(YamlError {
+                        pos: Some(pos),
+                        message: format!("nesting deeper than {} levels", limits.max_depth),
+                    });
+                }
+                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq(pos, anchor, Vec::new())
+                } else {
+                    Frame::Map(pos, anchor, Vec::new(), None)
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                Some(Frame::Seq(p, anchor, items)) => {
+                    let size = 1 + items.len();
+                    (Node { pos: p, value: Value::Seq(items) }, anchor, size)
+                }
+                Some(Frame::Map(p, anchor, entries, _)) => {
+                    let size = 1 + 2 * entries.len();
+                    (Node { pos: p, value: Value::Map(entries) }, anchor, size)
+                }
+                None => continue,
+            },
+            Event::Scalar(text, style, anchor, _tag) => {
+                let plain = style == ScalarStyle::Plain;
+                (Node { pos, value: Value::Scalar { text, plain } }, anchor, 1)
+            }
+            Event::Alias(id) => {
+                let Some((_, node, size)) = anchors.iter().rev().find(|(a, ..)| *a == id) else {
+                    return Err(YamlError { pos: Some(pos), message: "alias to an unknown anchor".into() });
+                };
+                alias_nodes += size;
+                if alias_nodes > limits.max_alias_nodes {
+                    return Err(YamlError {
+                        pos: Some(pos),
+                        message: format!(
+                            "aliases expand to more than {} nodes (an alias bomb?)",
+                            limits.max_alias_nodes
+                        ),
+                    });
+                }
+                let mut copy = node.clone();
+                copy.pos = pos;
+                (copy, 0, *size)
+            }
+        };
+        if anchor != 0 {
+            // Sizes of anchored collections count nested aliases through their items' clones.
+            anchors.push((anchor, node.clone(), deep_size(&node).max(size)));
+        }
+        attach(&mut stack, &mut root, node);
+    }
+    Ok(root)
+}
+
+fn deep_size(node: &Node<'_>) -> usize {
+    match &node.value {
+        Value::Scalar { .. } => 1,
+        Value::Seq(items) => 1 + items.iter().map(deep_size).sum::<usize>(),
+        Value::Map(entries) => 1 + entries.iter().map(|(k, v)| deep_size(k) + deep_size(v)).sum::<usize>(),
+    }
+}
+
+fn attach<'a>(stack: &mut [Frame<'a>], root: &mut Option<Node<'a>>, node: Node<'a>) {
+    match stack.last_mut() {
+        None => *root = Some(node),
+        Some(Frame::Seq(_, _, items)) => items.push(node),
+        Some(Frame::Map(_, _, entries, pending)) => match pending.take() {
+            None => *pending = Some(node),
+            Some(key) => entries.push((key, node)),
+        },
+    }
+}
+
+fn scan_error(e: ScanError) -> YamlError {
+    let m = e.marker();
+    YamlError {
+        pos: Some(Pos { line: m.line() as u32, col: m.col() as u32 + 1 }),
+        message: e.info().to_string(),
+    }
+}

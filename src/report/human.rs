@@ -1,0 +1,161 @@
+//! `--format human`: a miette code frame per finding, then a summary line.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+use crate::check::Report;
+use crate::model::{Loc, Table};
+use crate::rules::{Finding, Severity, thousands};
+
+/// How to draw: colours only on a terminal without NO_COLOR.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+/// Maps (line, column) to byte offsets, one file at a time.
+struct Offsets<'t> {
+    table: &'t Table,
+    lines: HashMap<u32, Vec<usize>>,
+}
+
+impl Offsets<'_> {
+    /// Byte span of the token at `loc`.
+    fn span(&mut self, loc: Loc) -> SourceSpan {
+        let text = &self.table.files[loc.file as usize].text;
+        let starts = self.lines.entry(loc.file).or_insert_with(|| {
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+        });
+        let Some(&line_start) = starts.get(loc.line.saturating_sub(1) as usize) else {
+            return SourceSpan::new(text.len().into(), 0);
+        };
+        let line = &text[line_start..];
+        let line = &line[..line.find('\n').unwrap_or(line.len())];
+        let col = line.char_indices().nth(loc.col.saturating_sub(1) as usize).map_or(line.len(), |(i, _)| i);
+        let token = &line[col..];
+        let len = token.find(|c: char| c.is_whitespace() || ":,]}#".contains(c)).unwrap_or(token.len()).max(token.len().min(1));
+        SourceSpan::new((line_start + col).into(), len)
+    }
+}
+
+struct FindingDiagnostic {
+    message: String,
+    code: &'static str,
+    severity: miette::Severity,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+    help: Option<String>,
+}
+
+impl fmt::Debug for FindingDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic {}
+
+impl Diagnostic for FindingDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+}
+
+/// "affected: 12 origins, population 240,000: esz-101, esz-102, esz-103 and 9 more".
+pub fn affected_line(f: &Finding) -> Option<String> {
+    if f.affected.is_empty() {
+        return None;
+    }
+    let n = f.affected.len();
+    let shown: Vec<&str> = f.affected.iter().take(5).map(String::as_str).collect();
+    let more = if n > 5 { format!(" and {} more", thousands((n - 5) as u64)) } else { String::new() };
+    let noun = if n == 1 { "origin" } else { "origins" };
+    Some(format!("affected: {} {noun}, population {}: {}{more}", thousands(n as u64), thousands(f.population), shown.join(", ")))
+}
+
+fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
+    let table = offsets.table;
+    let mut help = Vec::new();
+    if let Some(s) = &f.scenario
+        && s != "normal"
+    {
+        help.push(format!("scenario: {s}"));
+    }
+    help.extend(affected_line(f));
+    let mut labels = Vec::new();
+    let source = f.location.map(|loc| {
+        let file = &table.files[loc.file as usize];
+        labels.push(LabeledSpan::new_primary_with_span(Some(f.rule.to_string()), offsets.span(loc)));
+        for r in &f.related {
+            if r.loc.file == loc.file {
+                labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), offsets.span(r.loc)));
+            } else {
+                help.push(format!("{}: {}", super::place(table, r.loc), r.message));
+            }
+        }
+        NamedSource::new(format!("{}:{}:{}", file.path, loc.line, loc.col), file.text.clone()).with_language("yaml")
+    });
+    let severity = match (f.waived, f.severity) {
+        (true, _) => miette::Severity::Advice,
+        (false, Severity::Error) => miette::Severity::Error,
+        (false, Severity::Warning) => miette::Severity::Warning,
+    };
+    let message = if f.waived { format!("(waived) {}", f.message) } else { f.message.clone() };
+    FindingDiagnostic { message, code: f.rule, severity, source, labels, help: (!help.is_empty()).then(|| help.join("\n")) }
+}
+
+pub fn render(table: &Table, report: &Report, style: Style) -> String {
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_context_lines(1).with_links(false);
+    let mut offsets = Offsets { table, lines: HashMap::new() };
+    let mut out = String::new();
+    for f in &report.findings {
+        let d = diagnostic(&mut offsets, f);
+        if handler.render_report(&mut out, &d).is_err() {
+            out.push_str(&format!("{}: {}\n", f.rule, f.message));
+        }
+        out.push('\n');
+    }
+    if let Some(note) = &report.skipped_routing {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    out.push_str(&summary_line(table, report));
+    out
+}
+
+pub fn summary_line(table: &Table, report: &Report) -> String {
+    let s = &report.summary;
+    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let name = table.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+    let verdict = if report.fails() { "FAIL" } else { "ok" };
+    format!(
+        "{verdict}: {}, {}, {} waived; checked {}, {}, {}{name}\n",
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning"),
+        s.waived,
+        plural(s.origins, "origin"),
+        plural(s.psaps, "PSAP"),
+        plural(s.routers, "router"),
+    )
+}

@@ -1,0 +1,60 @@
+//! `--format json`: exactly SPEC.md §5.
+
+use serde_json::{Map, Value, json};
+
+use crate::check::{Report, Summary};
+use crate::model::{Loc, Table};
+use crate::rules::Finding;
+
+fn location(table: &Table, loc: Option<Loc>) -> Value {
+    match loc {
+        Some(l) => json!({ "file": table.files[l.file as usize].path, "line": l.line, "column": l.col }),
+        None => Value::Null,
+    }
+}
+
+pub fn finding(table: &Table, f: &Finding) -> Value {
+    let mut m = Map::new();
+    m.insert("rule".into(), json!(f.rule));
+    m.insert("severity".into(), json!(f.severity.name()));
+    m.insert("waived".into(), json!(f.waived));
+    m.insert("message".into(), json!(f.message));
+    m.insert("scenario".into(), json!(f.scenario));
+    m.insert("entities".into(), json!(f.entities));
+    m.insert("affected".into(), json!(f.affected));
+    m.insert("population".into(), json!(f.population));
+    m.insert("location".into(), location(table, f.location));
+    let related: Vec<Value> = f
+        .related
+        .iter()
+        .map(|r| {
+            let mut v = location(table, Some(r.loc));
+            v["message"] = json!(r.message);
+            v
+        })
+        .collect();
+    m.insert("related".into(), Value::Array(related));
+    if let Some(new) = f.new {
+        m.insert("new".into(), json!(new));
+    }
+    Value::Object(m)
+}
+
+pub fn summary(s: &Summary) -> Value {
+    json!({ "errors": s.errors, "warnings": s.warnings, "waived": s.waived, "origins": s.origins, "psaps": s.psaps, "routers": s.routers })
+}
+
+/// The whole `check` report.
+pub fn render(table: &Table, report: &Report) -> String {
+    let findings: Vec<Value> = report.findings.iter().map(|f| finding(table, f)).collect();
+    let doc = json!({
+        "tool": "psapguard",
+        "version": env!("CARGO_PKG_VERSION"),
+        "format": 1,
+        "findings": findings,
+        "summary": summary(&report.summary),
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values always serialise");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,65 @@
+use std::collections::BTreeMap;
+
+use super::{Context, Finding, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports origins whose calls are delivered under normal conditions to a PSAP of another
+    /// state, or of a county outside the PSAP's `counties`. One finding per PSAP and origin
+    /// state or county.
+    ///
+    /// ## Why it matters
+    /// A call answered across a jurisdiction line must be transferred before help is
+    /// dispatched, which costs the caller time. Near borders it is sometimes deliberate —
+    /// waive it then — but more often it is a copied rule that kept the wrong destination.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// psaps:
+    ///   denver-911: { state: CO, counties: [Denver] }
+    /// origins:
+    ///   esz-adams-1: { kind: esz, state: CO, county: Adams, ingress: [esrp-den] }
+    ///   # esrp-den's default sends it to denver-911
+    /// ```
+    ///
+    /// ## How to fix
+    /// Route the origin to the PSAP that serves its county, add the county to the PSAP's
+    /// `counties` if it really serves it, or waive the finding with the reason.
+    pub struct CrossJurisdiction { name: "cross-jurisdiction", severity: Warning, routing: true }
+}
+
+impl CrossJurisdiction {
+    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let Some(a) = cx.analysis else { return };
+        // (psap, "state"/"county", origin's value) → origins
+        let mut groups: BTreeMap<(u32, &'static str, String), Vec<u32>> = BTreeMap::new();
+        for (c, t) in a.normal.iter().enumerate() {
+            let Some(p) = t.delivered_to() else { continue };
+            let psap = &cx.table.psaps[p as usize];
+            for &o in &a.classes[c].origins {
+                let origin = &cx.table.origins[o as usize];
+                if let (Some(os), Some(ps)) = (&origin.state, &psap.state)
+                    && !os.eq_ignore_ascii_case(ps)
+                {
+                    groups.entry((p, "state", os.to_uppercase())).or_default().push(o);
+                } else if let (Some(oc), Some(pcs)) = (&origin.county, &psap.counties)
+                    && !pcs.iter().any(|pc| pc.eq_ignore_ascii_case(oc))
+                {
+                    groups.entry((p, "county", oc.clone())).or_default().push(o);
+                }
+            }
+        }
+        for ((p, what, value), mut origins) in groups {
+            origins.sort_unstable();
+            let psap = &cx.table.psaps[p as usize];
+            let first = &cx.table.origins[origins[0] as usize];
+            let theirs = match what {
+                "state" => format!("a PSAP in {}", psap.state.as_deref().unwrap_or("?")),
+                _ => format!("a PSAP that does not list {value} among its counties ({})", psap.counties.as_deref().unwrap_or_default().join(", ")),
+            };
+            let message = format!("calls from {} in {what} {value} are delivered to {}, {theirs}", cx.origins_phrase(&origins), psap.id);
+            let f = cx.finding(&Self::META, first.loc, message, vec![first.id.clone(), psap.id.clone()], &origins);
+            out.push(f.scenario("normal").related(psap.loc, format!("{} is declared here", psap.id)));
+        }
+    }
+}

@@ -1,0 +1,99 @@
+use std::collections::BTreeMap;
+
+use super::{Context, Finding, declare_rule};
+use crate::analysis::Scenario;
+use crate::engine::{Disposition, Trace};
+use crate::model::Node;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports calls that come back to a router or PSAP they already passed, under normal
+    /// conditions or in any analysed failure or busy scenario (the finding says which). One
+    /// finding per cycle, listing every origin caught in it.
+    ///
+    /// ## Why it matters
+    /// A looping call rings nowhere: it circles between routers until a hop limit or a timer
+    /// drops it, and it ties up trunks while it does. Loops often hide in failure paths — a
+    /// mate that sends calls back to the router it stands in for — where nobody tests.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// routers:
+    ///   esrp-a: { default: esrp-b }
+    ///   esrp-b: { default: esrp-a }
+    /// ```
+    ///
+    /// ## How to fix
+    /// Break the cycle at the reference shown (the first entity): route to a PSAP, or to a
+    /// router that does not send the calls back.
+    pub struct RoutingLoop { name: "routing-loop", severity: Error, routing: true }
+}
+
+struct Seen<'a> {
+    scenarios: Vec<Scenario>,
+    origins: Vec<u32>,
+    example: &'a Trace,
+}
+
+impl RoutingLoop {
+    pub fn run<'a>(cx: &Context<'a>, out: &mut Vec<Finding>) {
+        let Some(a) = cx.analysis else { return };
+        let mut cycles: BTreeMap<Vec<Node>, Seen<'_>> = BTreeMap::new();
+        let mut note = |scenario: &Scenario, class: u32, t: &'a Trace| {
+            let Some(cycle) = t.cycle() else { return };
+            let mut key = cycle;
+            let min = key.iter().enumerate().min_by_key(|(_, n)| **n).map_or(0, |(i, _)| i);
+            key.rotate_left(min);
+            let seen = cycles.entry(key).or_insert(Seen { scenarios: vec![], origins: vec![], example: t });
+            if seen.scenarios.last() != Some(scenario) {
+                seen.scenarios.push(scenario.clone());
+            }
+            seen.origins.extend(&a.classes[class as usize].origins);
+        };
+        for (c, t) in a.normal.iter().enumerate() {
+            note(&Scenario::Normal, c as u32, t);
+        }
+        for run in &a.runs {
+            for (c, t) in &run.walks {
+                // Origins already looping under normal conditions are reported once, there.
+                if a.normal[*c as usize].cycle().is_none() {
+                    note(&run.scenario, *c, t);
+                }
+            }
+        }
+        for (_, mut seen) in cycles {
+            seen.origins.sort_unstable();
+            seen.origins.dedup();
+            let t = seen.example;
+            let Disposition::Looped { back_to, closing } = t.end else { continue };
+            let cycle = t.cycle().unwrap_or_default();
+            let mut path: Vec<&str> = t.hops[back_to..].iter().map(|h| cx.node_id(h.node)).collect();
+            path.push(cx.node_id(t.hops[back_to].node));
+            let first = seen.scenarios[0].clone();
+            let scenario = a.scenario_name(cx.table, &first);
+            let when = match (first, seen.scenarios.len()) {
+                (Scenario::Normal, _) => String::new(),
+                (_, 1) => format!(" when {}", scenario_words(&scenario)),
+                (_, n) => format!(" when {} (and in {} other scenarios)", scenario_words(&scenario), n - 1),
+            };
+            let message = format!("calls from {} loop {}{when}", cx.origins_phrase(&seen.origins), path.join(" -> "));
+            let entities = cycle.iter().map(|n| cx.node_id(*n).to_string()).collect();
+            let mut f = cx.finding(&Self::META, closing, message, entities, &seen.origins).scenario(scenario);
+            for h in &t.hops[back_to + 1..] {
+                f = f.related(h.loc, format!("on to {}", cx.node_id(h.node)));
+            }
+            let back = cx.node_id(t.hops[back_to].node).to_string();
+            f.related.retain(|r| r.loc != closing);
+            out.push(f.related(t.hops[back_to].loc, format!("the call first reaches {back} here")));
+        }
+    }
+}
+
+/// "fail:esrp-den" → "esrp-den is down".
+fn scenario_words(s: &str) -> String {
+    match s.split_once(':') {
+        Some(("fail", id)) => format!("{id} is down"),
+        Some(("busy", id)) => format!("{id} is busy"),
+        _ => s.to_string(),
+    }
+}

@@ -1,0 +1,77 @@
+use std::collections::BTreeMap;
+
+use super::{Context, Finding, declare_rule};
+use crate::analysis::Scenario;
+use crate::engine::{Disposition, describe_loss};
+use crate::model::Node;
+
+declare_rule! {
+    /// ## What it does
+    /// Plays every single failure (N-1): each declared failure domain, and each router and
+    /// PSAP on its own, down by itself. Reports every failure that leaves some origin whose
+    /// calls are delivered today with no way to a PSAP, listing those origins and their
+    /// population. A declared domain that takes down exactly the same elements as a router's
+    /// or PSAP's own is one finding naming both.
+    ///
+    /// ## Why it matters
+    /// In August 2018 a routine change at one routing facility stopped 911 in six states for
+    /// 65 minutes: carriers homed only on that facility lost service, those load-balanced
+    /// across both did not. A single point of failure is invisible until the day it fails.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// origins:
+    ///   cs-4471-a:
+    ///     kind: cell_sector
+    ///     ingress: [esrp-den]          # homed on one router only
+    /// ```
+    ///
+    /// ## How to fix
+    /// Home the origins on routers in different failure domains (`ingress: [esrp-den,
+    /// esrp-cos]`), give routers a `mate` in another facility, and give PSAPs an `alternate`.
+    pub struct SinglePointOfFailure { name: "single-point-of-failure", severity: Error, routing: true }
+}
+
+impl SinglePointOfFailure {
+    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let Some(a) = cx.analysis else { return };
+        // members → (domains with exactly those members, origins lost, an example loss)
+        let mut groups: BTreeMap<&[Node], (Vec<usize>, Vec<u32>, String)> = BTreeMap::new();
+        for run in &a.runs {
+            let Scenario::Fail(d) = run.scenario else { continue };
+            let mut lost: Vec<u32> = Vec::new();
+            let mut example = String::new();
+            for (c, t) in &run.walks {
+                if a.normal[*c as usize].delivered_to().is_none() {
+                    continue; // already lost normally: reported by black-hole
+                }
+                if let Disposition::Lost { at, reason } = &t.end {
+                    if example.is_empty() {
+                        example = describe_loss(cx.table, *at, reason, a.max_hops);
+                    }
+                    lost.extend(&a.classes[*c as usize].origins);
+                }
+            }
+            if lost.is_empty() {
+                continue;
+            }
+            let entry = groups.entry(&a.domains[d].members).or_insert((vec![], vec![], example));
+            entry.0.push(d);
+            entry.1.extend(lost);
+        }
+        for (_, (domains, mut origins, example)) in groups {
+            origins.sort_unstable();
+            origins.dedup();
+            let names: Vec<String> = domains.iter().map(|&d| a.domains[d].name.clone()).collect();
+            let first = &a.domains[domains[0]];
+            let loc = match first.declared {
+                Some(i) => cx.table.domains[i as usize].loc,
+                None => cx.table.node_loc(first.members[0]),
+            };
+            let who = if names.len() == 1 { names[0].clone() } else { format!("{} (the same elements as {})", names[0], names[1..].join(", ")) };
+            let message = format!("if {who} fails, calls from {} reach no PSAP (lost {example})", cx.origins_phrase(&origins));
+            let scenario = format!("fail:{}", names[0]);
+            out.push(cx.finding(&Self::META, loc, message, names, &origins).scenario(scenario));
+        }
+    }
+}

@@ -1,0 +1,100 @@
+use std::collections::{BTreeMap, HashMap};
+
+use super::{Context, Finding, declare_rule};
+use crate::engine::{Disposition, LostReason};
+use crate::model::{Element, Expect, Loc};
+use crate::suggest::did_you_mean;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a reference to an id that does not exist, or to an element of the wrong kind:
+    /// a `to`, `default`, `alternate` or `overflow` that names nothing, a `mate` or `ingress`
+    /// that is not a router, a `domains` entry that is not declared, a pool's `psap` that is
+    /// not a PSAP. The finding lists the origins whose calls are lost because of it.
+    ///
+    /// ## Why it matters
+    /// A call sent to an id that does not exist is lost. A typo in `domains` is quieter but
+    /// as dangerous: it hides a shared risk from the single-point-of-failure analysis.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// routers:
+    ///   esrp-den:
+    ///     mate: [esrp-cos]
+    ///     default: denver-91l     # typo: no such PSAP
+    /// ```
+    ///
+    /// ## How to fix
+    /// Correct the id (the message suggests the nearest existing one), or declare the missing
+    /// element.
+    pub struct UnknownReference { name: "unknown-reference", severity: Error, routing: false }
+}
+
+impl UnknownReference {
+    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let lost_at = lost_by_reference(cx);
+        // One finding per (missing id, field, kind of referrer): a typo copied to 10,000
+        // origins is one cause.
+        let mut groups: BTreeMap<(String, &'static str, &'static str, bool), Vec<(Element, Loc, Expect)>> = BTreeMap::new();
+        for r in cx.table.references() {
+            let found = cx.table.lookup(&r.link.name);
+            if found.is_some_and(|e| r.expect.accepts(e)) {
+                continue;
+            }
+            let key = (r.link.name.clone(), r.field, r.from.kind_name(), found.is_some());
+            groups.entry(key).or_default().push((r.from, r.link.loc, r.expect));
+        }
+        let mut ordered: Vec<_> = groups.into_iter().collect();
+        ordered.sort_by_key(|(_, places)| places[0].1);
+        for ((name, field, kind, exists), places) in ordered {
+            let (from, loc, expect) = places[0];
+            let from_id = cx.table.element_id(from).to_string();
+            let expect = expect.noun();
+            let where_ = if places.len() == 1 {
+                format!("`{field}` of {kind} {from_id}")
+            } else {
+                format!("`{field}` of {} {kind}s ({from_id}, …)", places.len())
+            };
+            let problem = match cx.table.lookup(&name) {
+                Some(e) if exists => format!("`{name}` in {where_} is a {}, but `{field}` needs {expect}", e.kind_name()),
+                _ => {
+                    let candidates = cx.table.ids.iter().filter(|(_, e)| Expect::Hop.accepts(**e) || matches!(e, Element::Domain(_) | Element::Origin(_)));
+                    let hint = did_you_mean(&name, candidates.map(|(k, _)| k.as_str())).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    format!("`{name}` in {where_} does not exist{hint}")
+                }
+            };
+            let mut origins: Vec<u32> = places.iter().flat_map(|(_, l, _)| lost_at.get(l).into_iter().flatten().copied()).collect();
+            origins.sort_unstable();
+            origins.dedup();
+            let message = if origins.is_empty() { problem } else { format!("{problem}; calls from {} are lost", cx.origins_phrase(&origins)) };
+            let mut f = cx.finding(&Self::META, loc, message, vec![from_id, name.clone()], &origins);
+            for (e, l, _) in places.iter().skip(1).take(20) {
+                f = f.related(*l, format!("also named by {}", cx.table.element_id(*e)));
+            }
+            out.push(f);
+        }
+    }
+}
+
+/// Origins whose calls are lost under normal conditions at each unknown reference.
+fn lost_by_reference(cx: &Context<'_>) -> HashMap<Loc, Vec<u32>> {
+    let mut map: HashMap<Loc, Vec<u32>> = HashMap::new();
+    let Some(a) = cx.analysis else { return map };
+    for (c, t) in a.normal.iter().enumerate() {
+        match &t.end {
+            Disposition::Lost { reason: LostReason::UnknownTarget { loc, .. }, .. } => {
+                map.entry(*loc).or_default().extend(&a.classes[c].origins);
+            }
+            // An origin whose every ingress names no router: each of those references loses it.
+            Disposition::Lost { reason: LostReason::NoIngress, .. } => {
+                for &o in &a.classes[c].origins {
+                    for l in &cx.table.origins[o as usize].ingress {
+                        map.entry(l.loc).or_default().push(o);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    map
+}
