@@ -379,7 +379,10 @@ fn section<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 /// The JSON Schema of a table file, as committed in `schemas/routing-table.schema.json`.
 pub fn json_schema() -> serde_json::Value {
     let schema = schemars::schema_for!(Document);
-    serde_json::to_value(schema).expect("a schema is always JSON")
+    let mut value = serde_json::to_value(schema).expect("a schema is always JSON");
+    // Sections are optional: a file may hold any of them (`schema_with` marks them required).
+    value["required"] = serde_json::json!(["version"]);
+    value
 }
 
 /// A source file of the table.

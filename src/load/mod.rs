@@ -1,6 +1,7 @@
 //! Loading a routing table: files and directories, YAML with limits, the model.
 
 pub mod build;
+pub mod schema;
 pub mod yaml;
 
 use std::collections::HashSet;
@@ -91,8 +92,12 @@ pub fn from_sources(sources: Vec<SourceFile>, mut problems: Vec<Problem>) -> Loa
         }
         match yaml::parse(&source.text, yaml::Limits::default()) {
             Ok(root) => {
+                let before = problems.len();
                 let mut b = build::FileBuilder { file, table: &mut table, problems: &mut problems };
                 b.document(root.as_ref());
+                if let Some(root) = &root {
+                    add_schema_violations(file, root, before, &mut problems);
+                }
             }
             Err(e) => {
                 let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
@@ -108,6 +113,16 @@ pub fn from_sources(sources: Vec<SourceFile>, mut problems: Vec<Problem>) -> Loa
     table.files = sources;
     resolve(&mut table);
     Loaded { table, problems }
+}
+
+/// Adds the JSON Schema violations the builder did not already report at the same place.
+fn add_schema_violations(file: u32, root: &yaml::Node<'_>, first_of_file: usize, problems: &mut Vec<Problem>) {
+    let seen: HashSet<(u32, u32)> = problems[first_of_file..].iter().map(|p| (p.loc.line, p.loc.col)).collect();
+    for (pos, message) in schema::validate(root) {
+        if !seen.contains(&(pos.line, pos.col)) {
+            problems.push(Problem { kind: ProblemKind::Schema, loc: Loc { file, line: pos.line, col: pos.col }, element: None, message });
+        }
+    }
 }
 
 /// Reads a file as UTF-8 text within the size limit; errors carry a position where one exists.

@@ -43,7 +43,6 @@ impl Offsets<'_> {
 
 struct FindingDiagnostic {
     message: String,
-    code: &'static str,
     severity: miette::Severity,
     source: Option<NamedSource<String>>,
     labels: Vec<LabeledSpan>,
@@ -65,9 +64,6 @@ impl fmt::Display for FindingDiagnostic {
 impl std::error::Error for FindingDiagnostic {}
 
 impl Diagnostic for FindingDiagnostic {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code))
-    }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
@@ -106,7 +102,7 @@ fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
     let mut labels = Vec::new();
     let source = f.location.map(|loc| {
         let file = &table.files[loc.file as usize];
-        labels.push(LabeledSpan::new_primary_with_span(Some(f.rule.to_string()), offsets.span(loc)));
+        labels.push(LabeledSpan::new_primary_with_span(None, offsets.span(loc)));
         for r in &f.related {
             if r.loc.file == loc.file {
                 labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), offsets.span(r.loc)));
@@ -114,15 +110,16 @@ fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
                 help.push(format!("{}: {}", super::place(table, r.loc), r.message));
             }
         }
-        NamedSource::new(format!("{}:{}:{}", file.path, loc.line, loc.col), file.text.clone()).with_language("yaml")
+        NamedSource::new(file.path.clone(), file.text.clone()).with_language("yaml")
     });
     let severity = match (f.waived, f.severity) {
         (true, _) => miette::Severity::Advice,
         (false, Severity::Error) => miette::Severity::Error,
         (false, Severity::Warning) => miette::Severity::Warning,
     };
-    let message = if f.waived { format!("(waived) {}", f.message) } else { f.message.clone() };
-    FindingDiagnostic { message, code: f.rule, severity, source, labels, help: (!help.is_empty()).then(|| help.join("\n")) }
+    let waived = if f.waived { " (waived)" } else { "" };
+    let message = format!("{}{waived}: {}", f.rule, f.message);
+    FindingDiagnostic { message, severity, source, labels, help: (!help.is_empty()).then(|| help.join("\n")) }
 }
 
 pub fn render(table: &Table, report: &Report, style: Style) -> String {

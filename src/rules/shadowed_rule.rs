@@ -52,6 +52,10 @@ const KEYS: usize = 4;
 
 /// The earlier rules (indices) that together cover `m`, when that is certain.
 pub fn shadowed_by(m: &Match, earlier: &[&Match]) -> Option<Vec<usize>> {
+    // One earlier rule as broad on every key is the clearest answer.
+    if let Some(j) = (0..earlier.len()).find(|&j| (0..KEYS).all(|k| covers_union(&[earlier[j]], m, k))) {
+        return Some(vec![j]);
+    }
     for key in 0..KEYS {
         // Earlier rules at least as broad as `m` on every other key.
         let candidates: Vec<usize> = (0..earlier.len()).filter(|&j| (0..KEYS).filter(|&o| o != key).all(|o| covers_union(&[earlier[j]], m, o))).collect();

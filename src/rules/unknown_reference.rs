@@ -59,7 +59,7 @@ impl UnknownReference {
                 Some(e) if exists => format!("`{name}` in {where_} is a {}, but `{field}` needs {expect}", e.kind_name()),
                 _ => {
                     let candidates = cx.table.ids.iter().filter(|(_, e)| Expect::Hop.accepts(**e) || matches!(e, Element::Domain(_) | Element::Origin(_)));
-                    let hint = did_you_mean(&name, candidates.map(|(k, _)| k.as_str())).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    let hint = did_you_mean(&name, candidates.map(|(k, _)| k.as_str())).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
                     format!("`{name}` in {where_} does not exist{hint}")
                 }
             };

@@ -1,0 +1,101 @@
+//! Every rule fires on its `fixtures/<rule>/trigger*` tables and stays silent on `ok*`.
+//! The full JSON report of each fixture is snapshot-tested (entities, affected, lines).
+
+use std::path::{Path, PathBuf};
+
+use psapguard::check::{SeverityOverrides, check};
+use psapguard::rules::Settings;
+
+fn settings() -> Settings {
+    Settings { today: "2026-01-01".into(), ..Settings::default() }
+}
+
+/// Fixture tables: the files and directories directly inside each rule's folder.
+fn fixtures() -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let mut rules: Vec<_> = std::fs::read_dir("fixtures").unwrap().map(|e| e.unwrap().path()).collect();
+    rules.sort();
+    for dir in rules {
+        let rule = dir.file_name().unwrap().to_string_lossy().to_string();
+        let mut tables: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        tables.sort();
+        out.extend(tables.into_iter().map(|t| (rule.clone(), t)));
+    }
+    out
+}
+
+fn report_json(path: &Path) -> (serde_json::Value, String) {
+    let loaded = psapguard::load::load(&[path.to_path_buf()]).expect("fixture loads");
+    let (report, _) = check(&loaded, &settings(), &SeverityOverrides::new());
+    let text = psapguard::report::json::render(&loaded.table, &report);
+    (serde_json::from_str(&text).unwrap(), text)
+}
+
+#[test]
+fn every_rule_has_trigger_and_ok_fixtures() {
+    let all = fixtures();
+    for meta in psapguard::rules::all_meta() {
+        let of_rule: Vec<_> = all.iter().filter(|(r, _)| r == meta.name).collect();
+        let name = |t: &PathBuf| t.file_name().unwrap().to_string_lossy().to_string();
+        assert!(of_rule.iter().any(|(_, t)| name(t).starts_with("trigger")), "{} has no trigger fixture", meta.name);
+        assert!(of_rule.iter().any(|(_, t)| name(t).starts_with("ok")), "{} has no ok fixture", meta.name);
+    }
+}
+
+#[test]
+fn rules_fire_on_triggers_and_not_on_near_misses() {
+    for (rule, table) in fixtures() {
+        if rule == "waivers" {
+            continue;
+        }
+        let (json, text) = report_json(&table);
+        let fired = json["findings"].as_array().unwrap().iter().any(|f| f["rule"] == rule.as_str());
+        let name = table.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("trigger") {
+            assert!(fired, "{rule} did not fire on {}", table.display());
+        } else {
+            assert!(!fired, "{rule} fired on near-miss {}:\n{text}", table.display());
+        }
+        let snap = table.display().to_string().replace(['/', '.'], "_");
+        insta::assert_snapshot!(snap, text);
+    }
+}
+
+#[test]
+fn near_misses_are_clean_apart_from_what_they_say() {
+    // Near-misses of routing rules should not trade one finding for another.
+    for (rule, table) in fixtures() {
+        let name = table.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("ok") || rule == "black-hole" {
+            continue;
+        }
+        let (json, text) = report_json(&table);
+        assert_eq!(json["summary"]["errors"], 0, "{}:\n{text}", table.display());
+    }
+}
+
+#[test]
+fn waivers_waive_until_they_expire() {
+    let (json, _) = report_json(Path::new("fixtures/waivers/trigger.yaml"));
+    let spof: Vec<_> = json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "single-point-of-failure").collect();
+    assert_eq!(spof.len(), 2);
+    let by_entity = |e: &str| spof.iter().find(|f| f["entities"][0] == e).unwrap()["waived"].clone();
+    assert_eq!(by_entity("r1"), true);
+    assert_eq!(by_entity("r3"), false, "an expired waiver no longer counts");
+    assert_eq!(json["summary"]["waived"], 1);
+    assert_eq!(json["summary"]["errors"], 1);
+}
+
+#[test]
+fn the_denver_example_checks_clean() {
+    let (json, text) = report_json(Path::new("examples/denver"));
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0, "{text}");
+    assert_eq!(json["summary"]["origins"], 47);
+}
+
+#[test]
+fn output_is_identical_across_runs() {
+    let (_, a) = report_json(Path::new("fixtures/routing-loop/trigger-normal.yaml"));
+    let (_, b) = report_json(Path::new("fixtures/routing-loop/trigger-normal.yaml"));
+    assert_eq!(a, b);
+}
