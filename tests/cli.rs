@@ -60,7 +60,8 @@ fn json_output_follows_the_spec() {
     assert_eq!(f["entities"][0], "r1");
     assert_eq!(f["affected"][0], "o7");
     assert_eq!(f["population"], 500);
-    assert_eq!(f["location"]["line"], 10);
+    assert_eq!(f["location"]["line"], 12);
+    assert_eq!(f["location"]["column"], 13);
 }
 
 #[test]
