@@ -4,7 +4,7 @@
 //! value. Doing this by hand rather than through a generic deserializer keeps positions for
 //! every value and keeps the loader close to the raw parse in speed.
 
-use super::yaml::{Node as YNode, Pos, Resolved, Value};
+use super::yaml::{Item, Node as YNode, Pos, Resolved, SECTIONS, Value};
 use super::{Problem, ProblemKind};
 use crate::model::*;
 use crate::suggest::did_you_mean;
@@ -14,6 +14,15 @@ pub struct FileBuilder<'t> {
     pub file: u32,
     pub table: &'t mut Table,
     pub problems: &'t mut Vec<Problem>,
+    /// Where the root mapping starts, once seen.
+    root: Option<Pos>,
+    seen_top: Vec<&'static str>,
+}
+
+impl<'t> FileBuilder<'t> {
+    pub fn new(file: u32, table: &'t mut Table, problems: &'t mut Vec<Problem>) -> Self {
+        FileBuilder { file, table, problems, root: None, seen_top: Vec::new() }
+    }
 }
 
 const TOP_FIELDS: &[&str] = &["version", "name", "domains", "psaps", "routers", "origins", "pools"];
@@ -48,72 +57,141 @@ impl FileBuilder<'_> {
         });
     }
 
-    /// The whole document of one file.
-    pub fn document(&mut self, root: Option<&YNode<'_>>) {
-        let Some(root) = root else {
-            self.schema(Pos { line: 1, col: 1 }, None, "the file is empty; a table file starts with `version: 1`".into());
+    /// Takes one item of the streamed document.
+    pub fn item(&mut self, item: Item<'_>) {
+        match item {
+            Item::Root(None) => self.schema(Pos { line: 1, col: 1 }, None, "the file is empty; a table file starts with `version: 1`".into()),
+            Item::Root(Some(root)) => self.document(&root),
+            Item::RootMap(pos) => self.root = Some(pos),
+            Item::Top { key, value } => self.top_field(&key, &value),
+            Item::Section { key } => {
+                self.top_key(&key);
+            }
+            Item::Element { section, key, value } => self.element(section, &key, &value),
+        }
+    }
+
+    /// Checks what only the whole file can tell, once it has been read.
+    pub fn finish(&mut self) {
+        if let Some(pos) = self.root
+            && !self.seen_top.contains(&"version")
+        {
+            self.schema(pos, None, "missing `version: 1` at the top of the file".into());
+        }
+    }
+
+    /// A document that arrived whole (its root was not streamed).
+    fn document(&mut self, root: &YNode<'_>) {
+        let Value::Map(entries) = &root.value else {
+            let found = root.describe();
+            self.schema(root.pos, None, format!("the table file must be a mapping (version, psaps, routers, …), found {found}"));
             return;
         };
-        let Some(fields) = self.fields(root, "the table file", None, TOP_FIELDS) else { return };
-        if !fields.iter().any(|(k, _)| *k == "version") {
-            self.schema(root.pos, None, "missing `version: 1` at the top of the file".into());
-        }
-        for (key, value) in fields {
-            match key {
-                "version" => {
-                    if self.uint(value, None, "version", 1).is_some_and(|v| v != 1) {
-                        self.schema(value.pos, None, "unsupported `version`; this psapguard reads version 1".into());
+        self.root = Some(root.pos);
+        for (key, value) in entries {
+            let section = key.text().and_then(|k| SECTIONS.iter().position(|s| *s == k));
+            match (section, &value.value) {
+                (Some(i), Value::Map(items)) => {
+                    if self.top_key(key).is_some() {
+                        for (k, v) in items {
+                            self.element(i, k, v);
+                        }
                     }
                 }
-                "name" => {
-                    if let Some(name) = self.string(value, None, "name") {
-                        self.table.name.get_or_insert(name);
-                    }
-                }
-                "domains" => self.section(value, key, Self::domain),
-                "psaps" => self.section(value, key, Self::psap),
-                "routers" => self.section(value, key, Self::router),
-                "origins" => self.section(value, key, Self::origin),
-                "pools" => self.section(value, key, Self::pool),
-                _ => unreachable!("fields() only returns known keys"),
+                _ => self.top_field(key, value),
             }
         }
     }
 
-    /// A section: a mapping of id → element. Ids are checked and registered here.
-    fn section(&mut self, node: &YNode<'_>, name: &str, build: fn(&mut Self, String, Loc, &YNode<'_>) -> Option<Element>) {
-        let entries = match &node.value {
-            Value::Map(entries) => entries,
-            Value::Scalar { .. } if node.resolve() == Some(Resolved::Null) => return,
-            _ => {
-                let found = node.describe();
-                self.schema(node.pos, None, format!("`{name}` must be a mapping of id to {name} entry, found {found}"));
-                return;
-            }
+    /// Registers a top-level key; None (after a problem) when it is unknown or repeated.
+    fn top_key(&mut self, key: &YNode<'_>) -> Option<&'static str> {
+        let Some(k) = key.text() else {
+            self.schema(key.pos, None, format!("a top-level key must be a field name, found {}", key.describe()));
+            return None;
         };
-        for (key, value) in entries {
-            let Some(id) = key.text() else {
-                self.schema(key.pos, None, format!("a key in `{name}` must be an id, found {}", key.describe()));
-                continue;
-            };
-            if !valid_id(id) {
-                self.schema(key.pos, Some(id), format!("`{id}` is not a valid id: use letters, digits, '-', '_' and '.'"));
-                continue;
+        let Some(&known) = TOP_FIELDS.iter().find(|n| **n == k) else {
+            let hint = did_you_mean(k, TOP_FIELDS.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            self.schema(key.pos, None, format!("unknown top-level field `{k}`{hint}"));
+            return None;
+        };
+        if self.seen_top.contains(&known) {
+            self.schema(key.pos, None, format!("`{k}` appears twice at the top of the file"));
+            return None;
+        }
+        self.seen_top.push(known);
+        Some(known)
+    }
+
+    fn top_field(&mut self, key: &YNode<'_>, value: &YNode<'_>) {
+        let before = self.problems.len();
+        let Some(known) = self.top_key(key) else { return };
+        match known {
+            "version" => {
+                if self.uint(value, None, "version", 1).is_some_and(|v| v != 1) {
+                    self.schema(value.pos, None, "unsupported `version`; this psapguard reads version 1".into());
+                }
             }
-            let loc = self.loc(key.pos);
-            if let Some(first) = self.table.lookup(id) {
-                let first_loc = self.table.element_loc(first);
-                let what = first.kind_name();
-                self.problems.push(Problem {
-                    kind: ProblemKind::DuplicateId { first: first_loc },
-                    loc,
-                    element: Some(id.to_string()),
-                    message: format!("`{id}` is defined again; it is already a {what} (ids are unique across all sections and files)"),
-                });
-                continue;
+            "name" => {
+                if let Some(name) = self.string(value, None, "name") {
+                    self.table.name.get_or_insert(name);
+                }
             }
-            if let Some(element) = build(self, id.to_string(), loc, value) {
-                self.table.ids.insert(id.to_string(), element);
+            section => {
+                // Not a mapping (mappings are streamed as elements): null is an empty section.
+                if !Self::is_null(value) {
+                    let found = value.describe();
+                    self.schema(value.pos, None, format!("`{section}` must be a mapping of id to {section} entry, found {found}"));
+                }
+            }
+        }
+        let violations = super::schema::validate_top(known, value);
+        self.add_violations(before, None, violations);
+    }
+
+    /// One entry of a section: the id is checked and registered, the element built.
+    fn element(&mut self, section: usize, key: &YNode<'_>, value: &YNode<'_>) {
+        let name = SECTIONS[section];
+        let Some(id) = key.text() else {
+            self.schema(key.pos, None, format!("a key in `{name}` must be an id, found {}", key.describe()));
+            return;
+        };
+        if !valid_id(id) {
+            self.schema(key.pos, Some(id), format!("`{id}` is not a valid id: use letters, digits, '-', '_' and '.'"));
+            return;
+        }
+        let loc = self.loc(key.pos);
+        if let Some(first) = self.table.lookup(id) {
+            let first_loc = self.table.element_loc(first);
+            let what = first.kind_name();
+            self.problems.push(Problem {
+                kind: ProblemKind::DuplicateId { first: first_loc },
+                loc,
+                element: Some(id.to_string()),
+                message: format!("`{id}` is defined again; it is already a {what} (ids are unique across all sections and files)"),
+            });
+            return;
+        }
+        let before = self.problems.len();
+        let built = match section {
+            0 => self.domain(id.to_string(), loc, value),
+            1 => self.psap(id.to_string(), loc, value),
+            2 => self.router(id.to_string(), loc, value),
+            3 => self.origin(id.to_string(), loc, value),
+            _ => self.pool(id.to_string(), loc, value),
+        };
+        if let Some(element) = built {
+            self.table.ids.insert(id.to_string(), element);
+        }
+        let violations = super::schema::validate_element(section, value);
+        self.add_violations(before, Some(id), violations);
+    }
+
+    /// Adds JSON Schema violations the builder did not already report at the same place.
+    fn add_violations(&mut self, since: usize, element: Option<&str>, violations: Vec<(Pos, String)>) {
+        for (pos, message) in violations {
+            let loc = self.loc(pos);
+            if !self.problems[since..].iter().any(|p| p.loc == loc) {
+                self.problems.push(Problem { kind: ProblemKind::Schema, loc, element: element.map(str::to_string), message });
             }
         }
     }
@@ -287,10 +365,6 @@ impl FileBuilder<'_> {
     /// Builds an element's fields, discarding the element if any of them is broken (the run
     /// will report schema findings and skip routing analysis anyway).
     fn domain(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
-        if Self::is_null(node) {
-            self.table.domains.push(Domain { id, loc, kind: None, provider: None, note: None, waivers: vec![] });
-            return Some(Element::Domain(self.table.domains.len() as u32 - 1));
-        }
         let fields = self.fields(node, &format!("domain `{id}`"), Some(&id), DOMAIN_FIELDS)?;
         let mut d = Domain { id, loc, kind: None, provider: None, note: None, waivers: vec![] };
         let mut ok = true;

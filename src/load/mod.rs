@@ -90,24 +90,14 @@ pub fn from_sources(sources: Vec<SourceFile>, mut problems: Vec<Problem>) -> Loa
         if problems.iter().any(|p| p.loc.file == file) {
             continue; // unreadable: already reported
         }
-        match yaml::parse(&source.text, yaml::Limits::default()) {
-            Ok(root) => {
-                let before = problems.len();
-                let mut b = build::FileBuilder { file, table: &mut table, problems: &mut problems };
-                b.document(root.as_ref());
-                if let Some(root) = &root {
-                    add_schema_violations(file, root, before, &mut problems);
-                }
-            }
-            Err(e) => {
-                let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
-                problems.push(Problem {
-                    kind: ProblemKind::Parse,
-                    loc: Loc { file, line: pos.line, col: pos.col },
-                    element: None,
-                    message: format!("cannot read {} as YAML: {}", source.path, e.message),
-                });
-            }
+        if let Err(e) = read_file(file, &source.text, &mut table, &mut problems) {
+            let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
+            problems.push(Problem {
+                kind: ProblemKind::Parse,
+                loc: Loc { file, line: pos.line, col: pos.col },
+                element: None,
+                message: format!("cannot read {} as YAML: {}", source.path, e.message),
+            });
         }
     }
     table.files = sources;
@@ -115,14 +105,40 @@ pub fn from_sources(sources: Vec<SourceFile>, mut problems: Vec<Problem>) -> Loa
     Loaded { table, problems }
 }
 
-/// Adds the JSON Schema violations the builder did not already report at the same place.
-fn add_schema_violations(file: u32, root: &yaml::Node<'_>, first_of_file: usize, problems: &mut Vec<Problem>) {
-    let seen: HashSet<(u32, u32)> = problems[first_of_file..].iter().map(|p| (p.loc.line, p.loc.col)).collect();
-    for (pos, message) in schema::validate(root) {
-        if !seen.contains(&(pos.line, pos.col)) {
-            problems.push(Problem { kind: ProblemKind::Schema, loc: Loc { file, line: pos.line, col: pos.col }, element: None, message });
+/// Items handed from the parsing thread to the building thread at a time.
+const BATCH: usize = 512;
+
+/// Parses one file on this thread while another builds its elements into the table: the
+/// YAML parse is the floor of a run's cost, and building and validating hide behind it.
+/// A parse error keeps what was built before it (its findings stay meaningful).
+fn read_file(file: u32, text: &str, table: &mut Table, problems: &mut Vec<Problem>) -> Result<(), yaml::YamlError> {
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<yaml::Item<'_>>>(64);
+    std::thread::scope(|scope| {
+        let builder = scope.spawn(move || {
+            let mut b = build::FileBuilder::new(file, table, problems);
+            for batch in receive {
+                for item in batch {
+                    b.item(item);
+                }
+            }
+            b
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let result = yaml::stream(text, yaml::Limits::default(), &mut |item| {
+            batch.push(item);
+            if batch.len() == BATCH {
+                // The builder only stops early by panicking, which join() reports below.
+                let _ = send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        });
+        let _ = send.send(batch);
+        drop(send);
+        let mut b = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        if result.is_ok() {
+            b.finish();
         }
-    }
+        result
+    })
 }
 
 /// Reads a file as UTF-8 text within the size limit; errors carry a position where one exists.

@@ -16,6 +16,43 @@ fn validator() -> &'static jsonschema::Validator {
     V.get_or_init(|| jsonschema::validator_for(&crate::model::json_schema()).expect("the generated schema is valid"))
 }
 
+/// The document schema without `required`: validates one top-level field at a time.
+fn top_validator() -> &'static jsonschema::Validator {
+    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut schema = crate::model::json_schema();
+        schema.as_object_mut().expect("an object schema").remove("required");
+        jsonschema::validator_for(&schema).expect("the generated schema is valid")
+    })
+}
+
+/// One validator per section, for one element of it (`#/$defs/Psap`, …).
+fn element_validator(section: usize) -> &'static jsonschema::Validator {
+    static V: OnceLock<Vec<jsonschema::Validator>> = OnceLock::new();
+    &V.get_or_init(|| {
+        let schema = crate::model::json_schema();
+        ["Domain", "Psap", "Router", "Origin", "Pool"]
+            .iter()
+            .map(|def| {
+                let one = serde_json::json!({ "$ref": format!("#/$defs/{def}"), "$defs": schema["$defs"].clone() });
+                jsonschema::validator_for(&one).expect("the generated schema is valid")
+            })
+            .collect()
+    })[section]
+}
+
+/// Violations in one element of a section, positions within it.
+pub fn validate_element(section: usize, node: &Node<'_>) -> Vec<(Pos, String)> {
+    violations(element_validator(section), node, &to_json(node), "")
+}
+
+/// Violations in one top-level field (`version`, `name`, or a section that is not a mapping).
+pub fn validate_top(key: &str, value: &Node<'_>) -> Vec<(Pos, String)> {
+    let mut doc = Map::new();
+    doc.insert(key.to_string(), to_json(value));
+    violations(top_validator(), value, &Value::Object(doc), &format!("/{key}"))
+}
+
 /// The YAML tree as JSON (YAML 1.2 core schema for scalars).
 pub fn to_json(node: &Node<'_>) -> Value {
     match &node.value {
@@ -42,13 +79,21 @@ pub fn to_json(node: &Node<'_>) -> Value {
     }
 }
 
-/// Every schema violation in the document: (position, message).
+/// Every schema violation in a whole document: (position, message).
 pub fn validate(root: &Node<'_>) -> Vec<(Pos, String)> {
-    let instance = to_json(root);
+    violations(validator(), root, &to_json(root), "")
+}
+
+/// Runs a validator; `prefix` is the pointer of `node` within `instance`.
+fn violations(validator: &jsonschema::Validator, node: &Node<'_>, instance: &Value, prefix: &str) -> Vec<(Pos, String)> {
+    if validator.is_valid(instance) {
+        return Vec::new();
+    }
+    let root = node;
     let mut out = Vec::new();
-    for error in validator().iter_errors(&instance) {
+    for error in validator.iter_errors(instance) {
         let pointer = error.instance_path().as_str().to_string();
-        let node = find(root, &pointer);
+        let node = find(root, pointer.strip_prefix(prefix).unwrap_or(&pointer));
         match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for name in unexpected {

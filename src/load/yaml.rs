@@ -145,23 +145,64 @@ pub struct YamlError {
 }
 
 
-enum Frame<'a> {
-    Seq(Pos, usize, Vec<Node<'a>>),
-    Map(Pos, usize, Vec<(Node<'a>, Node<'a>)>, Option<Node<'a>>),
+/// The sections whose entries are streamed one element at a time.
+pub const SECTIONS: [&str; 5] = ["domains", "psaps", "routers", "origins", "pools"];
+
+/// What the streaming parser hands on, in document order.
+#[derive(Debug)]
+pub enum Item<'a> {
+    /// The root when it is not a mapping, or None for an empty document.
+    Root(Option<Node<'a>>),
+    /// The root mapping starts here.
+    RootMap(Pos),
+    /// A top-level key and its value (a section whose value is not a mapping comes this way).
+    Top { key: Node<'a>, value: Node<'a> },
+    /// A section mapping starts (so an empty section is seen too).
+    Section { key: Node<'a> },
+    /// One entry of a section: its id and its value.
+    Element { section: usize, key: Node<'a>, value: Node<'a> },
 }
 
-/// Parse one YAML document. Several documents in one file are an error: a routing table file
-/// is one document, and a second `---` is usually a bad merge.
-/// Duplicate keys are left in place: the builder reports them (a map of a million origins
-/// needs a hash set, a field map does not).
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// Build the mapping as a node.
+    Collect,
+    /// The root mapping: hand on each key and value.
+    Root,
+    /// A section mapping: hand on each entry.
+    Section(usize),
+}
+
+enum Frame<'a> {
+    Seq(Pos, usize, Vec<Node<'a>>),
+    Map(Pos, usize, Vec<(Node<'a>, Node<'a>)>, Option<Node<'a>>, Mode),
+}
+
+/// Parses a whole document into one tree (for tests and tools; `check` streams).
 pub fn parse(src: &str, limits: Limits) -> Result<Option<Node<'_>>, YamlError> {
+    let mut root = None;
+    walk(src, limits, false, &mut |item| {
+        if let Item::Root(r) = item {
+            root = r;
+        }
+    })?;
+    Ok(root)
+}
+
+/// Streams a document: the root mapping's fields and each section entry as soon as it is
+/// complete, so memory holds one element's tree at a time, not the file's.
+pub fn stream<'a>(src: &'a str, limits: Limits, emit: &mut dyn FnMut(Item<'a>)) -> Result<(), YamlError> {
+    walk(src, limits, true, emit)
+}
+
+fn walk<'a>(src: &'a str, limits: Limits, streaming: bool, emit: &mut dyn FnMut(Item<'a>)) -> Result<(), YamlError> {
     let mut parser = Parser::new_from_str(src);
-    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut stack: Vec<Frame<'a>> = Vec::new();
     // anchor id → (node, its size in nodes); aliases copy the node, so count what they add.
-    let mut anchors: Vec<(usize, Node<'_>, usize)> = Vec::new();
+    let mut anchors: Vec<(usize, Node<'a>, usize)> = Vec::new();
     let mut alias_nodes = 0usize;
-    let mut root: Option<Node<'_>> = None;
     let mut documents = 0;
+    let mut root_seen = false;
 
     while let Some(item) = parser.next_event() {
         let (event, span) = item.map_err(scan_error)?;
@@ -170,7 +211,8 @@ pub fn parse(src: &str, limits: Limits) -> Result<Option<Node<'_>>, YamlError> {
             col: span.start.col() as u32 + 1,
         };
         let (node, anchor, size) = match event {
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => continue,
+            Event::StreamEnd => break,
             Event::DocumentStart(_) => {
                 documents += 1;
                 if documents > 1 {
@@ -188,11 +230,28 @@ pub fn parse(src: &str, limits: Limits) -> Result<Option<Node<'_>>, YamlError> {
                         message: format!("nesting deeper than {} levels", limits.max_depth),
                     });
                 }
-                stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Frame::Seq(pos, anchor, Vec::new())
-                } else {
-                    Frame::Map(pos, anchor, Vec::new(), None)
-                });
+                if matches!(event, Event::SequenceStart(..)) {
+                    stack.push(Frame::Seq(pos, anchor, Vec::new()));
+                    continue;
+                }
+                // Anchored mappings are collected whole so aliases can copy them.
+                let mode = match stack.last() {
+                    None if streaming && anchor == 0 => {
+                        emit(Item::RootMap(pos));
+                        Mode::Root
+                    }
+                    Some(Frame::Map(_, _, _, Some(key), Mode::Root)) if anchor == 0 => {
+                        match key.text().and_then(|k| SECTIONS.iter().position(|s| *s == k)) {
+                            Some(i) => {
+                                emit(Item::Section { key: key.clone() });
+                                Mode::Section(i)
+                            }
+                            None => Mode::Collect,
+                        }
+                    }
+                    _ => Mode::Collect,
+                };
+                stack.push(Frame::Map(pos, anchor, Vec::new(), None, mode));
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
@@ -200,9 +259,20 @@ pub fn parse(src: &str, limits: Limits) -> Result<Option<Node<'_>>, YamlError> {
                     let size = 1 + items.len();
                     (Node { pos: p, value: Value::Seq(items) }, anchor, size)
                 }
-                Some(Frame::Map(p, anchor, entries, _)) => {
+                Some(Frame::Map(p, anchor, entries, _, Mode::Collect)) => {
                     let size = 1 + 2 * entries.len();
                     (Node { pos: p, value: Value::Map(entries) }, anchor, size)
+                }
+                Some(Frame::Map(_, _, _, _, Mode::Section(_))) => {
+                    // Its entries went out one by one; the root's pending key is done with.
+                    if let Some(Frame::Map(_, _, _, pending, _)) = stack.last_mut() {
+                        *pending = None;
+                    }
+                    continue;
+                }
+                Some(Frame::Map(_, _, _, _, Mode::Root)) => {
+                    root_seen = true;
+                    continue;
                 }
                 None => continue,
             },
@@ -230,12 +300,26 @@ pub fn parse(src: &str, limits: Limits) -> Result<Option<Node<'_>>, YamlError> {
             }
         };
         if anchor != 0 {
-            // Sizes of anchored collections count nested aliases through their items' clones.
             anchors.push((anchor, node.clone(), deep_size(&node).max(size)));
         }
-        attach(&mut stack, &mut root, node);
+        match stack.last_mut() {
+            None => {
+                root_seen = true;
+                emit(Item::Root(Some(node)));
+            }
+            Some(Frame::Seq(_, _, items)) => items.push(node),
+            Some(Frame::Map(_, _, entries, pending, mode)) => match (pending.take(), *mode) {
+                (None, _) => *pending = Some(node),
+                (Some(key), Mode::Collect) => entries.push((key, node)),
+                (Some(key), Mode::Root) => emit(Item::Top { key, value: node }),
+                (Some(key), Mode::Section(section)) => emit(Item::Element { section, key, value: node }),
+            },
+        }
     }
-    Ok(root)
+    if !root_seen {
+        emit(Item::Root(None));
+    }
+    Ok(())
 }
 
 fn deep_size(node: &Node<'_>) -> usize {
@@ -243,17 +327,6 @@ fn deep_size(node: &Node<'_>) -> usize {
         Value::Scalar { .. } => 1,
         Value::Seq(items) => 1 + items.iter().map(deep_size).sum::<usize>(),
         Value::Map(entries) => 1 + entries.iter().map(|(k, v)| deep_size(k) + deep_size(v)).sum::<usize>(),
-    }
-}
-
-fn attach<'a>(stack: &mut [Frame<'a>], root: &mut Option<Node<'a>>, node: Node<'a>) {
-    match stack.last_mut() {
-        None => *root = Some(node),
-        Some(Frame::Seq(_, _, items)) => items.push(node),
-        Some(Frame::Map(_, _, entries, pending)) => match pending.take() {
-            None => *pending = Some(node),
-            Some(key) => entries.push((key, node)),
-        },
     }
 }
 

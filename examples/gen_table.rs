@@ -1,0 +1,270 @@
+//! Generates a realistic national routing table from the public data in `../shared/data`
+//! (FCC PSAP Registry, 2019 census county populations), for benchmarks and scale tests.
+//!
+//! ```sh
+//! cargo run --release --example gen_table -- --origins 1000000 --out /tmp/us.yaml
+//! cargo run --release --example gen_table -- --origins 200000 --out-dir /tmp/us/
+//! ```
+//!
+//! One active PSAP per in-service registry row (orphaned and secondary rows are skipped),
+//! a mated ESRP pair per state in separate failure domains, ESN range rules and county rules
+//! for cell sectors, alternates within the county or state, ESZ and cell-sector origins per
+//! county weighted by population, esrk pools and counters. Deterministic for a given
+//! `--seed`. The generated table checks clean.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+struct Args {
+    origins: usize,
+    out: Option<PathBuf>,
+    out_dir: Option<PathBuf>,
+    data: PathBuf,
+    seed: u64,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args { origins: 20_000, out: None, out_dir: None, data: PathBuf::from("../shared/data"), seed: 911 };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--origins" => a.origins = value()?.parse().map_err(|_| "--origins takes a number")?,
+            "--out" => a.out = Some(value()?.into()),
+            "--out-dir" => a.out_dir = Some(value()?.into()),
+            "--data" => a.data = value()?.into(),
+            "--seed" => a.seed = value()?.parse().map_err(|_| "--seed takes a number")?,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if a.out.is_none() && a.out_dir.is_none() {
+        return Err("give --out FILE or --out-dir DIR".into());
+    }
+    Ok(a)
+}
+
+/// Splits one CSV line, honouring double quotes.
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                out.last_mut().unwrap().push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(String::new()),
+            _ => out.last_mut().unwrap().push(c),
+        }
+    }
+    out
+}
+
+fn read_csv(path: &std::path::Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.lines().skip(1).filter(|l| !l.trim().is_empty()).map(csv_fields).collect()
+}
+
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// A YAML double-quoted string.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+struct Psap {
+    id: String,
+    fcc: String,
+    name: String,
+    county: String,
+    esn: u32,
+}
+
+struct State {
+    abbr: String,
+    psaps: Vec<Psap>,
+    /// county → population
+    counties: BTreeMap<String, u64>,
+}
+
+/// A small deterministic generator (splitmix64).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn load_states(data: &std::path::Path) -> Vec<State> {
+    let abbr_of: BTreeMap<String, String> = read_csv(&data.join("state-fips.csv")).into_iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+    let mut states: BTreeMap<String, State> = BTreeMap::new();
+    for r in read_csv(&data.join("census-county-population-2019.csv")) {
+        let Some(abbr) = abbr_of.get(&r[2]) else { continue };
+        let county = r[3].trim_end_matches(" County").trim_end_matches(" Parish").trim_end_matches(" Borough").to_string();
+        let st = states.entry(abbr.clone()).or_insert_with(|| State { abbr: abbr.clone(), psaps: vec![], counties: BTreeMap::new() });
+        st.counties.insert(county, r[4].parse().unwrap_or(0));
+    }
+    let mut used = std::collections::HashSet::new();
+    let mut esn = 1000u32;
+    for r in read_csv(&data.join("fcc-master-psap-registry-2019.csv")) {
+        if r.len() < 6 || r[5].starts_with("Orphaned") || r[5].starts_with("Secondary") {
+            continue;
+        }
+        let Some(st) = states.get_mut(&r[4]) else { continue };
+        let mut id = format!("{}-{}", slug(&r[4]), slug(&r[1]));
+        if !used.insert(id.clone()) {
+            id = format!("{id}-{}", r[0]);
+            used.insert(id.clone());
+        }
+        st.psaps.push(Psap { id, fcc: r[0].clone(), name: r[1].clone(), county: r[2].clone(), esn });
+        esn += 10;
+    }
+    states.into_values().filter(|s| !s.psaps.is_empty()).collect()
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("gen_table: {e}");
+            std::process::exit(2);
+        }
+    };
+    let states = load_states(&args.data);
+    let total_pop: u64 = states.iter().flat_map(|s| s.counties.values()).sum();
+    let mut rng = Rng(args.seed);
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut origin_no = 0usize;
+    for st in &states {
+        let mut y = String::from("version: 1\n");
+        let s = slug(&st.abbr);
+        let (a, b) = (format!("esrp-{s}-a"), format!("esrp-{s}-b"));
+        let _ = writeln!(y, "domains:\n  site-{s}-a: {{ kind: site, provider: lumen }}\n  site-{s}-b: {{ kind: site, provider: lumen }}");
+        // PSAPs by county; counties without a PSAP go to the state's first PSAP.
+        let mut by_county: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, p) in st.psaps.iter().enumerate() {
+            by_county.entry(p.county.to_lowercase()).or_default().push(i);
+        }
+        let home = |county: &str| -> Vec<usize> { by_county.get(&county.to_lowercase()).cloned().unwrap_or_else(|| vec![0]) };
+        let mut served: Vec<Vec<String>> = st.psaps.iter().map(|p| vec![p.county.clone()]).collect();
+        for county in st.counties.keys() {
+            if !by_county.contains_key(&county.to_lowercase()) {
+                served[0].push(county.clone());
+            }
+        }
+        y.push_str("psaps:\n");
+        for (i, p) in st.psaps.iter().enumerate() {
+            let peers = &by_county[&p.county.to_lowercase()];
+            let alt = if peers.len() > 1 { peers[(peers.iter().position(|&x| x == i).unwrap() + 1) % peers.len()] } else { (i + 1) % st.psaps.len() };
+            let alt = if alt == i { None } else { Some(&st.psaps[alt].id) };
+            let counties: Vec<String> = served[i].iter().map(|c| quoted(c)).collect();
+            let _ = writeln!(
+                y,
+                "  {}:\n    name: {}\n    fcc_id: {}\n    state: {}\n    counties: [{}]\n    status: active\n    positions: {}{}",
+                p.id,
+                quoted(&p.name),
+                p.fcc,
+                st.abbr,
+                counties.join(", "),
+                4 + rng.next() % 20,
+                alt.map(|a| format!("\n    alternate: [{a}]")).unwrap_or_default()
+            );
+        }
+        y.push_str("routers:\n");
+        for (me, mate, site) in [(&a, &b, "a"), (&b, &a, "b")] {
+            let _ = writeln!(y, "  {me}:\n    kind: esrp\n    domains: [site-{s}-{site}]\n    mate: [{mate}]\n    rules:");
+            for p in &st.psaps {
+                let _ = writeln!(y, "      - match: {{ esn: [\"{}-{}\"] }}\n        to: {}", p.esn, p.esn + 9, p.id);
+            }
+            for (county, idx) in &by_county {
+                let _ = writeln!(y, "      - match: {{ kind: [cell_sector], county: [{}] }}\n        to: {}", quoted(county), st.psaps[idx[0]].id);
+            }
+            let _ = writeln!(y, "    default: {}", st.psaps[0].id);
+        }
+        y.push_str("origins:\n");
+        // Counties of the registry that the census spells differently still get their calls.
+        let mut counties: Vec<(String, u64)> = st.counties.iter().map(|(c, p)| (c.clone(), *p)).collect();
+        for county in by_county.keys() {
+            if !st.counties.keys().any(|c| c.to_lowercase() == *county) {
+                let name = st.psaps[by_county[county][0]].county.clone();
+                counties.push((name, 1_000));
+            }
+        }
+        for (county, pop) in &counties {
+            let n = ((args.origins as u128 * *pop as u128) / total_pop.max(1) as u128).max(1) as usize;
+            let psaps = home(county);
+            let esz = (n * 7 / 10).max(psaps.len());
+            let cells = n - n * 7 / 10;
+            let per = pop / (esz + cells) as u64;
+            let c = quoted(county);
+            for k in 0..esz + cells {
+                origin_no += 1;
+                let (first, second) = if k % 2 == 0 { (&a, &b) } else { (&b, &a) };
+                if k < esz {
+                    let p = &st.psaps[psaps[k % psaps.len()]];
+                    let esn = p.esn + (rng.next() % 10) as u32;
+                    let _ = writeln!(y, "  esz-{origin_no:07}: {{ kind: esz, esn: {esn}, state: {}, county: {c}, population: {per}, ingress: [{first}, {second}] }}", st.abbr);
+                } else {
+                    let _ = writeln!(y, "  cs-{origin_no:07}: {{ kind: cell_sector, state: {}, county: {c}, population: {per}, ingress: [{first}, {second}] }}", st.abbr);
+                }
+            }
+        }
+        y.push_str("pools:\n");
+        for (i, p) in st.psaps.iter().enumerate() {
+            let lo = 2_000_000_000u64 + (files.len() as u64 * 10_000 + i as u64) * 100;
+            let _ = writeln!(y, "  esrk-{}: {{ kind: esrk, range: {:010}-{:010}, psap: {}, esn: {} }}", p.id, lo, lo + 99, p.id, p.esn);
+        }
+        for r in [&a, &b] {
+            let _ = writeln!(y, "  ptm-{r}: {{ kind: counter, element: {r}, limit: 40000000, used: {}, per_day: 16000 }}", 1_000_000 + rng.next() % 1_000_000);
+        }
+        files.push((format!("{s}.yaml"), y));
+    }
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir).expect("create --out-dir");
+        for (name, text) in &files {
+            std::fs::write(dir.join(name), text).expect("write a state file");
+        }
+    }
+    if let Some(out) = &args.out {
+        // One file: merge the states' sections under one header each.
+        let mut sections: BTreeMap<&str, String> = BTreeMap::new();
+        let order = ["domains:", "psaps:", "routers:", "origins:", "pools:"];
+        for (_, text) in &files {
+            let mut current = "";
+            for line in text.lines().skip(1) {
+                if let Some(h) = order.iter().find(|h| **h == line) {
+                    current = h;
+                    continue;
+                }
+                let s = sections.entry(current).or_default();
+                s.push_str(line);
+                s.push('\n');
+            }
+        }
+        let mut y = String::from("version: 1\nname: generated national table\n");
+        for h in order {
+            y.push_str(h);
+            y.push('\n');
+            y.push_str(sections.get(h).map(String::as_str).unwrap_or(""));
+        }
+        std::fs::write(out, y).expect("write --out");
+    }
+    eprintln!("gen_table: {} states, {} PSAPs, {origin_no} origins", states.len(), states.iter().map(|s| s.psaps.len()).sum::<usize>());
+}

@@ -1,0 +1,30 @@
+//! Times each phase of `check` on one table file, to find where the time goes.
+//! `cargo run --release --example phases -- FILE`
+use std::time::Instant;
+
+use psapguard::load::{schema, yaml};
+
+fn main() {
+    let path = std::env::args().nth(1).expect("a table file");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    let t = Instant::now();
+    let root = yaml::parse(&text, yaml::Limits::default()).expect("valid YAML").expect("not empty");
+    println!("yaml tree      {:.3}s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let json = schema::to_json(&root);
+    println!("to_json        {:.3}s", t.elapsed().as_secs_f64());
+    drop(json);
+    let t = Instant::now();
+    let v = schema::validate(&root);
+    println!("json schema    {:.3}s ({} violations, incl. to_json)", t.elapsed().as_secs_f64(), v.len());
+    drop(root);
+    let t = Instant::now();
+    let loaded = psapguard::load::load(&[path.clone().into()]).expect("loads");
+    println!("load (all)     {:.3}s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let a = psapguard::analysis::analyse(&loaded.table, 8);
+    println!("analyse        {:.3}s ({} classes, {} runs, {} walks)", t.elapsed().as_secs_f64(), a.classes.len(), a.runs.len(), a.runs.iter().map(|r| r.walks.len()).sum::<usize>());
+    let t = Instant::now();
+    let (report, _) = psapguard::check::check(&loaded, &Default::default(), &Default::default());
+    println!("check (all)    {:.3}s ({} findings)", t.elapsed().as_secs_f64(), report.findings.len());
+}
