@@ -27,4 +27,13 @@ fn main() {
     let t = Instant::now();
     let (report, _) = psapguard::check::check(&loaded, &Default::default(), &Default::default());
     println!("check (all)    {:.3}s ({} findings)", t.elapsed().as_secs_f64(), report.findings.len());
+    let a = psapguard::analysis::analyse(&loaded.table, 8);
+    let settings = psapguard::rules::Settings::default();
+    let cx = psapguard::rules::Context { table: &loaded.table, problems: &loaded.problems, analysis: Some(&a), settings: &settings };
+    for rule in psapguard::rules::RULES {
+        let t = Instant::now();
+        let mut out = Vec::new();
+        rule.check(&cx, &mut out);
+        println!("  {:<26} {:.3}s", rule.meta().name, t.elapsed().as_secs_f64());
+    }
 }

@@ -50,17 +50,32 @@ impl ShadowedRule {
 /// The match keys: esn, origin, kind, county.
 const KEYS: usize = 4;
 
+/// Lowest and highest ESN a match allows (None: any ESN).
+fn esn_bounds(m: &Match) -> Option<(u32, u32)> {
+    let esn = m.esn.as_ref()?;
+    Some((esn.iter().map(|r| r.0).min().unwrap_or(0), esn.iter().map(|r| r.1).max().unwrap_or(0)))
+}
+
 /// The earlier rules (indices) that together cover `m`, when that is certain.
 pub fn shadowed_by(m: &Match, earlier: &[&Match]) -> Option<Vec<usize>> {
+    // Rules whose ESNs cannot meet `m`'s never help cover it: drop them cheaply first, so a
+    // router with a rule per ESN block stays near-linear.
+    let bounds = esn_bounds(m);
+    let relevant: Vec<usize> = (0..earlier.len())
+        .filter(|&j| match (bounds, esn_bounds(earlier[j])) {
+            (Some((lo, hi)), Some((a, b))) => a <= hi && lo <= b,
+            _ => true,
+        })
+        .collect();
     // One earlier rule as broad on every key is the clearest answer.
-    if let Some(j) = (0..earlier.len()).find(|&j| (0..KEYS).all(|k| covers_union(&[earlier[j]], m, k))) {
+    if let Some(&j) = relevant.iter().find(|&&j| (0..KEYS).all(|k| covers_union(&[earlier[j]], m, k))) {
         return Some(vec![j]);
     }
     for key in 0..KEYS {
         // Earlier rules at least as broad as `m` on every other key.
-        let candidates: Vec<usize> = (0..earlier.len()).filter(|&j| (0..KEYS).filter(|&o| o != key).all(|o| covers_union(&[earlier[j]], m, o))).collect();
-        if candidates.is_empty() {
-            continue;
+        let candidates: Vec<usize> = relevant.iter().copied().filter(|&j| (0..KEYS).filter(|&o| o != key).all(|o| covers_union(&[earlier[j]], m, o))).collect();
+        if candidates.len() < 2 {
+            continue; // a single one was tried above
         }
         let sets: Vec<&Match> = candidates.iter().map(|&j| earlier[j]).collect();
         if covers_union(&sets, m, key) {
@@ -70,7 +85,6 @@ pub fn shadowed_by(m: &Match, earlier: &[&Match]) -> Option<Vec<usize>> {
     None
 }
 
-
 /// Whether the union of `sets` on `key` contains every value `m` allows on it.
 fn covers_union(sets: &[&Match], m: &Match, key: usize) -> bool {
     match key {
@@ -79,34 +93,32 @@ fn covers_union(sets: &[&Match], m: &Match, key: usize) -> bool {
                 return true;
             }
             let Some(want) = &m.esn else { return false };
+            if let [one] = sets {
+                let have = one.esn.as_deref().unwrap_or_default();
+                return want.iter().all(|&(lo, hi)| have.iter().any(|&(a, b)| a <= lo && hi <= b));
+            }
             let mut have: Vec<(u32, u32)> = sets.iter().flat_map(|s| s.esn.iter().flatten().copied()).collect();
             have.sort_unstable();
             want.iter().all(|&(lo, hi)| range_covered(&have, lo, hi))
         }
-        1 => set_cover(sets.iter().map(|s| s.origin.as_ref().map(|v| v.iter().map(|l| l.name.as_str()).collect::<Vec<_>>())), m.origin.as_ref().map(|v| v.iter().map(|l| l.name.as_str()).collect()), None),
-        2 => {
-            let all: Vec<OriginKind> = OriginKind::ALL.iter().map(|(_, k)| *k).collect();
-            set_cover(sets.iter().map(|s| s.kind.clone()), m.kind.clone(), Some(all))
-        }
-        _ => set_cover(sets.iter().map(|s| s.county.clone()), m.county.clone(), None),
+        1 => set_cover(sets, m, |s| s.origin.as_deref(), |a, b| a.name == b.name, None),
+        2 => set_cover(sets, m, |s| s.kind.as_deref(), |a, b| a == b, Some(&ALL_KINDS)),
+        _ => set_cover(sets, m, |s| s.county.as_deref(), |a, b| a == b, None),
     }
 }
 
-/// Union of `have` (None = anything) ⊇ `want` (None = anything; `universe` when finite).
-fn set_cover<T: PartialEq>(have: impl Iterator<Item = Option<Vec<T>>>, want: Option<Vec<T>>, universe: Option<Vec<T>>) -> bool {
-    let mut union = Vec::new();
-    for h in have {
-        match h {
-            None => return true,
-            Some(v) => union.extend(v),
-        }
+const ALL_KINDS: [OriginKind; 6] = [OriginKind::Esz, OriginKind::CellSector, OriginKind::Wireline, OriginKind::Voip, OriginKind::Text, OriginKind::Other];
+
+/// Union of the sets' values (None = anything) ⊇ `m`'s (None = anything; `universe` when finite).
+fn set_cover<T>(sets: &[&Match], m: &Match, get: impl Fn(&Match) -> Option<&[T]>, eq: impl Fn(&T, &T) -> bool, universe: Option<&[T]>) -> bool {
+    if sets.iter().any(|s| get(s).is_none()) {
+        return true;
     }
-    match want.or(universe) {
-        Some(w) => w.iter().all(|x| union.contains(x)),
+    match get(m).or(universe) {
+        Some(want) => want.iter().all(|x| sets.iter().any(|s| get(s).is_some_and(|v| v.iter().any(|y| eq(x, y))))),
         None => false,
     }
 }
-
 /// Whether sorted ranges cover lo..=hi.
 fn range_covered(have: &[(u32, u32)], lo: u32, hi: u32) -> bool {
     let mut next = lo as u64;
