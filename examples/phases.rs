@@ -2,11 +2,15 @@
 //! `cargo run --release --example phases -- FILE`
 use std::time::Instant;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use psapguard::load::{schema, yaml};
 
 fn main() {
     let path = std::env::args().nth(1).expect("a table file");
     let text = std::fs::read_to_string(&path).expect("readable");
+    if std::env::var_os("SKIP_TREE").is_none() {
     let t = Instant::now();
     let root = yaml::parse(&text, yaml::Limits::default()).expect("valid YAML").expect("not empty");
     println!("yaml tree      {:.3}s", t.elapsed().as_secs_f64());
@@ -18,12 +22,13 @@ fn main() {
     let v = schema::validate(&root);
     println!("json schema    {:.3}s ({} violations, incl. to_json)", t.elapsed().as_secs_f64(), v.len());
     drop(root);
+    }
     let t = Instant::now();
     let loaded = psapguard::load::load(&[path.clone().into()]).expect("loads");
-    println!("load (all)     {:.3}s", t.elapsed().as_secs_f64());
+    println!("load (all)     {:.3}s  rss {} MB", t.elapsed().as_secs_f64(), rss_mb());
     let t = Instant::now();
     let a = psapguard::analysis::analyse(&loaded.table, 8);
-    println!("analyse        {:.3}s ({} classes, {} runs, {} walks)", t.elapsed().as_secs_f64(), a.classes.len(), a.runs.len(), a.runs.iter().map(|r| r.walks.len()).sum::<usize>());
+    println!("analyse        {:.3}s rss {} MB ({} classes, {} runs, {} walks)", t.elapsed().as_secs_f64(), rss_mb(), a.classes.len(), a.runs.len(), a.runs.iter().map(|r| r.walks.len()).sum::<usize>());
     let t = Instant::now();
     let (report, _) = psapguard::check::check(&loaded, &Default::default(), &Default::default());
     println!("check (all)    {:.3}s ({} findings)", t.elapsed().as_secs_f64(), report.findings.len());
@@ -36,4 +41,10 @@ fn main() {
         rule.check(&cx, &mut out);
         println!("  {:<26} {:.3}s", rule.meta().name, t.elapsed().as_secs_f64());
     }
+}
+
+#[allow(dead_code)]
+fn rss_mb() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) * 4096 / 1_048_576
 }

@@ -90,7 +90,10 @@ pub fn from_sources(sources: Vec<SourceFile>, mut problems: Vec<Problem>) -> Loa
         if problems.iter().any(|p| p.loc.file == file) {
             continue; // unreadable: already reported
         }
+        let before = problems.len();
         if let Err(e) = read_file(file, &source.text, &mut table, &mut problems) {
+            // What was read before the error would only be noise next to it.
+            problems.truncate(before);
             let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
             problems.push(Problem {
                 kind: ProblemKind::Parse,

@@ -334,6 +334,9 @@ fn scan_error(e: ScanError) -> YamlError {
     let m = e.marker();
     YamlError {
         pos: Some(Pos { line: m.line() as u32, col: m.col() as u32 + 1 }),
-        message: e.info().to_string(),
+        message: match e.info() {
+            info if info.contains("recursion limit") => format!("nesting too deep ({info})"),
+            info => info.to_string(),
+        },
     }
 }

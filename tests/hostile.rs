@@ -1,0 +1,107 @@
+//! Hostile and broken input: a finding or an exit-2 sentence naming the file, never a panic,
+//! within bounded time and memory.
+
+use assert_cmd::Command;
+
+fn check(path: &std::path::Path) -> (i32, String, String) {
+    let out = Command::cargo_bin("psapguard").unwrap().args(["check", "--format", "json"]).arg(path).timeout(std::time::Duration::from_secs(60)).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn parse_error(path: &std::path::Path, needle: &str) {
+    let (code, out, err) = check(path);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "parse-error", "{out}");
+    assert!(f["message"].as_str().unwrap().contains(needle), "{out}");
+    assert!(f["location"]["line"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn alias_bomb_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut y = String::from("version: 1\na0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        y.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+    }
+    parse_error(&write(&dir, "bomb.yaml", y.as_bytes()), "alias");
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let y = format!("version: 1\nx: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    parse_error(&write(&dir, "deep.yaml", y.as_bytes()), "nesting");
+    let block: String = (0..2_000).map(|i| format!("{}k{i}:\n", "  ".repeat(i))).collect();
+    parse_error(&write(&dir, "deep-block.yaml", block.as_bytes()), "nesting");
+}
+
+#[test]
+fn binary_and_non_utf8_files_are_parse_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    parse_error(&write(&dir, "latin1.yaml", b"version: 1\nname: Caf\xe9\n"), "not UTF-8");
+    let (code, out, _) = check(&write(&dir, "nul.yaml", b"version: 1\n\x00\x01\x02\x03"));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("parse-error"));
+}
+
+#[test]
+fn a_huge_file_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("huge.yaml");
+    let f = std::fs::File::create(&p).unwrap();
+    f.set_len(2 * 1024 * 1024 * 1024).unwrap(); // sparse: costs no disk
+    parse_error(&p, "at most 512 MB");
+}
+
+#[test]
+fn empty_file_and_wrong_shapes_are_schema_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [("empty.yaml", ""), ("list.yaml", "- a\n- b\n"), ("scalar.yaml", "hello\n"), ("psaps-list.yaml", "version: 1\npsaps: [a, b]\n")] {
+        let (code, out, _) = check(&write(&dir, name, text.as_bytes()));
+        assert_eq!(code, 1, "{name}: {out}");
+        assert!(out.contains("\"rule\": \"schema\""), "{name}: {out}");
+    }
+}
+
+#[test]
+fn symlink_loops_end() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("t")).unwrap();
+    std::fs::copy("fixtures/single-point-of-failure/ok.yaml", dir.path().join("t/a.yaml")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("t"), dir.path().join("t/loop")).unwrap();
+    let (code, out, err) = check(&dir.path().join("t"));
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn numbers_out_of_range_and_lookalike_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let y = "version: 1\npsaps:\n  a: { status: active, positions: -4 }\norigins:\n  o: { kind: esz, esn: 1000000000000, ingress: [r1] }\n  \u{43e}2: { kind: esz, ingress: [r1] }\n";
+    let (code, out, _) = check(&write(&dir, "range.yaml", y.as_bytes()));
+    assert_eq!(code, 1);
+    assert!(out.contains("must not be negative"), "{out}");
+    assert!(out.contains("out of range"), "{out}");
+    assert!(out.contains("not a valid id"), "{out}");
+}
+
+#[test]
+fn a_table_of_many_psaps_and_no_origins_is_fast_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut y = String::from("version: 1\npsaps:\n");
+    for i in 0..100_000 {
+        y.push_str(&format!("  p{i}: {{ status: active }}\n"));
+    }
+    let (code, out, _) = check(&write(&dir, "many.yaml", y.as_bytes()));
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["errors"], 100_000, "every PSAP is unreachable");
+}
