@@ -25,7 +25,13 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { origins: 20_000, out: None, out_dir: None, data: PathBuf::from("../shared/data"), seed: 911 };
+    let mut a = Args {
+        origins: 20_000,
+        out: None,
+        out_dir: None,
+        data: PathBuf::from("../shared/data"),
+        seed: 911,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -65,7 +71,11 @@ fn csv_fields(line: &str) -> Vec<String> {
 
 fn read_csv(path: &std::path::Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    text.lines().skip(1).filter(|l| !l.trim().is_empty()).map(csv_fields).collect()
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(csv_fields)
+        .collect()
 }
 
 fn slug(s: &str) -> String {
@@ -113,12 +123,23 @@ impl Rng {
 }
 
 fn load_states(data: &std::path::Path) -> Vec<State> {
-    let abbr_of: BTreeMap<String, String> = read_csv(&data.join("state-fips.csv")).into_iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+    let abbr_of: BTreeMap<String, String> = read_csv(&data.join("state-fips.csv"))
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
     let mut states: BTreeMap<String, State> = BTreeMap::new();
     for r in read_csv(&data.join("census-county-population-2019.csv")) {
         let Some(abbr) = abbr_of.get(&r[2]) else { continue };
-        let county = r[3].trim_end_matches(" County").trim_end_matches(" Parish").trim_end_matches(" Borough").to_string();
-        let st = states.entry(abbr.clone()).or_insert_with(|| State { abbr: abbr.clone(), psaps: vec![], counties: BTreeMap::new() });
+        let county = r[3]
+            .trim_end_matches(" County")
+            .trim_end_matches(" Parish")
+            .trim_end_matches(" Borough")
+            .to_string();
+        let st = states.entry(abbr.clone()).or_insert_with(|| State {
+            abbr: abbr.clone(),
+            psaps: vec![],
+            counties: BTreeMap::new(),
+        });
         st.counties.insert(county, r[4].parse().unwrap_or(0));
     }
     let mut used = std::collections::HashSet::new();
@@ -133,7 +154,13 @@ fn load_states(data: &std::path::Path) -> Vec<State> {
             id = format!("{id}-{}", r[0]);
             used.insert(id.clone());
         }
-        st.psaps.push(Psap { id, fcc: r[0].clone(), name: r[1].clone(), county: r[2].clone(), esn });
+        st.psaps.push(Psap {
+            id,
+            fcc: r[0].clone(),
+            name: r[1].clone(),
+            county: r[2].clone(),
+            esn,
+        });
         esn += 10;
     }
     states.into_values().filter(|s| !s.psaps.is_empty()).collect()
@@ -156,13 +183,21 @@ fn main() {
         let mut y = String::from("version: 1\n");
         let s = slug(&st.abbr);
         let (a, b) = (format!("esrp-{s}-a"), format!("esrp-{s}-b"));
-        let _ = writeln!(y, "domains:\n  site-{s}-a: {{ kind: site, provider: lumen }}\n  site-{s}-b: {{ kind: site, provider: lumen }}");
+        let _ = writeln!(
+            y,
+            "domains:\n  site-{s}-a: {{ kind: site, provider: lumen }}\n  site-{s}-b: {{ kind: site, provider: lumen }}"
+        );
         // PSAPs by county; counties without a PSAP go to the state's first PSAP.
         let mut by_county: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, p) in st.psaps.iter().enumerate() {
             by_county.entry(p.county.to_lowercase()).or_default().push(i);
         }
-        let home = |county: &str| -> Vec<usize> { by_county.get(&county.to_lowercase()).cloned().unwrap_or_else(|| vec![0]) };
+        let home = |county: &str| -> Vec<usize> {
+            by_county
+                .get(&county.to_lowercase())
+                .cloned()
+                .unwrap_or_else(|| vec![0])
+        };
         let mut served: Vec<Vec<String>> = st.psaps.iter().map(|p| vec![p.county.clone()]).collect();
         for county in st.counties.keys() {
             if !by_county.contains_key(&county.to_lowercase()) {
@@ -172,7 +207,11 @@ fn main() {
         y.push_str("psaps:\n");
         for (i, p) in st.psaps.iter().enumerate() {
             let peers = &by_county[&p.county.to_lowercase()];
-            let alt = if peers.len() > 1 { peers[(peers.iter().position(|&x| x == i).unwrap() + 1) % peers.len()] } else { (i + 1) % st.psaps.len() };
+            let alt = if peers.len() > 1 {
+                peers[(peers.iter().position(|&x| x == i).unwrap() + 1) % peers.len()]
+            } else {
+                (i + 1) % st.psaps.len()
+            };
             let alt = if alt == i { None } else { Some(&st.psaps[alt].id) };
             let counties: Vec<String> = served[i].iter().map(|c| quoted(c)).collect();
             let _ = writeln!(
@@ -189,12 +228,26 @@ fn main() {
         }
         y.push_str("routers:\n");
         for (me, mate, site) in [(&a, &b, "a"), (&b, &a, "b")] {
-            let _ = writeln!(y, "  {me}:\n    kind: esrp\n    domains: [site-{s}-{site}]\n    mate: [{mate}]\n    rules:");
+            let _ = writeln!(
+                y,
+                "  {me}:\n    kind: esrp\n    domains: [site-{s}-{site}]\n    mate: [{mate}]\n    rules:"
+            );
             for p in &st.psaps {
-                let _ = writeln!(y, "      - match: {{ esn: [\"{}-{}\"] }}\n        to: {}", p.esn, p.esn + 9, p.id);
+                let _ = writeln!(
+                    y,
+                    "      - match: {{ esn: [\"{}-{}\"] }}\n        to: {}",
+                    p.esn,
+                    p.esn + 9,
+                    p.id
+                );
             }
             for (county, idx) in &by_county {
-                let _ = writeln!(y, "      - match: {{ kind: [cell_sector], county: [{}] }}\n        to: {}", quoted(county), st.psaps[idx[0]].id);
+                let _ = writeln!(
+                    y,
+                    "      - match: {{ kind: [cell_sector], county: [{}] }}\n        to: {}",
+                    quoted(county),
+                    st.psaps[idx[0]].id
+                );
             }
             let _ = writeln!(y, "    default: {}", st.psaps[0].id);
         }
@@ -220,19 +273,39 @@ fn main() {
                 if k < esz {
                     let p = &st.psaps[psaps[k % psaps.len()]];
                     let esn = p.esn + (rng.next() % 10) as u32;
-                    let _ = writeln!(y, "  esz-{origin_no:07}: {{ kind: esz, esn: {esn}, state: {}, county: {c}, population: {per}, ingress: [{first}, {second}] }}", st.abbr);
+                    let _ = writeln!(
+                        y,
+                        "  esz-{origin_no:07}: {{ kind: esz, esn: {esn}, state: {}, county: {c}, population: {per}, ingress: [{first}, {second}] }}",
+                        st.abbr
+                    );
                 } else {
-                    let _ = writeln!(y, "  cs-{origin_no:07}: {{ kind: cell_sector, state: {}, county: {c}, population: {per}, ingress: [{first}, {second}] }}", st.abbr);
+                    let _ = writeln!(
+                        y,
+                        "  cs-{origin_no:07}: {{ kind: cell_sector, state: {}, county: {c}, population: {per}, ingress: [{first}, {second}] }}",
+                        st.abbr
+                    );
                 }
             }
         }
         y.push_str("pools:\n");
         for (i, p) in st.psaps.iter().enumerate() {
             let lo = 2_000_000_000u64 + (files.len() as u64 * 10_000 + i as u64) * 100;
-            let _ = writeln!(y, "  esrk-{}: {{ kind: esrk, range: {:010}-{:010}, psap: {}, esn: {} }}", p.id, lo, lo + 99, p.id, p.esn);
+            let _ = writeln!(
+                y,
+                "  esrk-{}: {{ kind: esrk, range: {:010}-{:010}, psap: {}, esn: {} }}",
+                p.id,
+                lo,
+                lo + 99,
+                p.id,
+                p.esn
+            );
         }
         for r in [&a, &b] {
-            let _ = writeln!(y, "  ptm-{r}: {{ kind: counter, element: {r}, limit: 40000000, used: {}, per_day: 16000 }}", 1_000_000 + rng.next() % 1_000_000);
+            let _ = writeln!(
+                y,
+                "  ptm-{r}: {{ kind: counter, element: {r}, limit: 40000000, used: {}, per_day: 16000 }}",
+                1_000_000 + rng.next() % 1_000_000
+            );
         }
         files.push((format!("{s}.yaml"), y));
     }
@@ -266,5 +339,9 @@ fn main() {
         }
         std::fs::write(out, y).expect("write --out");
     }
-    eprintln!("gen_table: {} states, {} PSAPs, {origin_no} origins", states.len(), states.iter().map(|s| s.psaps.len()).sum::<usize>());
+    eprintln!(
+        "gen_table: {} states, {} PSAPs, {origin_no} origins",
+        states.len(),
+        states.iter().map(|s| s.psaps.len()).sum::<usize>()
+    );
 }

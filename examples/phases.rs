@@ -11,30 +11,52 @@ fn main() {
     let path = std::env::args().nth(1).expect("a table file");
     let text = std::fs::read_to_string(&path).expect("readable");
     if std::env::var_os("SKIP_TREE").is_none() {
-    let t = Instant::now();
-    let root = yaml::parse(&text, yaml::Limits::default()).expect("valid YAML").expect("not empty");
-    println!("yaml tree      {:.3}s", t.elapsed().as_secs_f64());
-    let t = Instant::now();
-    let json = schema::to_json(&root);
-    println!("to_json        {:.3}s", t.elapsed().as_secs_f64());
-    drop(json);
-    let t = Instant::now();
-    let v = schema::validate(&root);
-    println!("json schema    {:.3}s ({} violations, incl. to_json)", t.elapsed().as_secs_f64(), v.len());
-    drop(root);
+        let t = Instant::now();
+        let root = yaml::parse(&text, yaml::Limits::default())
+            .expect("valid YAML")
+            .expect("not empty");
+        println!("yaml tree      {:.3}s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let json = schema::to_json(&root);
+        println!("to_json        {:.3}s", t.elapsed().as_secs_f64());
+        drop(json);
+        let t = Instant::now();
+        let v = schema::validate(&root);
+        println!(
+            "json schema    {:.3}s ({} violations, incl. to_json)",
+            t.elapsed().as_secs_f64(),
+            v.len()
+        );
+        drop(root);
     }
     let t = Instant::now();
     let loaded = psapguard::load::load(&[path.clone().into()]).expect("loads");
     println!("load (all)     {:.3}s  rss {} MB", t.elapsed().as_secs_f64(), rss_mb());
     let t = Instant::now();
     let a = psapguard::analysis::analyse(&loaded.table, 8);
-    println!("analyse        {:.3}s rss {} MB ({} classes, {} runs, {} walks)", t.elapsed().as_secs_f64(), rss_mb(), a.classes.len(), a.runs.len(), a.runs.iter().map(|r| r.walks.len()).sum::<usize>());
+    println!(
+        "analyse        {:.3}s rss {} MB ({} classes, {} runs, {} walks)",
+        t.elapsed().as_secs_f64(),
+        rss_mb(),
+        a.classes.len(),
+        a.runs.len(),
+        a.runs.iter().map(|r| r.walks.len()).sum::<usize>()
+    );
     let t = Instant::now();
     let (report, _) = psapguard::check::check(&loaded, &Default::default(), &Default::default());
-    println!("check (all)    {:.3}s ({} findings)", t.elapsed().as_secs_f64(), report.findings.len());
+    println!(
+        "check (all)    {:.3}s ({} findings)",
+        t.elapsed().as_secs_f64(),
+        report.findings.len()
+    );
     let a = psapguard::analysis::analyse(&loaded.table, 8);
     let settings = psapguard::rules::Settings::default();
-    let cx = psapguard::rules::Context { table: &loaded.table, problems: &loaded.problems, analysis: Some(&a), settings: &settings };
+    let cx = psapguard::rules::Context {
+        table: &loaded.table,
+        problems: &loaded.problems,
+        analysis: Some(&a),
+        settings: &settings,
+    };
     for rule in psapguard::rules::RULES {
         let t = Instant::now();
         let mut out = Vec::new();
@@ -46,5 +68,10 @@ fn main() {
 #[allow(dead_code)]
 fn rss_mb() -> u64 {
     let s = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) * 4096 / 1_048_576
+    s.split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 4096
+        / 1_048_576
 }

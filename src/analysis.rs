@@ -66,7 +66,10 @@ impl Analysis {
 
     /// Every origin of the given classes, sorted by table order.
     pub fn origins_of(&self, classes: impl IntoIterator<Item = u32>) -> Vec<u32> {
-        let mut out: Vec<u32> = classes.into_iter().flat_map(|c| self.classes[c as usize].origins.iter().copied()).collect();
+        let mut out: Vec<u32> = classes
+            .into_iter()
+            .flat_map(|c| self.classes[c as usize].origins.iter().copied())
+            .collect();
         out.sort_unstable();
         out.dedup();
         out
@@ -82,12 +85,24 @@ pub fn route_classes(table: &Table) -> Vec<RouteClass> {
         .flat_map(|rule| rule.matcher.origin.iter().flatten())
         .map(|l| l.name.as_str())
         .collect();
-    type Key<'a> = (Vec<Option<Node>>, Option<u32>, crate::model::OriginKind, Option<String>, Option<&'a str>);
+    type Key<'a> = (
+        Vec<Option<Node>>,
+        Option<u32>,
+        crate::model::OriginKind,
+        Option<String>,
+        Option<&'a str>,
+    );
     let mut index: HashMap<Key<'_>, u32> = HashMap::new();
     let mut classes: Vec<RouteClass> = Vec::new();
     for (i, o) in table.origins.iter().enumerate() {
         let own = named.contains(o.id.as_str()).then_some(o.id.as_str());
-        let key: Key<'_> = (o.ingress.iter().map(|l| l.target).collect(), o.esn, o.kind, o.county.as_ref().map(|c| c.to_lowercase()), own);
+        let key: Key<'_> = (
+            o.ingress.iter().map(|l| l.target).collect(),
+            o.esn,
+            o.kind,
+            o.county.as_ref().map(|c| c.to_lowercase()),
+            own,
+        );
         let next = classes.len() as u32;
         let c = *index.entry(key).or_insert(next);
         if c == next {
@@ -106,7 +121,13 @@ pub fn failure_domains(table: &Table) -> Vec<FailureDomain> {
         .iter()
         .enumerate()
         .map(|(i, r)| (Node::Router(i as u32), &r.domains))
-        .chain(table.psaps.iter().enumerate().map(|(i, p)| (Node::Psap(i as u32), &p.domains)));
+        .chain(
+            table
+                .psaps
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (Node::Psap(i as u32), &p.domains)),
+        );
     for (node, links) in nodes {
         for l in links {
             if let Some(crate::model::Element::Domain(d)) = table.lookup(&l.name) {
@@ -122,11 +143,23 @@ pub fn failure_domains(table: &Table) -> Vec<FailureDomain> {
             let mut members = declared.remove(&(i as u32)).unwrap_or_default();
             members.sort_unstable();
             members.dedup();
-            FailureDomain { name: d.id.clone(), declared: Some(i as u32), members }
+            FailureDomain {
+                name: d.id.clone(),
+                declared: Some(i as u32),
+                members,
+            }
         })
         .collect();
-    out.extend(table.routers.iter().enumerate().map(|(i, r)| FailureDomain { name: r.id.clone(), declared: None, members: vec![Node::Router(i as u32)] }));
-    out.extend(table.psaps.iter().enumerate().map(|(i, p)| FailureDomain { name: p.id.clone(), declared: None, members: vec![Node::Psap(i as u32)] }));
+    out.extend(table.routers.iter().enumerate().map(|(i, r)| FailureDomain {
+        name: r.id.clone(),
+        declared: None,
+        members: vec![Node::Router(i as u32)],
+    }));
+    out.extend(table.psaps.iter().enumerate().map(|(i, p)| FailureDomain {
+        name: p.id.clone(),
+        declared: None,
+        members: vec![Node::Psap(i as u32)],
+    }));
     out
 }
 
@@ -134,7 +167,8 @@ pub fn failure_domains(table: &Table) -> Vec<FailureDomain> {
 pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
     let classes = route_classes(table);
     let mut cond = Conditions::normal(table);
-    let walk = |class: &RouteClass, cond: &Conditions| route(table, &table.origins[class.origins[0] as usize], cond, max_hops);
+    let walk =
+        |class: &RouteClass, cond: &Conditions| route(table, &table.origins[class.origins[0] as usize], cond, max_hops);
     let normal: Vec<Trace> = classes.iter().map(|c| walk(c, &cond)).collect();
 
     // node index → classes whose normal walk consulted it
@@ -148,7 +182,10 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
         }
     }
     let affected = |members: &[Node]| -> Vec<u32> {
-        let mut cs: Vec<u32> = members.iter().flat_map(|&m| touching[table.node_index(m)].iter().copied()).collect();
+        let mut cs: Vec<u32> = members
+            .iter()
+            .flat_map(|&m| touching[table.node_index(m)].iter().copied())
+            .collect();
         cs.sort_unstable();
         cs.dedup();
         cs
@@ -168,7 +205,10 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
         for &m in &domain.members {
             cond.set_down(table, m, false);
         }
-        runs.push(ScenarioRun { scenario: Scenario::Fail(d), walks });
+        runs.push(ScenarioRun {
+            scenario: Scenario::Fail(d),
+            walks,
+        });
     }
     for (p, psap) in table.psaps.iter().enumerate() {
         if psap.overflow.is_empty() {
@@ -180,7 +220,16 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
         }
         cond.set_busy(Some(p as u32));
         let walks = cs.into_iter().map(|c| (c, walk(&classes[c as usize], &cond))).collect();
-        runs.push(ScenarioRun { scenario: Scenario::Busy(p as u32), walks });
+        runs.push(ScenarioRun {
+            scenario: Scenario::Busy(p as u32),
+            walks,
+        });
     }
-    Analysis { classes, normal, domains, runs, max_hops }
+    Analysis {
+        classes,
+        normal,
+        domains,
+        runs,
+        max_hops,
+    }
 }

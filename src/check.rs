@@ -37,7 +37,12 @@ impl Report {
 /// Runs every rule on a loaded table.
 pub fn check(loaded: &Loaded, settings: &Settings, overrides: &SeverityOverrides) -> (Report, Option<Analysis>) {
     let analysis = loaded.analysable().then(|| analyse(&loaded.table, settings.max_hops));
-    let cx = Context { table: &loaded.table, problems: &loaded.problems, analysis: analysis.as_ref(), settings };
+    let cx = Context {
+        table: &loaded.table,
+        problems: &loaded.problems,
+        analysis: analysis.as_ref(),
+        settings,
+    };
     let mut findings = Vec::new();
     for rule in RULES {
         let meta = rule.meta();
@@ -53,16 +58,27 @@ pub fn check(loaded: &Loaded, settings: &Settings, overrides: &SeverityOverrides
     }
     apply_waivers(&cx, &mut findings);
     sort(&loaded.table, &mut findings);
-    let skipped_routing = (!loaded.analysable()).then(|| "routing analysis skipped: fix the parse-error and schema findings first".to_string());
+    let skipped_routing = (!loaded.analysable())
+        .then(|| "routing analysis skipped: fix the parse-error and schema findings first".to_string());
     let summary = summarise(&loaded.table, &findings);
-    (Report { findings, summary, skipped_routing }, analysis)
+    (
+        Report {
+            findings,
+            summary,
+            skipped_routing,
+        },
+        analysis,
+    )
 }
 
 /// A finding about an element under a rule that element waives (and not expired) is waived.
 fn apply_waivers(cx: &Context<'_>, findings: &mut [Finding]) {
     for f in findings.iter_mut() {
         f.waived = f.entities.iter().filter_map(|id| cx.table.lookup(id)).any(|e| {
-            cx.table.waivers(e).iter().any(|w| w.rule == f.rule && w.expires.as_deref().is_none_or(|d| d >= cx.settings.today.as_str()))
+            cx.table
+                .waivers(e)
+                .iter()
+                .any(|w| w.rule == f.rule && w.expires.as_deref().is_none_or(|d| d >= cx.settings.today.as_str()))
         });
     }
 }
@@ -70,13 +86,24 @@ fn apply_waivers(cx: &Context<'_>, findings: &mut [Finding]) {
 /// Deterministic order: file, line, column, rule, message.
 pub fn sort(table: &crate::model::Table, findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        let key = |f: &Finding| f.location.map(|l| (table.files[l.file as usize].path.clone(), l.line, l.col));
-        key(a).cmp(&key(b)).then(a.rule.cmp(b.rule)).then(a.message.cmp(&b.message))
+        let key = |f: &Finding| {
+            f.location
+                .map(|l| (table.files[l.file as usize].path.clone(), l.line, l.col))
+        };
+        key(a)
+            .cmp(&key(b))
+            .then(a.rule.cmp(b.rule))
+            .then(a.message.cmp(&b.message))
     });
 }
 
 pub fn summarise(table: &crate::model::Table, findings: &[Finding]) -> Summary {
-    let mut s = Summary { origins: table.origins.len(), psaps: table.psaps.len(), routers: table.routers.len(), ..Summary::default() };
+    let mut s = Summary {
+        origins: table.origins.len(),
+        psaps: table.psaps.len(),
+        routers: table.routers.len(),
+        ..Summary::default()
+    };
     for f in findings {
         match (f.waived, f.severity) {
             (true, _) => s.waived += 1,

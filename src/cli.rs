@@ -12,7 +12,11 @@ use crate::report::{human, json};
 use crate::rules::Settings;
 
 #[derive(Debug, Parser)]
-#[command(name = "psapguard", version, about = "Checks a change to a 911 routing table before it is deployed")]
+#[command(
+    name = "psapguard",
+    version,
+    about = "Checks a change to a 911 routing table before it is deployed"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -27,7 +31,9 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check a routing table: every origin's calls under normal, single-failure and busy scenarios.
-    #[command(after_help = "Example:\n  psapguard check examples/denver\n  psapguard check tables/ --format json > findings.json")]
+    #[command(
+        after_help = "Example:\n  psapguard check examples/denver\n  psapguard check tables/ --format json > findings.json"
+    )]
     Check {
         /// Table files or directories (every *.yaml/*.yml below a directory).
         #[arg(default_value = ".")]
@@ -46,9 +52,7 @@ enum Command {
     Schema,
     /// Show what a rule checks, why, an example and the fix (no RULE: list all rules).
     #[command(after_help = "Example:\n  psapguard explain single-point-of-failure")]
-    Explain {
-        rule: Option<String>,
-    },
+    Explain { rule: Option<String> },
 }
 
 /// Runs the command line and returns the exit code.
@@ -72,8 +76,16 @@ pub fn main() -> i32 {
 
 fn run(cli: Cli) -> Result<i32, String> {
     match cli.command {
-        Command::Check { paths, format, date, max_hops } => {
-            let mut settings = Settings { max_hops, ..Settings::default() };
+        Command::Check {
+            paths,
+            format,
+            date,
+            max_hops,
+        } => {
+            let mut settings = Settings {
+                max_hops,
+                ..Settings::default()
+            };
             if let Some(d) = date {
                 if !crate::date::is_valid(&d) {
                     return Err(format!("--date must be a date YYYY-MM-DD, not `{d}`"));

@@ -25,7 +25,9 @@ fn days_in_month(y: u32, m: u32) -> u32 {
 
 /// Today's date (UTC) as YYYY-MM-DD.
 pub fn today() -> String {
-    let days = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400) as i64;
+    let days = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
     from_days(days)
 }
 

@@ -20,7 +20,10 @@ pub struct Conditions {
 
 impl Conditions {
     pub fn normal(table: &Table) -> Self {
-        Conditions { down: vec![false; table.node_count()], busy: None }
+        Conditions {
+            down: vec![false; table.node_count()],
+            busy: None,
+        }
     }
 
     pub fn set_down(&mut self, table: &Table, node: Node, down: bool) {
@@ -45,11 +48,17 @@ pub enum Via {
     Rule(usize),
     Default,
     /// Took the calls of a router that is down.
-    Mate { of: Node },
+    Mate {
+        of: Node,
+    },
     /// Alternate routing around a PSAP that cannot answer.
-    Alternate { of: Node },
+    Alternate {
+        of: Node,
+    },
     /// Overflow from a busy PSAP.
-    Overflow { of: Node },
+    Overflow {
+        of: Node,
+    },
 }
 
 /// One element the call passed, with the reference in the table that sent it there.
@@ -65,9 +74,13 @@ pub struct Hop {
 pub enum Delivery {
     Direct,
     /// Alternate-routed around the PSAP that could not answer.
-    Alternate { around: Node },
+    Alternate {
+        around: Node,
+    },
     /// Overflowed from a busy PSAP.
-    Overflow { around: Node },
+    Overflow {
+        around: Node,
+    },
     /// The PSAP is busy and has no overflow: the call waits in its queue.
     Queued,
 }
@@ -94,11 +107,20 @@ pub enum LostReason {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Disposition {
-    Delivered { psap: u32, how: Delivery },
+    Delivered {
+        psap: u32,
+        how: Delivery,
+    },
     /// `at` is where the call was lost: None at the origin itself (no ingress up).
-    Lost { at: Option<Node>, reason: LostReason },
+    Lost {
+        at: Option<Node>,
+        reason: LostReason,
+    },
     /// The call came back to `hops[back_to]`; the cycle is `hops[back_to..]`, closed by `closing`.
-    Looped { back_to: usize, closing: Loc },
+    Looped {
+        back_to: usize,
+        closing: Loc,
+    },
 }
 
 /// The walk of one call.
@@ -120,7 +142,9 @@ impl Trace {
 
     /// The nodes on the loop, starting with the one whose reference closed it.
     pub fn cycle(&self) -> Option<Vec<Node>> {
-        let Disposition::Looped { back_to, .. } = self.end else { return None };
+        let Disposition::Looped { back_to, .. } = self.end else {
+            return None;
+        };
         let mut nodes: Vec<Node> = self.hops[back_to..].iter().map(|h| h.node).collect();
         nodes.rotate_right(1);
         Some(nodes)
@@ -158,7 +182,10 @@ pub fn rule_matches(rule: &Rule, origin: &Origin) -> bool {
 
 /// The rule a router applies to an origin's calls: Some(index) or None for the default.
 pub fn matching_rule(table: &Table, router: u32, origin: &Origin) -> Option<usize> {
-    table.routers[router as usize].rules.iter().position(|r| rule_matches(r, origin))
+    table.routers[router as usize]
+        .rules
+        .iter()
+        .position(|r| rule_matches(r, origin))
 }
 
 enum Step {
@@ -185,7 +212,14 @@ struct Walk<'t> {
 
 /// Walks the calls of `origin` through the table under `cond`.
 pub fn route(table: &Table, origin: &Origin, cond: &Conditions, max_hops: usize) -> Trace {
-    let mut walk = Walk { table, cond, origin, max_hops, hops: Vec::with_capacity(6), touched: Vec::with_capacity(6) };
+    let mut walk = Walk {
+        table,
+        cond,
+        origin,
+        max_hops,
+        hops: Vec::with_capacity(6),
+        touched: Vec::with_capacity(6),
+    };
     let mut step = walk.ingress();
     let end = loop {
         match step {
@@ -193,7 +227,11 @@ pub fn route(table: &Table, origin: &Origin, cond: &Conditions, max_hops: usize)
             Step::Done(d) => break d,
         }
     };
-    Trace { hops: walk.hops, end, touched: walk.touched }
+    Trace {
+        hops: walk.hops,
+        end,
+        touched: walk.touched,
+    }
 }
 
 impl Walk<'_> {
@@ -209,7 +247,10 @@ impl Walk<'_> {
         }
         self.hops.push(Hop { node, via, loc });
         if self.hops.len() > self.max_hops {
-            return Err(Disposition::Lost { at: Some(node), reason: LostReason::MaxHops });
+            return Err(Disposition::Lost {
+                at: Some(node),
+                reason: LostReason::MaxHops,
+            });
         }
         Ok(())
     }
@@ -218,7 +259,9 @@ impl Walk<'_> {
     fn ingress(&mut self) -> Step {
         let mut any = false;
         for (i, link) in self.origin.ingress.iter().enumerate() {
-            let Some(node @ Node::Router(r)) = link.target else { continue };
+            let Some(node @ Node::Router(r)) = link.target else {
+                continue;
+            };
             any = true;
             if self.up(node) {
                 return match self.enter(node, Via::Ingress(i), link.loc) {
@@ -227,7 +270,11 @@ impl Walk<'_> {
                 };
             }
         }
-        let reason = if any { LostReason::IngressDown } else { LostReason::NoIngress };
+        let reason = if any {
+            LostReason::IngressDown
+        } else {
+            LostReason::NoIngress
+        };
         Step::Done(Disposition::Lost { at: None, reason })
     }
 
@@ -239,18 +286,23 @@ impl Walk<'_> {
             Some(k) => (&router.rules[k].to, Via::Rule(k), router.rules[k].alternate.as_deref()),
             None => match &router.default {
                 Some(d) => (d, Via::Default, None),
-                None => return Step::Done(Disposition::Lost { at: Some(here), reason: LostReason::NoRoute }),
+                None => {
+                    return Step::Done(Disposition::Lost {
+                        at: Some(here),
+                        reason: LostReason::NoRoute,
+                    });
+                }
             },
         };
         match link.target {
             None => Step::Done(unknown(here, link)),
-            Some(Node::Router(n)) => self.to_router(n, via, link.loc),
-            Some(Node::Psap(p)) => self.to_psap(p, via, link.loc, rule_alternates, Reached::Primary),
+            Some(Node::Router(n)) => self.next_router(n, via, link.loc),
+            Some(Node::Psap(p)) => self.next_psap(p, via, link.loc, rule_alternates, Reached::Primary),
         }
     }
 
     /// Step 3: a router next hop, or its first mate that is up.
-    fn to_router(&mut self, n: u32, via: Via, loc: Loc) -> Step {
+    fn next_router(&mut self, n: u32, via: Via, loc: Loc) -> Step {
         let node = Node::Router(n);
         if self.up(node) {
             return self.pass_router(node, via, loc);
@@ -263,11 +315,16 @@ impl Walk<'_> {
                 return self.pass_router(mate, Via::Mate { of: node }, m.loc);
             }
         }
-        Step::Done(Disposition::Lost { at: Some(node), reason: LostReason::RouterDown })
+        Step::Done(Disposition::Lost {
+            at: Some(node),
+            reason: LostReason::RouterDown,
+        })
     }
 
     fn pass_router(&mut self, node: Node, via: Via, loc: Loc) -> Step {
-        let Node::Router(r) = node else { unreachable!("mates and ingress are routers") };
+        let Node::Router(r) = node else {
+            unreachable!("mates and ingress are routers")
+        };
         match self.enter(node, via, loc) {
             Ok(()) => Step::AtRouter(r),
             Err(d) => Step::Done(d),
@@ -275,7 +332,7 @@ impl Walk<'_> {
     }
 
     /// Step 4: a PSAP next hop, with alternate or overflow routing when it cannot answer.
-    fn to_psap(&mut self, p: u32, via: Via, loc: Loc, rule_alternates: Option<&[Link]>, reached: Reached) -> Step {
+    fn next_psap(&mut self, p: u32, via: Via, loc: Loc, rule_alternates: Option<&[Link]>, reached: Reached) -> Step {
         let node = Node::Psap(p);
         let psap = &self.table.psaps[p as usize];
         let up = self.up(node);
@@ -289,18 +346,31 @@ impl Walk<'_> {
             Reached::Backup(how) => how,
         };
         if answers && (!busy || reached != Reached::Primary || psap.overflow.is_empty()) {
-            let how = if busy && reached == Reached::Primary { Delivery::Queued } else { how };
+            let how = if busy && reached == Reached::Primary {
+                Delivery::Queued
+            } else {
+                how
+            };
             return Step::Done(Disposition::Delivered { psap: p, how });
         }
         if reached != Reached::Primary {
             // Single-level: a backup that cannot answer hands back to the caller's list.
             self.hops.pop();
-            return Step::Done(Disposition::Lost { at: Some(node), reason: LostReason::NoAlternate { status: psap.status, down: !up } });
+            return Step::Done(Disposition::Lost {
+                at: Some(node),
+                reason: LostReason::NoAlternate {
+                    status: psap.status,
+                    down: !up,
+                },
+            });
         }
         let (list, backup) = if busy {
             (psap.overflow.as_slice(), Delivery::Overflow { around: node })
         } else {
-            (rule_alternates.unwrap_or(&psap.alternate), Delivery::Alternate { around: node })
+            (
+                rule_alternates.unwrap_or(&psap.alternate),
+                Delivery::Alternate { around: node },
+            )
         };
         for link in list {
             let via = match backup {
@@ -309,23 +379,39 @@ impl Walk<'_> {
             };
             let step = match link.target {
                 None => return Step::Done(unknown(node, link)),
-                Some(Node::Psap(a)) => self.to_psap(a, via, link.loc, None, Reached::Backup(backup)),
-                Some(Node::Router(n)) => self.to_router(n, via, link.loc),
+                Some(Node::Psap(a)) => self.next_psap(a, via, link.loc, None, Reached::Backup(backup)),
+                Some(Node::Router(n)) => self.next_router(n, via, link.loc),
             };
             // Backups answer at once (a router backup is only entered, not walked yet), so a
             // loss here is this backup's own: try the next one.
             match step {
-                Step::Done(Disposition::Lost { reason: LostReason::NoAlternate { .. } | LostReason::RouterDown, .. }) => continue,
+                Step::Done(Disposition::Lost {
+                    reason: LostReason::NoAlternate { .. } | LostReason::RouterDown,
+                    ..
+                }) => continue,
                 other => return other,
             }
         }
-        let reason = if busy { LostReason::NoOverflow } else { LostReason::NoAlternate { status: psap.status, down: !up } };
+        let reason = if busy {
+            LostReason::NoOverflow
+        } else {
+            LostReason::NoAlternate {
+                status: psap.status,
+                down: !up,
+            }
+        };
         Step::Done(Disposition::Lost { at: Some(node), reason })
     }
 }
 
 fn unknown(at: Node, link: &Link) -> Disposition {
-    Disposition::Lost { at: Some(at), reason: LostReason::UnknownTarget { name: link.name.clone(), loc: link.loc } }
+    Disposition::Lost {
+        at: Some(at),
+        reason: LostReason::UnknownTarget {
+            name: link.name.clone(),
+            loc: link.loc,
+        },
+    }
 }
 
 /// Where and why a call is lost, in words ("at router esrp-den: no rule matches …").
@@ -341,7 +427,9 @@ pub fn describe_loss(table: &Table, at: Option<Node>, reason: &LostReason, max_h
         LostReason::NoRoute => "no rule matches and the router has no `default`".to_string(),
         LostReason::RouterDown => "the router is down and no mate is up".to_string(),
         LostReason::NoAlternate { down: true, .. } => "the PSAP is down and no alternate can take the call".to_string(),
-        LostReason::NoAlternate { status, .. } => format!("the PSAP is {} and no alternate can take the call", status.name()),
+        LostReason::NoAlternate { status, .. } => {
+            format!("the PSAP is {} and no alternate can take the call", status.name())
+        }
         LostReason::NoOverflow => "the PSAP is busy and no overflow can take the call".to_string(),
         LostReason::MaxHops => format!("the call passes more than {max_hops} elements"),
         LostReason::UnknownTarget { name, .. } => format!("the next hop `{name}` does not exist"),

@@ -8,7 +8,9 @@ pub fn explain(rule: Option<&str>) -> Result<String, String> {
     match rule {
         Some(name) => {
             let meta = lookup(name).ok_or_else(|| {
-                let hint = did_you_mean(name, names()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                let hint = did_you_mean(name, names())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
                 format!("there is no rule `{name}`{hint} (`psapguard explain` lists them)")
             })?;
             Ok(page(meta))
@@ -18,14 +20,29 @@ pub fn explain(rule: Option<&str>) -> Result<String, String> {
 }
 
 pub fn page(meta: &RuleMeta) -> String {
-    let doc: String = meta.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n");
-    format!("# {}\n\nDefault severity: {}\n\n{}\n", meta.name, meta.severity.name(), doc.trim())
+    let doc: String = meta
+        .doc
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "# {}\n\nDefault severity: {}\n\n{}\n",
+        meta.name,
+        meta.severity.name(),
+        doc.trim()
+    )
 }
 
 pub fn list() -> String {
     let mut out = String::new();
     for m in all_meta() {
-        out.push_str(&format!("{:<26} {:<8} {}\n", m.name, m.severity.name(), first_sentence(m.summary())));
+        out.push_str(&format!(
+            "{:<26} {:<8} {}\n",
+            m.name,
+            m.severity.name(),
+            first_sentence(m.summary())
+        ));
     }
     out
 }
@@ -40,13 +57,27 @@ fn first_sentence(s: &str) -> String {
 
 /// `docs/rules.md`: every rule's page.
 pub fn rules_markdown() -> String {
-    let mut out = String::from("# psapguard rules\n\nGenerated from the rules' doc comments by `cargo test` (see `tests/docs.rs`); do not edit.\n\n| rule | default | what it reports |\n|---|---|---|\n");
+    let mut out = String::from(
+        "# psapguard rules\n\nGenerated from the rules' doc comments by `cargo test` (see `tests/docs.rs`); do not edit.\n\n| rule | default | what it reports |\n|---|---|---|\n",
+    );
     for m in all_meta() {
-        out.push_str(&format!("| [{0}](#{0}) | {1} | {2} |\n", m.name, m.severity.name(), first_sentence(m.summary())));
+        out.push_str(&format!(
+            "| [{0}](#{0}) | {1} | {2} |\n",
+            m.name,
+            m.severity.name(),
+            first_sentence(m.summary())
+        ));
     }
     for m in all_meta() {
         out.push('\n');
-        out.push_str(&page(m).replacen("# ", "## ", 1).replace("\n## What", "\n### What").replace("\n## Why", "\n### Why").replace("\n## Example", "\n### Example").replace("\n## How", "\n### How"));
+        out.push_str(
+            &page(m)
+                .replacen("# ", "## ", 1)
+                .replace("\n## What", "\n### What")
+                .replace("\n## Why", "\n### Why")
+                .replace("\n## Example", "\n### Example")
+                .replace("\n## How", "\n### How"),
+        );
     }
     out
 }

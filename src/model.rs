@@ -522,16 +522,29 @@ impl Table {
     /// Every reference in the table, in table order.
     pub fn references<'t>(&'t self) -> Vec<Reference<'t>> {
         let mut out = Vec::new();
-        let mut add = |from: Element, field: &'static str, links: &mut dyn Iterator<Item = &'t Link>, expect: Expect| {
-            let routes_calls = !matches!(expect, Expect::Domain | Expect::Origin) && field != "psap" && field != "element";
-            out.extend(links.map(|link| Reference { from, field, link, expect, routes_calls }));
-        };
+        let mut add =
+            |from: Element, field: &'static str, links: &mut dyn Iterator<Item = &'t Link>, expect: Expect| {
+                let routes_calls =
+                    !matches!(expect, Expect::Domain | Expect::Origin) && field != "psap" && field != "element";
+                out.extend(links.map(|link| Reference {
+                    from,
+                    field,
+                    link,
+                    expect,
+                    routes_calls,
+                }));
+            };
         for (i, r) in self.routers.iter().enumerate() {
             let e = Element::Router(i as u32);
             add(e, "domains", &mut r.domains.iter(), Expect::Domain);
             add(e, "mate", &mut r.mate.iter(), Expect::Router);
             for rule in &r.rules {
-                add(e, "match.origin", &mut rule.matcher.origin.iter().flatten(), Expect::Origin);
+                add(
+                    e,
+                    "match.origin",
+                    &mut rule.matcher.origin.iter().flatten(),
+                    Expect::Origin,
+                );
                 add(e, "to", &mut std::iter::once(&rule.to), Expect::Hop);
                 add(e, "alternate", &mut rule.alternate.iter().flatten(), Expect::Hop);
             }
@@ -544,7 +557,12 @@ impl Table {
             add(e, "overflow", &mut p.overflow.iter(), Expect::Hop);
         }
         for (i, o) in self.origins.iter().enumerate() {
-            add(Element::Origin(i as u32), "ingress", &mut o.ingress.iter(), Expect::Router);
+            add(
+                Element::Origin(i as u32),
+                "ingress",
+                &mut o.ingress.iter(),
+                Expect::Router,
+            );
         }
         for (i, p) in self.pools.iter().enumerate() {
             let e = Element::Pool(i as u32);

@@ -10,7 +10,11 @@ fn psapguard() -> Command {
 
 fn stdout_of(args: &[&str]) -> (i32, String, String) {
     let out = psapguard().args(args).output().unwrap();
-    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -22,7 +26,12 @@ fn clean_example_exits_zero() {
 
 #[test]
 fn failing_findings_exit_one_with_code_frames() {
-    let (code, out, _) = stdout_of(&["check", "--date", "2026-01-01", "fixtures/single-point-of-failure/trigger.yaml"]);
+    let (code, out, _) = stdout_of(&[
+        "check",
+        "--date",
+        "2026-01-01",
+        "fixtures/single-point-of-failure/trigger.yaml",
+    ]);
     assert_eq!(code, 1);
     assert!(!out.contains('\u{1b}'), "no colour codes when not a terminal");
     insta::assert_snapshot!(out);
@@ -55,7 +64,12 @@ fn json_output_follows_the_spec() {
     assert_eq!(v["format"], 1);
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["tool", "version", "format", "findings", "summary"]);
-    let f = v["findings"].as_array().unwrap().iter().find(|f| f["entities"][1] == "a-91l").unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["entities"][1] == "a-91l")
+        .unwrap();
     assert_eq!(f["rule"], "unknown-reference");
     assert_eq!(f["entities"][0], "r1");
     assert_eq!(f["affected"][0], "o7");
@@ -85,7 +99,10 @@ fn bad_arguments_are_exit_two() {
 fn schema_command_prints_the_committed_schema() {
     let (code, out, _) = stdout_of(&["schema"]);
     assert_eq!(code, 0);
-    assert_eq!(out, std::fs::read_to_string("schemas/routing-table.schema.json").unwrap());
+    assert_eq!(
+        out,
+        std::fs::read_to_string("schemas/routing-table.schema.json").unwrap()
+    );
 }
 
 #[test]

@@ -5,7 +5,13 @@ use psapguard::load::from_sources;
 use psapguard::model::{Node, SourceFile, Table};
 
 fn table(yaml: &str) -> Table {
-    let loaded = from_sources(vec![SourceFile { path: "t.yaml".into(), text: format!("version: 1\n{yaml}") }], vec![]);
+    let loaded = from_sources(
+        vec![SourceFile {
+            path: "t.yaml".into(),
+            text: format!("version: 1\n{yaml}"),
+        }],
+        vec![],
+    );
     assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
     loaded.table
 }
@@ -67,17 +73,39 @@ fn step1_enters_at_the_first_ingress_router_that_is_up() {
     assert_eq!(tr.hops[0].node, node(&t, "r2"));
     assert_eq!(delivered(&t, &tr).as_deref(), Some("c"));
     let tr = walk(&t, "o2", &["r1", "r2"], None);
-    assert_eq!(tr.end, Disposition::Lost { at: None, reason: LostReason::IngressDown });
+    assert_eq!(
+        tr.end,
+        Disposition::Lost {
+            at: None,
+            reason: LostReason::IngressDown
+        }
+    );
 }
 
 #[test]
 fn step2_first_matching_rule_wins_then_default() {
     let t = table(BASE);
     assert_eq!(delivered(&t, &walk(&t, "o1", &[], None)).as_deref(), Some("b"));
-    assert_eq!(delivered(&t, &walk(&t, "cs", &[], None)).as_deref(), Some("c"), "county compares case-insensitively");
-    assert_eq!(delivered(&t, &walk(&t, "cs-other", &[], None)).as_deref(), Some("a"), "no rule: default");
-    let t = table("psaps:\n  a: { status: active }\nrouters:\n  r1: { rules: [ { match: { esn: [9] }, to: a } ] }\norigins:\n  o: { kind: esz, esn: 1, ingress: [r1] }\n");
-    assert_eq!(walk(&t, "o", &[], None).end, Disposition::Lost { at: Some(node(&t, "r1")), reason: LostReason::NoRoute });
+    assert_eq!(
+        delivered(&t, &walk(&t, "cs", &[], None)).as_deref(),
+        Some("c"),
+        "county compares case-insensitively"
+    );
+    assert_eq!(
+        delivered(&t, &walk(&t, "cs-other", &[], None)).as_deref(),
+        Some("a"),
+        "no rule: default"
+    );
+    let t = table(
+        "psaps:\n  a: { status: active }\nrouters:\n  r1: { rules: [ { match: { esn: [9] }, to: a } ] }\norigins:\n  o: { kind: esz, esn: 1, ingress: [r1] }\n",
+    );
+    assert_eq!(
+        walk(&t, "o", &[], None).end,
+        Disposition::Lost {
+            at: Some(node(&t, "r1")),
+            reason: LostReason::NoRoute
+        }
+    );
 }
 
 #[test]
@@ -88,7 +116,13 @@ fn step3_a_down_router_hands_to_its_first_mate_up_and_mates_do_not_chain() {
     assert_eq!(tr.hops[1].via, Via::Mate { of: node(&t, "r3") });
     assert_eq!(delivered(&t, &tr).as_deref(), Some("c"));
     let tr = walk(&t, "o5", &["r3", "r2"], None);
-    assert_eq!(tr.end, Disposition::Lost { at: Some(node(&t, "r3")), reason: LostReason::RouterDown });
+    assert_eq!(
+        tr.end,
+        Disposition::Lost {
+            at: Some(node(&t, "r3")),
+            reason: LostReason::RouterDown
+        }
+    );
 }
 
 #[test]
@@ -98,11 +132,23 @@ fn step4_alternates_are_single_level() {
     );
     let tr = walk(&t, "o", &[], None);
     assert_eq!(delivered(&t, &tr).as_deref(), Some("b"));
-    assert_eq!(tr.end, Disposition::Delivered { psap: 1, how: Delivery::Alternate { around: node(&t, "a") } });
+    assert_eq!(
+        tr.end,
+        Disposition::Delivered {
+            psap: 1,
+            how: Delivery::Alternate { around: node(&t, "a") }
+        }
+    );
     // b down: its own alternate d is not used (single level); c (standby) takes the call.
     assert_eq!(delivered(&t, &walk(&t, "o", &["b"], None)).as_deref(), Some("c"));
     let tr = walk(&t, "o", &["b", "c"], None);
-    assert!(matches!(tr.end, Disposition::Lost { reason: LostReason::NoAlternate { .. }, .. }));
+    assert!(matches!(
+        tr.end,
+        Disposition::Lost {
+            reason: LostReason::NoAlternate { .. },
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -116,39 +162,80 @@ fn step4_a_rule_alternate_overrides_the_psaps_own() {
 
 #[test]
 fn step4_an_alternate_router_routes_on() {
-    let t = table("psaps:\n  a: { status: active, alternate: [r2] }\n  b: { status: active }\nrouters:\n  r1: { default: a }\n  r2: { default: b }\norigins:\n  o: { kind: esz, ingress: [r1] }\n");
+    let t = table(
+        "psaps:\n  a: { status: active, alternate: [r2] }\n  b: { status: active }\nrouters:\n  r1: { default: a }\n  r2: { default: b }\norigins:\n  o: { kind: esz, ingress: [r1] }\n",
+    );
     let tr = walk(&t, "o", &["a"], None);
     assert_eq!(delivered(&t, &tr).as_deref(), Some("b"));
-    assert_eq!(tr.hops.iter().map(|h| t.node_id(h.node)).collect::<Vec<_>>(), ["r1", "a", "r2", "b"]);
+    assert_eq!(
+        tr.hops.iter().map(|h| t.node_id(h.node)).collect::<Vec<_>>(),
+        ["r1", "a", "r2", "b"]
+    );
 }
 
 #[test]
 fn step4_busy_uses_overflow_or_queues() {
-    let t = table("psaps:\n  a: { status: active, overflow: [b] }\n  b: { status: active }\n  c: { status: active }\nrouters:\n  r1: { rules: [ { match: { esn: [3] }, to: c } ], default: a }\norigins:\n  o: { kind: esz, ingress: [r1] }\n  o3: { kind: esz, esn: 3, ingress: [r1] }\n");
+    let t = table(
+        "psaps:\n  a: { status: active, overflow: [b] }\n  b: { status: active }\n  c: { status: active }\nrouters:\n  r1: { rules: [ { match: { esn: [3] }, to: c } ], default: a }\norigins:\n  o: { kind: esz, ingress: [r1] }\n  o3: { kind: esz, esn: 3, ingress: [r1] }\n",
+    );
     let tr = walk(&t, "o", &[], Some("a"));
-    assert_eq!(tr.end, Disposition::Delivered { psap: 1, how: Delivery::Overflow { around: node(&t, "a") } });
+    assert_eq!(
+        tr.end,
+        Disposition::Delivered {
+            psap: 1,
+            how: Delivery::Overflow { around: node(&t, "a") }
+        }
+    );
     let tr = walk(&t, "o3", &[], Some("c"));
-    assert_eq!(tr.end, Disposition::Delivered { psap: 2, how: Delivery::Queued });
+    assert_eq!(
+        tr.end,
+        Disposition::Delivered {
+            psap: 2,
+            how: Delivery::Queued
+        }
+    );
 }
 
 #[test]
 fn step5_loops_and_max_hops() {
-    let t = table("psaps:\n  a: { status: active }\nrouters:\n  r1: { default: r2 }\n  r2: { default: r1 }\norigins:\n  o: { kind: esz, ingress: [r1] }\n");
+    let t = table(
+        "psaps:\n  a: { status: active }\nrouters:\n  r1: { default: r2 }\n  r2: { default: r1 }\norigins:\n  o: { kind: esz, ingress: [r1] }\n",
+    );
     let tr = walk(&t, "o", &[], None);
     assert!(matches!(tr.end, Disposition::Looped { back_to: 0, .. }));
     assert_eq!(tr.cycle().unwrap(), vec![node(&t, "r2"), node(&t, "r1")]);
-    let chain: String = (0..10).map(|i| format!("  r{i}: {{ default: r{} }}\n", i + 1)).collect();
-    let t = table(&format!("psaps:\n  a: {{ status: active }}\nrouters:\n{chain}  r10: {{ default: a }}\norigins:\n  o: {{ kind: esz, ingress: [r0] }}\n"));
-    assert!(matches!(walk(&t, "o", &[], None).end, Disposition::Lost { reason: LostReason::MaxHops, .. }));
+    let chain: String = (0..10)
+        .map(|i| format!("  r{i}: {{ default: r{} }}\n", i + 1))
+        .collect();
+    let t = table(&format!(
+        "psaps:\n  a: {{ status: active }}\nrouters:\n{chain}  r10: {{ default: a }}\norigins:\n  o: {{ kind: esz, ingress: [r0] }}\n"
+    ));
+    assert!(matches!(
+        walk(&t, "o", &[], None).end,
+        Disposition::Lost {
+            reason: LostReason::MaxHops,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn unknown_hops_lose_the_call() {
     let loaded = from_sources(
-        vec![SourceFile { path: "t.yaml".into(), text: "version: 1\nrouters:\n  r1: { default: nowhere }\norigins:\n  o: { kind: esz, ingress: [r1] }\n".into() }],
+        vec![SourceFile {
+            path: "t.yaml".into(),
+            text: "version: 1\nrouters:\n  r1: { default: nowhere }\norigins:\n  o: { kind: esz, ingress: [r1] }\n"
+                .into(),
+        }],
         vec![],
     );
     let t = loaded.table;
     let tr = walk(&t, "o", &[], None);
-    assert!(matches!(tr.end, Disposition::Lost { reason: LostReason::UnknownTarget { .. }, .. }));
+    assert!(matches!(
+        tr.end,
+        Disposition::Lost {
+            reason: LostReason::UnknownTarget { .. },
+            ..
+        }
+    ));
 }

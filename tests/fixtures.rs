@@ -7,13 +7,19 @@ use psapguard::check::{SeverityOverrides, check};
 use psapguard::rules::Settings;
 
 fn settings() -> Settings {
-    Settings { today: "2026-01-01".into(), ..Settings::default() }
+    Settings {
+        today: "2026-01-01".into(),
+        ..Settings::default()
+    }
 }
 
 /// Fixture tables: the files and directories directly inside each rule's folder.
 fn fixtures() -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
-    let mut rules: Vec<_> = std::fs::read_dir("fixtures").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut rules: Vec<_> = std::fs::read_dir("fixtures")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     rules.sort();
     for dir in rules {
         let rule = dir.file_name().unwrap().to_string_lossy().to_string();
@@ -37,8 +43,16 @@ fn every_rule_has_trigger_and_ok_fixtures() {
     for meta in psapguard::rules::all_meta() {
         let of_rule: Vec<_> = all.iter().filter(|(r, _)| r == meta.name).collect();
         let name = |t: &PathBuf| t.file_name().unwrap().to_string_lossy().to_string();
-        assert!(of_rule.iter().any(|(_, t)| name(t).starts_with("trigger")), "{} has no trigger fixture", meta.name);
-        assert!(of_rule.iter().any(|(_, t)| name(t).starts_with("ok")), "{} has no ok fixture", meta.name);
+        assert!(
+            of_rule.iter().any(|(_, t)| name(t).starts_with("trigger")),
+            "{} has no trigger fixture",
+            meta.name
+        );
+        assert!(
+            of_rule.iter().any(|(_, t)| name(t).starts_with("ok")),
+            "{} has no ok fixture",
+            meta.name
+        );
     }
 }
 
@@ -49,7 +63,11 @@ fn rules_fire_on_triggers_and_not_on_near_misses() {
             continue;
         }
         let (json, text) = report_json(&table);
-        let fired = json["findings"].as_array().unwrap().iter().any(|f| f["rule"] == rule.as_str());
+        let fired = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == rule.as_str());
         let name = table.file_name().unwrap().to_string_lossy().to_string();
         if name.starts_with("trigger") {
             assert!(fired, "{rule} did not fire on {}", table.display());
@@ -77,7 +95,12 @@ fn near_misses_are_clean_apart_from_what_they_say() {
 #[test]
 fn waivers_waive_until_they_expire() {
     let (json, _) = report_json(Path::new("fixtures/waivers/trigger.yaml"));
-    let spof: Vec<_> = json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "single-point-of-failure").collect();
+    let spof: Vec<_> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "single-point-of-failure")
+        .collect();
     assert_eq!(spof.len(), 2);
     let by_entity = |e: &str| spof.iter().find(|f| f["entities"][0] == e).unwrap()["waived"].clone();
     assert_eq!(by_entity("r1"), true);

@@ -4,8 +4,18 @@
 use assert_cmd::Command;
 
 fn check(path: &std::path::Path) -> (i32, String, String) {
-    let out = Command::cargo_bin("psapguard").unwrap().args(["check", "--format", "json"]).arg(path).timeout(std::time::Duration::from_secs(60)).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let out = Command::cargo_bin("psapguard")
+        .unwrap()
+        .args(["check", "--format", "json"])
+        .arg(path)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
@@ -30,7 +40,9 @@ fn alias_bomb_is_refused() {
     let mut y = String::from("version: 1\na0: &a0 [x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12 {
         let p = i - 1;
-        y.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        y.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
     }
     parse_error(&write(&dir, "bomb.yaml", y.as_bytes()), "alias");
 }
@@ -65,7 +77,12 @@ fn a_huge_file_is_refused_before_reading() {
 #[test]
 fn empty_file_and_wrong_shapes_are_schema_findings() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, text) in [("empty.yaml", ""), ("list.yaml", "- a\n- b\n"), ("scalar.yaml", "hello\n"), ("psaps-list.yaml", "version: 1\npsaps: [a, b]\n")] {
+    for (name, text) in [
+        ("empty.yaml", ""),
+        ("list.yaml", "- a\n- b\n"),
+        ("scalar.yaml", "hello\n"),
+        ("psaps-list.yaml", "version: 1\npsaps: [a, b]\n"),
+    ] {
         let (code, out, _) = check(&write(&dir, name, text.as_bytes()));
         assert_eq!(code, 1, "{name}: {out}");
         assert!(out.contains("\"rule\": \"schema\""), "{name}: {out}");

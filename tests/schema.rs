@@ -32,10 +32,17 @@ fn builder_and_json_schema_agree_on_every_fixture() {
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
-        let Ok(Some(root)) = yaml::parse(&text, yaml::Limits::default()) else { continue };
+        let Ok(Some(root)) = yaml::parse(&text, yaml::Limits::default()) else {
+            continue;
+        };
         let by_schema = !schema::validate(&root).is_empty();
-        let loaded = load(&[path.clone()]).unwrap();
+        let loaded = load(std::slice::from_ref(&path)).unwrap();
         let by_builder = loaded.problems.iter().any(|p| p.kind == ProblemKind::Schema);
-        assert_eq!(by_schema, by_builder, "{}: schema says invalid={by_schema}, builder says {by_builder}", path.display());
+        assert_eq!(
+            by_schema,
+            by_builder,
+            "{}: schema says invalid={by_schema}, builder says {by_builder}",
+            path.display()
+        );
     }
 }

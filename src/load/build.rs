@@ -21,20 +21,37 @@ pub struct FileBuilder<'t> {
 
 impl<'t> FileBuilder<'t> {
     pub fn new(file: u32, table: &'t mut Table, problems: &'t mut Vec<Problem>) -> Self {
-        FileBuilder { file, table, problems, root: None, seen_top: Vec::new() }
+        FileBuilder {
+            file,
+            table,
+            problems,
+            root: None,
+            seen_top: Vec::new(),
+        }
     }
 }
 
 const TOP_FIELDS: &[&str] = &["version", "name", "domains", "psaps", "routers", "origins", "pools"];
 const DOMAIN_FIELDS: &[&str] = &["kind", "provider", "note", "waivers"];
 const PSAP_FIELDS: &[&str] = &[
-    "name", "fcc_id", "state", "counties", "status", "positions", "domains", "alternate", "overflow", "waivers",
+    "name",
+    "fcc_id",
+    "state",
+    "counties",
+    "status",
+    "positions",
+    "domains",
+    "alternate",
+    "overflow",
+    "waivers",
 ];
 const ROUTER_FIELDS: &[&str] = &["kind", "domains", "mate", "rules", "default", "waivers"];
 const RULE_FIELDS: &[&str] = &["match", "to", "alternate"];
 const MATCH_FIELDS: &[&str] = &["esn", "origin", "kind", "county"];
 const ORIGIN_FIELDS: &[&str] = &["kind", "esn", "state", "county", "population", "ingress", "waivers"];
-const POOL_FIELDS: &[&str] = &["kind", "range", "psap", "esn", "element", "limit", "used", "per_day", "waivers"];
+const POOL_FIELDS: &[&str] = &[
+    "kind", "range", "psap", "esn", "element", "limit", "used", "per_day", "waivers",
+];
 const WAIVER_FIELDS: &[&str] = &["rule", "reason", "expires"];
 
 /// Largest ESN accepted (ESNs are up to five digits).
@@ -44,7 +61,11 @@ type Fields<'n, 'a> = Vec<(&'static str, &'n YNode<'a>)>;
 
 impl FileBuilder<'_> {
     fn loc(&self, pos: Pos) -> Loc {
-        Loc { file: self.file, line: pos.line, col: pos.col }
+        Loc {
+            file: self.file,
+            line: pos.line,
+            col: pos.col,
+        }
     }
 
     fn schema(&mut self, pos: Pos, element: Option<&str>, message: String) {
@@ -60,7 +81,11 @@ impl FileBuilder<'_> {
     /// Takes one item of the streamed document.
     pub fn item(&mut self, item: Item<'_>) {
         match item {
-            Item::Root(None) => self.schema(Pos { line: 1, col: 1 }, None, "the file is empty; a table file starts with `version: 1`".into()),
+            Item::Root(None) => self.schema(
+                Pos { line: 1, col: 1 },
+                None,
+                "the file is empty; a table file starts with `version: 1`".into(),
+            ),
             Item::Root(Some(root)) => self.document(&root),
             Item::RootMap(pos) => self.root = Some(pos),
             Item::Top { key, value } => self.top_field(&key, &value),
@@ -84,7 +109,11 @@ impl FileBuilder<'_> {
     fn document(&mut self, root: &YNode<'_>) {
         let Value::Map(entries) = &root.value else {
             let found = root.describe();
-            self.schema(root.pos, None, format!("the table file must be a mapping (version, psaps, routers, …), found {found}"));
+            self.schema(
+                root.pos,
+                None,
+                format!("the table file must be a mapping (version, psaps, routers, …), found {found}"),
+            );
             return;
         };
         self.root = Some(root.pos);
@@ -106,11 +135,17 @@ impl FileBuilder<'_> {
     /// Registers a top-level key; None (after a problem) when it is unknown or repeated.
     fn top_key(&mut self, key: &YNode<'_>) -> Option<&'static str> {
         let Some(k) = key.text() else {
-            self.schema(key.pos, None, format!("a top-level key must be a field name, found {}", key.describe()));
+            self.schema(
+                key.pos,
+                None,
+                format!("a top-level key must be a field name, found {}", key.describe()),
+            );
             return None;
         };
         let Some(&known) = TOP_FIELDS.iter().find(|n| **n == k) else {
-            let hint = did_you_mean(k, TOP_FIELDS.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            let hint = did_you_mean(k, TOP_FIELDS.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
             self.schema(key.pos, None, format!("unknown top-level field `{k}`{hint}"));
             return None;
         };
@@ -128,7 +163,11 @@ impl FileBuilder<'_> {
         match known {
             "version" => {
                 if self.uint(value, None, "version", 1).is_some_and(|v| v != 1) {
-                    self.schema(value.pos, None, "unsupported `version`; this psapguard reads version 1".into());
+                    self.schema(
+                        value.pos,
+                        None,
+                        "unsupported `version`; this psapguard reads version 1".into(),
+                    );
                 }
             }
             "name" => {
@@ -140,7 +179,11 @@ impl FileBuilder<'_> {
                 // Not a mapping (mappings are streamed as elements): null is an empty section.
                 if !Self::is_null(value) {
                     let found = value.describe();
-                    self.schema(value.pos, None, format!("`{section}` must be a mapping of id to {section} entry, found {found}"));
+                    self.schema(
+                        value.pos,
+                        None,
+                        format!("`{section}` must be a mapping of id to {section} entry, found {found}"),
+                    );
                 }
             }
         }
@@ -152,11 +195,19 @@ impl FileBuilder<'_> {
     fn element(&mut self, section: usize, key: &YNode<'_>, value: &YNode<'_>) {
         let name = SECTIONS[section];
         let Some(id) = key.text() else {
-            self.schema(key.pos, None, format!("a key in `{name}` must be an id, found {}", key.describe()));
+            self.schema(
+                key.pos,
+                None,
+                format!("a key in `{name}` must be an id, found {}", key.describe()),
+            );
             return;
         };
         if !valid_id(id) {
-            self.schema(key.pos, Some(id), format!("`{id}` is not a valid id: use letters, digits, '-', '_' and '.'"));
+            self.schema(
+                key.pos,
+                Some(id),
+                format!("`{id}` is not a valid id: use letters, digits, '-', '_' and '.'"),
+            );
             return;
         }
         let loc = self.loc(key.pos);
@@ -167,7 +218,9 @@ impl FileBuilder<'_> {
                 kind: ProblemKind::DuplicateId { first: first_loc },
                 loc,
                 element: Some(id.to_string()),
-                message: format!("`{id}` is defined again; it is already a {what} (ids are unique across all sections and files)"),
+                message: format!(
+                    "`{id}` is defined again; it is already a {what} (ids are unique across all sections and files)"
+                ),
             });
             return;
         }
@@ -191,13 +244,24 @@ impl FileBuilder<'_> {
         for (pos, message) in violations {
             let loc = self.loc(pos);
             if !self.problems[since..].iter().any(|p| p.loc == loc) {
-                self.problems.push(Problem { kind: ProblemKind::Schema, loc, element: element.map(str::to_string), message });
+                self.problems.push(Problem {
+                    kind: ProblemKind::Schema,
+                    loc,
+                    element: element.map(str::to_string),
+                    message,
+                });
             }
         }
     }
 
     /// A mapping's known fields; reports non-mappings, duplicate and unknown keys.
-    fn fields<'n, 'a>(&mut self, node: &'n YNode<'a>, what: &str, element: Option<&str>, known: &[&'static str]) -> Option<Fields<'n, 'a>> {
+    fn fields<'n, 'a>(
+        &mut self,
+        node: &'n YNode<'a>,
+        what: &str,
+        element: Option<&str>,
+        known: &[&'static str],
+    ) -> Option<Fields<'n, 'a>> {
         let Value::Map(entries) = &node.value else {
             let found = node.describe();
             self.schema(node.pos, element, format!("{what} must be a mapping, found {found}"));
@@ -206,11 +270,17 @@ impl FileBuilder<'_> {
         let mut out: Fields<'n, 'a> = Vec::with_capacity(entries.len());
         for (key, value) in entries {
             let Some(k) = key.text() else {
-                self.schema(key.pos, element, format!("a key of {what} must be a field name, found {}", key.describe()));
+                self.schema(
+                    key.pos,
+                    element,
+                    format!("a key of {what} must be a field name, found {}", key.describe()),
+                );
                 continue;
             };
             let Some(&known_key) = known.iter().find(|n| **n == k) else {
-                let hint = did_you_mean(k, known.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                let hint = did_you_mean(k, known.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
                 self.schema(key.pos, element, format!("unknown field `{k}` in {what}{hint}"));
                 continue;
             };
@@ -223,11 +293,22 @@ impl FileBuilder<'_> {
         Some(out)
     }
 
-    fn require(&mut self, fields: &Fields<'_, '_>, node: &YNode<'_>, what: &str, element: &str, required: &[&str]) -> bool {
+    fn require(
+        &mut self,
+        fields: &Fields<'_, '_>,
+        node: &YNode<'_>,
+        what: &str,
+        element: &str,
+        required: &[&str],
+    ) -> bool {
         let mut ok = true;
         for r in required {
             if !fields.iter().any(|(k, _)| k == r) {
-                self.schema(node.pos, Some(element), format!("{what} is missing the required field `{r}`"));
+                self.schema(
+                    node.pos,
+                    Some(element),
+                    format!("{what} is missing the required field `{r}`"),
+                );
                 ok = false;
             }
         }
@@ -243,8 +324,16 @@ impl FileBuilder<'_> {
             Some(Resolved::Str(s)) => Some(s.to_string()),
             _ => {
                 let found = node.describe();
-                let hint = if matches!(node.value, Value::Scalar { .. }) { " (quote it to make it a string)" } else { "" };
-                self.schema(node.pos, element, format!("`{field}` must be a string, found {found}{hint}"));
+                let hint = if matches!(node.value, Value::Scalar { .. }) {
+                    " (quote it to make it a string)"
+                } else {
+                    ""
+                };
+                self.schema(
+                    node.pos,
+                    element,
+                    format!("`{field}` must be a string, found {found}{hint}"),
+                );
                 None
             }
         }
@@ -263,44 +352,82 @@ impl FileBuilder<'_> {
             }
             _ => {
                 let found = node.describe();
-                self.schema(node.pos, element, format!("`{field}` must be a whole number, found {found}"));
+                self.schema(
+                    node.pos,
+                    element,
+                    format!("`{field}` must be a whole number, found {found}"),
+                );
                 None
             }
         }
     }
 
-    fn choice<T: Copy>(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str, options: &[(&str, T)]) -> Option<T> {
+    fn choice<T: Copy>(
+        &mut self,
+        node: &YNode<'_>,
+        element: Option<&str>,
+        field: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
         let text = match node.resolve() {
             Some(Resolved::Str(s)) => s,
             _ => {
                 let found = node.describe();
-                self.schema(node.pos, element, format!("`{field}` must be one of {}, found {found}", names(options)));
+                self.schema(
+                    node.pos,
+                    element,
+                    format!("`{field}` must be one of {}, found {found}", names(options)),
+                );
                 return None;
             }
         };
         if let Some((_, v)) = options.iter().find(|(n, _)| *n == text) {
             return Some(*v);
         }
-        let hint = did_you_mean(text, options.iter().map(|(n, _)| *n)).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-        self.schema(node.pos, element, format!("`{field}` must be one of {}, found `{text}`{hint}", names(options)));
+        let hint = did_you_mean(text, options.iter().map(|(n, _)| *n))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        self.schema(
+            node.pos,
+            element,
+            format!("`{field}` must be one of {}, found `{text}`{hint}", names(options)),
+        );
         None
     }
 
     fn link(&mut self, node: &YNode<'_>, element: &str, field: &str) -> Option<Link> {
         let name = self.string(node, Some(element), field)?;
         if !valid_id(&name) {
-            self.schema(node.pos, Some(element), format!("`{field}` names `{name}`, which is not a valid id"));
+            self.schema(
+                node.pos,
+                Some(element),
+                format!("`{field}` names `{name}`, which is not a valid id"),
+            );
             return None;
         }
-        Some(Link { name, loc: self.loc(node.pos), target: None })
+        Some(Link {
+            name,
+            loc: self.loc(node.pos),
+            target: None,
+        })
     }
 
     /// A list; None (after a problem) when the node is not a sequence.
-    fn list<T>(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str, mut item: impl FnMut(&mut Self, &YNode<'_>) -> Option<T>) -> Option<Vec<T>> {
+    fn list<T>(
+        &mut self,
+        node: &YNode<'_>,
+        element: Option<&str>,
+        field: &str,
+        mut item: impl FnMut(&mut Self, &YNode<'_>) -> Option<T>,
+    ) -> Option<Vec<T>> {
         let Value::Seq(items) = &node.value else {
             let found = node.describe();
             let example = node.text().map(|t| format!(", e.g. [{t}]")).unwrap_or_default();
-            self.schema(node.pos, element, format!("`{field}` must be a list{example}; found {found}"));
+            self.schema(
+                node.pos,
+                element,
+                format!("`{field}` must be a list{example}; found {found}"),
+            );
             return None;
         };
         let mut out = Vec::with_capacity(items.len());
@@ -329,14 +456,25 @@ impl FileBuilder<'_> {
     fn waiver(&mut self, node: &YNode<'_>, element: &str) -> Option<Waiver> {
         let fields = self.fields(node, "a waiver", Some(element), WAIVER_FIELDS)?;
         let mut ok = self.require(&fields, node, "a waiver", element, &["rule", "reason"]);
-        let mut w = Waiver { loc: self.loc(node.pos), rule: String::new(), reason: String::new(), expires: None };
+        let mut w = Waiver {
+            loc: self.loc(node.pos),
+            rule: String::new(),
+            reason: String::new(),
+            expires: None,
+        };
         for (key, value) in fields {
             match key {
                 "rule" => match self.string(value, Some(element), key) {
                     Some(rule) if crate::rules::lookup(&rule).is_some() => w.rule = rule,
                     Some(rule) => {
-                        let hint = did_you_mean(&rule, crate::rules::names()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-                        self.schema(value.pos, Some(element), format!("a waiver names the unknown rule `{rule}`{hint}"));
+                        let hint = did_you_mean(&rule, crate::rules::names())
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        self.schema(
+                            value.pos,
+                            Some(element),
+                            format!("a waiver names the unknown rule `{rule}`{hint}"),
+                        );
                         ok = false;
                     }
                     None => ok = false,
@@ -352,7 +490,11 @@ impl FileBuilder<'_> {
                 _ => match self.string(value, Some(element), key) {
                     Some(d) if crate::date::is_valid(&d) => w.expires = Some(d),
                     Some(d) => {
-                        self.schema(value.pos, Some(element), format!("`expires` must be a date YYYY-MM-DD, found `{d}`"));
+                        self.schema(
+                            value.pos,
+                            Some(element),
+                            format!("`expires` must be a date YYYY-MM-DD, found `{d}`"),
+                        );
                         ok = false;
                     }
                     None => ok = false,
@@ -366,7 +508,14 @@ impl FileBuilder<'_> {
     /// will report schema findings and skip routing analysis anyway).
     fn domain(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
         let fields = self.fields(node, &format!("domain `{id}`"), Some(&id), DOMAIN_FIELDS)?;
-        let mut d = Domain { id, loc, kind: None, provider: None, note: None, waivers: vec![] };
+        let mut d = Domain {
+            id,
+            loc,
+            kind: None,
+            provider: None,
+            note: None,
+            waivers: vec![],
+        };
         let mut ok = true;
         for (key, value) in fields {
             let e = d.id.clone();
@@ -375,7 +524,10 @@ impl FileBuilder<'_> {
             }
             ok &= match key {
                 "kind" => self.string(value, Some(&e), key).map(|v| d.kind = Some(v)).is_some(),
-                "provider" => self.string(value, Some(&e), key).map(|v| d.provider = Some(v)).is_some(),
+                "provider" => self
+                    .string(value, Some(&e), key)
+                    .map(|v| d.provider = Some(v))
+                    .is_some(),
                 "note" => self.string(value, Some(&e), key).map(|v| d.note = Some(v)).is_some(),
                 _ => self.waivers(value, &e).map(|v| d.waivers = v).is_some(),
             };
@@ -410,11 +562,20 @@ impl FileBuilder<'_> {
             }
             ok &= match key {
                 "name" => self.string(value, Some(&e), key).map(|v| p.name = Some(v)).is_some(),
-                "fcc_id" => self.uint(value, Some(&e), key, u32::MAX as u64).map(|v| p.fcc_id = Some(v as u32)).is_some(),
+                "fcc_id" => self
+                    .uint(value, Some(&e), key, u32::MAX as u64)
+                    .map(|v| p.fcc_id = Some(v as u32))
+                    .is_some(),
                 "state" => self.string(value, Some(&e), key).map(|v| p.state = Some(v)).is_some(),
                 "counties" => self.strings(value, &e, key).map(|v| p.counties = Some(v)).is_some(),
-                "status" => self.choice(value, Some(&e), key, &PsapStatus::ALL).map(|v| p.status = v).is_some(),
-                "positions" => self.uint(value, Some(&e), key, u32::MAX as u64).map(|v| p.positions = Some(v as u32)).is_some(),
+                "status" => self
+                    .choice(value, Some(&e), key, &PsapStatus::ALL)
+                    .map(|v| p.status = v)
+                    .is_some(),
+                "positions" => self
+                    .uint(value, Some(&e), key, u32::MAX as u64)
+                    .map(|v| p.positions = Some(v as u32))
+                    .is_some(),
                 "domains" => self.links(value, &e, key).map(|v| p.domains = v).is_some(),
                 "alternate" => self.links(value, &e, key).map(|v| p.alternate = v).is_some(),
                 "overflow" => self.links(value, &e, key).map(|v| p.overflow = v).is_some(),
@@ -429,7 +590,16 @@ impl FileBuilder<'_> {
 
     fn router(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
         let fields = self.fields(node, &format!("router `{id}`"), Some(&id), ROUTER_FIELDS)?;
-        let mut r = Router { id, loc, kind: None, domains: vec![], mate: vec![], rules: vec![], default: None, waivers: vec![] };
+        let mut r = Router {
+            id,
+            loc,
+            kind: None,
+            domains: vec![],
+            mate: vec![],
+            rules: vec![],
+            default: None,
+            waivers: vec![],
+        };
         let e = r.id.clone();
         let mut ok = true;
         for (key, value) in fields {
@@ -437,10 +607,16 @@ impl FileBuilder<'_> {
                 continue;
             }
             ok &= match key {
-                "kind" => self.choice(value, Some(&e), key, &RouterKind::ALL).map(|v| r.kind = Some(v)).is_some(),
+                "kind" => self
+                    .choice(value, Some(&e), key, &RouterKind::ALL)
+                    .map(|v| r.kind = Some(v))
+                    .is_some(),
                 "domains" => self.links(value, &e, key).map(|v| r.domains = v).is_some(),
                 "mate" => self.links(value, &e, key).map(|v| r.mate = v).is_some(),
-                "rules" => self.list(value, Some(&e), key, |b, n| b.rule(n, &e)).map(|v| r.rules = v).is_some(),
+                "rules" => self
+                    .list(value, Some(&e), key, |b, n| b.rule(n, &e))
+                    .map(|v| r.rules = v)
+                    .is_some(),
                 "default" => self.link(value, &e, key).map(|v| r.default = Some(v)).is_some(),
                 _ => self.waivers(value, &e).map(|v| r.waivers = v).is_some(),
             };
@@ -464,24 +640,49 @@ impl FileBuilder<'_> {
                 _ => self.links(value, router, key).map(|l| alternate = Some(l)).is_some(),
             };
         }
-        let (Some(matcher), Some(to), true) = (matcher, to, ok) else { return None };
-        Some(Rule { loc: self.loc(node.pos), matcher, to, alternate })
+        let (Some(matcher), Some(to), true) = (matcher, to, ok) else {
+            return None;
+        };
+        Some(Rule {
+            loc: self.loc(node.pos),
+            matcher,
+            to,
+            alternate,
+        })
     }
 
     fn matcher(&mut self, node: &YNode<'_>, router: &str) -> Option<Match> {
         let fields = self.fields(node, "`match`", Some(router), MATCH_FIELDS)?;
         if fields.is_empty() {
-            self.schema(node.pos, Some(router), "an empty `match` is invalid; use the router's `default` for calls that match nothing else".into());
+            self.schema(
+                node.pos,
+                Some(router),
+                "an empty `match` is invalid; use the router's `default` for calls that match nothing else".into(),
+            );
             return None;
         }
-        let mut m = Match { loc: self.loc(node.pos), ..Match::default() };
+        let mut m = Match {
+            loc: self.loc(node.pos),
+            ..Match::default()
+        };
         let mut ok = true;
         for (key, value) in fields {
             ok &= match key {
-                "esn" => self.list(value, Some(router), key, |b, n| b.esn_item(n, router)).map(|v| m.esn = Some(v)).is_some(),
+                "esn" => self
+                    .list(value, Some(router), key, |b, n| b.esn_item(n, router))
+                    .map(|v| m.esn = Some(v))
+                    .is_some(),
                 "origin" => self.links(value, router, key).map(|v| m.origin = Some(v)).is_some(),
-                "kind" => self.list(value, Some(router), key, |b, n| b.choice(n, Some(router), "kind", &OriginKind::ALL)).map(|v| m.kind = Some(v)).is_some(),
-                _ => self.strings(value, router, key).map(|v| m.county = Some(v.into_iter().map(|c| c.to_lowercase()).collect())).is_some(),
+                "kind" => self
+                    .list(value, Some(router), key, |b, n| {
+                        b.choice(n, Some(router), "kind", &OriginKind::ALL)
+                    })
+                    .map(|v| m.kind = Some(v))
+                    .is_some(),
+                _ => self
+                    .strings(value, router, key)
+                    .map(|v| m.county = Some(v.into_iter().map(|c| c.to_lowercase()).collect()))
+                    .is_some(),
             };
         }
         ok.then_some(m)
@@ -489,11 +690,17 @@ impl FileBuilder<'_> {
 
     fn esn_item(&mut self, node: &YNode<'_>, router: &str) -> Option<(u32, u32)> {
         if let Some(Resolved::Str(s)) = node.resolve() {
-            let parsed = s.split_once('-').and_then(|(lo, hi)| Some((lo.trim().parse::<u64>().ok()?, hi.trim().parse::<u64>().ok()?)));
+            let parsed = s
+                .split_once('-')
+                .and_then(|(lo, hi)| Some((lo.trim().parse::<u64>().ok()?, hi.trim().parse::<u64>().ok()?)));
             return match parsed {
                 Some((lo, hi)) if lo <= hi && hi <= MAX_ESN => Some((lo as u32, hi as u32)),
                 Some((lo, hi)) if lo > hi => {
-                    self.schema(node.pos, Some(router), format!("ESN range `{s}` is empty: {lo} is above {hi}"));
+                    self.schema(
+                        node.pos,
+                        Some(router),
+                        format!("ESN range `{s}` is empty: {lo} is above {hi}"),
+                    );
                     None
                 }
                 Some(_) => {
@@ -501,7 +708,11 @@ impl FileBuilder<'_> {
                     None
                 }
                 None => {
-                    self.schema(node.pos, Some(router), format!("`esn` entries are numbers or \"lo-hi\" ranges, found `{s}`"));
+                    self.schema(
+                        node.pos,
+                        Some(router),
+                        format!("`esn` entries are numbers or \"lo-hi\" ranges, found `{s}`"),
+                    );
                     None
                 }
             };
@@ -513,18 +724,37 @@ impl FileBuilder<'_> {
     fn origin(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
         let fields = self.fields(node, &format!("origin `{id}`"), Some(&id), ORIGIN_FIELDS)?;
         let mut ok = self.require(&fields, node, &format!("origin `{id}`"), &id, &["kind", "ingress"]);
-        let mut o = Origin { id, loc, kind: OriginKind::Other, esn: None, state: None, county: None, population: None, ingress: vec![], waivers: vec![] };
+        let mut o = Origin {
+            id,
+            loc,
+            kind: OriginKind::Other,
+            esn: None,
+            state: None,
+            county: None,
+            population: None,
+            ingress: vec![],
+            waivers: vec![],
+        };
         let e = o.id.clone();
         for (key, value) in fields {
             if Self::is_null(value) && key != "kind" && key != "ingress" {
                 continue;
             }
             ok &= match key {
-                "kind" => self.choice(value, Some(&e), key, &OriginKind::ALL).map(|v| o.kind = v).is_some(),
-                "esn" => self.uint(value, Some(&e), key, MAX_ESN).map(|v| o.esn = Some(v as u32)).is_some(),
+                "kind" => self
+                    .choice(value, Some(&e), key, &OriginKind::ALL)
+                    .map(|v| o.kind = v)
+                    .is_some(),
+                "esn" => self
+                    .uint(value, Some(&e), key, MAX_ESN)
+                    .map(|v| o.esn = Some(v as u32))
+                    .is_some(),
                 "state" => self.string(value, Some(&e), key).map(|v| o.state = Some(v)).is_some(),
                 "county" => self.string(value, Some(&e), key).map(|v| o.county = Some(v)).is_some(),
-                "population" => self.uint(value, Some(&e), key, u32::MAX as u64 * 16).map(|v| o.population = Some(v)).is_some(),
+                "population" => self
+                    .uint(value, Some(&e), key, u32::MAX as u64 * 16)
+                    .map(|v| o.population = Some(v))
+                    .is_some(),
                 "ingress" => self.links(value, &e, key).map(|v| o.ingress = v).is_some(),
                 _ => self.waivers(value, &e).map(|v| o.waivers = v).is_some(),
             };
@@ -538,21 +768,48 @@ impl FileBuilder<'_> {
     fn pool(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
         let fields = self.fields(node, &format!("pool `{id}`"), Some(&id), POOL_FIELDS)?;
         let mut ok = self.require(&fields, node, &format!("pool `{id}`"), &id, &["kind"]);
-        let mut p = Pool { id, loc, kind: PoolKind::Counter, range: None, psap: None, esn: None, element: None, limit: None, used: None, per_day: None, waivers: vec![] };
+        let mut p = Pool {
+            id,
+            loc,
+            kind: PoolKind::Counter,
+            range: None,
+            psap: None,
+            esn: None,
+            element: None,
+            limit: None,
+            used: None,
+            per_day: None,
+            waivers: vec![],
+        };
         let e = p.id.clone();
         for (key, value) in fields {
             if Self::is_null(value) && key != "kind" {
                 continue;
             }
             ok &= match key {
-                "kind" => self.choice(value, Some(&e), key, &PoolKind::ALL).map(|v| p.kind = v).is_some(),
+                "kind" => self
+                    .choice(value, Some(&e), key, &PoolKind::ALL)
+                    .map(|v| p.kind = v)
+                    .is_some(),
                 "range" => self.key_range(value, &e).map(|v| p.range = Some(v)).is_some(),
                 "psap" => self.link(value, &e, key).map(|v| p.psap = Some(v)).is_some(),
-                "esn" => self.uint(value, Some(&e), key, MAX_ESN).map(|v| p.esn = Some(v as u32)).is_some(),
+                "esn" => self
+                    .uint(value, Some(&e), key, MAX_ESN)
+                    .map(|v| p.esn = Some(v as u32))
+                    .is_some(),
                 "element" => self.link(value, &e, key).map(|v| p.element = Some(v)).is_some(),
-                "limit" => self.uint(value, Some(&e), key, u64::MAX).map(|v| p.limit = Some(v)).is_some(),
-                "used" => self.uint(value, Some(&e), key, u64::MAX).map(|v| p.used = Some(v)).is_some(),
-                "per_day" => self.uint(value, Some(&e), key, u64::MAX).map(|v| p.per_day = Some(v)).is_some(),
+                "limit" => self
+                    .uint(value, Some(&e), key, u64::MAX)
+                    .map(|v| p.limit = Some(v))
+                    .is_some(),
+                "used" => self
+                    .uint(value, Some(&e), key, u64::MAX)
+                    .map(|v| p.used = Some(v))
+                    .is_some(),
+                "per_day" => self
+                    .uint(value, Some(&e), key, u64::MAX)
+                    .map(|v| p.per_day = Some(v))
+                    .is_some(),
                 _ => self.waivers(value, &e).map(|v| p.waivers = v).is_some(),
             };
         }
@@ -564,15 +821,27 @@ impl FileBuilder<'_> {
 
     fn key_range(&mut self, node: &YNode<'_>, pool: &str) -> Option<(u64, u64)> {
         let s = self.string(node, Some(pool), "range")?;
-        let ten = |t: &str| (t.len() == 10 && t.bytes().all(|c| c.is_ascii_digit())).then(|| t.parse::<u64>().ok()).flatten();
+        let ten = |t: &str| {
+            (t.len() == 10 && t.bytes().all(|c| c.is_ascii_digit()))
+                .then(|| t.parse::<u64>().ok())
+                .flatten()
+        };
         match s.split_once('-').and_then(|(lo, hi)| Some((ten(lo)?, ten(hi)?))) {
             Some((lo, hi)) if lo <= hi => Some((lo, hi)),
             Some((lo, hi)) => {
-                self.schema(node.pos, Some(pool), format!("range `{s}` is empty: {lo} is above {hi}"));
+                self.schema(
+                    node.pos,
+                    Some(pool),
+                    format!("range `{s}` is empty: {lo} is above {hi}"),
+                );
                 None
             }
             None => {
-                self.schema(node.pos, Some(pool), format!("`range` must be two 10-digit numbers \"lo-hi\", found `{s}`"));
+                self.schema(
+                    node.pos,
+                    Some(pool),
+                    format!("`range` must be two 10-digit numbers \"lo-hi\", found `{s}`"),
+                );
                 None
             }
         }
@@ -584,5 +853,8 @@ fn names<T>(options: &[(&str, T)]) -> String {
 }
 
 pub fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }

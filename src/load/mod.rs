@@ -40,7 +40,10 @@ pub struct Loaded {
 impl Loaded {
     /// Routing analysis only makes sense when every file was read and matches the format.
     pub fn analysable(&self) -> bool {
-        !self.problems.iter().any(|p| matches!(p.kind, ProblemKind::Parse | ProblemKind::Schema))
+        !self
+            .problems
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::Parse | ProblemKind::Schema))
     }
 }
 
@@ -62,7 +65,10 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     }
     if files.is_empty() {
         let shown: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(LoadError(format!("no *.yaml or *.yml files found in {}", shown.join(", "))));
+        return Err(LoadError(format!(
+            "no *.yaml or *.yml files found in {}",
+            shown.join(", ")
+        )));
     }
     let mut sources = Vec::with_capacity(files.len());
     let mut problems = Vec::new();
@@ -71,13 +77,20 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
         let text = read_text(path).unwrap_or_else(|(message, pos)| {
             problems.push(Problem {
                 kind: ProblemKind::Parse,
-                loc: Loc { file, line: pos.line, col: pos.col },
+                loc: Loc {
+                    file,
+                    line: pos.line,
+                    col: pos.col,
+                },
                 element: None,
                 message: format!("{} {message}", path.display()),
             });
             String::new()
         });
-        sources.push(SourceFile { path: path.display().to_string(), text });
+        sources.push(SourceFile {
+            path: path.display().to_string(),
+            text,
+        });
     }
     Ok(from_sources(sources, problems))
 }
@@ -97,7 +110,11 @@ pub fn from_sources(sources: Vec<SourceFile>, mut problems: Vec<Problem>) -> Loa
             let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
             problems.push(Problem {
                 kind: ProblemKind::Parse,
-                loc: Loc { file, line: pos.line, col: pos.col },
+                loc: Loc {
+                    file,
+                    line: pos.line,
+                    col: pos.col,
+                },
                 element: None,
                 message: format!("cannot read {} as YAML: {}", source.path, e.message),
             });
@@ -149,14 +166,24 @@ fn read_text(path: &Path) -> Result<String, (String, yaml::Pos)> {
     let start = yaml::Pos { line: 1, col: 1 };
     let meta = fs::metadata(path).map_err(|e| (format!("cannot be read: {}", plain_io(&e)), start))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err((format!("is {} MB; psapguard reads table files of at most {} MB", meta.len() >> 20, MAX_FILE_BYTES >> 20), start));
+        return Err((
+            format!(
+                "is {} MB; psapguard reads table files of at most {} MB",
+                meta.len() >> 20,
+                MAX_FILE_BYTES >> 20
+            ),
+            start,
+        ));
     }
     let bytes = fs::read(path).map_err(|e| (format!("cannot be read: {}", plain_io(&e)), start))?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&c| c == b'\n').count() as u32 + 1;
         let col = valid.iter().rev().take_while(|&&c| c != b'\n').count() as u32 + 1;
-        ("is not UTF-8 text (a binary file?)".to_string(), yaml::Pos { line, col })
+        (
+            "is not UTF-8 text (a binary file?)".to_string(),
+            yaml::Pos { line, col },
+        )
     })
 }
 
@@ -174,7 +201,8 @@ pub fn plain_io(e: &std::io::Error) -> String {
 
 /// The table files a path stands for: itself, or every *.yaml/*.yml below it, sorted.
 fn table_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let meta = fs::metadata(path).map_err(|e| LoadError(format!("cannot read {}: {}", path.display(), plain_io(&e))))?;
+    let meta =
+        fs::metadata(path).map_err(|e| LoadError(format!("cannot read {}: {}", path.display(), plain_io(&e))))?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
@@ -191,7 +219,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<PathBuf>) -> Resu
     if !seen.insert(canonical) {
         return Ok(());
     }
-    let entries = fs::read_dir(dir).map_err(|e| LoadError(format!("cannot read directory {}: {}", dir.display(), plain_io(&e))))?;
+    let entries = fs::read_dir(dir)
+        .map_err(|e| LoadError(format!("cannot read directory {}: {}", dir.display(), plain_io(&e))))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {

@@ -60,7 +60,8 @@ pub fn to_json(node: &Node<'_>) -> Value {
         YValue::Map(entries) => {
             let mut m = Map::with_capacity(entries.len());
             for (k, v) in entries {
-                m.entry(k.text().unwrap_or_default().to_string()).or_insert_with(|| to_json(v));
+                m.entry(k.text().unwrap_or_default().to_string())
+                    .or_insert_with(|| to_json(v));
             }
             Value::Object(m)
         }
@@ -85,7 +86,12 @@ pub fn validate(root: &Node<'_>) -> Vec<(Pos, String)> {
 }
 
 /// Runs a validator; `prefix` is the pointer of `node` within `instance`.
-fn violations(validator: &jsonschema::Validator, node: &Node<'_>, instance: &Value, prefix: &str) -> Vec<(Pos, String)> {
+fn violations(
+    validator: &jsonschema::Validator,
+    node: &Node<'_>,
+    instance: &Value,
+    prefix: &str,
+) -> Vec<(Pos, String)> {
     if validator.is_valid(instance) {
         return Vec::new();
     }
@@ -108,7 +114,11 @@ fn violations(validator: &jsonschema::Validator, node: &Node<'_>, instance: &Val
 }
 
 fn shown(pointer: &str) -> String {
-    if pointer.is_empty() { "the top of the file".into() } else { format!("`{}`", pointer.trim_start_matches('/').replace('/', ".")) }
+    if pointer.is_empty() {
+        "the top of the file".into()
+    } else {
+        format!("`{}`", pointer.trim_start_matches('/').replace('/', "."))
+    }
 }
 
 /// The node a JSON pointer names (the deepest one that exists).
@@ -117,7 +127,10 @@ fn find<'n, 'a>(root: &'n Node<'a>, pointer: &str) -> &'n Node<'a> {
     for raw in pointer.split('/').skip(1) {
         let segment = raw.replace("~1", "/").replace("~0", "~");
         let next = match &node.value {
-            YValue::Map(entries) => entries.iter().find(|(k, _)| k.text() == Some(segment.as_str())).map(|(_, v)| v),
+            YValue::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.text() == Some(segment.as_str()))
+                .map(|(_, v)| v),
             YValue::Seq(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
             YValue::Scalar { .. } => None,
         };

@@ -43,7 +43,10 @@ pub struct Node<'a> {
 #[derive(Debug, Clone)]
 pub enum Value<'a> {
     /// A scalar; `plain` is false for quoted and block scalars, which are always strings.
-    Scalar { text: Cow<'a, str>, plain: bool },
+    Scalar {
+        text: Cow<'a, str>,
+        plain: bool,
+    },
     Seq(Vec<Node<'a>>),
     Map(Vec<(Node<'a>, Node<'a>)>),
 }
@@ -144,7 +147,6 @@ pub struct YamlError {
     pub message: String,
 }
 
-
 /// The sections whose entries are streamed one element at a time.
 pub const SECTIONS: [&str; 5] = ["domains", "psaps", "routers", "origins", "pools"];
 
@@ -160,7 +162,11 @@ pub enum Item<'a> {
     /// A section mapping starts (so an empty section is seen too).
     Section { key: Node<'a> },
     /// One entry of a section: its id and its value.
-    Element { section: usize, key: Node<'a>, value: Node<'a> },
+    Element {
+        section: usize,
+        key: Node<'a>,
+        value: Node<'a>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -257,11 +263,25 @@ fn walk<'a>(src: &'a str, limits: Limits, streaming: bool, emit: &mut dyn FnMut(
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
                 Some(Frame::Seq(p, anchor, items)) => {
                     let size = 1 + items.len();
-                    (Node { pos: p, value: Value::Seq(items) }, anchor, size)
+                    (
+                        Node {
+                            pos: p,
+                            value: Value::Seq(items),
+                        },
+                        anchor,
+                        size,
+                    )
                 }
                 Some(Frame::Map(p, anchor, entries, _, Mode::Collect)) => {
                     let size = 1 + 2 * entries.len();
-                    (Node { pos: p, value: Value::Map(entries) }, anchor, size)
+                    (
+                        Node {
+                            pos: p,
+                            value: Value::Map(entries),
+                        },
+                        anchor,
+                        size,
+                    )
                 }
                 Some(Frame::Map(_, _, _, _, Mode::Section(_))) => {
                     // Its entries went out one by one; the root's pending key is done with.
@@ -278,11 +298,21 @@ fn walk<'a>(src: &'a str, limits: Limits, streaming: bool, emit: &mut dyn FnMut(
             },
             Event::Scalar(text, style, anchor, _tag) => {
                 let plain = style == ScalarStyle::Plain;
-                (Node { pos, value: Value::Scalar { text, plain } }, anchor, 1)
+                (
+                    Node {
+                        pos,
+                        value: Value::Scalar { text, plain },
+                    },
+                    anchor,
+                    1,
+                )
             }
             Event::Alias(id) => {
                 let Some((_, node, size)) = anchors.iter().rev().find(|(a, ..)| *a == id) else {
-                    return Err(YamlError { pos: Some(pos), message: "alias to an unknown anchor".into() });
+                    return Err(YamlError {
+                        pos: Some(pos),
+                        message: "alias to an unknown anchor".into(),
+                    });
                 };
                 alias_nodes += size;
                 if alias_nodes > limits.max_alias_nodes {
@@ -312,7 +342,11 @@ fn walk<'a>(src: &'a str, limits: Limits, streaming: bool, emit: &mut dyn FnMut(
                 (None, _) => *pending = Some(node),
                 (Some(key), Mode::Collect) => entries.push((key, node)),
                 (Some(key), Mode::Root) => emit(Item::Top { key, value: node }),
-                (Some(key), Mode::Section(section)) => emit(Item::Element { section, key, value: node }),
+                (Some(key), Mode::Section(section)) => emit(Item::Element {
+                    section,
+                    key,
+                    value: node,
+                }),
             },
         }
     }
@@ -333,7 +367,10 @@ fn deep_size(node: &Node<'_>) -> usize {
 fn scan_error(e: ScanError) -> YamlError {
     let m = e.marker();
     YamlError {
-        pos: Some(Pos { line: m.line() as u32, col: m.col() as u32 + 1 }),
+        pos: Some(Pos {
+            line: m.line() as u32,
+            col: m.col() as u32 + 1,
+        }),
         message: match e.info() {
             info if info.contains("recursion limit") => format!("nesting too deep ({info})"),
             info => info.to_string(),

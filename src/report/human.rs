@@ -27,16 +27,24 @@ impl Offsets<'_> {
     fn span(&mut self, loc: Loc) -> SourceSpan {
         let text = &self.table.files[loc.file as usize].text;
         let starts = self.lines.entry(loc.file).or_insert_with(|| {
-            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
         });
         let Some(&line_start) = starts.get(loc.line.saturating_sub(1) as usize) else {
             return SourceSpan::new(text.len().into(), 0);
         };
         let line = &text[line_start..];
         let line = &line[..line.find('\n').unwrap_or(line.len())];
-        let col = line.char_indices().nth(loc.col.saturating_sub(1) as usize).map_or(line.len(), |(i, _)| i);
+        let col = line
+            .char_indices()
+            .nth(loc.col.saturating_sub(1) as usize)
+            .map_or(line.len(), |(i, _)| i);
         let token = &line[col..];
-        let len = token.find(|c: char| c.is_whitespace() || ":,]}#".contains(c)).unwrap_or(token.len()).max(token.len().min(1));
+        let len = token
+            .find(|c: char| c.is_whitespace() || ":,]}#".contains(c))
+            .unwrap_or(token.len())
+            .max(token.len().min(1));
         SourceSpan::new((line_start + col).into(), len)
     }
 }
@@ -71,7 +79,8 @@ impl Diagnostic for FindingDiagnostic {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = LabeledSpan>>)
+        (!self.labels.is_empty())
+            .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = LabeledSpan>>)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
@@ -85,9 +94,18 @@ pub fn affected_line(f: &Finding) -> Option<String> {
     }
     let n = f.affected.len();
     let shown: Vec<&str> = f.affected.iter().take(5).map(String::as_str).collect();
-    let more = if n > 5 { format!(" and {} more", thousands((n - 5) as u64)) } else { String::new() };
+    let more = if n > 5 {
+        format!(" and {} more", thousands((n - 5) as u64))
+    } else {
+        String::new()
+    };
     let noun = if n == 1 { "origin" } else { "origins" };
-    Some(format!("affected: {} {noun}, population {}: {}{more}", thousands(n as u64), thousands(f.population), shown.join(", ")))
+    Some(format!(
+        "affected: {} {noun}, population {}: {}{more}",
+        thousands(n as u64),
+        thousands(f.population),
+        shown.join(", ")
+    ))
 }
 
 fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
@@ -119,13 +137,29 @@ fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
     };
     let waived = if f.waived { " (waived)" } else { "" };
     let message = format!("{}{waived}: {}", f.rule, f.message);
-    FindingDiagnostic { message, severity, source, labels, help: (!help.is_empty()).then(|| help.join("\n")) }
+    FindingDiagnostic {
+        message,
+        severity,
+        source,
+        labels,
+        help: (!help.is_empty()).then(|| help.join("\n")),
+    }
 }
 
 pub fn render(table: &Table, report: &Report, style: Style) -> String {
-    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_context_lines(1).with_links(false);
-    let mut offsets = Offsets { table, lines: HashMap::new() };
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_context_lines(1)
+        .with_links(false);
+    let mut offsets = Offsets {
+        table,
+        lines: HashMap::new(),
+    };
     let mut out = String::new();
     for f in &report.findings {
         let d = diagnostic(&mut offsets, f);
@@ -143,7 +177,13 @@ pub fn render(table: &Table, report: &Report, style: Style) -> String {
 
 pub fn summary_line(table: &Table, report: &Report) -> String {
     let s = &report.summary;
-    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
     let name = table.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
     let verdict = if report.fails() { "FAIL" } else { "ok" };
     format!(

@@ -36,11 +36,17 @@ impl BlackHole {
         // Unknown ids are reported by unknown-reference, loops by routing-loop.
         let mut groups: BTreeMap<(Option<crate::model::Node>, String), Vec<u32>> = BTreeMap::new();
         for (c, t) in a.normal.iter().enumerate() {
-            let Disposition::Lost { at, reason } = &t.end else { continue };
+            let Disposition::Lost { at, reason } = &t.end else {
+                continue;
+            };
             let origins = &a.classes[c].origins;
             let kept: Vec<u32> = match reason {
                 LostReason::UnknownTarget { .. } => continue,
-                LostReason::NoIngress => origins.iter().copied().filter(|&o| cx.table.origins[o as usize].ingress.is_empty()).collect(),
+                LostReason::NoIngress => origins
+                    .iter()
+                    .copied()
+                    .filter(|&o| cx.table.origins[o as usize].ingress.is_empty())
+                    .collect(),
                 _ => origins.clone(),
             };
             if !kept.is_empty() {
@@ -58,7 +64,10 @@ impl BlackHole {
                 }
             };
             let message = format!("calls from {} are lost {why}", cx.origins_phrase(&origins));
-            out.push(cx.finding(&Self::META, loc, message, vec![entity], &origins).scenario("normal"));
+            out.push(
+                cx.finding(&Self::META, loc, message, vec![entity], &origins)
+                    .scenario("normal"),
+            );
         }
     }
 }

@@ -55,11 +55,27 @@ impl CrossJurisdiction {
             let first = &cx.table.origins[origins[0] as usize];
             let theirs = match what {
                 "state" => format!("a PSAP in {}", psap.state.as_deref().unwrap_or("?")),
-                _ => format!("a PSAP that does not list {value} among its counties ({})", psap.counties.as_deref().unwrap_or_default().join(", ")),
+                _ => format!(
+                    "a PSAP that does not list {value} among its counties ({})",
+                    psap.counties.as_deref().unwrap_or_default().join(", ")
+                ),
             };
-            let message = format!("calls from {} in {what} {value} are delivered to {}, {theirs}", cx.origins_phrase(&origins), psap.id);
-            let f = cx.finding(&Self::META, first.loc, message, vec![first.id.clone(), psap.id.clone()], &origins);
-            out.push(f.scenario("normal").related(psap.loc, format!("{} is declared here", psap.id)));
+            let message = format!(
+                "calls from {} in {what} {value} are delivered to {}, {theirs}",
+                cx.origins_phrase(&origins),
+                psap.id
+            );
+            let f = cx.finding(
+                &Self::META,
+                first.loc,
+                message,
+                vec![first.id.clone(), psap.id.clone()],
+                &origins,
+            );
+            out.push(
+                f.scenario("normal")
+                    .related(psap.loc, format!("{} is declared here", psap.id)),
+            );
         }
     }
 }

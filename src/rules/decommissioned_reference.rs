@@ -31,18 +31,31 @@ impl DecommissionedReference {
             if matches!(r.from, Element::Origin(_)) || r.field == "element" {
                 continue;
             }
-            let Some(Element::Psap(p)) = cx.table.lookup(&r.link.name) else { continue };
+            let Some(Element::Psap(p)) = cx.table.lookup(&r.link.name) else {
+                continue;
+            };
             let psap = &cx.table.psaps[p as usize];
             if psap.status != PsapStatus::Decommissioned {
                 continue;
             }
             let origins = routed_through(cx, r.link.loc);
             let from_id = cx.table.element_id(r.from).to_string();
-            let mut message = format!("`{}` of {} {from_id} names {}, which is decommissioned", r.field, r.from.kind_name(), psap.id);
+            let mut message = format!(
+                "`{}` of {} {from_id} names {}, which is decommissioned",
+                r.field,
+                r.from.kind_name(),
+                psap.id
+            );
             if !origins.is_empty() {
                 message.push_str(&format!("; it receives the calls of {}", cx.origins_phrase(&origins)));
             }
-            let f = cx.finding(&Self::META, r.link.loc, message, vec![from_id, psap.id.clone()], &origins);
+            let f = cx.finding(
+                &Self::META,
+                r.link.loc,
+                message,
+                vec![from_id, psap.id.clone()],
+                &origins,
+            );
             out.push(f.related(psap.loc, "decommissioned here"));
         }
     }
@@ -51,6 +64,11 @@ impl DecommissionedReference {
 /// Origins whose normal walk passes a hop written at `loc`.
 fn routed_through(cx: &Context<'_>, loc: crate::model::Loc) -> Vec<u32> {
     let Some(a) = cx.analysis else { return vec![] };
-    let classes = a.normal.iter().enumerate().filter(|(_, t)| t.hops.iter().any(|h| h.loc == loc)).map(|(c, _)| c as u32);
+    let classes = a
+        .normal
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.hops.iter().any(|h| h.loc == loc))
+        .map(|(c, _)| c as u32);
     a.origins_of(classes)
 }

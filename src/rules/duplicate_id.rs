@@ -28,9 +28,14 @@ declare_rule! {
 impl DuplicateId {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for p in cx.problems.iter() {
-            let ProblemKind::DuplicateId { first } = p.kind else { continue };
+            let ProblemKind::DuplicateId { first } = p.kind else {
+                continue;
+            };
             let entities = p.element.iter().cloned().collect();
-            out.push(cx.finding(&Self::META, p.loc, p.message.clone(), entities, &[]).related(first, "first defined here"));
+            out.push(
+                cx.finding(&Self::META, p.loc, p.message.clone(), entities, &[])
+                    .related(first, "first defined here"),
+            );
         }
     }
 }

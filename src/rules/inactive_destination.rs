@@ -36,9 +36,15 @@ impl InactiveDestination {
         let Some(a) = cx.analysis else { return };
         let mut by_psap: BTreeMap<u32, (bool, Vec<u32>)> = BTreeMap::new();
         for (c, t) in a.normal.iter().enumerate() {
-            let Disposition::Delivered { psap, how } = t.end else { continue };
+            let Disposition::Delivered { psap, how } = t.end else {
+                continue;
+            };
             let (p, standby) = match how {
-                Delivery::Alternate { around: Node::Psap(u) } if cx.table.psaps[u as usize].status == PsapStatus::Unstaffed => (u, false),
+                Delivery::Alternate { around: Node::Psap(u) }
+                    if cx.table.psaps[u as usize].status == PsapStatus::Unstaffed =>
+                {
+                    (u, false)
+                }
                 _ if cx.table.psaps[psap as usize].status == PsapStatus::Standby => (psap, true),
                 _ => continue,
             };
@@ -49,11 +55,22 @@ impl InactiveDestination {
             origins.sort_unstable();
             let psap = &cx.table.psaps[p as usize];
             let message = if standby {
-                format!("standby PSAP {} receives the calls of {} under normal conditions", psap.id, cx.origins_phrase(&origins))
+                format!(
+                    "standby PSAP {} receives the calls of {} under normal conditions",
+                    psap.id,
+                    cx.origins_phrase(&origins)
+                )
             } else {
-                format!("PSAP {} is unstaffed; the calls of {} reach a PSAP only by alternate routing around it", psap.id, cx.origins_phrase(&origins))
+                format!(
+                    "PSAP {} is unstaffed; the calls of {} reach a PSAP only by alternate routing around it",
+                    psap.id,
+                    cx.origins_phrase(&origins)
+                )
             };
-            out.push(cx.finding(&Self::META, psap.loc, message, vec![psap.id.clone()], &origins).scenario("normal"));
+            out.push(
+                cx.finding(&Self::META, psap.loc, message, vec![psap.id.clone()], &origins)
+                    .scenario("normal"),
+            );
         }
     }
 }

@@ -29,8 +29,15 @@ impl MissingDefault {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for r in cx.table.routers.iter().filter(|r| r.default.is_none()) {
             let n = r.rules.len();
-            let rules = if n == 1 { "its 1 rule".to_string() } else { format!("its {n} rules") };
-            let message = format!("router {} has no `default`: a call that matches none of {rules} is lost", r.id);
+            let rules = if n == 1 {
+                "its 1 rule".to_string()
+            } else {
+                format!("its {n} rules")
+            };
+            let message = format!(
+                "router {} has no `default`: a call that matches none of {rules} is lost",
+                r.id
+            );
             out.push(cx.finding(&Self::META, r.loc, message, vec![r.id.clone()], &[]));
         }
     }

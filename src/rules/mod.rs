@@ -54,7 +54,12 @@ pub struct RuleMeta {
 impl RuleMeta {
     /// The first sentence of the documentation, for rule lists.
     pub fn summary(&self) -> &'static str {
-        let body = self.doc.split("## What it does").nth(1).unwrap_or(self.doc).trim_start();
+        let body = self
+            .doc
+            .split("## What it does")
+            .nth(1)
+            .unwrap_or(self.doc)
+            .trim_start();
         body.split("\n\n").next().unwrap_or("").trim()
     }
 }
@@ -135,7 +140,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { max_hops: crate::engine::DEFAULT_MAX_HOPS, horizon_days: 90, today: crate::date::today() }
+        Settings {
+            max_hops: crate::engine::DEFAULT_MAX_HOPS,
+            horizon_days: 90,
+            today: crate::date::today(),
+        }
     }
 }
 
@@ -158,7 +167,10 @@ impl Context<'_> {
     }
 
     pub fn origin_ids(&self, origins: &[u32]) -> Vec<String> {
-        origins.iter().map(|&o| self.table.origins[o as usize].id.clone()).collect()
+        origins
+            .iter()
+            .map(|&o| self.table.origins[o as usize].id.clone())
+            .collect()
     }
 
     /// "12 origins (population 240,000)".
@@ -166,7 +178,11 @@ impl Context<'_> {
         let n = origins.len();
         let pop = self.population(origins);
         let noun = if n == 1 { "origin" } else { "origins" };
-        if pop > 0 { format!("{n} {noun} (population {})", thousands(pop)) } else { format!("{n} {noun}") }
+        if pop > 0 {
+            format!("{n} {noun} (population {})", thousands(pop))
+        } else {
+            format!("{n} {noun}")
+        }
     }
 
     pub fn node_id(&self, node: Node) -> &str {
@@ -174,7 +190,14 @@ impl Context<'_> {
     }
 
     /// A finding of `meta` at `loc`, its affected origins filled in.
-    pub fn finding(&self, meta: &'static RuleMeta, loc: Loc, message: String, entities: Vec<String>, origins: &[u32]) -> Finding {
+    pub fn finding(
+        &self,
+        meta: &'static RuleMeta,
+        loc: Loc,
+        message: String,
+        entities: Vec<String>,
+        origins: &[u32],
+    ) -> Finding {
         Finding {
             rule: meta.name,
             severity: meta.severity,
@@ -237,7 +260,10 @@ impl Finding {
     }
 
     pub fn related(mut self, loc: Loc, message: impl Into<String>) -> Self {
-        self.related.push(Related { loc, message: message.into() });
+        self.related.push(Related {
+            loc,
+            message: message.into(),
+        });
         self
     }
 

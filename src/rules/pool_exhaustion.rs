@@ -43,7 +43,12 @@ fn problem(cx: &Context<'_>, pool: &Pool) -> Option<String> {
     if pool.kind == PoolKind::Counter {
         let (limit, used) = (pool.limit?, pool.used?);
         if used >= limit {
-            return Some(format!("counter {} is exhausted: {} used of a limit of {}", pool.id, thousands(used), thousands(limit)));
+            return Some(format!(
+                "counter {} is exhausted: {} used of a limit of {}",
+                pool.id,
+                thousands(used),
+                thousands(limit)
+            ));
         }
         let per_day = pool.per_day.filter(|&d| d > 0)?;
         let days = (limit - used) / per_day;
@@ -59,9 +64,16 @@ fn problem(cx: &Context<'_>, pool: &Pool) -> Option<String> {
         });
     }
     let (lo, hi) = pool.range?;
-    let Some(Element::Psap(p)) = cx.table.lookup(&pool.psap.as_ref()?.name) else { return None };
+    let Some(Element::Psap(p)) = cx.table.lookup(&pool.psap.as_ref()?.name) else {
+        return None;
+    };
     let psap = &cx.table.psaps[p as usize];
     let positions = psap.positions? as u64;
     let keys = hi - lo + 1;
-    (keys < positions).then(|| format!("pool {} has {keys} keys for {}'s {positions} positions: calls beyond {keys} at once get no key", pool.id, psap.id))
+    (keys < positions).then(|| {
+        format!(
+            "pool {} has {keys} keys for {}'s {positions} positions: calls beyond {keys} at once get no key",
+            pool.id, psap.id
+        )
+    })
 }

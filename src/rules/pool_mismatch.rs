@@ -38,8 +38,12 @@ impl PoolMismatch {
             }
         }
         for pool in &cx.table.pools {
-            let (Some(esn), Some(link)) = (pool.esn, &pool.psap) else { continue };
-            let Some(Element::Psap(want)) = cx.table.lookup(&link.name) else { continue };
+            let (Some(esn), Some(link)) = (pool.esn, &pool.psap) else {
+                continue;
+            };
+            let Some(Element::Psap(want)) = cx.table.lookup(&link.name) else {
+                continue;
+            };
             let mut elsewhere: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
             for &(o, p) in by_esn.get(&esn).into_iter().flatten() {
                 if p != want {
@@ -51,7 +55,10 @@ impl PoolMismatch {
             }
             let mut origins: Vec<u32> = elsewhere.values().flatten().copied().collect();
             origins.sort_unstable();
-            let to: Vec<&str> = elsewhere.keys().map(|&p| cx.table.psaps[p as usize].id.as_str()).collect();
+            let to: Vec<&str> = elsewhere
+                .keys()
+                .map(|&p| cx.table.psaps[p as usize].id.as_str())
+                .collect();
             let message = format!(
                 "pool {} (ESN {esn}) belongs to {}, but calls from {} with ESN {esn} are delivered to {}",
                 pool.id,
@@ -59,7 +66,16 @@ impl PoolMismatch {
                 cx.origins_phrase(&origins),
                 to.join(", ")
             );
-            out.push(cx.finding(&Self::META, pool.loc, message, vec![pool.id.clone(), link.name.clone()], &origins).scenario("normal"));
+            out.push(
+                cx.finding(
+                    &Self::META,
+                    pool.loc,
+                    message,
+                    vec![pool.id.clone(), link.name.clone()],
+                    &origins,
+                )
+                .scenario("normal"),
+            );
         }
     }
 }

@@ -42,7 +42,11 @@ impl PoolOverlap {
                 let (a, b) = (&cx.table.pools[j], &cx.table.pools[i]);
                 let shared_hi = end.min(hi);
                 let count = shared_hi - lo + 1;
-                let keys = if count == 1 { "1 key".to_string() } else { format!("{} keys", thousands(count)) };
+                let keys = if count == 1 {
+                    "1 key".to_string()
+                } else {
+                    format!("{} keys", thousands(count))
+                };
                 let message = format!("pools {} and {} share {keys}: {lo:010}-{shared_hi:010}", a.id, b.id);
                 let f = cx.finding(&Self::META, b.loc, message, vec![b.id.clone(), a.id.clone()], &[]);
                 out.push(f.related(a.loc, format!("{} is declared here", a.id)));

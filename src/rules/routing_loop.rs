@@ -44,7 +44,11 @@ impl RoutingLoop {
             let mut key = cycle;
             let min = key.iter().enumerate().min_by_key(|(_, n)| **n).map_or(0, |(i, _)| i);
             key.rotate_left(min);
-            let seen = cycles.entry(key).or_insert(Seen { scenarios: vec![], origins: vec![], example: t });
+            let seen = cycles.entry(key).or_insert(Seen {
+                scenarios: vec![],
+                origins: vec![],
+                example: t,
+            });
             if seen.scenarios.last() != Some(scenario) {
                 seen.scenarios.push(scenario.clone());
             }
@@ -65,7 +69,9 @@ impl RoutingLoop {
             seen.origins.sort_unstable();
             seen.origins.dedup();
             let t = seen.example;
-            let Disposition::Looped { back_to, closing } = t.end else { continue };
+            let Disposition::Looped { back_to, closing } = t.end else {
+                continue;
+            };
             let cycle = t.cycle().unwrap_or_default();
             let mut path: Vec<&str> = t.hops[back_to..].iter().map(|h| cx.node_id(h.node)).collect();
             path.push(cx.node_id(t.hops[back_to].node));
@@ -76,9 +82,15 @@ impl RoutingLoop {
                 (_, 1) => format!(" when {}", scenario_words(&scenario)),
                 (_, n) => format!(" when {} (and in {} other scenarios)", scenario_words(&scenario), n - 1),
             };
-            let message = format!("calls from {} loop {}{when}", cx.origins_phrase(&seen.origins), path.join(" -> "));
+            let message = format!(
+                "calls from {} loop {}{when}",
+                cx.origins_phrase(&seen.origins),
+                path.join(" -> ")
+            );
             let entities = cycle.iter().map(|n| cx.node_id(*n).to_string()).collect();
-            let mut f = cx.finding(&Self::META, closing, message, entities, &seen.origins).scenario(scenario);
+            let mut f = cx
+                .finding(&Self::META, closing, message, entities, &seen.origins)
+                .scenario(scenario);
             for h in &t.hops[back_to + 1..] {
                 f = f.related(h.loc, format!("on to {}", cx.node_id(h.node)));
             }

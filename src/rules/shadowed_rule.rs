@@ -31,9 +31,15 @@ impl ShadowedRule {
         for r in &cx.table.routers {
             for (k, rule) in r.rules.iter().enumerate() {
                 let earlier: Vec<&Match> = r.rules[..k].iter().map(|e| &e.matcher).collect();
-                let Some(by) = shadowed_by(&rule.matcher, &earlier) else { continue };
+                let Some(by) = shadowed_by(&rule.matcher, &earlier) else {
+                    continue;
+                };
                 let list: Vec<String> = by.iter().map(|i| (i + 1).to_string()).collect();
-                let above = if list.len() == 1 { format!("rule {}", list[0]) } else { format!("rules {}", list.join(", ")) };
+                let above = if list.len() == 1 {
+                    format!("rule {}", list[0])
+                } else {
+                    format!("rules {}", list.join(", "))
+                };
                 let message = format!(
                     "rule {} of router {} (to {}) can never match: {above} already take{} every call it matches",
                     k + 1,
@@ -53,7 +59,10 @@ const KEYS: usize = 4;
 /// Lowest and highest ESN a match allows (None: any ESN).
 fn esn_bounds(m: &Match) -> Option<(u32, u32)> {
     let esn = m.esn.as_ref()?;
-    Some((esn.iter().map(|r| r.0).min().unwrap_or(0), esn.iter().map(|r| r.1).max().unwrap_or(0)))
+    Some((
+        esn.iter().map(|r| r.0).min().unwrap_or(0),
+        esn.iter().map(|r| r.1).max().unwrap_or(0),
+    ))
 }
 
 /// The earlier rules (indices) that together cover `m`, when that is certain.
@@ -68,12 +77,23 @@ pub fn shadowed_by(m: &Match, earlier: &[&Match]) -> Option<Vec<usize>> {
         })
         .collect();
     // One earlier rule as broad on every key is the clearest answer.
-    if let Some(&j) = relevant.iter().find(|&&j| (0..KEYS).all(|k| covers_union(&[earlier[j]], m, k))) {
+    if let Some(&j) = relevant
+        .iter()
+        .find(|&&j| (0..KEYS).all(|k| covers_union(&[earlier[j]], m, k)))
+    {
         return Some(vec![j]);
     }
     for key in 0..KEYS {
         // Earlier rules at least as broad as `m` on every other key.
-        let candidates: Vec<usize> = relevant.iter().copied().filter(|&j| (0..KEYS).filter(|&o| o != key).all(|o| covers_union(&[earlier[j]], m, o))).collect();
+        let candidates: Vec<usize> = relevant
+            .iter()
+            .copied()
+            .filter(|&j| {
+                (0..KEYS)
+                    .filter(|&o| o != key)
+                    .all(|o| covers_union(&[earlier[j]], m, o))
+            })
+            .collect();
         if candidates.len() < 2 {
             continue; // a single one was tried above
         }
@@ -95,7 +115,9 @@ fn covers_union(sets: &[&Match], m: &Match, key: usize) -> bool {
             let Some(want) = &m.esn else { return false };
             if let [one] = sets {
                 let have = one.esn.as_deref().unwrap_or_default();
-                return want.iter().all(|&(lo, hi)| have.iter().any(|&(a, b)| a <= lo && hi <= b));
+                return want
+                    .iter()
+                    .all(|&(lo, hi)| have.iter().any(|&(a, b)| a <= lo && hi <= b));
             }
             let mut have: Vec<(u32, u32)> = sets.iter().flat_map(|s| s.esn.iter().flatten().copied()).collect();
             have.sort_unstable();
@@ -107,15 +129,30 @@ fn covers_union(sets: &[&Match], m: &Match, key: usize) -> bool {
     }
 }
 
-const ALL_KINDS: [OriginKind; 6] = [OriginKind::Esz, OriginKind::CellSector, OriginKind::Wireline, OriginKind::Voip, OriginKind::Text, OriginKind::Other];
+const ALL_KINDS: [OriginKind; 6] = [
+    OriginKind::Esz,
+    OriginKind::CellSector,
+    OriginKind::Wireline,
+    OriginKind::Voip,
+    OriginKind::Text,
+    OriginKind::Other,
+];
 
 /// Union of the sets' values (None = anything) ⊇ `m`'s (None = anything; `universe` when finite).
-fn set_cover<T>(sets: &[&Match], m: &Match, get: impl Fn(&Match) -> Option<&[T]>, eq: impl Fn(&T, &T) -> bool, universe: Option<&[T]>) -> bool {
+fn set_cover<T>(
+    sets: &[&Match],
+    m: &Match,
+    get: impl Fn(&Match) -> Option<&[T]>,
+    eq: impl Fn(&T, &T) -> bool,
+    universe: Option<&[T]>,
+) -> bool {
     if sets.iter().any(|s| get(s).is_none()) {
         return true;
     }
     match get(m).or(universe) {
-        Some(want) => want.iter().all(|x| sets.iter().any(|s| get(s).is_some_and(|v| v.iter().any(|y| eq(x, y))))),
+        Some(want) => want
+            .iter()
+            .all(|x| sets.iter().any(|s| get(s).is_some_and(|v| v.iter().any(|y| eq(x, y))))),
         None => false,
     }
 }
@@ -139,7 +176,10 @@ mod tests {
     use super::*;
 
     fn esn(ranges: &[(u32, u32)]) -> Match {
-        Match { esn: Some(ranges.to_vec()), ..Match::default() }
+        Match {
+            esn: Some(ranges.to_vec()),
+            ..Match::default()
+        }
     }
 
     #[test]
@@ -152,7 +192,11 @@ mod tests {
 
     #[test]
     fn narrower_earlier_rule_does_not_shadow() {
-        let earlier = Match { esn: Some(vec![(100, 199)]), kind: Some(vec![OriginKind::Esz]), ..Match::default() };
+        let earlier = Match {
+            esn: Some(vec![(100, 199)]),
+            kind: Some(vec![OriginKind::Esz]),
+            ..Match::default()
+        };
         assert_eq!(shadowed_by(&esn(&[(150, 150)]), &[&earlier]), None);
     }
 }

@@ -32,11 +32,14 @@ declare_rule! {
     pub struct SinglePointOfFailure { name: "single-point-of-failure", severity: Error, routing: true }
 }
 
+/// Domains with the same members, the origins they cut off, and one loss in words.
+type Group = (Vec<usize>, Vec<u32>, String);
+
 impl SinglePointOfFailure {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(a) = cx.analysis else { return };
         // members → (domains with exactly those members, origins lost, an example loss)
-        let mut groups: BTreeMap<&[Node], (Vec<usize>, Vec<u32>, String)> = BTreeMap::new();
+        let mut groups: BTreeMap<&[Node], Group> = BTreeMap::new();
         for run in &a.runs {
             let Scenario::Fail(d) = run.scenario else { continue };
             let mut lost: Vec<u32> = Vec::new();
@@ -68,10 +71,20 @@ impl SinglePointOfFailure {
                 Some(i) => cx.table.domains[i as usize].loc,
                 None => cx.table.node_loc(first.members[0]),
             };
-            let who = if names.len() == 1 { names[0].clone() } else { format!("{} (the same elements as {})", names[0], names[1..].join(", ")) };
-            let message = format!("if {who} fails, calls from {} reach no PSAP (lost {example})", cx.origins_phrase(&origins));
+            let who = if names.len() == 1 {
+                names[0].clone()
+            } else {
+                format!("{} (the same elements as {})", names[0], names[1..].join(", "))
+            };
+            let message = format!(
+                "if {who} fails, calls from {} reach no PSAP (lost {example})",
+                cx.origins_phrase(&origins)
+            );
             let scenario = format!("fail:{}", names[0]);
-            out.push(cx.finding(&Self::META, loc, message, names, &origins).scenario(scenario));
+            out.push(
+                cx.finding(&Self::META, loc, message, names, &origins)
+                    .scenario(scenario),
+            );
         }
     }
 }

@@ -30,12 +30,15 @@ declare_rule! {
     pub struct UnknownReference { name: "unknown-reference", severity: Error, routing: false }
 }
 
+/// (missing id, field, kind of referrer, whether the id exists with another kind).
+type GroupKey = (String, &'static str, &'static str, bool);
+
 impl UnknownReference {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let lost_at = lost_by_reference(cx);
         // One finding per (missing id, field, kind of referrer): a typo copied to 10,000
         // origins is one cause.
-        let mut groups: BTreeMap<(String, &'static str, &'static str, bool), Vec<(Element, Loc, Expect)>> = BTreeMap::new();
+        let mut groups: BTreeMap<GroupKey, Vec<(Element, Loc, Expect)>> = BTreeMap::new();
         for r in cx.table.references() {
             let found = cx.table.lookup(&r.link.name);
             if found.is_some_and(|e| r.expect.accepts(e)) {
@@ -56,17 +59,31 @@ impl UnknownReference {
                 format!("`{field}` of {} {kind}s ({from_id}, …)", places.len())
             };
             let problem = match cx.table.lookup(&name) {
-                Some(e) if exists => format!("`{name}` in {where_} is a {}, but `{field}` needs {expect}", e.kind_name()),
+                Some(e) if exists => format!(
+                    "`{name}` in {where_} is a {}, but `{field}` needs {expect}",
+                    e.kind_name()
+                ),
                 _ => {
-                    let candidates = cx.table.ids.iter().filter(|(_, e)| Expect::Hop.accepts(**e) || matches!(e, Element::Domain(_) | Element::Origin(_)));
-                    let hint = did_you_mean(&name, candidates.map(|(k, _)| k.as_str())).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                    let candidates = cx.table.ids.iter().filter(|(_, e)| {
+                        Expect::Hop.accepts(**e) || matches!(e, Element::Domain(_) | Element::Origin(_))
+                    });
+                    let hint = did_you_mean(&name, candidates.map(|(k, _)| k.as_str()))
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
                     format!("`{name}` in {where_} does not exist{hint}")
                 }
             };
-            let mut origins: Vec<u32> = places.iter().flat_map(|(_, l, _)| lost_at.get(l).into_iter().flatten().copied()).collect();
+            let mut origins: Vec<u32> = places
+                .iter()
+                .flat_map(|(_, l, _)| lost_at.get(l).into_iter().flatten().copied())
+                .collect();
             origins.sort_unstable();
             origins.dedup();
-            let message = if origins.is_empty() { problem } else { format!("{problem}; calls from {} are lost", cx.origins_phrase(&origins)) };
+            let message = if origins.is_empty() {
+                problem
+            } else {
+                format!("{problem}; calls from {} are lost", cx.origins_phrase(&origins))
+            };
             let mut f = cx.finding(&Self::META, loc, message, vec![from_id, name.clone()], &origins);
             for (e, l, _) in places.iter().skip(1).take(20) {
                 f = f.related(*l, format!("also named by {}", cx.table.element_id(*e)));
@@ -82,11 +99,17 @@ fn lost_by_reference(cx: &Context<'_>) -> HashMap<Loc, Vec<u32>> {
     let Some(a) = cx.analysis else { return map };
     for (c, t) in a.normal.iter().enumerate() {
         match &t.end {
-            Disposition::Lost { reason: LostReason::UnknownTarget { loc, .. }, .. } => {
+            Disposition::Lost {
+                reason: LostReason::UnknownTarget { loc, .. },
+                ..
+            } => {
                 map.entry(*loc).or_default().extend(&a.classes[c].origins);
             }
             // An origin whose every ingress names no router: each of those references loses it.
-            Disposition::Lost { reason: LostReason::NoIngress, .. } => {
+            Disposition::Lost {
+                reason: LostReason::NoIngress,
+                ..
+            } => {
                 for &o in &a.classes[c].origins {
                     for l in &cx.table.origins[o as usize].ingress {
                         map.entry(l.loc).or_default().push(o);

@@ -28,7 +28,10 @@ impl UnreachablePsap {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(a) = cx.analysis else { return };
         let mut reached = vec![false; cx.table.psaps.len()];
-        let walks = a.normal.iter().chain(a.runs.iter().flat_map(|r| r.walks.iter().map(|(_, t)| t)));
+        let walks = a
+            .normal
+            .iter()
+            .chain(a.runs.iter().flat_map(|r| r.walks.iter().map(|(_, t)| t)));
         for t in walks {
             if let Some(p) = t.delivered_to() {
                 reached[p as usize] = true;
