@@ -53,6 +53,8 @@ pub struct Analysis {
     /// Failure and busy scenarios, in a fixed order.
     pub runs: Vec<ScenarioRun>,
     pub max_hops: usize,
+    /// Per dense node index: the classes whose normal walk consulted that node.
+    touching: Vec<Vec<u32>>,
 }
 
 impl Analysis {
@@ -62,6 +64,39 @@ impl Analysis {
             Scenario::Fail(d) => format!("fail:{}", self.domains[*d].name),
             Scenario::Busy(p) => format!("busy:{}", table.psaps[*p as usize].id),
         }
+    }
+
+    /// The failure domain (declared, or a router's or PSAP's own) with this name.
+    pub fn domain_named(&self, name: &str) -> Option<usize> {
+        self.domains.iter().position(|d| d.name == name)
+    }
+
+    /// Classes whose normal walk consulted any of `nodes`: the only ones a failure or a busy
+    /// PSAP among them can change.
+    pub fn classes_touching(&self, table: &Table, nodes: &[Node]) -> Vec<u32> {
+        let mut cs: Vec<u32> = nodes
+            .iter()
+            .flat_map(|&m| self.touching[table.node_index(m)].iter().copied())
+            .collect();
+        cs.sort_unstable();
+        cs.dedup();
+        cs
+    }
+
+    /// A what-if: the walks that change when `down` are down and `busy` is busy.
+    pub fn what_if(&self, table: &Table, down: &[Node], busy: Option<u32>) -> Vec<(u32, Trace)> {
+        let mut cond = Conditions::normal(table);
+        let mut nodes = down.to_vec();
+        nodes.extend(busy.map(Node::Psap));
+        walk_changed(
+            table,
+            &self.classes,
+            self.classes_touching(table, &nodes),
+            &mut cond,
+            down,
+            busy,
+            self.max_hops,
+        )
     }
 
     /// Every origin of the given classes, sorted by table order.
@@ -163,15 +198,41 @@ pub fn failure_domains(table: &Table) -> Vec<FailureDomain> {
     out
 }
 
+/// Walks `classes` with `down` set down and `busy` busy in `cond`, restoring `cond` after.
+fn walk_changed(
+    table: &Table,
+    all: &[RouteClass],
+    classes: Vec<u32>,
+    cond: &mut Conditions,
+    down: &[Node],
+    busy: Option<u32>,
+    max_hops: usize,
+) -> Vec<(u32, Trace)> {
+    for &m in down {
+        cond.set_down(table, m, true);
+    }
+    cond.set_busy(busy);
+    let walks = classes
+        .into_iter()
+        .map(|c| (c, walk_class(table, &all[c as usize], cond, max_hops)))
+        .collect();
+    for &m in down {
+        cond.set_down(table, m, false);
+    }
+    cond.set_busy(None);
+    walks
+}
+
+fn walk_class(table: &Table, class: &RouteClass, cond: &Conditions, max_hops: usize) -> Trace {
+    route(table, &table.origins[class.origins[0] as usize], cond, max_hops)
+}
+
 /// Runs normal conditions, every single failure domain and every busy PSAP.
 pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
     let classes = route_classes(table);
     let mut cond = Conditions::normal(table);
-    let walk =
-        |class: &RouteClass, cond: &Conditions| route(table, &table.origins[class.origins[0] as usize], cond, max_hops);
-    let normal: Vec<Trace> = classes.iter().map(|c| walk(c, &cond)).collect();
+    let normal: Vec<Trace> = classes.iter().map(|c| walk_class(table, c, &cond, max_hops)).collect();
 
-    // node index → classes whose normal walk consulted it
     let mut touching: Vec<Vec<u32>> = vec![Vec::new(); table.node_count()];
     for (c, t) in normal.iter().enumerate() {
         let mut seen: Vec<u32> = t.touched.clone();
@@ -181,55 +242,39 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
             touching[n as usize].push(c as u32);
         }
     }
-    let affected = |members: &[Node]| -> Vec<u32> {
-        let mut cs: Vec<u32> = members
-            .iter()
-            .flat_map(|&m| touching[table.node_index(m)].iter().copied())
-            .collect();
-        cs.sort_unstable();
-        cs.dedup();
-        cs
+    let mut analysis = Analysis {
+        classes,
+        normal,
+        domains: failure_domains(table),
+        runs: Vec::new(),
+        max_hops,
+        touching,
     };
 
-    let domains = failure_domains(table);
     let mut runs = Vec::new();
-    for (d, domain) in domains.iter().enumerate() {
-        let cs = affected(&domain.members);
-        if cs.is_empty() {
-            continue;
+    for (d, domain) in analysis.domains.iter().enumerate() {
+        let cs = analysis.classes_touching(table, &domain.members);
+        if !cs.is_empty() {
+            let walks = walk_changed(table, &analysis.classes, cs, &mut cond, &domain.members, None, max_hops);
+            runs.push(ScenarioRun {
+                scenario: Scenario::Fail(d),
+                walks,
+            });
         }
-        for &m in &domain.members {
-            cond.set_down(table, m, true);
-        }
-        let walks = cs.into_iter().map(|c| (c, walk(&classes[c as usize], &cond))).collect();
-        for &m in &domain.members {
-            cond.set_down(table, m, false);
-        }
-        runs.push(ScenarioRun {
-            scenario: Scenario::Fail(d),
-            walks,
-        });
     }
     for (p, psap) in table.psaps.iter().enumerate() {
         if psap.overflow.is_empty() {
             continue; // a busy PSAP without overflow queues its calls: nothing changes
         }
-        let cs = affected(&[Node::Psap(p as u32)]);
-        if cs.is_empty() {
-            continue;
+        let cs = analysis.classes_touching(table, &[Node::Psap(p as u32)]);
+        if !cs.is_empty() {
+            let walks = walk_changed(table, &analysis.classes, cs, &mut cond, &[], Some(p as u32), max_hops);
+            runs.push(ScenarioRun {
+                scenario: Scenario::Busy(p as u32),
+                walks,
+            });
         }
-        cond.set_busy(Some(p as u32));
-        let walks = cs.into_iter().map(|c| (c, walk(&classes[c as usize], &cond))).collect();
-        runs.push(ScenarioRun {
-            scenario: Scenario::Busy(p as u32),
-            walks,
-        });
     }
-    Analysis {
-        classes,
-        normal,
-        domains,
-        runs,
-        max_hops,
-    }
+    analysis.runs = runs;
+    analysis
 }

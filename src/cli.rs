@@ -4,11 +4,13 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::check::{SeverityOverrides, check};
-use crate::load::load;
-use crate::report::{human, json};
+use crate::analysis::{Analysis, analyse};
+use crate::check::check;
+use crate::config::{Config, discover};
+use crate::load::{Loaded, load};
+use crate::report::{human, json, whatif};
 use crate::rules::Settings;
 
 #[derive(Debug, Parser)]
@@ -18,6 +20,9 @@ use crate::rules::Settings;
     about = "Checks a change to a 911 routing table before it is deployed"
 )]
 pub struct Cli {
+    /// Read settings from this file instead of the psapguard.toml found from here upwards.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -28,31 +33,86 @@ pub enum Format {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum WhatIfFormat {
+    Human,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check a routing table: every origin's calls under normal, single-failure and busy scenarios.
     #[command(
-        after_help = "Example:\n  psapguard check examples/denver\n  psapguard check tables/ --format json > findings.json"
+        after_help = "Examples:\n  psapguard check examples/denver\n  psapguard check tables/ --format json > findings.json\n  psapguard check            # the table named in psapguard.toml, else ."
     )]
     Check {
         /// Table files or directories (every *.yaml/*.yml below a directory).
-        #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Compare waiver expiry dates with this day (YYYY-MM-DD) instead of today.
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
-        /// Most elements a call may pass before it counts as lost.
-        #[arg(long, default_value_t = crate::engine::DEFAULT_MAX_HOPS)]
-        max_hops: usize,
+        /// Most elements a call may pass before it counts as lost (default 8, or psapguard.toml).
+        #[arg(long)]
+        max_hops: Option<usize>,
+    },
+    /// Show the hop-by-hop path of one origin's calls, optionally with failures and busy PSAPs.
+    #[command(
+        after_help = "Examples:\n  psapguard trace esz-101 examples/denver\n  psapguard trace cs-denver-01 examples/denver --fail site-den\n  psapguard trace esz-101 examples/denver --fail esrp-den --fail esrp-cos   # N-2"
+    )]
+    Trace {
+        /// The origin id.
+        origin: String,
+        /// The table (default: psapguard.toml's, else .).
+        path: Option<PathBuf>,
+        /// A failure domain, router or PSAP to take down (repeatable).
+        #[arg(long, value_name = "ID")]
+        fail: Vec<String>,
+        /// A PSAP whose positions are all busy (repeatable).
+        #[arg(long, value_name = "PSAP")]
+        busy: Vec<String>,
+        #[arg(long)]
+        max_hops: Option<usize>,
+    },
+    /// What a failure takes down; or, with --all-single, every single failure ranked by impact.
+    #[command(
+        after_help = "Examples:\n  psapguard simulate --fail site-den examples/denver\n  psapguard simulate --all-single examples/denver\n  psapguard simulate --fail esrp-den --busy aurora-911 --format json examples/denver"
+    )]
+    Simulate {
+        /// The table (default: psapguard.toml's, else .).
+        path: Option<PathBuf>,
+        /// A failure domain, router or PSAP to take down (repeatable).
+        #[arg(long, value_name = "ID", required_unless_present = "all_single")]
+        fail: Vec<String>,
+        /// A PSAP whose positions are all busy (repeatable).
+        #[arg(long, value_name = "PSAP")]
+        busy: Vec<String>,
+        /// Rank every failure domain by the population it would cut off.
+        #[arg(long, conflicts_with_all = ["fail", "busy"])]
+        all_single: bool,
+        #[arg(long, value_enum, default_value_t = WhatIfFormat::Human)]
+        format: WhatIfFormat,
+        #[arg(long)]
+        max_hops: Option<usize>,
+    },
+    /// Show what a rule checks, why, an example and the fix (no RULE: list all rules).
+    #[command(after_help = "Examples:\n  psapguard explain\n  psapguard explain single-point-of-failure")]
+    Explain {
+        rule: Option<String>,
+        /// Print every rule's page as Markdown (docs/rules.md).
+        #[arg(long, conflicts_with = "rule")]
+        markdown: bool,
     },
     /// Print the JSON Schema of the table format.
     #[command(after_help = "Example:\n  psapguard schema > routing-table.schema.json")]
     Schema,
-    /// Show what a rule checks, why, an example and the fix (no RULE: list all rules).
-    #[command(after_help = "Example:\n  psapguard explain single-point-of-failure")]
-    Explain { rule: Option<String> },
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  psapguard completions bash > /etc/bash_completion.d/psapguard")]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    #[command(hide = true)]
+    Man,
 }
 
 /// Runs the command line and returns the exit code.
@@ -74,7 +134,35 @@ pub fn main() -> i32 {
     }
 }
 
+fn settings(config: &Config, max_hops: Option<usize>) -> Settings {
+    let mut s = Settings::default();
+    s.max_hops = max_hops.or(config.max_hops).unwrap_or(s.max_hops);
+    s.horizon_days = config.horizon_days.unwrap_or(s.horizon_days);
+    s
+}
+
+fn table_paths(config: &Config, given: Vec<PathBuf>) -> Vec<PathBuf> {
+    if !given.is_empty() {
+        return given;
+    }
+    vec![config.table.clone().unwrap_or_else(|| PathBuf::from("."))]
+}
+
+/// Loads a table for trace and simulate, which need it to be readable and well-formed.
+fn analysed(paths: Vec<PathBuf>, settings: &Settings) -> Result<(Loaded, Analysis), String> {
+    let loaded = load(&paths).map_err(|e| e.to_string())?;
+    if !loaded.analysable() {
+        return Err("the table has parse or schema errors; run `psapguard check` to see them".into());
+    }
+    let analysis = analyse(&loaded.table, settings.max_hops);
+    Ok((loaded, analysis))
+}
+
 fn run(cli: Cli) -> Result<i32, String> {
+    let config = match &cli.command {
+        Command::Explain { .. } | Command::Schema | Command::Completions { .. } | Command::Man => Config::default(),
+        _ => discover(cli.config.as_deref())?,
+    };
     match cli.command {
         Command::Check {
             paths,
@@ -82,18 +170,15 @@ fn run(cli: Cli) -> Result<i32, String> {
             date,
             max_hops,
         } => {
-            let mut settings = Settings {
-                max_hops,
-                ..Settings::default()
-            };
+            let mut settings = settings(&config, max_hops);
             if let Some(d) = date {
                 if !crate::date::is_valid(&d) {
                     return Err(format!("--date must be a date YYYY-MM-DD, not `{d}`"));
                 }
                 settings.today = d;
             }
-            let loaded = load(&paths).map_err(|e| e.to_string())?;
-            let (report, _) = check(&loaded, &settings, &SeverityOverrides::new());
+            let loaded = load(&table_paths(&config, paths)).map_err(|e| e.to_string())?;
+            let (report, _) = check(&loaded, &settings, &config.severities);
             let text = match format {
                 Format::Json => json::render(&loaded.table, &report),
                 Format::Human => human::render(&loaded.table, &report, terminal_style()),
@@ -101,15 +186,107 @@ fn run(cli: Cli) -> Result<i32, String> {
             print(&text)?;
             Ok(i32::from(report.fails()))
         }
+        Command::Trace {
+            origin,
+            path,
+            fail,
+            busy,
+            max_hops,
+        } => {
+            let settings = settings(&config, max_hops);
+            let (loaded, analysis) = analysed(table_paths(&config, path.into_iter().collect()), &settings)?;
+            let table = &loaded.table;
+            let Some(o) = table.origins.iter().find(|o| o.id == origin) else {
+                return Err(crate::simulate::unknown(
+                    table.origins.iter().map(|o| o.id.as_str()),
+                    &origin,
+                    "origin",
+                ));
+            };
+            let (down, busy_psaps) = crate::simulate::resolve(table, &analysis, &fail, &busy)?;
+            let mut scenario: Vec<String> = fail.iter().map(|f| format!("fail:{f}")).collect();
+            scenario.extend(busy.iter().map(|b| format!("busy:{b}")));
+            let scenario = if scenario.is_empty() {
+                "normal".to_string()
+            } else {
+                scenario.join(" + ")
+            };
+            let mut out = String::new();
+            let plays: Vec<Option<u32>> = if busy_psaps.is_empty() {
+                vec![None]
+            } else {
+                busy_psaps.into_iter().map(Some).collect()
+            };
+            for b in plays {
+                let mut cond = crate::engine::Conditions::normal(table);
+                for &n in &down {
+                    cond.set_down(table, n, true);
+                }
+                cond.set_busy(b);
+                let trace = crate::engine::route(table, o, &cond, settings.max_hops);
+                out.push_str(&whatif::trace_human(table, o, &scenario, &trace, settings.max_hops));
+            }
+            print(&out)?;
+            Ok(0)
+        }
+        Command::Simulate {
+            path,
+            fail,
+            busy,
+            all_single,
+            format,
+            max_hops,
+        } => {
+            let settings = settings(&config, max_hops);
+            let (loaded, analysis) = analysed(table_paths(&config, path.into_iter().collect()), &settings)?;
+            let table = &loaded.table;
+            let text = if all_single {
+                let impacts = crate::simulate::all_single(table, &analysis);
+                match format {
+                    WhatIfFormat::Human => whatif::all_single_human(table, &analysis, &impacts),
+                    WhatIfFormat::Json => whatif::all_single_json(table, &analysis, &impacts),
+                }
+            } else {
+                let sim = crate::simulate::simulate(table, &analysis, &fail, &busy)?;
+                match format {
+                    WhatIfFormat::Human => whatif::simulate_human(table, &sim),
+                    WhatIfFormat::Json => whatif::simulate_json(table, &sim),
+                }
+            };
+            print(&text)?;
+            Ok(0)
+        }
+        Command::Explain { rule, markdown } => {
+            let text = if markdown {
+                crate::explain::rules_markdown()
+            } else {
+                crate::explain::explain(rule.as_deref())?
+            };
+            print(&text)?;
+            Ok(0)
+        }
         Command::Schema => {
             print(&crate::schema_text())?;
             Ok(0)
         }
-        Command::Explain { rule } => {
-            print(&crate::explain::explain(rule.as_deref())?)?;
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "psapguard", &mut buf);
+            print(&String::from_utf8_lossy(&buf))?;
+            Ok(0)
+        }
+        Command::Man => {
+            print(&man_page())?;
             Ok(0)
         }
     }
+}
+
+/// The man page, generated from the CLI definition (committed as `docs/psapguard.1`).
+pub fn man_page() -> String {
+    let mut buf = Vec::new();
+    let _ = clap_mangen::Man::new(Cli::command()).render(&mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 fn terminal_style() -> human::Style {

@@ -58,7 +58,7 @@ fn first_sentence(s: &str) -> String {
 /// `docs/rules.md`: every rule's page.
 pub fn rules_markdown() -> String {
     let mut out = String::from(
-        "# psapguard rules\n\nGenerated from the rules' doc comments by `cargo test` (see `tests/docs.rs`); do not edit.\n\n| rule | default | what it reports |\n|---|---|---|\n",
+        "# psapguard rules\n\nGenerated from the rules' doc comments by `psapguard explain --markdown`; `cargo test` fails when it is stale. Do not edit.\n\n| rule | default | what it reports |\n|---|---|---|\n",
     );
     for m in all_meta() {
         out.push_str(&format!(

@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod date;
 pub mod engine;
 pub mod explain;
@@ -14,6 +15,7 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod simulate;
 pub mod suggest;
 
 /// The committed schema text (`schemas/routing-table.schema.json`), generated from the types.

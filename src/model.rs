@@ -262,6 +262,10 @@ impl OriginKind {
         ("text", OriginKind::Text),
         ("other", OriginKind::Other),
     ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, k)| *k == self).map_or("", |(n, _)| n)
+    }
 }
 
 /// Where 911 calls enter the network.

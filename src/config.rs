@@ -1,0 +1,281 @@
+//! `psapguard.toml`: the table path, rule severities, max_hops, horizon_days and blast-radius
+//! limits. Looked up from the current directory upwards, or given with `--config FILE`.
+//!
+//! ```toml
+//! table = "tables"               # used when no PATH is given
+//! max_hops = 8
+//! horizon_days = 90
+//!
+//! [rules]
+//! shadowed-rule = "off"          # error | warning | off
+//! cross-jurisdiction = "error"
+//!
+//! [blast_radius]
+//! max_moved_origins = "5%"       # a percentage of the old table, or a number
+//! max_moved_population = 250000
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::check::SeverityOverrides;
+use crate::rules::Severity;
+use crate::suggest::did_you_mean;
+
+pub const FILE_NAME: &str = "psapguard.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    table: Option<Spanned<String>>,
+    max_hops: Option<Spanned<i64>>,
+    horizon_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<String>>,
+    blast_radius: Option<RawBlast>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBlast {
+    max_moved_origins: Option<Spanned<toml::Value>>,
+    max_moved_population: Option<Spanned<toml::Value>>,
+}
+
+/// A blast-radius limit: a share of the old table or an absolute number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    Percent(f64),
+    Absolute(u64),
+}
+
+impl Limit {
+    /// The limit for a table whose total is `total`.
+    pub fn of(self, total: u64) -> f64 {
+        match self {
+            Limit::Percent(p) => total as f64 * p / 100.0,
+            Limit::Absolute(n) => n as f64,
+        }
+    }
+
+    /// "5%" or "250000".
+    pub fn parse(s: &str) -> Option<Limit> {
+        let s = s.trim();
+        match s.strip_suffix('%') {
+            Some(p) => p
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|p| (0.0..=100.0).contains(p))
+                .map(Limit::Percent),
+            None => s.parse::<u64>().ok().map(Limit::Absolute),
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Limit::Percent(p) => write!(f, "{p}%"),
+            Limit::Absolute(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// The settings a config file gives (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where the file was found.
+    pub path: Option<PathBuf>,
+    /// The table path, relative to where psapguard runs.
+    pub table: Option<PathBuf>,
+    pub max_hops: Option<usize>,
+    pub horizon_days: Option<u64>,
+    pub severities: SeverityOverrides,
+    pub max_moved_origins: Option<Limit>,
+    pub max_moved_population: Option<Limit>,
+}
+
+/// Finds and reads the config: `explicit`, else `psapguard.toml` here or in a parent directory.
+pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
+    if let Some(path) = explicit {
+        return read(path);
+    }
+    let mut dir = PathBuf::from(".");
+    let mut last = None;
+    loop {
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            return read(&candidate);
+        }
+        let here = std::fs::canonicalize(&dir).ok();
+        if here.is_none() || here == last || here.as_deref().is_some_and(|h| h.parent().is_none()) {
+            return Ok(Config::default());
+        }
+        last = here;
+        dir = if dir == Path::new(".") {
+            PathBuf::from("..")
+        } else {
+            dir.join("..")
+        };
+    }
+}
+
+fn read(path: &Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {}", path.display(), crate::load::plain_io(&e)))?;
+    parse(path, &text)
+}
+
+/// Parses a config file's text; errors name the file and line.
+pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
+    let at = |span: std::ops::Range<usize>| {
+        let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+        format!("{}:{line}", path.display())
+    };
+    let raw: Raw = toml::from_str(text).map_err(|e| {
+        let place = e.span().map(&at).unwrap_or_else(|| path.display().to_string());
+        let message = e.message().trim().trim_end_matches('.').to_string();
+        format!("{place}: {}", hint_unknown_field(&message))
+    })?;
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut config = Config {
+        path: Some(path.to_path_buf()),
+        ..Config::default()
+    };
+    if let Some(t) = raw.table {
+        let joined = if base == Path::new(".") {
+            PathBuf::from(t.get_ref())
+        } else {
+            base.join(t.get_ref())
+        };
+        config.table = Some(joined);
+    }
+    let positive = |v: &Spanned<i64>, name: &str, max: i64| -> Result<u64, String> {
+        let n = *v.get_ref();
+        if n < 1 || n > max {
+            return Err(format!(
+                "{}: `{name}` must be a whole number from 1 to {max}, not {n}",
+                at(v.span())
+            ));
+        }
+        Ok(n as u64)
+    };
+    if let Some(v) = &raw.max_hops {
+        config.max_hops = Some(positive(v, "max_hops", 64)? as usize);
+    }
+    if let Some(v) = &raw.horizon_days {
+        config.horizon_days = Some(positive(v, "horizon_days", 36_500)?);
+    }
+    for (rule, severity) in &raw.rules {
+        if crate::rules::lookup(rule.get_ref()).is_none() {
+            let hint = did_you_mean(rule.get_ref(), crate::rules::names())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(format!("{}: unknown rule `{}`{hint}", at(rule.span()), rule.get_ref()));
+        }
+        let s = match severity.get_ref().as_str() {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "off" => None,
+            other => {
+                return Err(format!(
+                    "{}: the severity of `{}` must be \"error\", \"warning\" or \"off\", not \"{other}\"",
+                    at(severity.span()),
+                    rule.get_ref()
+                ));
+            }
+        };
+        config.severities.insert(rule.get_ref().clone(), s);
+    }
+    if let Some(b) = &raw.blast_radius {
+        config.max_moved_origins = limit(&b.max_moved_origins, "max_moved_origins", &at)?;
+        config.max_moved_population = limit(&b.max_moved_population, "max_moved_population", &at)?;
+    }
+    Ok(config)
+}
+
+fn limit(
+    v: &Option<Spanned<toml::Value>>,
+    name: &str,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+) -> Result<Option<Limit>, String> {
+    let Some(v) = v else { return Ok(None) };
+    let parsed = match v.get_ref() {
+        toml::Value::String(s) => Limit::parse(s),
+        toml::Value::Integer(n) if *n >= 0 => Some(Limit::Absolute(*n as u64)),
+        _ => None,
+    };
+    parsed.map(Some).ok_or_else(|| {
+        format!(
+            "{}: `{name}` must be a percentage like \"5%\" or a whole number",
+            at(v.span())
+        )
+    })
+}
+
+/// toml says "unknown field `x`, expected one of …": add the nearest known field.
+fn hint_unknown_field(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((field, expected)) = rest.split_once("`, expected ") else {
+        return message.to_string();
+    };
+    let known: Vec<&str> = expected
+        .split(['`', ',', ' '])
+        .filter(|s| !s.is_empty() && *s != "or" && *s != "one" && *s != "of")
+        .collect();
+    match did_you_mean(field, known.iter().copied()) {
+        Some(s) => format!("unknown field `{field}`; did you mean `{s}`?"),
+        None => format!("unknown field `{field}`; known fields: {}", known.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_setting() {
+        let c = parse(
+            Path::new("cfg/psapguard.toml"),
+            "table = \"tables\"\nmax_hops = 6\nhorizon_days = 30\n[rules]\nshadowed-rule = \"off\"\ncross-jurisdiction = \"error\"\n[blast_radius]\nmax_moved_origins = \"10%\"\nmax_moved_population = 5000\n",
+        )
+        .unwrap();
+        assert_eq!(c.table, Some(PathBuf::from("cfg/tables")));
+        assert_eq!(c.max_hops, Some(6));
+        assert_eq!(c.horizon_days, Some(30));
+        assert_eq!(c.severities.get("shadowed-rule"), Some(&None));
+        assert_eq!(c.severities.get("cross-jurisdiction"), Some(&Some(Severity::Error)));
+        assert_eq!(c.max_moved_origins, Some(Limit::Percent(10.0)));
+        assert_eq!(c.max_moved_population, Some(Limit::Absolute(5000)));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let p = Path::new("psapguard.toml");
+        let e = parse(p, "max_hops = 8\nmax_hop = 3\n").unwrap_err();
+        assert!(
+            e.starts_with("psapguard.toml:2: unknown field `max_hop`; did you mean `max_hops`?"),
+            "{e}"
+        );
+        let e = parse(p, "[rules]\nshadowed-rul = \"off\"\n").unwrap_err();
+        assert!(
+            e.contains("psapguard.toml:2: unknown rule `shadowed-rul`; did you mean `shadowed-rule`?"),
+            "{e}"
+        );
+        let e = parse(p, "[rules]\nblack-hole = \"fatal\"\n").unwrap_err();
+        assert!(e.starts_with("psapguard.toml:2:"), "{e}");
+        let e = parse(p, "max_hops = 0\n").unwrap_err();
+        assert!(e.starts_with("psapguard.toml:1:"), "{e}");
+        let e = parse(p, "[blast_radius]\nmax_moved_origins = \"lots\"\n").unwrap_err();
+        assert!(e.starts_with("psapguard.toml:2:"), "{e}");
+    }
+}

@@ -1,0 +1,284 @@
+//! Rendering of `trace` and `simulate`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::analysis::Analysis;
+use crate::engine::{Delivery, Disposition, Trace, Via, describe_loss};
+use crate::model::{Node, Origin, Table};
+use crate::rules::thousands;
+use crate::simulate::{DomainImpact, Simulation};
+
+fn node_kind(n: Node) -> &'static str {
+    match n {
+        Node::Router(_) => "router",
+        Node::Psap(_) => "PSAP",
+    }
+}
+
+fn psap_name(table: &Table, p: u32) -> String {
+    let psap = &table.psaps[p as usize];
+    match &psap.name {
+        Some(n) => format!("{} ({n})", psap.id),
+        None => psap.id.clone(),
+    }
+}
+
+fn origin_line(o: &Origin) -> String {
+    let mut facts = vec![o.kind.name().to_string()];
+    if let Some(e) = o.esn {
+        facts.push(format!("ESN {e}"));
+    }
+    let place: Vec<&str> = [o.county.as_deref(), o.state.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !place.is_empty() {
+        facts.push(place.join(", "));
+    }
+    if let Some(p) = o.population {
+        facts.push(format!("population {}", thousands(p)));
+    }
+    format!("{} ({})", o.id, facts.join("; "))
+}
+
+/// Why the call took this hop, in words.
+fn via_words(table: &Table, origin: &Origin, via: Via, prev: Option<Node>) -> String {
+    match via {
+        Via::Ingress(0) => "enters on its first ingress".into(),
+        Via::Ingress(i) => {
+            let skipped: Vec<&str> = origin.ingress[..i].iter().map(|l| l.name.as_str()).collect();
+            format!("enters on ingress #{} ({} unavailable)", i + 1, skipped.join(", "))
+        }
+        Via::Rule(k) => {
+            let r = prev.map_or("", |n| table.node_id(n));
+            format!("rule {} of {r}", k + 1)
+        }
+        Via::Default => format!("default of {}", prev.map_or("", |n| table.node_id(n))),
+        Via::Mate { of } => format!("mate of {}, which is down", table.node_id(of)),
+        Via::Alternate { of } => format!("alternate of {}, which cannot answer", table.node_id(of)),
+        Via::Overflow { of } => format!("overflow of {}, which is busy", table.node_id(of)),
+    }
+}
+
+/// The hop-by-hop path of one origin's calls.
+pub fn trace_human(table: &Table, origin: &Origin, scenario: &str, trace: &Trace, max_hops: usize) -> String {
+    let mut out = format!("trace of {}\nscenario: {scenario}\n", origin_line(origin));
+    let mut prev = None;
+    for (i, h) in trace.hops.iter().enumerate() {
+        let place = super::place(table, h.loc);
+        let _ = writeln!(
+            out,
+            "  {}. {:<8} {:<28} {}  [{place}]",
+            i + 1,
+            node_kind(h.node),
+            table.node_id(h.node),
+            via_words(table, origin, h.via, prev)
+        );
+        prev = Some(h.node);
+    }
+    let end = match &trace.end {
+        Disposition::Delivered { psap, how } => {
+            let how = match how {
+                Delivery::Direct => String::new(),
+                Delivery::Alternate { around } => format!(", by alternate routing around {}", table.node_id(*around)),
+                Delivery::Overflow { around } => format!(", as overflow from {}", table.node_id(*around)),
+                Delivery::Queued => " (busy: the call waits in its queue)".into(),
+            };
+            format!("delivered to {}{how}", psap_name(table, *psap))
+        }
+        Disposition::Lost { at, reason } => format!("LOST {}", describe_loss(table, *at, reason, max_hops)),
+        Disposition::Looped { back_to, closing } => format!(
+            "LOOP: the call comes back to {} ({})",
+            table.node_id(trace.hops[*back_to].node),
+            super::place(table, *closing)
+        ),
+    };
+    let _ = writeln!(out, "  => {end}");
+    out
+}
+
+fn group_by_place(table: &Table, origins: &[u32]) -> BTreeMap<(String, String), (usize, u64)> {
+    let mut by: BTreeMap<(String, String), (usize, u64)> = BTreeMap::new();
+    for &o in origins {
+        let origin = &table.origins[o as usize];
+        let key = (
+            origin.state.clone().unwrap_or_else(|| "-".into()),
+            origin.county.clone().unwrap_or_else(|| "-".into()),
+        );
+        let e = by.entry(key).or_default();
+        e.0 += 1;
+        e.1 += table.population(o);
+    }
+    by
+}
+
+fn scenario_name(sim: &Simulation) -> String {
+    let mut parts: Vec<String> = sim.failed.iter().map(|f| format!("fail:{f}")).collect();
+    parts.extend(sim.busy.iter().map(|b| format!("busy:{b}")));
+    parts.join(" + ")
+}
+
+fn ids(table: &Table, origins: &[u32], limit: usize) -> String {
+    let mut s: Vec<&str> = origins
+        .iter()
+        .take(limit)
+        .map(|&o| table.origins[o as usize].id.as_str())
+        .collect();
+    if origins.len() > limit {
+        s.push("…");
+    }
+    s.join(", ")
+}
+
+pub fn simulate_human(table: &Table, sim: &Simulation) -> String {
+    let mut out = format!("what-if: {}\n\n", scenario_name(sim));
+    let pop: u64 = sim.lost.iter().map(|&o| table.population(o)).sum();
+    if sim.lost.is_empty() {
+        out.push_str("No origin loses service.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "Calls lost: {} origins, population {}",
+            thousands(sim.lost.len() as u64),
+            thousands(pop)
+        );
+        for ((state, county), (n, p)) in group_by_place(table, &sim.lost) {
+            let _ = writeln!(
+                out,
+                "  {state:<3} {county:<24} {:>8} origins  population {:>12}",
+                thousands(n as u64),
+                thousands(p)
+            );
+        }
+        let _ = writeln!(out, "  origins: {}", ids(table, &sim.lost, 10));
+    }
+    let extra = sim.extra_traffic();
+    if !extra.is_empty() {
+        out.push_str("\nPSAPs receiving extra traffic:\n");
+        for (p, origins) in &extra {
+            let pop: u64 = origins.iter().map(|&o| table.population(o)).sum();
+            let _ = writeln!(
+                out,
+                "  {:<36} from {} origins (population {})",
+                table.psaps[*p as usize].id,
+                thousands(origins.len() as u64),
+                thousands(pop)
+            );
+        }
+        out.push_str("\nPaths changed (still delivered):\n");
+        let mut pairs: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+        for &(o, b, a) in &sim.moved {
+            pairs.entry((b, a)).or_default().push(o);
+        }
+        for ((b, a), origins) in pairs {
+            let _ = writeln!(
+                out,
+                "  {} -> {}: {} origins ({})",
+                table.psaps[b as usize].id,
+                table.psaps[a as usize].id,
+                origins.len(),
+                ids(table, &origins, 5)
+            );
+        }
+    }
+    if sim.already_lost > 0 {
+        let _ = writeln!(
+            out,
+            "\n({} origins are lost already under normal conditions; `check` reports them.)",
+            sim.already_lost
+        );
+    }
+    out
+}
+
+pub fn simulate_json(table: &Table, sim: &Simulation) -> String {
+    let origin = |o: u32| {
+        let x = &table.origins[o as usize];
+        json!({ "origin": x.id, "state": x.state, "county": x.county, "population": table.population(o) })
+    };
+    let by_place: Vec<Value> = group_by_place(table, &sim.lost)
+        .into_iter()
+        .map(|((s, c), (n, p))| json!({ "state": s, "county": c, "origins": n, "population": p }))
+        .collect();
+    let extra: Vec<Value> = sim
+        .extra_traffic()
+        .into_iter()
+        .map(|(p, os)| json!({ "psap": table.psaps[p as usize].id, "origins": os.len(), "population": os.iter().map(|&o| table.population(o)).sum::<u64>() }))
+        .collect();
+    let changed: Vec<Value> = sim.moved.iter().map(|&(o, b, a)| json!({ "origin": table.origins[o as usize].id, "before": table.psaps[b as usize].id, "after": table.psaps[a as usize].id, "population": table.population(o) })).collect();
+    let doc = json!({
+        "tool": "psapguard", "version": env!("CARGO_PKG_VERSION"), "format": 1,
+        "scenario": scenario_name(sim),
+        "lost": sim.lost.iter().map(|&o| origin(o)).collect::<Vec<_>>(),
+        "lost_population": sim.lost.iter().map(|&o| table.population(o)).sum::<u64>(),
+        "lost_by_place": by_place,
+        "extra_traffic": extra,
+        "changes": changed,
+    });
+    serde_json::to_string_pretty(&doc).expect("JSON") + "\n"
+}
+
+fn domain_kind(table: &Table, analysis: &Analysis, d: usize) -> String {
+    let domain = &analysis.domains[d];
+    match domain.declared {
+        Some(i) => table.domains[i as usize]
+            .kind
+            .clone()
+            .unwrap_or_else(|| "domain".into()),
+        None => node_kind(domain.members[0]).to_lowercase(),
+    }
+}
+
+pub fn all_single_human(table: &Table, analysis: &Analysis, impacts: &[DomainImpact]) -> String {
+    let mut out = String::from("Single failures ranked by the population they cut off from 911:\n\n");
+    if impacts.is_empty() {
+        out.push_str("No single failure domain cuts off any origin.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<36} {:<10} {:>10} {:>14}",
+            "rank", "failure domain", "kind", "origins", "population"
+        );
+        for (i, imp) in impacts.iter().enumerate() {
+            let d = &analysis.domains[imp.domain];
+            let _ = writeln!(
+                out,
+                "{:>4}  {:<36} {:<10} {:>10} {:>14}",
+                i + 1,
+                d.name,
+                domain_kind(table, analysis, imp.domain),
+                thousands(imp.lost.len() as u64),
+                thousands(imp.population)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} failure domains analysed; {} cut off no one.",
+        analysis.domains.len(),
+        analysis.domains.len() - impacts.len()
+    );
+    out
+}
+
+pub fn all_single_json(table: &Table, analysis: &Analysis, impacts: &[DomainImpact]) -> String {
+    let rows: Vec<Value> = impacts
+        .iter()
+        .map(|imp| {
+            let d = &analysis.domains[imp.domain];
+            json!({
+                "domain": d.name,
+                "kind": domain_kind(table, analysis, imp.domain),
+                "members": d.members.iter().map(|&n| table.node_id(n)).collect::<Vec<_>>(),
+                "origins": imp.lost.len(),
+                "population": imp.population,
+                "affected": imp.lost.iter().map(|&o| table.origins[o as usize].id.as_str()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let doc = json!({ "tool": "psapguard", "version": env!("CARGO_PKG_VERSION"), "format": 1, "domains_analysed": analysis.domains.len(), "ranking": rows });
+    serde_json::to_string_pretty(&doc).expect("JSON") + "\n"
+}

@@ -1,0 +1,163 @@
+//! What-if analysis: what a set of failures (and busy PSAPs) takes down, and which single
+//! failure hurts most. Built on the same walks as `check` (only touched routes re-walked).
+
+use std::collections::BTreeMap;
+
+use crate::analysis::{Analysis, Scenario};
+use crate::engine::{Disposition, Trace};
+use crate::model::{Node, Table};
+
+/// The effect of one what-if against normal conditions.
+#[derive(Debug, Default)]
+pub struct Simulation {
+    /// The failed domains' names and busy PSAPs, as given.
+    pub failed: Vec<String>,
+    pub busy: Vec<String>,
+    /// Origins delivered normally whose calls are lost (or loop) in the what-if.
+    pub lost: Vec<u32>,
+    /// Origins still delivered, but to another PSAP: (origin, before, after).
+    pub moved: Vec<(u32, u32, u32)>,
+    /// Origins lost normally already (not counted as lost by the what-if).
+    pub already_lost: usize,
+}
+
+impl Simulation {
+    /// PSAPs that receive calls they did not before: psap → origins.
+    pub fn extra_traffic(&self) -> BTreeMap<u32, Vec<u32>> {
+        let mut out: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for &(o, _, after) in &self.moved {
+            out.entry(after).or_default().push(o);
+        }
+        out
+    }
+}
+
+/// Resolves failure and busy ids; unknown ones get a "did you mean" message.
+pub fn resolve(
+    table: &Table,
+    analysis: &Analysis,
+    fail: &[String],
+    busy: &[String],
+) -> Result<(Vec<Node>, Vec<u32>), String> {
+    let mut down = Vec::new();
+    for id in fail {
+        let d = analysis.domain_named(id).ok_or_else(|| {
+            unknown(
+                analysis.domains.iter().map(|d| d.name.as_str()),
+                id,
+                "failure domain, router or PSAP",
+            )
+        })?;
+        down.extend(analysis.domains[d].members.iter().copied());
+    }
+    down.sort_unstable();
+    down.dedup();
+    let mut busy_psaps = Vec::new();
+    for id in busy {
+        match table.lookup(id) {
+            Some(crate::model::Element::Psap(p)) => busy_psaps.push(p),
+            _ => return Err(unknown(table.psaps.iter().map(|p| p.id.as_str()), id, "PSAP")),
+        }
+    }
+    Ok((down, busy_psaps))
+}
+
+pub fn unknown<'a>(candidates: impl Iterator<Item = &'a str>, id: &str, what: &str) -> String {
+    let hint = crate::suggest::did_you_mean(id, candidates)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    format!("there is no {what} `{id}`{hint}")
+}
+
+/// Plays the what-if. Several busy PSAPs are played one at a time on top of the failures
+/// (the engine models one busy PSAP per walk); an origin counts as lost if any play loses it.
+pub fn simulate(table: &Table, analysis: &Analysis, fail: &[String], busy: &[String]) -> Result<Simulation, String> {
+    let (down, busy_psaps) = resolve(table, analysis, fail, busy)?;
+    let mut plays: Vec<Vec<(u32, Trace)>> = Vec::new();
+    if busy_psaps.is_empty() {
+        plays.push(analysis.what_if(table, &down, None));
+    }
+    for &b in &busy_psaps {
+        plays.push(analysis.what_if(table, &down, Some(b)));
+    }
+    let mut outcome: BTreeMap<u32, Option<u32>> = BTreeMap::new(); // class → delivered PSAP
+    for play in &plays {
+        for (c, t) in play {
+            let now = t.delivered_to();
+            let e = outcome.entry(*c).or_insert(now);
+            if now.is_none() {
+                *e = None;
+            }
+        }
+    }
+    let mut sim = Simulation {
+        failed: fail.to_vec(),
+        busy: busy.to_vec(),
+        ..Simulation::default()
+    };
+    sim.already_lost = analysis
+        .normal
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.delivered_to().is_none())
+        .map(|(c, _)| analysis.classes[c].origins.len())
+        .sum();
+    for (c, after) in outcome {
+        let Some(before) = analysis.normal[c as usize].delivered_to() else {
+            continue;
+        };
+        for &o in &analysis.classes[c as usize].origins {
+            match after {
+                None => sim.lost.push(o),
+                Some(a) if a != before => sim.moved.push((o, before, a)),
+                Some(_) => {}
+            }
+        }
+    }
+    sim.lost.sort_unstable();
+    sim.moved.sort_unstable();
+    Ok(sim)
+}
+
+/// One failure domain's N-1 impact.
+#[derive(Debug)]
+pub struct DomainImpact {
+    pub domain: usize,
+    pub lost: Vec<u32>,
+    pub population: u64,
+}
+
+/// Every failure domain ranked by the population it cuts off (then by name).
+pub fn all_single(table: &Table, analysis: &Analysis) -> Vec<DomainImpact> {
+    let mut out: Vec<DomainImpact> = analysis
+        .runs
+        .iter()
+        .filter_map(|run| {
+            let Scenario::Fail(d) = run.scenario else { return None };
+            let mut lost: Vec<u32> = run
+                .walks
+                .iter()
+                .filter(|(c, t)| {
+                    analysis.normal[*c as usize].delivered_to().is_some()
+                        && !matches!(t.end, Disposition::Delivered { .. })
+                })
+                .flat_map(|(c, _)| analysis.classes[*c as usize].origins.iter().copied())
+                .collect();
+            lost.sort_unstable();
+            let population = lost.iter().map(|&o| table.population(o)).sum();
+            Some(DomainImpact {
+                domain: d,
+                lost,
+                population,
+            })
+        })
+        .filter(|i| !i.lost.is_empty())
+        .collect();
+    out.sort_by(|a, b| {
+        b.population
+            .cmp(&a.population)
+            .then(b.lost.len().cmp(&a.lost.len()))
+            .then(analysis.domains[a.domain].name.cmp(&analysis.domains[b.domain].name))
+    });
+    out
+}

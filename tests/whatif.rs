@@ -1,0 +1,197 @@
+//! trace, simulate, config files, completions: what an engineer runs day to day.
+
+use assert_cmd::Command;
+
+fn run_in(dir: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("psapguard")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    run_in(".", args)
+}
+
+#[test]
+fn trace_where_a_sectors_call_goes_when_the_denver_facility_is_down() {
+    let (code, out, _) = run(&["trace", "cs-denver-01", "examples/denver", "--fail", "site-den"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("enters on ingress #2 (esrp-den unavailable)"), "{out}");
+    assert!(out.contains("=> delivered to denver-911"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn trace_alternate_routing_and_n_minus_two() {
+    let (code, out, _) = run(&["trace", "esz-100", "examples/denver", "--fail", "denver-911"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("trace_alternate", out);
+    let (code, out, _) = run(&[
+        "trace",
+        "esz-100",
+        "examples/denver",
+        "--fail",
+        "esrp-den",
+        "--fail",
+        "esrp-cos",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("LOST at the origin: every ingress router is down"),
+        "{out}"
+    );
+}
+
+#[test]
+fn trace_shows_a_loop() {
+    let (code, out, _) = run(&[
+        "trace",
+        "o1",
+        "fixtures/routing-loop/trigger-on-failure.yaml",
+        "--fail",
+        "a-911",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("LOOP: the call comes back to a-911"), "{out}");
+}
+
+#[test]
+fn unknown_ids_suggest_the_nearest() {
+    let (code, _, err) = run(&["trace", "esz-10", "examples/denver"]);
+    assert_eq!(code, 2);
+    assert_eq!(err, "psapguard: there is no origin `esz-10`; did you mean `esz-100`?\n");
+    let (code, _, err) = run(&["trace", "esz-100", "examples/denver", "--fail", "site-dem"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `site-den`?"), "{err}");
+    let (code, _, err) = run(&[
+        "simulate",
+        "--fail",
+        "esrp-den",
+        "--busy",
+        "aurora911",
+        "examples/denver",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("there is no PSAP `aurora911`; did you mean `aurora-911`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn simulate_a_failure() {
+    let (code, out, _) = run(&[
+        "simulate",
+        "--fail",
+        "site-den",
+        "--fail",
+        "tcc-east",
+        "fixtures/single-point-of-failure/trigger.yaml",
+    ]);
+    assert_eq!(code, 2, "tcc-east is not in this table");
+    assert!(out.is_empty());
+    let (code, out, _) = run(&[
+        "simulate",
+        "--fail",
+        "site-den",
+        "fixtures/single-point-of-failure/trigger.yaml",
+    ]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("simulate_site_den", out);
+    let (code, out, _) = run(&[
+        "simulate",
+        "--fail",
+        "denver-civic-power",
+        "--format",
+        "json",
+        "examples/denver",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["lost"].as_array().unwrap().len(), 0);
+    assert_eq!(v["extra_traffic"][0]["psap"], "aurora-911");
+    assert_eq!(v["extra_traffic"][0]["origins"], 6);
+}
+
+#[test]
+fn simulate_all_single_ranks_by_population() {
+    let (code, out, _) = run(&[
+        "simulate",
+        "--all-single",
+        "fixtures/single-point-of-failure/trigger.yaml",
+    ]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("all_single", out);
+    let (_, out, _) = run(&[
+        "simulate",
+        "--all-single",
+        "--format",
+        "json",
+        "fixtures/single-point-of-failure/trigger.yaml",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ranking = v["ranking"].as_array().unwrap();
+    assert_eq!(ranking[0]["domain"], "metro-power");
+    assert_eq!(ranking[0]["population"], 13000);
+    assert!(
+        ranking
+            .windows(2)
+            .all(|w| w[0]["population"].as_u64() >= w[1]["population"].as_u64())
+    );
+}
+
+#[test]
+fn config_gives_the_table_and_severities_from_any_subdirectory() {
+    let (code, out, _) = run_in("tests/data/config-project", &["check"]);
+    assert_eq!(code, 1, "shadowed-rule raised to error by psapguard.toml: {out}");
+    assert!(out.contains("× shadowed-rule"), "{out}");
+    let (code, out, _) = run_in("tests/data/config-project/sub", &["check", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["findings"][0]["location"]["file"], "../tables/table.yaml");
+}
+
+#[test]
+fn bad_config_is_exit_two_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("psapguard.toml"),
+        "table = \"x\"\n[rules]\nblack-hole = \"fatal\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run_in(dir.path().to_str().unwrap(), &["check"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("psapguard: ./psapguard.toml:3: the severity of `black-hole` must be"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["check", "--config", "no/such.toml", "examples/denver"]);
+    assert_eq!(code, 2);
+    assert_eq!(err, "psapguard: cannot read no/such.toml: no such file or directory\n");
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, out, _) = run(&["completions", shell]);
+        assert_eq!(code, 0);
+        assert!(out.contains("simulate"), "{shell}");
+    }
+}
+
+#[test]
+fn every_command_help_shows_an_example() {
+    for cmd in ["check", "trace", "simulate", "explain", "schema", "completions"] {
+        let (code, out, _) = run(&[cmd, "--help"]);
+        assert_eq!(code, 0);
+        assert!(out.contains("Example"), "{cmd} --help has no example");
+    }
+}
