@@ -72,7 +72,7 @@ pub fn check(loaded: &Loaded, settings: &Settings, overrides: &SeverityOverrides
 }
 
 /// A finding about an element under a rule that element waives (and not expired) is waived.
-fn apply_waivers(cx: &Context<'_>, findings: &mut [Finding]) {
+pub fn apply_waivers(cx: &Context<'_>, findings: &mut [Finding]) {
     for f in findings.iter_mut() {
         f.waived = f.entities.iter().filter_map(|id| cx.table.lookup(id)).any(|e| {
             cx.table

@@ -10,7 +10,7 @@ use crate::analysis::{Analysis, analyse};
 use crate::check::check;
 use crate::config::{Config, discover};
 use crate::load::{Loaded, load};
-use crate::report::{human, json, whatif};
+use crate::report::{Format, Output, human, whatif};
 use crate::rules::Settings;
 
 #[derive(Debug, Parser)]
@@ -28,12 +28,6 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Human,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum WhatIfFormat {
     Human,
     Json,
@@ -48,14 +42,30 @@ enum Command {
     Check {
         /// Table files or directories (every *.yaml/*.yml below a directory).
         paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-        /// Compare waiver expiry dates with this day (YYYY-MM-DD) instead of today.
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        date: Option<String>,
-        /// Most elements a call may pass before it counts as lost (default 8, or psapguard.toml).
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// What a change does: moved traffic, new and fixed findings, blast radius, YAML edits.
+    #[command(
+        after_help = "Examples:\n  psapguard diff old/ new/\n  psapguard diff --base origin/main tables/\n  psapguard diff --base origin/main --format sarif --output psapguard.sarif --format markdown --output comment.md"
+    )]
+    Diff {
+        /// OLD NEW (two tables), or with --base the one PATH (default: psapguard.toml's, else .).
+        paths: Vec<PathBuf>,
+        /// Read OLD from this git revision (e.g. origin/main) at PATH.
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// Fail on every error finding, not only new ones.
         #[arg(long)]
-        max_hops: Option<usize>,
+        all: bool,
+        /// Most origins the change may move: "5%" of the old table, or a number.
+        #[arg(long, value_name = "LIMIT", value_parser = parse_limit)]
+        max_moved_origins: Option<crate::config::Limit>,
+        /// Most population the change may move: "5%" of the old table, or a number.
+        #[arg(long, value_name = "LIMIT", value_parser = parse_limit)]
+        max_moved_population: Option<crate::config::Limit>,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Show the hop-by-hop path of one origin's calls, optionally with failures and busy PSAPs.
     #[command(
@@ -115,6 +125,73 @@ enum Command {
     Man,
 }
 
+/// Report options shared by `check` and `diff`.
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Report format; repeat with --output to write several reports in one run.
+    #[arg(long, value_enum)]
+    format: Vec<Format>,
+    /// Write the report of the --format before it to FILE (else stdout).
+    #[arg(long, value_name = "FILE")]
+    output: Vec<PathBuf>,
+    /// Compare waiver expiry dates with this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+    /// Most elements a call may pass before it counts as lost (default 8, or psapguard.toml).
+    #[arg(long)]
+    max_hops: Option<usize>,
+}
+
+fn parse_limit(s: &str) -> Result<crate::config::Limit, String> {
+    crate::config::Limit::parse(s).ok_or_else(|| format!("`{s}` is not a percentage like 5% or a whole number"))
+}
+
+impl ReportArgs {
+    fn settings(&self, config: &Config) -> Result<Settings, String> {
+        let mut s = settings(config, self.max_hops);
+        if let Some(d) = &self.date {
+            if !crate::date::is_valid(d) {
+                return Err(format!("--date must be a date YYYY-MM-DD, not `{d}`"));
+            }
+            s.today = d.clone();
+        }
+        Ok(s)
+    }
+
+    /// Writes the report in every requested format: to its --output file, or to stdout.
+    fn emit(&self, out: &Output<'_>) -> Result<(), String> {
+        if self.output.len() > self.format.len().max(1) {
+            return Err("each --output needs a --format before it".into());
+        }
+        let formats = if self.format.is_empty() {
+            vec![Format::Human]
+        } else {
+            self.format.clone()
+        };
+        if formats.len() > self.output.len() + 1 {
+            return Err("only one report can go to stdout: give an --output FILE after each other --format".into());
+        }
+        for (i, &format) in formats.iter().enumerate() {
+            match self.output.get(i) {
+                Some(path) => {
+                    let text = crate::report::render(
+                        format,
+                        out,
+                        human::Style {
+                            color: false,
+                            width: 100,
+                        },
+                    );
+                    std::fs::write(path, text)
+                        .map_err(|e| format!("cannot write {}: {}", path.display(), crate::load::plain_io(&e)))?;
+                }
+                None => print(&crate::report::render(format, out, terminal_style()))?,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -164,27 +241,61 @@ fn run(cli: Cli) -> Result<i32, String> {
         _ => discover(cli.config.as_deref())?,
     };
     match cli.command {
-        Command::Check {
-            paths,
-            format,
-            date,
-            max_hops,
-        } => {
-            let mut settings = settings(&config, max_hops);
-            if let Some(d) = date {
-                if !crate::date::is_valid(&d) {
-                    return Err(format!("--date must be a date YYYY-MM-DD, not `{d}`"));
-                }
-                settings.today = d;
-            }
+        Command::Check { paths, report: args } => {
+            let settings = args.settings(&config)?;
             let loaded = load(&table_paths(&config, paths)).map_err(|e| e.to_string())?;
             let (report, _) = check(&loaded, &settings, &config.severities);
-            let text = match format {
-                Format::Json => json::render(&loaded.table, &report),
-                Format::Human => human::render(&loaded.table, &report, terminal_style()),
+            let fails = report.fails();
+            args.emit(&Output {
+                table: &loaded.table,
+                report: &report,
+                diff: None,
+                fails,
+            })?;
+            Ok(i32::from(fails))
+        }
+        Command::Diff {
+            paths,
+            base,
+            all,
+            max_moved_origins,
+            max_moved_population,
+            report: args,
+        } => {
+            let settings = args.settings(&config)?;
+            let (old, new) = match (&base, paths.len()) {
+                (Some(rev), 0 | 1) => {
+                    let path = table_paths(&config, paths).remove(0);
+                    (
+                        crate::diff::load_revision(rev, &path)?,
+                        load(&[path]).map_err(|e| e.to_string())?,
+                    )
+                }
+                (None, 2) => (
+                    load(&paths[..1]).map_err(|e| e.to_string())?,
+                    load(&paths[1..]).map_err(|e| e.to_string())?,
+                ),
+                (Some(_), _) => return Err("with --base, give at most one PATH".into()),
+                (None, _) => return Err("give OLD and NEW, or --base REV [PATH]".into()),
             };
-            print(&text)?;
-            Ok(i32::from(report.fails()))
+            let defaults = crate::diff::Limits::default();
+            let limits = crate::diff::Limits {
+                origins: max_moved_origins
+                    .or(config.max_moved_origins)
+                    .unwrap_or(defaults.origins),
+                population: max_moved_population
+                    .or(config.max_moved_population)
+                    .unwrap_or(defaults.population),
+            };
+            let (report, diff) = crate::diff::diff(&old, &new, &settings, &config.severities, limits);
+            let fails = crate::diff::fails(&report, all);
+            args.emit(&Output {
+                table: &new.table,
+                report: &report,
+                diff: Some(&diff),
+                fails,
+            })?;
+            Ok(i32::from(fails))
         }
         Command::Trace {
             origin,

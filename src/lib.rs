@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod date;
+pub mod diff;
 pub mod engine;
 pub mod explain;
 pub mod load;

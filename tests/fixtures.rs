@@ -30,10 +30,45 @@ fn fixtures() -> Vec<(String, PathBuf)> {
     out
 }
 
+/// Diff rules' fixtures are folders holding old.yaml and new.yaml.
+fn diff_json(dir: &Path, rule: &str) -> (serde_json::Value, String) {
+    use psapguard::config::Limit;
+    let old = psapguard::load::load(&[dir.join("old.yaml")]).unwrap();
+    let new = psapguard::load::load(&[dir.join("new.yaml")]).unwrap();
+    let limits = if rule == "blast-radius" {
+        psapguard::diff::Limits::default()
+    } else {
+        psapguard::diff::Limits {
+            origins: Limit::Percent(100.0),
+            population: Limit::Percent(100.0),
+        }
+    };
+    let (report, diff) = psapguard::diff::diff(&old, &new, &settings(), &SeverityOverrides::new(), limits);
+    let fails = psapguard::diff::fails(&report, false);
+    let out = psapguard::report::Output {
+        table: &new.table,
+        report: &report,
+        diff: Some(&diff),
+        fails,
+    };
+    let text = psapguard::report::json::render(&out);
+    (serde_json::from_str(&text).unwrap(), text)
+}
+
+fn is_diff_rule(rule: &str) -> bool {
+    psapguard::rules::DIFF_RULES.iter().any(|m| m.name == rule)
+}
+
 fn report_json(path: &Path) -> (serde_json::Value, String) {
     let loaded = psapguard::load::load(&[path.to_path_buf()]).expect("fixture loads");
     let (report, _) = check(&loaded, &settings(), &SeverityOverrides::new());
-    let text = psapguard::report::json::render(&loaded.table, &report);
+    let out = psapguard::report::Output {
+        table: &loaded.table,
+        report: &report,
+        diff: None,
+        fails: report.fails(),
+    };
+    let text = psapguard::report::json::render(&out);
     (serde_json::from_str(&text).unwrap(), text)
 }
 
@@ -62,7 +97,11 @@ fn rules_fire_on_triggers_and_not_on_near_misses() {
         if rule == "waivers" {
             continue;
         }
-        let (json, text) = report_json(&table);
+        let (json, text) = if is_diff_rule(&rule) {
+            diff_json(&table, &rule)
+        } else {
+            report_json(&table)
+        };
         let fired = json["findings"]
             .as_array()
             .unwrap()
@@ -87,7 +126,11 @@ fn near_misses_are_clean_apart_from_what_they_say() {
         if !name.starts_with("ok") || rule == "black-hole" {
             continue;
         }
-        let (json, text) = report_json(&table);
+        let (json, text) = if is_diff_rule(&rule) {
+            diff_json(&table, &rule)
+        } else {
+            report_json(&table)
+        };
         assert_eq!(json["summary"]["errors"], 0, "{}:\n{text}", table.display());
     }
 }

@@ -135,8 +135,19 @@ fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
         (false, Severity::Error) => miette::Severity::Error,
         (false, Severity::Warning) => miette::Severity::Warning,
     };
-    let waived = if f.waived { " (waived)" } else { "" };
-    let message = format!("{}{waived}: {}", f.rule, f.message);
+    let tags: Vec<&str> = [
+        f.waived.then_some("waived"),
+        f.new.map(|n| if n { "new" } else { "pre-existing" }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let tags = if tags.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", tags.join(", "))
+    };
+    let message = format!("{}{tags}: {}", f.rule, f.message);
     FindingDiagnostic {
         message,
         severity,
@@ -146,7 +157,8 @@ fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
     }
 }
 
-pub fn render(table: &Table, report: &Report, style: Style) -> String {
+pub fn render(out: &super::Output<'_>, style: Style) -> String {
+    let (table, report) = (out.table, out.report);
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -160,22 +172,58 @@ pub fn render(table: &Table, report: &Report, style: Style) -> String {
         table,
         lines: HashMap::new(),
     };
-    let mut out = String::new();
+    let mut text = String::new();
+    if let Some(d) = out.diff {
+        text.push_str(&moved_traffic(d));
+    }
     for f in &report.findings {
         let d = diagnostic(&mut offsets, f);
-        if handler.render_report(&mut out, &d).is_err() {
-            out.push_str(&format!("{}: {}\n", f.rule, f.message));
+        if handler.render_report(&mut text, &d).is_err() {
+            text.push_str(&format!("{}: {}\n", f.rule, f.message));
         }
-        out.push('\n');
+        text.push('\n');
+    }
+    if let Some(d) = out.diff {
+        for f in &d.fixed {
+            text.push_str(&format!("fixed: {}: {}\n", f.rule, f.message));
+        }
+        if !d.fixed.is_empty() {
+            text.push('\n');
+        }
+        for e in &d.edits {
+            text.push_str(&format!("changed {} {}:\n{}\n", e.kind, e.id, e.unified));
+        }
     }
     if let Some(note) = &report.skipped_routing {
-        out.push_str(&format!("note: {note}\n"));
+        text.push_str(&format!("note: {note}\n"));
     }
-    out.push_str(&summary_line(table, report));
-    out
+    text.push_str(&summary_line(table, report, out.fails, out.diff.is_some()));
+    text
 }
 
-pub fn summary_line(table: &Table, report: &Report) -> String {
+/// "Moved traffic: 12 origins (population 40,000)" and one line per (before → after).
+pub fn moved_traffic(d: &crate::diff::DiffReport) -> String {
+    if d.changes.is_empty() {
+        return "No origin's calls move: every origin reaches the same PSAP as before.\n\n".into();
+    }
+    let pop: u64 = d.changes.iter().map(|c| c.population).sum();
+    let mut text = format!(
+        "Moved traffic: {} origins (population {})\n",
+        thousands(d.changes.len() as u64),
+        thousands(pop)
+    );
+    for ((before, after), (n, p, first)) in crate::report::markdown::moves(d) {
+        text.push_str(&format!(
+            "  {before} -> {after}: {} origins, population {} ({first})\n",
+            thousands(n as u64),
+            thousands(p)
+        ));
+    }
+    text.push('\n');
+    text
+}
+
+pub fn summary_line(table: &Table, report: &Report, fails: bool, diff: bool) -> String {
     let s = &report.summary;
     let plural = |n: usize, word: &str| {
         if n == 1 {
@@ -185,9 +233,14 @@ pub fn summary_line(table: &Table, report: &Report) -> String {
         }
     };
     let name = table.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
-    let verdict = if report.fails() { "FAIL" } else { "ok" };
+    let verdict = if fails { "FAIL" } else { "ok" };
+    let new = if diff {
+        format!(" ({} new)", crate::diff::new_error_count(report))
+    } else {
+        String::new()
+    };
     format!(
-        "{verdict}: {}, {}, {} waived; checked {}, {}, {}{name}\n",
+        "{verdict}: {}{new}, {}, {} waived; checked {}, {}, {}{name}\n",
         plural(s.errors, "error"),
         plural(s.warnings, "warning"),
         s.waived,

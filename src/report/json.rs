@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::check::{Report, Summary};
+use crate::check::Summary;
 use crate::model::{Loc, Table};
 use crate::rules::Finding;
 
@@ -44,16 +44,29 @@ pub fn summary(s: &Summary) -> Value {
     json!({ "errors": s.errors, "warnings": s.warnings, "waived": s.waived, "origins": s.origins, "psaps": s.psaps, "routers": s.routers })
 }
 
-/// The whole `check` report.
-pub fn render(table: &Table, report: &Report) -> String {
+/// The whole report (SPEC §5); `changes` and `fixed` only for `diff`.
+pub fn render(out: &super::Output<'_>) -> String {
+    let (table, report) = (out.table, out.report);
     let findings: Vec<Value> = report.findings.iter().map(|f| finding(table, f)).collect();
-    let doc = json!({
+    let mut doc = json!({
         "tool": "psapguard",
         "version": env!("CARGO_PKG_VERSION"),
         "format": 1,
         "findings": findings,
-        "summary": summary(&report.summary),
     });
+    if let Some(d) = out.diff {
+        doc["changes"] = d
+            .changes
+            .iter()
+            .map(|c| json!({ "origin": c.origin, "before": c.before, "after": c.after, "population": c.population }))
+            .collect();
+        doc["fixed"] = d
+            .fixed
+            .iter()
+            .map(|f| json!({ "rule": f.rule, "entities": f.entities, "message": f.message }))
+            .collect();
+    }
+    doc["summary"] = summary(&report.summary);
     let mut s = serde_json::to_string_pretty(&doc).expect("JSON values always serialise");
     s.push('\n');
     s

@@ -1,12 +1,66 @@
-//! Renderers: the core computes a [`Report`](crate::check::Report); these print it.
+//! Renderers: the core computes a [`Report`](crate::check::Report) (and, for `diff`, a
+//! [`DiffReport`]); these print it as text, JSON, SARIF, GitHub annotations, JUnit or a
+//! Markdown pull-request comment.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod whatif;
 
+use clap::ValueEnum;
+
+use crate::check::Report;
+use crate::diff::DiffReport;
 use crate::model::{Loc, Table};
 
 /// "path:line:col" for a location.
 pub fn place(table: &Table, loc: Loc) -> String {
     format!("{}:{}:{}", table.files[loc.file as usize].path, loc.line, loc.col)
+}
+
+/// Report formats of `check` and `diff`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+    Junit,
+    Markdown,
+}
+
+/// What a renderer gets: the (new) table, its report, and for `diff` what changed.
+pub struct Output<'a> {
+    pub table: &'a Table,
+    pub report: &'a Report,
+    pub diff: Option<&'a DiffReport>,
+    /// Whether the run fails (diff decides this differently from check).
+    pub fails: bool,
+}
+
+pub fn render(format: Format, out: &Output<'_>, style: human::Style) -> String {
+    match format {
+        Format::Human => human::render(out, style),
+        Format::Json => json::render(out),
+        Format::Sarif => sarif::render(out),
+        Format::Github => github::render(out),
+        Format::Junit => junit::render(out),
+        Format::Markdown => markdown::render(out),
+    }
+}
+
+/// A stable fingerprint of a finding from its rule and entities (FNV-1a, 64 bits), so that
+/// code-scanning alerts survive line shifts.
+pub fn fingerprint(rule: &str, entities: &[String]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in std::iter::once(rule).chain(entities.iter().map(String::as_str)) {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
 }

@@ -8,6 +8,7 @@ use crate::load::{Problem, ProblemKind};
 use crate::model::{Element, Loc, Node, Table};
 
 mod black_hole;
+pub mod blast_radius;
 mod cross_jurisdiction;
 mod decommissioned_reference;
 mod duplicate_id;
@@ -17,6 +18,7 @@ mod parse_error;
 mod pool_exhaustion;
 mod pool_mismatch;
 mod pool_overlap;
+pub mod psap_lost_traffic;
 mod routing_loop;
 mod schema;
 mod shadowed_rule;
@@ -117,8 +119,14 @@ registry! {
     pool_exhaustion::PoolExhaustion,
 }
 
+/// Rules that only `diff` reports.
+pub static DIFF_RULES: &[&RuleMeta] = &[
+    &blast_radius::BlastRadius::META,
+    &psap_lost_traffic::PsapLostTraffic::META,
+];
+
 pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
-    RULES.iter().map(|r| r.meta())
+    RULES.iter().map(|r| r.meta()).chain(DIFF_RULES.iter().copied())
 }
 
 pub fn lookup(name: &str) -> Option<&'static RuleMeta> {

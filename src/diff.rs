@@ -1,0 +1,368 @@
+//! `diff`: what a change to the table does — moved traffic, new and fixed findings, the
+//! blast radius, PSAPs that lose all traffic, and each changed element's YAML edit.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::process::Command;
+
+use crate::analysis::Analysis;
+use crate::check::{Report, SeverityOverrides, apply_waivers, check, sort, summarise};
+use crate::config::Limit;
+use crate::load::{Loaded, Problem, ProblemKind};
+use crate::model::{Element, Loc, SourceFile, Table};
+use crate::rules::blast_radius::BlastRadius;
+use crate::rules::psap_lost_traffic::PsapLostTraffic;
+use crate::rules::{Context, Finding, Settings, Severity};
+
+/// One origin delivered elsewhere after the change (None: its calls are lost).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub origin: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub population: u64,
+}
+
+/// A finding of the old table that the change fixes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fixed {
+    pub rule: &'static str,
+    pub entities: Vec<String>,
+    pub message: String,
+}
+
+/// One element whose YAML changed, with a unified diff of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElementEdit {
+    pub id: String,
+    pub kind: &'static str,
+    /// Where it is in the new table (None when removed).
+    pub loc: Option<Loc>,
+    pub unified: String,
+}
+
+/// Everything `diff` found, besides the new table's findings.
+#[derive(Debug, Default)]
+pub struct DiffReport {
+    pub changes: Vec<Change>,
+    pub fixed: Vec<Fixed>,
+    pub edits: Vec<ElementEdit>,
+    /// Routing paths (as node-id chains) per moved origin: (old path, new path), for pictures.
+    pub paths: Vec<(Vec<String>, Vec<String>)>,
+}
+
+/// Blast-radius limits (SPEC §3 defaults: 5% of origins, 5% of population).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub origins: Limit,
+    pub population: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            origins: Limit::Percent(5.0),
+            population: Limit::Percent(5.0),
+        }
+    }
+}
+
+/// Diffs two loaded tables. The report holds the new table's findings, each marked new or
+/// not, plus blast-radius and psap-lost-traffic.
+pub fn diff(
+    old: &Loaded,
+    new: &Loaded,
+    settings: &Settings,
+    overrides: &SeverityOverrides,
+    limits: Limits,
+) -> (Report, DiffReport) {
+    let (old_report, old_analysis) = check(old, settings, overrides);
+    let (mut report, new_analysis) = check(new, settings, overrides);
+    let key = |f: &Finding| (f.rule, f.entities.clone());
+    let old_keys: HashSet<_> = old_report.findings.iter().map(key).collect();
+    let new_keys: HashSet<_> = report.findings.iter().map(key).collect();
+    for f in &mut report.findings {
+        f.new = Some(!old_keys.contains(&key(f)));
+    }
+    let mut out = DiffReport {
+        fixed: old_report
+            .findings
+            .iter()
+            .filter(|f| !new_keys.contains(&key(f)))
+            .map(|f| Fixed {
+                rule: f.rule,
+                entities: f.entities.clone(),
+                message: f.message.clone(),
+            })
+            .collect(),
+        edits: element_edits(&old.table, &new.table),
+        ..DiffReport::default()
+    };
+    if let (Some(oa), Some(na)) = (&old_analysis, &new_analysis) {
+        let cx = Context {
+            table: &new.table,
+            problems: &new.problems,
+            analysis: Some(na),
+            settings,
+        };
+        let mut extra = traffic_findings(&old.table, oa, &cx, na, limits, &mut out);
+        for f in &mut extra {
+            if let Some(Some(s)) = overrides.get(f.rule) {
+                f.severity = *s;
+            }
+            f.new = Some(true);
+        }
+        extra.retain(|f| overrides.get(f.rule) != Some(&None));
+        apply_waivers(&cx, &mut extra);
+        report.findings.extend(extra);
+        sort(&new.table, &mut report.findings);
+        report.summary = summarise(&new.table, &report.findings);
+    }
+    (report, out)
+}
+
+/// Whether a diff fails the run: new errors and the diff rules, or with `all` every error.
+pub fn fails(report: &Report, all: bool) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.fails() && (all || f.new != Some(false)))
+}
+
+/// Per origin id: the PSAP its calls reach under normal conditions, and the path.
+fn deliveries(table: &Table, a: &Analysis) -> HashMap<String, (Option<u32>, Vec<String>)> {
+    let mut out = HashMap::with_capacity(table.origins.len());
+    for (c, t) in a.normal.iter().enumerate() {
+        let path: Vec<String> = t.hops.iter().map(|h| table.node_id(h.node).to_string()).collect();
+        for &o in &a.classes[c].origins {
+            out.insert(table.origins[o as usize].id.clone(), (t.delivered_to(), path.clone()));
+        }
+    }
+    out
+}
+
+fn traffic_findings(
+    old: &Table,
+    oa: &Analysis,
+    cx: &Context<'_>,
+    na: &Analysis,
+    limits: Limits,
+    out: &mut DiffReport,
+) -> Vec<Finding> {
+    let new = cx.table;
+    let before = deliveries(old, oa);
+    let psap_id = |t: &Table, p: Option<u32>| p.map(|p| t.psaps[p as usize].id.clone());
+    let mut moved: Vec<u32> = Vec::new();
+    let mut moved_pop = 0;
+    for (c, t) in na.normal.iter().enumerate() {
+        for &o in &na.classes[c].origins {
+            let origin = &new.origins[o as usize];
+            let Some((was, old_path)) = before.get(&origin.id) else {
+                continue;
+            };
+            let (was, now) = (psap_id(old, *was), psap_id(new, t.delivered_to()));
+            if was != now {
+                moved.push(o);
+                moved_pop += new.population(o);
+                let new_path = t.hops.iter().map(|h| new.node_id(h.node).to_string()).collect();
+                out.paths.push((old_path.clone(), new_path));
+                out.changes.push(Change {
+                    origin: origin.id.clone(),
+                    before: was,
+                    after: now,
+                    population: new.population(o),
+                });
+            }
+        }
+    }
+    out.changes.sort_by(|a, b| a.origin.cmp(&b.origin));
+    moved.sort_unstable();
+    let totals = (
+        old.origins.len() as u64,
+        (0..old.origins.len() as u32).map(|o| old.population(o)).sum(),
+    );
+    let mut findings: Vec<Finding> =
+        BlastRadius::check(cx, &moved, totals, moved_pop, (limits.origins, limits.population))
+            .into_iter()
+            .collect();
+
+    // PSAPs that had traffic before and have none after, while still active.
+    let mut had: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (origin, (p, _)) in &before {
+        if let Some(p) = p {
+            had.entry(old.psaps[*p as usize].id.as_str())
+                .or_default()
+                .push(origin.clone());
+        }
+    }
+    let mut receives = vec![false; new.psaps.len()];
+    for t in &na.normal {
+        if let Some(p) = t.delivered_to() {
+            receives[p as usize] = true;
+        }
+    }
+    for (id, mut origins) in had {
+        let Some(Element::Psap(p)) = new.lookup(id) else {
+            continue;
+        };
+        if receives[p as usize] || new.psaps[p as usize].status != crate::model::PsapStatus::Active {
+            continue;
+        }
+        origins.sort();
+        let population = origins
+            .iter()
+            .filter_map(|o| old.lookup(o))
+            .filter_map(|e| {
+                if let Element::Origin(i) = e {
+                    Some(old.population(i))
+                } else {
+                    None
+                }
+            })
+            .sum();
+        findings.push(PsapLostTraffic::finding(cx, p, &origins, population));
+    }
+    findings
+}
+
+/// The YAML text of an element: its key line and the lines indented below it.
+pub fn element_text(table: &Table, loc: Loc) -> String {
+    let text = &table.files[loc.file as usize].text;
+    let lines: Vec<&str> = text.lines().collect();
+    let start = loc.line.saturating_sub(1) as usize;
+    if start >= lines.len() {
+        return String::new();
+    }
+    let indent = loc.col.saturating_sub(1) as usize;
+    let mut end = start + 1;
+    while end < lines.len() {
+        let l = lines[end];
+        let trimmed = l.trim_start();
+        let own = l.len() - trimmed.len();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') && own <= indent {
+            break;
+        }
+        end += 1;
+    }
+    while end > start + 1 && lines[end - 1].trim().is_empty() {
+        end -= 1;
+    }
+    lines[start..end].iter().map(|l| format!("{l}\n")).collect()
+}
+
+fn elements(table: &Table) -> BTreeMap<&str, Element> {
+    table.ids.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+}
+
+/// Unified diffs of every element whose YAML differs (added and removed ones too).
+fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
+    let (o, n) = (elements(old), elements(new));
+    let ids: std::collections::BTreeSet<&str> = o.keys().chain(n.keys()).copied().collect();
+    let mut edits = Vec::new();
+    for id in ids {
+        let before = o.get(id).map(|e| {
+            (
+                element_text(old, old.element_loc(*e)),
+                old.files[old.element_loc(*e).file as usize].path.clone(),
+            )
+        });
+        let after = n.get(id).map(|e| {
+            (
+                element_text(new, new.element_loc(*e)),
+                new.files[new.element_loc(*e).file as usize].path.clone(),
+            )
+        });
+        let (bt, at) = (
+            before.as_ref().map_or("", |b| b.0.as_str()),
+            after.as_ref().map_or("", |a| a.0.as_str()),
+        );
+        if bt == at {
+            continue;
+        }
+        let (bp, ap) = (
+            before.as_ref().map_or("/dev/null".into(), |b| b.1.clone()),
+            after.as_ref().map_or("/dev/null".into(), |a| a.1.clone()),
+        );
+        let unified = similar::TextDiff::from_lines(bt, at)
+            .unified_diff()
+            .context_radius(3)
+            .header(&bp, &ap)
+            .to_string();
+        let element = n.get(id).or(o.get(id)).copied().expect("in one of them");
+        edits.push(ElementEdit {
+            id: id.to_string(),
+            kind: element.kind_name(),
+            loc: n.get(id).map(|e| new.element_loc(*e)),
+            unified,
+        });
+    }
+    edits.sort_by(|a, b| {
+        (a.loc.is_none(), a.loc)
+            .cmp(&(b.loc.is_none(), b.loc))
+            .then(a.id.cmp(&b.id))
+    });
+    edits
+}
+
+/// Reads the table at `path` as it was at git revision `rev` (a file or a directory).
+pub fn load_revision(rev: &str, path: &Path) -> Result<Loaded, String> {
+    let git = |args: &[&str]| -> Result<Vec<u8>, String> {
+        let out = Command::new("git")
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {}", crate::load::plain_io(&e)))?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let first = err.lines().next().unwrap_or("").trim_start_matches("fatal: ").trim();
+            return Err(format!("git {} failed: {first}", args.join(" ")));
+        }
+        Ok(out.stdout)
+    };
+    git(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+        .map_err(|_| format!("`{rev}` is not a git revision here"))?;
+    let shown = path.display().to_string();
+    let listing = git(&["ls-tree", "-r", "--name-only", rev, "--", &shown])?;
+    let mut names: Vec<String> = String::from_utf8_lossy(&listing)
+        .lines()
+        .filter(|l| l.ends_with(".yaml") || l.ends_with(".yml"))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(format!(
+            "{shown} does not exist at {rev} (or holds no *.yaml files there)"
+        ));
+    }
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let bytes = git(&["show", &format!("{rev}:./{name}")])?;
+        let text = String::from_utf8(bytes).unwrap_or_else(|_| {
+            problems.push(Problem {
+                kind: ProblemKind::Parse,
+                loc: Loc {
+                    file: i as u32,
+                    line: 1,
+                    col: 1,
+                },
+                element: None,
+                message: format!("{rev}:{name} is not UTF-8 text"),
+            });
+            String::new()
+        });
+        sources.push(SourceFile {
+            path: format!("{rev}:{name}"),
+            text,
+        });
+    }
+    Ok(crate::load::from_sources(sources, problems))
+}
+
+/// Counts for the summary line of a diff.
+pub fn new_error_count(report: &Report) -> usize {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error && !f.waived && f.new == Some(true))
+        .count()
+}

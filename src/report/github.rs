@@ -1,0 +1,44 @@
+//! `--format github`: workflow-command annotations (`::error file=…,line=…,col=…::…`).
+
+use super::Output;
+use crate::rules::Severity;
+
+/// Escapes a workflow-command message.
+fn data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a workflow-command property value.
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(out: &Output<'_>) -> String {
+    let mut text = String::new();
+    for f in &out.report.findings {
+        let command = match (f.waived, f.severity) {
+            (true, _) => "notice",
+            (false, Severity::Error) => "error",
+            (false, Severity::Warning) => "warning",
+        };
+        let mut props = Vec::new();
+        if let Some(loc) = f.location {
+            props.push(format!("file={}", property(&out.table.files[loc.file as usize].path)));
+            props.push(format!("line={}", loc.line));
+            props.push(format!("col={}", loc.col));
+        }
+        let new = match f.new {
+            Some(true) => " (new)",
+            Some(false) => " (pre-existing)",
+            None => "",
+        };
+        props.push(format!("title={}", property(&format!("psapguard {}{new}", f.rule))));
+        let mut message = f.message.clone();
+        if let Some(line) = super::human::affected_line(f) {
+            message.push('\n');
+            message.push_str(&line);
+        }
+        text.push_str(&format!("::{command} {}::{}\n", props.join(","), data(&message)));
+    }
+    text
+}

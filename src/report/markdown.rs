@@ -1,0 +1,180 @@
+//! `--format markdown`: a pull-request comment. Verdict first, then moved traffic, new
+//! findings, and the details folded away, with a Mermaid picture of what the change touched.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::{Output, place};
+use crate::diff::DiffReport;
+use crate::rules::{Finding, thousands};
+
+/// Moves grouped by (before, after): (origins, population, first origin ids).
+pub fn moves(d: &DiffReport) -> BTreeMap<(String, String), (usize, u64, String)> {
+    let mut by: BTreeMap<(String, String), (usize, u64, Vec<&str>)> = BTreeMap::new();
+    for c in &d.changes {
+        let key = (
+            c.before.clone().unwrap_or_else(|| "(lost)".into()),
+            c.after.clone().unwrap_or_else(|| "(lost)".into()),
+        );
+        let e = by.entry(key).or_default();
+        e.0 += 1;
+        e.1 += c.population;
+        if e.2.len() < 3 {
+            e.2.push(&c.origin);
+        }
+    }
+    by.into_iter()
+        .map(|(k, (n, p, ids))| {
+            let more = if n > ids.len() { ", …" } else { "" };
+            (k, (n, p, format!("{}{more}", ids.join(", "))))
+        })
+        .collect()
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn findings_table(out: &Output<'_>, findings: &[&Finding]) -> String {
+    let mut t = String::from("| | rule | where | finding |\n|---|---|---|---|\n");
+    for f in findings {
+        let icon = match (f.waived, f.severity) {
+            (true, _) => "⏸️",
+            (false, crate::rules::Severity::Error) => "❌",
+            (false, crate::rules::Severity::Warning) => "⚠️",
+        };
+        let at = f
+            .location
+            .map(|l| format!("`{}`", place(out.table, l)))
+            .unwrap_or_default();
+        let _ = writeln!(t, "| {icon} | `{}` | {at} | {} |", f.rule, cell(&f.message));
+    }
+    t
+}
+
+/// A Mermaid flowchart of the paths of moved origins: old hops dashed, new hops solid.
+fn mermaid(d: &DiffReport) -> Option<String> {
+    if d.paths.is_empty() {
+        return None;
+    }
+    let mut old_edges = BTreeSet::new();
+    let mut new_edges = BTreeSet::new();
+    for (old, new) in d.paths.iter().take(200) {
+        old_edges.extend(old.windows(2).map(|w| (w[0].clone(), w[1].clone())));
+        new_edges.extend(new.windows(2).map(|w| (w[0].clone(), w[1].clone())));
+    }
+    let id = |s: &str| format!("n_{}", s.replace(['-', '.'], "_"));
+    let mut m = String::from("```mermaid\nflowchart LR\n");
+    let nodes: BTreeSet<&String> = old_edges
+        .iter()
+        .chain(new_edges.iter())
+        .flat_map(|(a, b)| [a, b])
+        .collect();
+    for n in nodes {
+        let _ = writeln!(m, "  {}[\"{n}\"]", id(n));
+    }
+    for (a, b) in &old_edges {
+        if !new_edges.contains(&(a.clone(), b.clone())) {
+            let _ = writeln!(m, "  {} -. before .-> {}", id(a), id(b));
+        }
+    }
+    for (a, b) in &new_edges {
+        let label = if old_edges.contains(&(a.clone(), b.clone())) {
+            ""
+        } else {
+            "|after|"
+        };
+        let _ = writeln!(m, "  {} -->{label} {}", id(a), id(b));
+    }
+    m.push_str("```\n");
+    Some(m)
+}
+
+pub fn render(out: &Output<'_>) -> String {
+    let report = out.report;
+    let mut md = String::new();
+    let errors = report
+        .findings
+        .iter()
+        .filter(|f| f.fails() && (out.diff.is_none() || f.new != Some(false)))
+        .count();
+    let verdict = if out.fails {
+        format!(
+            "### ❌ psapguard: {errors} {} block this change",
+            if errors == 1 { "error" } else { "errors" }
+        )
+    } else {
+        "### ✅ psapguard: no new errors".to_string()
+    };
+    let s = &report.summary;
+    let n = |k: usize, w: &str| if k == 1 { format!("1 {w}") } else { format!("{k} {w}s") };
+    let _ = writeln!(
+        md,
+        "{verdict}\n\n{}, {}, {} waived · {}, {}, {} checked\n",
+        n(s.errors, "error"),
+        n(s.warnings, "warning"),
+        s.waived,
+        n(s.origins, "origin"),
+        n(s.psaps, "PSAP"),
+        n(s.routers, "router")
+    );
+    if let Some(d) = out.diff {
+        if d.changes.is_empty() {
+            md.push_str("**Moved traffic:** none — every origin reaches the same PSAP as before.\n\n");
+        } else {
+            let pop: u64 = d.changes.iter().map(|c| c.population).sum();
+            let _ = writeln!(
+                md,
+                "**Moved traffic:** {} origins, population {}\n\n| before | after | origins | population | e.g. |\n|---|---|---:|---:|---|",
+                thousands(d.changes.len() as u64),
+                thousands(pop)
+            );
+            for ((b, a), (n, p, first)) in moves(d) {
+                let _ = writeln!(
+                    md,
+                    "| `{b}` | `{a}` | {} | {} | {} |",
+                    thousands(n as u64),
+                    thousands(p),
+                    cell(&first)
+                );
+            }
+            md.push('\n');
+        }
+        let new: Vec<&Finding> = report.findings.iter().filter(|f| f.new == Some(true)).collect();
+        if new.is_empty() {
+            md.push_str("**New findings:** none\n\n");
+        } else {
+            let _ = writeln!(md, "**New findings:**\n\n{}", findings_table(out, &new));
+        }
+        if !d.fixed.is_empty() {
+            md.push_str("**Fixed by this change:**\n\n");
+            for f in &d.fixed {
+                let _ = writeln!(md, "- `{}` {}", f.rule, cell(&f.message));
+            }
+            md.push('\n');
+        }
+        if let Some(picture) = mermaid(d) {
+            let _ = writeln!(
+                md,
+                "<details><summary>Routing paths the change touched</summary>\n\n{picture}\n</details>\n"
+            );
+        }
+        if !d.edits.is_empty() {
+            md.push_str("<details><summary>Changed elements</summary>\n\n");
+            for e in &d.edits {
+                let _ = writeln!(md, "**{} `{}`**\n\n```diff\n{}```\n", e.kind, e.id, e.unified);
+            }
+            md.push_str("</details>\n\n");
+        }
+    }
+    let all: Vec<&Finding> = report.findings.iter().collect();
+    if !all.is_empty() {
+        let _ = writeln!(
+            md,
+            "<details><summary>All findings ({})</summary>\n\n{}\n</details>",
+            all.len(),
+            findings_table(out, &all)
+        );
+    }
+    md
+}

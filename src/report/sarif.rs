@@ -1,0 +1,102 @@
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it.
+
+use serde_json::{Value, json};
+
+use super::{Output, fingerprint};
+use crate::model::{Loc, Table};
+use crate::rules::{Finding, Severity, all_meta};
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn location(table: &Table, loc: Loc, message: Option<&str>) -> Value {
+    let mut v = json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": table.files[loc.file as usize].path.replace('\\', "/") },
+            "region": { "startLine": loc.line.max(1), "startColumn": loc.col.max(1) }
+        }
+    });
+    if let Some(m) = message {
+        v["message"] = json!({ "text": m });
+    }
+    v
+}
+
+fn result(table: &Table, f: &Finding, rule_index: usize) -> Value {
+    let mut r = json!({
+        "ruleId": f.rule,
+        "ruleIndex": rule_index,
+        "level": level(f.severity),
+        "message": { "text": f.message },
+        "partialFingerprints": { "psapguard/v1": fingerprint(f.rule, &f.entities) },
+        "properties": { "entities": f.entities, "affectedOrigins": f.affected.len(), "population": f.population },
+    });
+    if let Some(loc) = f.location {
+        r["locations"] = json!([location(table, loc, None)]);
+    }
+    if !f.related.is_empty() {
+        let related: Vec<Value> = f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, rel)| {
+                let mut v = location(table, rel.loc, Some(&rel.message));
+                v["id"] = json!(i);
+                v
+            })
+            .collect();
+        r["relatedLocations"] = Value::Array(related);
+    }
+    if let Some(s) = &f.scenario {
+        r["properties"]["scenario"] = json!(s);
+    }
+    if let Some(new) = f.new {
+        r["baselineState"] = json!(if new { "new" } else { "unchanged" });
+    }
+    if f.waived {
+        r["suppressions"] = json!([{ "kind": "inSource", "justification": "waived in the routing table" }]);
+    }
+    r
+}
+
+pub fn render(out: &Output<'_>) -> String {
+    let metas: Vec<_> = all_meta().collect();
+    let rules: Vec<Value> = metas
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.name,
+                "name": m.name,
+                "shortDescription": { "text": m.summary().split_whitespace().collect::<Vec<_>>().join(" ") },
+                "fullDescription": { "text": m.summary().split_whitespace().collect::<Vec<_>>().join(" ") },
+                "help": { "text": crate::explain::page(m), "markdown": crate::explain::page(m) },
+                "defaultConfiguration": { "level": level(m.severity) },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = out
+        .report
+        .findings
+        .iter()
+        .map(|f| result(out.table, f, metas.iter().position(|m| m.name == f.rule).unwrap_or(0)))
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "psapguard",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/psapguard/psapguard",
+                "rules": rules,
+            }},
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+        }]
+    });
+    serde_json::to_string_pretty(&doc).expect("JSON") + "\n"
+}
