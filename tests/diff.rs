@@ -1,0 +1,331 @@
+//! `diff` semantics, git revisions, and every report format (SARIF validated against the
+//! official 2.1.0 schema).
+
+use std::path::Path;
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("psapguard")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    run_in(Path::new("."), args)
+}
+
+const OLD: &str = "fixtures/blast-radius/trigger/old.yaml";
+const NEW: &str = "fixtures/blast-radius/trigger/new.yaml";
+
+#[test]
+fn diff_reports_moves_new_and_fixed_findings() {
+    let (code, out, _) = run(&["diff", OLD, NEW, "--format", "json", "--date", "2026-01-01"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(
+        changes[0],
+        serde_json::json!({ "origin": "o1", "before": "b-911", "after": "a-911", "population": 100 })
+    );
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"blast-radius") && rules.contains(&"psap-lost-traffic"),
+        "{rules:?}"
+    );
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["new"] == true));
+    // Dual-homing the sectors fixes the single points of failure.
+    let (code, out, _) = run(&[
+        "diff",
+        "fixtures/single-point-of-failure/trigger.yaml",
+        "fixtures/single-point-of-failure/ok.yaml",
+        "--format",
+        "json",
+        "--max-moved-origins",
+        "100%",
+        "--max-moved-population",
+        "100%",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(code, 0, "{out}");
+    let fixed = v["fixed"].as_array().unwrap();
+    assert_eq!(fixed.len(), 2, "{out}");
+    assert!(fixed.iter().all(|f| f["rule"] == "single-point-of-failure"), "{out}");
+}
+
+#[test]
+fn pre_existing_errors_fail_only_with_all() {
+    // Both tables have the same single-homed origin: a pre-existing error.
+    let t = "fixtures/single-point-of-failure/trigger.yaml";
+    let (code, out, _) = run(&["diff", t, t]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(pre-existing)"), "{out}");
+    let (code, _, _) = run(&["diff", t, t, "--all"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn blast_radius_limits_by_origins_and_by_population() {
+    let (code, _, _) = run(&[
+        "diff",
+        OLD,
+        NEW,
+        "--max-moved-origins",
+        "50%",
+        "--max-moved-population",
+        "200",
+    ]);
+    assert_eq!(code, 1, "psap-lost-traffic still fails");
+    let (_, out, _) = run(&[
+        "diff",
+        OLD,
+        NEW,
+        "--format",
+        "json",
+        "--max-moved-origins",
+        "50%",
+        "--max-moved-population",
+        "200",
+    ]);
+    assert!(!out.contains("\"blast-radius\""), "at the limit is not over it");
+    let (_, out, _) = run(&[
+        "diff",
+        OLD,
+        NEW,
+        "--format",
+        "json",
+        "--max-moved-origins",
+        "50%",
+        "--max-moved-population",
+        "199",
+    ]);
+    assert!(out.contains("\"blast-radius\""), "population over its limit");
+    let (_, out, _) = run(&[
+        "diff",
+        OLD,
+        NEW,
+        "--format",
+        "json",
+        "--max-moved-origins",
+        "1",
+        "--max-moved-population",
+        "100%",
+    ]);
+    assert!(out.contains("\"blast-radius\""), "origins over their limit");
+    let (code, _, err) = run(&["diff", OLD, NEW, "--max-moved-origins", "lots"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a percentage"), "{err}");
+}
+
+#[test]
+fn human_and_markdown_diff_output() {
+    let (_, out, _) = run(&["diff", OLD, NEW]);
+    insta::assert_snapshot!("diff_human", out);
+    let (_, out, _) = run(&["diff", OLD, NEW, "--format", "markdown"]);
+    assert!(out.starts_with("### ❌ psapguard"), "verdict first");
+    assert!(out.contains("```mermaid"));
+    insta::assert_snapshot!("diff_markdown", out);
+}
+
+#[test]
+fn github_and_junit_formats() {
+    let (_, out, _) = run(&["check", "fixtures/unknown-reference/trigger.yaml", "--format", "github"]);
+    insta::assert_snapshot!("check_github", out);
+    assert!(
+        out.lines()
+            .all(|l| l.starts_with("::error file=fixtures/unknown-reference/trigger.yaml,line="))
+    );
+    let (_, out, _) = run(&["check", "fixtures/unknown-reference/trigger.yaml", "--format", "junit"]);
+    insta::assert_snapshot!("check_junit", out);
+    assert!(
+        out.contains("<testsuite name=\"unknown-reference\" tests=\"3\""),
+        "{out}"
+    );
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/data/sarif-schema-2.1.0.json").unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+#[test]
+fn sarif_is_valid_sarif_2_1_0() {
+    let validator = sarif_validator();
+    for args in [
+        vec![
+            "check",
+            "fixtures/routing-loop/trigger-on-failure.yaml",
+            "--format",
+            "sarif",
+        ],
+        vec![
+            "check",
+            "fixtures/waivers/trigger.yaml",
+            "--format",
+            "sarif",
+            "--date",
+            "2026-01-01",
+        ],
+        vec!["diff", OLD, NEW, "--format", "sarif"],
+        vec!["check", "examples/denver", "--format", "sarif"],
+    ] {
+        let (_, out, _) = run(&args);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&v)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:?}");
+        assert_eq!(v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 18);
+    }
+    let (_, out, _) = run(&[
+        "check",
+        "fixtures/routing-loop/trigger-on-failure.yaml",
+        "--format",
+        "sarif",
+    ]);
+    insta::assert_snapshot!("check_sarif", out);
+}
+
+#[test]
+fn fingerprints_survive_line_shifts() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("fixtures/single-point-of-failure/trigger.yaml").unwrap();
+    std::fs::write(dir.path().join("a.yaml"), &text).unwrap();
+    std::fs::write(dir.path().join("b.yaml"), format!("# a comment\n# another\n{text}")).unwrap();
+    let fp = |name: &str| {
+        let (_, out, _) = run_in(dir.path(), &["check", name, "--format", "sarif"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["partialFingerprints"]["psapguard/v1"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(fp("a.yaml"), fp("b.yaml"));
+}
+
+#[test]
+fn several_formats_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let md = dir.path().join("comment.md");
+    let (code, out, _) = run(&[
+        "diff",
+        OLD,
+        NEW,
+        "--format",
+        "sarif",
+        "--output",
+        sarif.to_str().unwrap(),
+        "--format",
+        "markdown",
+        "--output",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty(), "nothing on stdout: {out}");
+    assert!(
+        std::fs::read_to_string(&sarif)
+            .unwrap()
+            .contains("\"version\": \"2.1.0\"")
+    );
+    assert!(std::fs::read_to_string(&md).unwrap().starts_with("### "));
+    let (code, _, err) = run(&["check", "examples/denver", "--format", "json", "--format", "sarif"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("only one report can go to stdout"), "{err}");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Process::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.org")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.org")
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[test]
+fn diff_against_a_git_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q"]);
+    std::fs::create_dir_all(repo.join("tables/origins")).unwrap();
+    for entry in [
+        "network.yaml",
+        "psaps.yaml",
+        "pools.yaml",
+        "origins/denver.yaml",
+        "origins/adams.yaml",
+        "origins/arapahoe.yaml",
+        "origins/boulder.yaml",
+        "origins/broomfield.yaml",
+        "origins/douglas.yaml",
+        "origins/jefferson.yaml",
+    ] {
+        std::fs::copy(
+            Path::new("examples/denver").join(entry),
+            repo.join("tables").join(entry),
+        )
+        .unwrap();
+    }
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "table"]);
+    let (code, out, _) = run_in(repo, &["diff", "--base", "HEAD", "tables"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("No origin's calls move"), "{out}");
+    // Orphan Broomfield: its ESN and cell-sector rules now go to Westminster.
+    let network = std::fs::read_to_string(repo.join("tables/network.yaml"))
+        .unwrap()
+        .replace("        to: broomfield-pd", "        to: westminster-911");
+    std::fs::write(repo.join("tables/network.yaml"), network).unwrap();
+    let (code, out, _) = run_in(repo, &["diff", "--base", "HEAD", "tables", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "psap-lost-traffic" && f["entities"][0] == "broomfield-pd"),
+        "{out}"
+    );
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "unreachable-psap" && f["new"] == true)
+    );
+    let (code, _, err) = run_in(repo, &["diff", "--base", "no-such-rev", "tables"]);
+    assert_eq!(code, 2);
+    assert_eq!(err, "psapguard: `no-such-rev` is not a git revision here\n");
+    let (code, _, err) = run_in(repo, &["diff", "--base", "HEAD", "elsewhere"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("elsewhere does not exist at HEAD"), "{err}");
+}
