@@ -33,6 +33,12 @@ pub enum WhatIfFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check a routing table: every origin's calls under normal, single-failure and busy scenarios.
@@ -105,6 +111,20 @@ enum Command {
         format: WhatIfFormat,
         #[arg(long)]
         max_hops: Option<usize>,
+    },
+    /// Draw the routing graph (origins grouped by county, routers, PSAPs) as DOT or Mermaid.
+    #[command(after_help = "Examples:\n  psapguard graph examples/denver --format dot | dot -Tsvg > denver.svg\n  psapguard graph examples/denver --format mermaid --focus denver-911 --depth 1")]
+    Graph {
+        /// The table (default: psapguard.toml's, else .).
+        path: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        /// Draw only the part around this router or PSAP.
+        #[arg(long, value_name = "ID")]
+        focus: Option<String>,
+        /// How many hops around --focus to draw.
+        #[arg(long, default_value_t = 2)]
+        depth: usize,
     },
     /// Show what a rule checks, why, an example and the fix (no RULE: list all rules).
     #[command(after_help = "Examples:\n  psapguard explain\n  psapguard explain single-point-of-failure")]
@@ -365,6 +385,19 @@ fn run(cli: Cli) -> Result<i32, String> {
                 }
             };
             print(&text)?;
+            Ok(0)
+        }
+        Command::Graph { path, format, focus, depth } => {
+            let loaded = load(&table_paths(&config, path.into_iter().collect())).map_err(|e| e.to_string())?;
+            let g = crate::graph::build(&loaded.table);
+            let keep = match &focus {
+                Some(f) => crate::graph::focus(&g, f, depth)?,
+                None => g.node_indices().collect(),
+            };
+            print(&match format {
+                GraphFormat::Dot => crate::graph::dot(&g, &keep),
+                GraphFormat::Mermaid => crate::graph::mermaid(&g, &keep),
+            })?;
             Ok(0)
         }
         Command::Explain { rule, markdown } => {

@@ -12,6 +12,7 @@ pub mod date;
 pub mod diff;
 pub mod engine;
 pub mod explain;
+pub mod graph;
 pub mod load;
 pub mod model;
 pub mod report;

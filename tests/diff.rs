@@ -329,3 +329,18 @@ fn diff_against_a_git_revision() {
     assert_eq!(code, 2);
     assert!(err.contains("elsewhere does not exist at HEAD"), "{err}");
 }
+
+#[test]
+fn graph_as_dot_and_mermaid() {
+    let (code, out, _) = run(&["graph", "fixtures/single-point-of-failure/trigger.yaml", "--format", "dot"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("digraph routing {"));
+    insta::assert_snapshot!("graph_dot", out);
+    let (code, out, _) = run(&["graph", "examples/denver", "--format", "mermaid", "--focus", "boulder-pd", "--depth", "1"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("graph_mermaid_focus", out);
+    assert!(!out.contains("denver_911"), "outside the focus");
+    let (code, _, err) = run(&["graph", "examples/denver", "--focus", "boulder-p"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `boulder-pd`?"), "{err}");
+}

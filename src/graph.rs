@@ -1,0 +1,195 @@
+//! The routing graph as a picture (`psapguard graph`): origins grouped by county, routers,
+//! PSAPs, and the rule, default, mate, alternate and overflow edges between them.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt::Write as _;
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::model::{Node, Table};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Vertex {
+    /// Origins of one county (state, county, how many).
+    Origins { state: String, county: String, count: usize },
+    Router(String),
+    Psap(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edge {
+    /// An origin group's trunk; `first` for the preferred ingress.
+    Ingress { first: bool },
+    Rule(usize),
+    Default,
+    Mate,
+    Alternate,
+    Overflow,
+}
+
+/// Builds the routing graph.
+pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
+    let mut g = DiGraph::new();
+    let mut nodes: HashMap<Node, NodeIndex> = HashMap::new();
+    for (i, r) in table.routers.iter().enumerate() {
+        nodes.insert(Node::Router(i as u32), g.add_node(Vertex::Router(r.id.clone())));
+    }
+    for (i, p) in table.psaps.iter().enumerate() {
+        nodes.insert(Node::Psap(i as u32), g.add_node(Vertex::Psap(p.id.clone())));
+    }
+    // Origins by (state, county) so a state table stays readable.
+    let mut groups: BTreeMap<(String, String), (usize, BTreeMap<(usize, Node), ()>)> = BTreeMap::new();
+    for o in &table.origins {
+        let key = (o.state.clone().unwrap_or_default(), o.county.clone().unwrap_or_else(|| "(no county)".into()));
+        let e = groups.entry(key).or_default();
+        e.0 += 1;
+        for (k, l) in o.ingress.iter().enumerate() {
+            if let Some(n) = l.target {
+                e.1.insert((usize::from(k > 0), n), ());
+            }
+        }
+    }
+    for ((state, county), (count, ingress)) in groups {
+        let v = g.add_node(Vertex::Origins { state, county, count });
+        let mut seen = Vec::new();
+        for ((rank, n), ()) in ingress {
+            if !seen.contains(&n) {
+                seen.push(n);
+                g.add_edge(v, nodes[&n], Edge::Ingress { first: rank == 0 });
+            }
+        }
+    }
+    let link = |g: &mut DiGraph<Vertex, Edge>, from: Node, to: Option<Node>, e: Edge| {
+        if let Some(t) = to {
+            g.add_edge(nodes[&from], nodes[&t], e);
+        }
+    };
+    for (i, r) in table.routers.iter().enumerate() {
+        let me = Node::Router(i as u32);
+        for (k, rule) in r.rules.iter().enumerate() {
+            link(&mut g, me, rule.to.target, Edge::Rule(k));
+        }
+        if let Some(d) = &r.default {
+            link(&mut g, me, d.target, Edge::Default);
+        }
+        for m in &r.mate {
+            link(&mut g, me, m.target, Edge::Mate);
+        }
+    }
+    for (i, p) in table.psaps.iter().enumerate() {
+        let me = Node::Psap(i as u32);
+        for a in &p.alternate {
+            link(&mut g, me, a.target, Edge::Alternate);
+        }
+        for o in &p.overflow {
+            link(&mut g, me, o.target, Edge::Overflow);
+        }
+    }
+    g
+}
+
+fn name(v: &Vertex) -> String {
+    match v {
+        Vertex::Origins { state, county, .. } => format!("origins:{state}:{county}"),
+        Vertex::Router(id) | Vertex::Psap(id) => id.clone(),
+    }
+}
+
+/// The part of the graph within `depth` hops (either direction) of `focus`.
+pub fn focus(g: &DiGraph<Vertex, Edge>, focus: &str, depth: usize) -> Result<Vec<NodeIndex>, String> {
+    let start = g.node_indices().find(|&i| name(&g[i]) == focus).ok_or_else(|| {
+        let names: Vec<String> = g.node_indices().map(|i| name(&g[i])).collect();
+        crate::simulate::unknown(names.iter().map(String::as_str), focus, "router or PSAP")
+    })?;
+    let mut dist: HashMap<NodeIndex, usize> = HashMap::from([(start, 0)]);
+    let mut queue = VecDeque::from([start]);
+    while let Some(n) = queue.pop_front() {
+        let d = dist[&n];
+        if d == depth {
+            continue;
+        }
+        for next in g.neighbors_directed(n, Direction::Outgoing).chain(g.neighbors_directed(n, Direction::Incoming)) {
+            if let std::collections::hash_map::Entry::Vacant(e) = dist.entry(next) {
+                e.insert(d + 1);
+                queue.push_back(next);
+            }
+        }
+    }
+    let mut keep: Vec<NodeIndex> = dist.into_keys().collect();
+    keep.sort();
+    Ok(keep)
+}
+
+fn label(v: &Vertex) -> String {
+    match v {
+        Vertex::Origins { state, county, count } => {
+            let place = if state.is_empty() { county.clone() } else { format!("{county}, {state}") };
+            format!("{place}\\n{count} origins")
+        }
+        Vertex::Router(id) | Vertex::Psap(id) => id.clone(),
+    }
+}
+
+fn edge_label(e: &Edge) -> String {
+    match e {
+        Edge::Ingress { first: true } => "ingress".into(),
+        Edge::Ingress { first: false } => "ingress (backup)".into(),
+        Edge::Rule(k) => format!("rule {}", k + 1),
+        Edge::Default => "default".into(),
+        Edge::Mate => "mate".into(),
+        Edge::Alternate => "alternate".into(),
+        Edge::Overflow => "overflow".into(),
+    }
+}
+
+fn id(v: &Vertex) -> String {
+    name(v).chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+}
+
+/// Graphviz DOT.
+pub fn dot(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
+    let mut out = String::from("digraph routing {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+    for &i in keep {
+        let shape = match &g[i] {
+            Vertex::Origins { .. } => "shape=folder, style=filled, fillcolor=\"#eef3fb\"",
+            Vertex::Router(_) => "shape=box, style=\"rounded,filled\", fillcolor=\"#fff4d6\"",
+            Vertex::Psap(_) => "shape=doubleoctagon, style=filled, fillcolor=\"#e3f6e3\"",
+        };
+        let _ = writeln!(out, "  {} [label=\"{}\", {shape}];", id(&g[i]), label(&g[i]));
+    }
+    for e in g.edge_references().filter(|e| keep.contains(&e.source()) && keep.contains(&e.target())) {
+        let style = match e.weight() {
+            Edge::Ingress { first: false } | Edge::Alternate => "style=dashed",
+            Edge::Mate => "style=dotted, dir=both, color=\"#888888\"",
+            Edge::Overflow => "style=dotted, color=\"#d07000\"",
+            _ => "style=solid",
+        };
+        let _ = writeln!(out, "  {} -> {} [label=\"{}\", {style}];", id(&g[e.source()]), id(&g[e.target()]), edge_label(e.weight()));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// A Mermaid flowchart.
+pub fn mermaid(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
+    let mut out = String::from("flowchart LR\n");
+    for &i in keep {
+        let text = label(&g[i]).replace("\\n", "<br/>");
+        let node = match &g[i] {
+            Vertex::Origins { .. } => format!("{}[/\"{text}\"/]", id(&g[i])),
+            Vertex::Router(_) => format!("{}([\"{text}\"])", id(&g[i])),
+            Vertex::Psap(_) => format!("{}{{{{\"{text}\"}}}}", id(&g[i])),
+        };
+        let _ = writeln!(out, "  {node}");
+    }
+    for e in g.edge_references().filter(|e| keep.contains(&e.source()) && keep.contains(&e.target())) {
+        let arrow = match e.weight() {
+            Edge::Ingress { first: false } | Edge::Alternate | Edge::Overflow | Edge::Mate => "-.->",
+            _ => "-->",
+        };
+        let _ = writeln!(out, "  {} {arrow}|{}| {}", id(&g[e.source()]), edge_label(e.weight()), id(&g[e.target()]));
+    }
+    out
+}
