@@ -113,7 +113,9 @@ enum Command {
         max_hops: Option<usize>,
     },
     /// Draw the routing graph (origins grouped by county, routers, PSAPs) as DOT or Mermaid.
-    #[command(after_help = "Examples:\n  psapguard graph examples/denver --format dot | dot -Tsvg > denver.svg\n  psapguard graph examples/denver --format mermaid --focus denver-911 --depth 1")]
+    #[command(
+        after_help = "Examples:\n  psapguard graph examples/denver --format dot | dot -Tsvg > denver.svg\n  psapguard graph examples/denver --format mermaid --focus denver-911 --depth 1"
+    )]
     Graph {
         /// The table (default: psapguard.toml's, else .).
         path: Option<PathBuf>,
@@ -387,7 +389,12 @@ fn run(cli: Cli) -> Result<i32, String> {
             print(&text)?;
             Ok(0)
         }
-        Command::Graph { path, format, focus, depth } => {
+        Command::Graph {
+            path,
+            format,
+            focus,
+            depth,
+        } => {
             let loaded = load(&table_paths(&config, path.into_iter().collect())).map_err(|e| e.to_string())?;
             let g = crate::graph::build(&loaded.table);
             let keep = match &focus {

@@ -13,7 +13,11 @@ use crate::model::{Node, Table};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Vertex {
     /// Origins of one county (state, county, how many).
-    Origins { state: String, county: String, count: usize },
+    Origins {
+        state: String,
+        county: String,
+        count: usize,
+    },
     Router(String),
     Psap(String),
 }
@@ -21,7 +25,9 @@ pub enum Vertex {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edge {
     /// An origin group's trunk; `first` for the preferred ingress.
-    Ingress { first: bool },
+    Ingress {
+        first: bool,
+    },
     Rule(usize),
     Default,
     Mate,
@@ -42,7 +48,10 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
     // Origins by (state, county) so a state table stays readable.
     let mut groups: BTreeMap<(String, String), (usize, BTreeMap<(usize, Node), ()>)> = BTreeMap::new();
     for o in &table.origins {
-        let key = (o.state.clone().unwrap_or_default(), o.county.clone().unwrap_or_else(|| "(no county)".into()));
+        let key = (
+            o.state.clone().unwrap_or_default(),
+            o.county.clone().unwrap_or_else(|| "(no county)".into()),
+        );
         let e = groups.entry(key).or_default();
         e.0 += 1;
         for (k, l) in o.ingress.iter().enumerate() {
@@ -110,7 +119,10 @@ pub fn focus(g: &DiGraph<Vertex, Edge>, focus: &str, depth: usize) -> Result<Vec
         if d == depth {
             continue;
         }
-        for next in g.neighbors_directed(n, Direction::Outgoing).chain(g.neighbors_directed(n, Direction::Incoming)) {
+        for next in g
+            .neighbors_directed(n, Direction::Outgoing)
+            .chain(g.neighbors_directed(n, Direction::Incoming))
+        {
             if let std::collections::hash_map::Entry::Vacant(e) = dist.entry(next) {
                 e.insert(d + 1);
                 queue.push_back(next);
@@ -125,7 +137,11 @@ pub fn focus(g: &DiGraph<Vertex, Edge>, focus: &str, depth: usize) -> Result<Vec
 fn label(v: &Vertex) -> String {
     match v {
         Vertex::Origins { state, county, count } => {
-            let place = if state.is_empty() { county.clone() } else { format!("{county}, {state}") };
+            let place = if state.is_empty() {
+                county.clone()
+            } else {
+                format!("{county}, {state}")
+            };
             format!("{place}\\n{count} origins")
         }
         Vertex::Router(id) | Vertex::Psap(id) => id.clone(),
@@ -145,7 +161,10 @@ fn edge_label(e: &Edge) -> String {
 }
 
 fn id(v: &Vertex) -> String {
-    name(v).chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+    name(v)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// Graphviz DOT.
@@ -159,14 +178,23 @@ pub fn dot(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
         };
         let _ = writeln!(out, "  {} [label=\"{}\", {shape}];", id(&g[i]), label(&g[i]));
     }
-    for e in g.edge_references().filter(|e| keep.contains(&e.source()) && keep.contains(&e.target())) {
+    for e in g
+        .edge_references()
+        .filter(|e| keep.contains(&e.source()) && keep.contains(&e.target()))
+    {
         let style = match e.weight() {
             Edge::Ingress { first: false } | Edge::Alternate => "style=dashed",
             Edge::Mate => "style=dotted, dir=both, color=\"#888888\"",
             Edge::Overflow => "style=dotted, color=\"#d07000\"",
             _ => "style=solid",
         };
-        let _ = writeln!(out, "  {} -> {} [label=\"{}\", {style}];", id(&g[e.source()]), id(&g[e.target()]), edge_label(e.weight()));
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label=\"{}\", {style}];",
+            id(&g[e.source()]),
+            id(&g[e.target()]),
+            edge_label(e.weight())
+        );
     }
     out.push_str("}\n");
     out
@@ -184,12 +212,21 @@ pub fn mermaid(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
         };
         let _ = writeln!(out, "  {node}");
     }
-    for e in g.edge_references().filter(|e| keep.contains(&e.source()) && keep.contains(&e.target())) {
+    for e in g
+        .edge_references()
+        .filter(|e| keep.contains(&e.source()) && keep.contains(&e.target()))
+    {
         let arrow = match e.weight() {
             Edge::Ingress { first: false } | Edge::Alternate | Edge::Overflow | Edge::Mate => "-.->",
             _ => "-->",
         };
-        let _ = writeln!(out, "  {} {arrow}|{}| {}", id(&g[e.source()]), edge_label(e.weight()), id(&g[e.target()]));
+        let _ = writeln!(
+            out,
+            "  {} {arrow}|{}| {}",
+            id(&g[e.source()]),
+            edge_label(e.weight()),
+            id(&g[e.target()])
+        );
     }
     out
 }

@@ -332,11 +332,25 @@ fn diff_against_a_git_revision() {
 
 #[test]
 fn graph_as_dot_and_mermaid() {
-    let (code, out, _) = run(&["graph", "fixtures/single-point-of-failure/trigger.yaml", "--format", "dot"]);
+    let (code, out, _) = run(&[
+        "graph",
+        "fixtures/single-point-of-failure/trigger.yaml",
+        "--format",
+        "dot",
+    ]);
     assert_eq!(code, 0);
     assert!(out.starts_with("digraph routing {"));
     insta::assert_snapshot!("graph_dot", out);
-    let (code, out, _) = run(&["graph", "examples/denver", "--format", "mermaid", "--focus", "boulder-pd", "--depth", "1"]);
+    let (code, out, _) = run(&[
+        "graph",
+        "examples/denver",
+        "--format",
+        "mermaid",
+        "--focus",
+        "boulder-pd",
+        "--depth",
+        "1",
+    ]);
     assert_eq!(code, 0);
     insta::assert_snapshot!("graph_mermaid_focus", out);
     assert!(!out.contains("denver_911"), "outside the focus");
