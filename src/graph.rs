@@ -1,7 +1,7 @@
 //! The routing graph as a picture (`psapguard graph`): origins grouped by county, routers,
 //! PSAPs, and the rule, default, mate, alternate and overflow edges between them.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt::Write as _;
 
 use petgraph::Direction;
@@ -46,7 +46,7 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
         nodes.insert(Node::Psap(i as u32), g.add_node(Vertex::Psap(p.id.clone())));
     }
     // Origins by (state, county) so a state table stays readable.
-    let mut groups: BTreeMap<(String, String), (usize, BTreeMap<(usize, Node), ()>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), (usize, BTreeSet<(usize, Node)>)> = BTreeMap::new();
     for o in &table.origins {
         let key = (
             o.state.clone().unwrap_or_default(),
@@ -56,14 +56,14 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
         e.0 += 1;
         for (k, l) in o.ingress.iter().enumerate() {
             if let Some(n) = l.target {
-                e.1.insert((usize::from(k > 0), n), ());
+                e.1.insert((usize::from(k > 0), n));
             }
         }
     }
     for ((state, county), (count, ingress)) in groups {
         let v = g.add_node(Vertex::Origins { state, county, count });
         let mut seen = Vec::new();
-        for ((rank, n), ()) in ingress {
+        for (rank, n) in ingress {
             if !seen.contains(&n) {
                 seen.push(n);
                 g.add_edge(v, nodes[&n], Edge::Ingress { first: rank == 0 });
