@@ -35,6 +35,9 @@ pub enum Edge {
     Overflow,
 }
 
+/// Origins of one county: how many, and their (ingress rank, router) pairs.
+type OriginGroup = (usize, BTreeSet<(usize, Node)>);
+
 /// Builds the routing graph.
 pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
     let mut g = DiGraph::new();
@@ -46,7 +49,7 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
         nodes.insert(Node::Psap(i as u32), g.add_node(Vertex::Psap(p.id.clone())));
     }
     // Origins by (state, county) so a state table stays readable.
-    let mut groups: BTreeMap<(String, String), (usize, BTreeSet<(usize, Node)>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), OriginGroup> = BTreeMap::new();
     for o in &table.origins {
         let key = (
             o.state.clone().unwrap_or_default(),
