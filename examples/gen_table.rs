@@ -10,7 +10,10 @@
 //! a mated ESRP pair per state in separate failure domains, ESN range rules and county rules
 //! for cell sectors, alternates within the county or state, ESZ and cell-sector origins per
 //! county weighted by population, esrk pools and counters. Deterministic for a given
-//! `--seed`. The generated table checks clean.
+//! `--seed`. The generated table checks clean; `--faults K` injects K known faults (one per
+//! state: a single-homed origin, an alternate naming a missing PSAP, overlapping pools, a
+//! counter about to run out, an alternate naming a decommissioned PSAP) and writes what
+//! `check` must report to `<out>.faults.json` (or `<out-dir>/faults.json`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -22,6 +25,8 @@ struct Args {
     out_dir: Option<PathBuf>,
     data: PathBuf,
     seed: u64,
+    /// Known faults to inject (one per state, in turn), listed in `<out>.faults.json`.
+    faults: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -29,8 +34,9 @@ fn parse_args() -> Result<Args, String> {
         origins: 20_000,
         out: None,
         out_dir: None,
-        data: PathBuf::from("../shared/data"),
+        data: PathBuf::from("data"),
         seed: 911,
+        faults: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -41,6 +47,7 @@ fn parse_args() -> Result<Args, String> {
             "--out-dir" => a.out_dir = Some(value()?.into()),
             "--data" => a.data = value()?.into(),
             "--seed" => a.seed = value()?.parse().map_err(|_| "--seed takes a number")?,
+            "--faults" => a.faults = value()?.parse().map_err(|_| "--faults takes a number")?,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -166,6 +173,11 @@ fn load_states(data: &std::path::Path) -> Vec<State> {
     states.into_values().filter(|s| !s.psaps.is_empty()).collect()
 }
 
+/// One line of the fault list: the rule `check` must report and the finding's first entity.
+fn fault_entry(rule: &str, entity: &str) -> String {
+    format!("{{ \"rule\": \"{rule}\", \"entity\": \"{entity}\" }}")
+}
+
 fn main() {
     let args = match parse_args() {
         Ok(a) => a,
@@ -179,7 +191,9 @@ fn main() {
     let mut rng = Rng(args.seed);
     let mut files: Vec<(String, String)> = Vec::new();
     let mut origin_no = 0usize;
-    for st in &states {
+    let mut faults: Vec<String> = Vec::new();
+    for (state_no, st) in states.iter().enumerate() {
+        let fault = (state_no < args.faults).then_some(state_no % 5);
         let mut y = String::from("version: 1\n");
         let s = slug(&st.abbr);
         let (a, b) = (format!("esrp-{s}-a"), format!("esrp-{s}-b"));
@@ -212,7 +226,18 @@ fn main() {
             } else {
                 (i + 1) % st.psaps.len()
             };
-            let alt = if alt == i { None } else { Some(&st.psaps[alt].id) };
+            let alt = if alt == i { None } else { Some(st.psaps[alt].id.clone()) };
+            let alt = match (fault, i) {
+                (Some(1), 0) => {
+                    faults.push(fault_entry("unknown-reference", &p.id));
+                    Some(format!("{}, {}-typo", alt.unwrap_or_else(|| p.id.clone()), p.id))
+                }
+                (Some(4), 0) => {
+                    faults.push(fault_entry("decommissioned-reference", &p.id));
+                    Some(format!("{s}-retired-psap, {}", alt.unwrap_or_else(|| p.id.clone())))
+                }
+                _ => alt,
+            };
             let counties: Vec<String> = served[i].iter().map(|c| quoted(c)).collect();
             let _ = writeln!(
                 y,
@@ -225,6 +250,9 @@ fn main() {
                 4 + rng.next() % 20,
                 alt.map(|a| format!("\n    alternate: [{a}]")).unwrap_or_default()
             );
+        }
+        if fault == Some(4) {
+            let _ = writeln!(y, "  {s}-retired-psap:\n    state: {}\n    status: decommissioned", st.abbr);
         }
         y.push_str("routers:\n");
         for (me, mate, site) in [(&a, &b, "a"), (&b, &a, "b")] {
@@ -270,18 +298,23 @@ fn main() {
             for k in 0..esz + cells {
                 origin_no += 1;
                 let (first, second) = if k % 2 == 0 { (&a, &b) } else { (&b, &a) };
+                let single = fault == Some(0) && !faults.iter().any(|f| f.contains(&format!("\"{a}\"")));
+                if single {
+                    faults.push(fault_entry("single-point-of-failure", &a));
+                }
+                let ingress = if single { first.to_string() } else { format!("{first}, {second}") };
                 if k < esz {
                     let p = &st.psaps[psaps[k % psaps.len()]];
                     let esn = p.esn + (rng.next() % 10) as u32;
                     let _ = writeln!(
                         y,
-                        "  esz-{origin_no:07}: {{ kind: esz, esn: {esn}, state: {}, county: {c}, population: {per}, ingress: [{first}, {second}] }}",
+                        "  esz-{origin_no:07}: {{ kind: esz, esn: {esn}, state: {}, county: {c}, population: {per}, ingress: [{ingress}] }}",
                         st.abbr
                     );
                 } else {
                     let _ = writeln!(
                         y,
-                        "  cs-{origin_no:07}: {{ kind: cell_sector, state: {}, county: {c}, population: {per}, ingress: [{first}, {second}] }}",
+                        "  cs-{origin_no:07}: {{ kind: cell_sector, state: {}, county: {c}, population: {per}, ingress: [{ingress}] }}",
                         st.abbr
                     );
                 }
@@ -299,15 +332,30 @@ fn main() {
                 p.id,
                 p.esn
             );
+            if fault == Some(2) && i == 0 {
+                faults.push(fault_entry("pool-overlap", &format!("esrk-{}-extra", p.id)));
+                let (a, b) = (lo + 50, lo + 99);
+                let _ = writeln!(y, "  esrk-{}-extra: {{ kind: esrk, range: {a:010}-{b:010}, psap: {} }}", p.id, p.id);
+            }
         }
         for r in [&a, &b] {
-            let _ = writeln!(
-                y,
-                "  ptm-{r}: {{ kind: counter, element: {r}, limit: 40000000, used: {}, per_day: 16000 }}",
+            let used = if fault == Some(3) && r == &a {
+                faults.push(fault_entry("pool-exhaustion", &format!("ptm-{r}")));
+                40_000_000 - 16_000 * 30
+            } else {
                 1_000_000 + rng.next() % 1_000_000
-            );
+            };
+            let _ = writeln!(y, "  ptm-{r}: {{ kind: counter, element: {r}, limit: 40000000, used: {used}, per_day: 16000 }}");
         }
         files.push((format!("{s}.yaml"), y));
+    }
+    let fault_list = format!("[\n  {}\n]\n", faults.join(",\n  "));
+    if let (Some(out), true) = (&args.out, args.faults > 0) {
+        std::fs::write(format!("{}.faults.json", out.display()), &fault_list).expect("write the fault list");
+    }
+    if let (Some(dir), true) = (&args.out_dir, args.faults > 0) {
+        std::fs::create_dir_all(dir).expect("create --out-dir");
+        std::fs::write(dir.join("faults.json"), &fault_list).expect("write faults.json");
     }
     if let Some(dir) = &args.out_dir {
         std::fs::create_dir_all(dir).expect("create --out-dir");

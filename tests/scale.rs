@@ -1,0 +1,54 @@
+//! The generated national table (real PSAPs and counties from `data/`) checks clean, and
+//! every fault injected into it is found — and nothing else.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The gen_table example, built by `cargo test` next to the test binaries.
+fn gen_table() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    profile_dir.join("examples").join(format!("gen_table{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn generate(dir: &std::path::Path, faults: usize) {
+    let out = Command::new(gen_table())
+        .args(["--origins", "5000", "--seed", "7", "--faults", &faults.to_string(), "--out-dir"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn check(dir: &std::path::Path) -> serde_json::Value {
+    let out = assert_cmd::Command::cargo_bin("psapguard").unwrap().args(["check", "--format", "json"]).arg(dir).output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn generated_national_table_checks_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), 0);
+    let v = check(dir.path());
+    assert_eq!(v["summary"]["errors"], 0, "{}", v["findings"]);
+    assert_eq!(v["summary"]["warnings"], 0, "{}", v["findings"]);
+    assert!(v["summary"]["psaps"].as_u64().unwrap() > 6_000);
+}
+
+#[test]
+fn every_injected_fault_is_found_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), 15);
+    let faults: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(dir.path().join("faults.json")).unwrap()).unwrap();
+    assert_eq!(faults.len(), 15);
+    let v = check(dir.path());
+    let findings = v["findings"].as_array().unwrap();
+    for fault in &faults {
+        let found = findings.iter().any(|f| f["rule"] == fault["rule"] && f["entities"].as_array().unwrap().contains(&fault["entity"]));
+        assert!(found, "injected {fault} not found");
+    }
+    for f in findings {
+        let expected = faults.iter().any(|fault| f["rule"] == fault["rule"] && f["entities"].as_array().unwrap().contains(&fault["entity"]));
+        assert!(expected, "unexpected finding {}", f["message"]);
+    }
+}
