@@ -252,7 +252,11 @@ fn main() {
             );
         }
         if fault == Some(4) {
-            let _ = writeln!(y, "  {s}-retired-psap:\n    state: {}\n    status: decommissioned", st.abbr);
+            let _ = writeln!(
+                y,
+                "  {s}-retired-psap:\n    state: {}\n    status: decommissioned",
+                st.abbr
+            );
         }
         y.push_str("routers:\n");
         for (me, mate, site) in [(&a, &b, "a"), (&b, &a, "b")] {
@@ -302,7 +306,11 @@ fn main() {
                 if single {
                     faults.push(fault_entry("single-point-of-failure", &a));
                 }
-                let ingress = if single { first.to_string() } else { format!("{first}, {second}") };
+                let ingress = if single {
+                    first.to_string()
+                } else {
+                    format!("{first}, {second}")
+                };
                 if k < esz {
                     let p = &st.psaps[psaps[k % psaps.len()]];
                     let esn = p.esn + (rng.next() % 10) as u32;
@@ -335,7 +343,11 @@ fn main() {
             if fault == Some(2) && i == 0 {
                 faults.push(fault_entry("pool-overlap", &format!("esrk-{}-extra", p.id)));
                 let (a, b) = (lo + 50, lo + 99);
-                let _ = writeln!(y, "  esrk-{}-extra: {{ kind: esrk, range: {a:010}-{b:010}, psap: {} }}", p.id, p.id);
+                let _ = writeln!(
+                    y,
+                    "  esrk-{}-extra: {{ kind: esrk, range: {a:010}-{b:010}, psap: {} }}",
+                    p.id, p.id
+                );
             }
         }
         for r in [&a, &b] {
@@ -345,7 +357,10 @@ fn main() {
             } else {
                 1_000_000 + rng.next() % 1_000_000
             };
-            let _ = writeln!(y, "  ptm-{r}: {{ kind: counter, element: {r}, limit: 40000000, used: {used}, per_day: 16000 }}");
+            let _ = writeln!(
+                y,
+                "  ptm-{r}: {{ kind: counter, element: {r}, limit: 40000000, used: {used}, per_day: 16000 }}"
+            );
         }
         files.push((format!("{s}.yaml"), y));
     }

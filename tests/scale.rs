@@ -8,12 +8,22 @@ use std::process::Command;
 fn gen_table() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().unwrap().parent().unwrap();
-    profile_dir.join("examples").join(format!("gen_table{}", std::env::consts::EXE_SUFFIX))
+    profile_dir
+        .join("examples")
+        .join(format!("gen_table{}", std::env::consts::EXE_SUFFIX))
 }
 
 fn generate(dir: &std::path::Path, faults: usize) {
     let out = Command::new(gen_table())
-        .args(["--origins", "5000", "--seed", "7", "--faults", &faults.to_string(), "--out-dir"])
+        .args([
+            "--origins",
+            "5000",
+            "--seed",
+            "7",
+            "--faults",
+            &faults.to_string(),
+            "--out-dir",
+        ])
         .arg(dir)
         .output()
         .unwrap();
@@ -21,7 +31,12 @@ fn generate(dir: &std::path::Path, faults: usize) {
 }
 
 fn check(dir: &std::path::Path) -> serde_json::Value {
-    let out = assert_cmd::Command::cargo_bin("psapguard").unwrap().args(["check", "--format", "json"]).arg(dir).output().unwrap();
+    let out = assert_cmd::Command::cargo_bin("psapguard")
+        .unwrap()
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -39,16 +54,21 @@ fn generated_national_table_checks_clean() {
 fn every_injected_fault_is_found_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path(), 15);
-    let faults: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(dir.path().join("faults.json")).unwrap()).unwrap();
+    let faults: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("faults.json")).unwrap()).unwrap();
     assert_eq!(faults.len(), 15);
     let v = check(dir.path());
     let findings = v["findings"].as_array().unwrap();
     for fault in &faults {
-        let found = findings.iter().any(|f| f["rule"] == fault["rule"] && f["entities"].as_array().unwrap().contains(&fault["entity"]));
+        let found = findings
+            .iter()
+            .any(|f| f["rule"] == fault["rule"] && f["entities"].as_array().unwrap().contains(&fault["entity"]));
         assert!(found, "injected {fault} not found");
     }
     for f in findings {
-        let expected = faults.iter().any(|fault| f["rule"] == fault["rule"] && f["entities"].as_array().unwrap().contains(&fault["entity"]));
+        let expected = faults
+            .iter()
+            .any(|fault| f["rule"] == fault["rule"] && f["entities"].as_array().unwrap().contains(&fault["entity"]));
         assert!(expected, "unexpected finding {}", f["message"]);
     }
 }
