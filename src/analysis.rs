@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use crate::engine::{Conditions, Trace, route};
 use crate::model::{Node, Table};
 
@@ -230,8 +232,12 @@ fn walk_class(table: &Table, class: &RouteClass, cond: &Conditions, max_hops: us
 /// Runs normal conditions, every single failure domain and every busy PSAP.
 pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
     let classes = route_classes(table);
-    let mut cond = Conditions::normal(table);
-    let normal: Vec<Trace> = classes.iter().map(|c| walk_class(table, c, &cond, max_hops)).collect();
+    let cond = Conditions::normal(table);
+    // Walks are independent: both cores share them; collect() keeps the order.
+    let normal: Vec<Trace> = classes
+        .par_iter()
+        .map(|c| walk_class(table, c, &cond, max_hops))
+        .collect();
 
     let mut touching: Vec<Vec<u32>> = vec![Vec::new(); table.node_count()];
     for (c, t) in normal.iter().enumerate() {
@@ -251,30 +257,42 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
         touching,
     };
 
-    let mut runs = Vec::new();
-    for (d, domain) in analysis.domains.iter().enumerate() {
-        let cs = analysis.classes_touching(table, &domain.members);
-        if !cs.is_empty() {
-            let walks = walk_changed(table, &analysis.classes, cs, &mut cond, &domain.members, None, max_hops);
-            runs.push(ScenarioRun {
-                scenario: Scenario::Fail(d),
-                walks,
-            });
-        }
-    }
-    for (p, psap) in table.psaps.iter().enumerate() {
-        if psap.overflow.is_empty() {
-            continue; // a busy PSAP without overflow queues its calls: nothing changes
-        }
-        let cs = analysis.classes_touching(table, &[Node::Psap(p as u32)]);
-        if !cs.is_empty() {
-            let walks = walk_changed(table, &analysis.classes, cs, &mut cond, &[], Some(p as u32), max_hops);
-            runs.push(ScenarioRun {
-                scenario: Scenario::Busy(p as u32),
-                walks,
-            });
-        }
-    }
+    // Scenarios are independent too: each worker keeps its own conditions.
+    let failures: Vec<ScenarioRun> = (0..analysis.domains.len())
+        .into_par_iter()
+        .map_init(
+            || Conditions::normal(table),
+            |cond, d| {
+                let members = &analysis.domains[d].members;
+                let cs = analysis.classes_touching(table, members);
+                let walks = walk_changed(table, &analysis.classes, cs, cond, members, None, max_hops);
+                ScenarioRun {
+                    scenario: Scenario::Fail(d),
+                    walks,
+                }
+            },
+        )
+        .filter(|run| !run.walks.is_empty())
+        .collect();
+    // A busy PSAP without overflow queues its calls: nothing changes, so only those with one.
+    let busy: Vec<ScenarioRun> = (0..table.psaps.len() as u32)
+        .into_par_iter()
+        .filter(|&p| !table.psaps[p as usize].overflow.is_empty())
+        .map_init(
+            || Conditions::normal(table),
+            |cond, p| {
+                let cs = analysis.classes_touching(table, &[Node::Psap(p)]);
+                let walks = walk_changed(table, &analysis.classes, cs, cond, &[], Some(p), max_hops);
+                ScenarioRun {
+                    scenario: Scenario::Busy(p),
+                    walks,
+                }
+            },
+        )
+        .filter(|run| !run.walks.is_empty())
+        .collect();
+    let mut runs = failures;
+    runs.extend(busy);
     analysis.runs = runs;
     analysis
 }

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::analysis::{Analysis, analyse};
 use crate::load::Loaded;
 use crate::rules::{Context, Finding, RULES, Settings, Severity};
@@ -43,19 +45,26 @@ pub fn check(loaded: &Loaded, settings: &Settings, overrides: &SeverityOverrides
         analysis: analysis.as_ref(),
         settings,
     };
-    let mut findings = Vec::new();
-    for rule in RULES {
-        let meta = rule.meta();
-        let severity = overrides.get(meta.name).copied();
-        if severity == Some(None) {
-            continue;
-        }
-        let start = findings.len();
-        rule.check(&cx, &mut findings);
-        if let Some(Some(s)) = severity {
-            findings[start..].iter_mut().for_each(|f| f.severity = s);
-        }
-    }
+    // Rules read the same table and analysis and push their own findings: run them side by
+    // side, then concatenate in rule order (the sort below makes the output order fixed).
+    let per_rule: Vec<Vec<Finding>> = RULES
+        .par_iter()
+        .map(|rule| {
+            let meta = rule.meta();
+            let mut out = Vec::new();
+            match overrides.get(meta.name).copied() {
+                Some(None) => {}
+                severity => {
+                    rule.check(&cx, &mut out);
+                    if let Some(Some(s)) = severity {
+                        out.iter_mut().for_each(|f| f.severity = s);
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     apply_waivers(&cx, &mut findings);
     sort(&loaded.table, &mut findings);
     let skipped_routing = (!loaded.analysable())
