@@ -2,9 +2,6 @@
 //! `cargo run --release --example phases -- FILE`
 use std::time::Instant;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use psapguard::load::{schema, yaml};
 
 fn main() {

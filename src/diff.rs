@@ -129,16 +129,19 @@ pub fn fails(report: &Report, all: bool) -> bool {
         .any(|f| f.fails() && (all || f.new != Some(false)))
 }
 
-/// Per origin id: the PSAP its calls reach under normal conditions, and the path.
-fn deliveries(table: &Table, a: &Analysis) -> HashMap<String, (Option<u32>, Vec<String>)> {
+/// Per origin id: the route class whose normal walk carries its calls.
+fn class_of<'t>(table: &'t Table, a: &Analysis) -> HashMap<&'t str, u32> {
     let mut out = HashMap::with_capacity(table.origins.len());
-    for (c, t) in a.normal.iter().enumerate() {
-        let path: Vec<String> = t.hops.iter().map(|h| table.node_id(h.node).to_string()).collect();
-        for &o in &a.classes[c].origins {
-            out.insert(table.origins[o as usize].id.clone(), (t.delivered_to(), path.clone()));
+    for (c, class) in a.classes.iter().enumerate() {
+        for &o in &class.origins {
+            out.insert(table.origins[o as usize].id.as_str(), c as u32);
         }
     }
     out
+}
+
+fn path(table: &Table, t: &crate::engine::Trace) -> Vec<String> {
+    t.hops.iter().map(|h| table.node_id(h.node).to_string()).collect()
 }
 
 fn traffic_findings(
@@ -150,28 +153,24 @@ fn traffic_findings(
     out: &mut DiffReport,
 ) -> Vec<Finding> {
     let new = cx.table;
-    let before = deliveries(old, oa);
+    let before = class_of(old, oa);
     let psap_id = |t: &Table, p: Option<u32>| p.map(|p| t.psaps[p as usize].id.clone());
     let mut moved: Vec<u32> = Vec::new();
     let mut moved_pop = 0;
     for (c, t) in na.normal.iter().enumerate() {
         for &o in &na.classes[c].origins {
             let origin = &new.origins[o as usize];
-            let Some((was, old_path)) = before.get(&origin.id) else {
-                continue;
-            };
-            let (was, now) = (psap_id(old, *was), psap_id(new, t.delivered_to()));
+            let Some(&oc) = before.get(origin.id.as_str()) else { continue };
+            let old_trace = &oa.normal[oc as usize];
+            // Compare PSAPs by id: indices differ between the tables.
+            let was = old_trace.delivered_to().map(|p| old.psaps[p as usize].id.as_str());
+            let now = t.delivered_to().map(|p| new.psaps[p as usize].id.as_str());
             if was != now {
                 moved.push(o);
                 moved_pop += new.population(o);
-                let new_path = t.hops.iter().map(|h| new.node_id(h.node).to_string()).collect();
-                out.paths.push((old_path.clone(), new_path));
-                out.changes.push(Change {
-                    origin: origin.id.clone(),
-                    before: was,
-                    after: now,
-                    population: new.population(o),
-                });
+                out.paths.push((path(old, old_trace), path(new, t)));
+                let (before, after) = (psap_id(old, old_trace.delivered_to()), psap_id(new, t.delivered_to()));
+                out.changes.push(Change { origin: origin.id.clone(), before, after, population: new.population(o) });
             }
         }
     }
@@ -188,11 +187,10 @@ fn traffic_findings(
 
     // PSAPs that had traffic before and have none after, while still active.
     let mut had: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (origin, (p, _)) in &before {
-        if let Some(p) = p {
-            had.entry(old.psaps[*p as usize].id.as_str())
-                .or_default()
-                .push(origin.clone());
+    for (c, t) in oa.normal.iter().enumerate() {
+        if let Some(p) = t.delivered_to() {
+            let origins = oa.classes[c].origins.iter().map(|&o| old.origins[o as usize].id.clone());
+            had.entry(old.psaps[p as usize].id.as_str()).or_default().extend(origins);
         }
     }
     let mut receives = vec![false; new.psaps.len()];
@@ -225,82 +223,76 @@ fn traffic_findings(
     findings
 }
 
-/// The YAML text of an element: its key line and the lines indented below it.
-pub fn element_text(table: &Table, loc: Loc) -> String {
-    let text = &table.files[loc.file as usize].text;
-    let lines: Vec<&str> = text.lines().collect();
-    let start = loc.line.saturating_sub(1) as usize;
-    if start >= lines.len() {
-        return String::new();
-    }
-    let indent = loc.col.saturating_sub(1) as usize;
-    let mut end = start + 1;
-    while end < lines.len() {
-        let l = lines[end];
-        let trimmed = l.trim_start();
-        let own = l.len() - trimmed.len();
-        if !trimmed.is_empty() && !trimmed.starts_with('#') && own <= indent {
-            break;
-        }
-        end += 1;
-    }
-    while end > start + 1 && lines[end - 1].trim().is_empty() {
-        end -= 1;
-    }
-    lines[start..end].iter().map(|l| format!("{l}\n")).collect()
+/// Line starts of every file of a table, to cut elements' text out of it.
+struct Lines<'t> {
+    table: &'t Table,
+    starts: Vec<Vec<usize>>,
 }
 
-fn elements(table: &Table) -> BTreeMap<&str, Element> {
-    table.ids.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+impl<'t> Lines<'t> {
+    fn new(table: &'t Table) -> Self {
+        let starts = table
+            .files
+            .iter()
+            .map(|f| std::iter::once(0).chain(f.text.match_indices('\n').map(|(i, _)| i + 1)).collect())
+            .collect();
+        Lines { table, starts }
+    }
+
+    /// The YAML text of an element: its key line and the lines indented deeper below it
+    /// (comments and blank lines inside included, trailing blank lines not).
+    fn element(&self, loc: Loc) -> &'t str {
+        let text = self.table.files[loc.file as usize].text.as_str();
+        let starts = &self.starts[loc.file as usize];
+        let first = loc.line.saturating_sub(1) as usize;
+        let Some(&from) = starts.get(first) else { return "" };
+        let indent = loc.col.saturating_sub(1) as usize;
+        let line_at = |i: usize| -> &str { &text[starts[i]..starts.get(i + 1).copied().unwrap_or(text.len())] };
+        let mut end = first + 1;
+        let mut last_content = first + 1;
+        while end < starts.len() && starts[end] < text.len() {
+            let l = line_at(end);
+            let trimmed = l.trim_start();
+            let blank = trimmed.trim().is_empty();
+            if !blank && !trimmed.starts_with('#') && l.len() - trimmed.len() <= indent {
+                break;
+            }
+            end += 1;
+            if !blank {
+                last_content = end;
+            }
+        }
+        &text[from..starts.get(last_content).copied().unwrap_or(text.len())]
+    }
+}
+
+/// The YAML text of one element of a table (see [`Lines::element`]).
+pub fn element_text(table: &Table, loc: Loc) -> String {
+    Lines::new(table).element(loc).to_string()
 }
 
 /// Unified diffs of every element whose YAML differs (added and removed ones too).
 fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
-    let (o, n) = (elements(old), elements(new));
-    let ids: std::collections::BTreeSet<&str> = o.keys().chain(n.keys()).copied().collect();
+    let (lo, ln) = (Lines::new(old), Lines::new(new));
+    let ids: std::collections::BTreeSet<&str> = old.ids.keys().chain(new.ids.keys()).map(String::as_str).collect();
     let mut edits = Vec::new();
     for id in ids {
-        let before = o.get(id).map(|e| {
-            (
-                element_text(old, old.element_loc(*e)),
-                old.files[old.element_loc(*e).file as usize].path.clone(),
-            )
-        });
-        let after = n.get(id).map(|e| {
-            (
-                element_text(new, new.element_loc(*e)),
-                new.files[new.element_loc(*e).file as usize].path.clone(),
-            )
-        });
-        let (bt, at) = (
-            before.as_ref().map_or("", |b| b.0.as_str()),
-            after.as_ref().map_or("", |a| a.0.as_str()),
-        );
-        if bt == at {
+        let (o, n) = (old.lookup(id), new.lookup(id));
+        let before = o.map(|e| lo.element(old.element_loc(e))).unwrap_or("");
+        let after = n.map(|e| ln.element(new.element_loc(e))).unwrap_or("");
+        if before == after {
             continue;
         }
-        let (bp, ap) = (
-            before.as_ref().map_or("/dev/null".into(), |b| b.1.clone()),
-            after.as_ref().map_or("/dev/null".into(), |a| a.1.clone()),
-        );
-        let unified = similar::TextDiff::from_lines(bt, at)
+        let path = |t: &Table, e: Option<Element>| e.map_or("/dev/null".to_string(), |e| t.files[t.element_loc(e).file as usize].path.clone());
+        let unified = similar::TextDiff::from_lines(before, after)
             .unified_diff()
             .context_radius(3)
-            .header(&bp, &ap)
+            .header(&path(old, o), &path(new, n))
             .to_string();
-        let element = n.get(id).or(o.get(id)).copied().expect("in one of them");
-        edits.push(ElementEdit {
-            id: id.to_string(),
-            kind: element.kind_name(),
-            loc: n.get(id).map(|e| new.element_loc(*e)),
-            unified,
-        });
+        let element = n.or(o).expect("in one of the tables");
+        edits.push(ElementEdit { id: id.to_string(), kind: element.kind_name(), loc: n.map(|e| new.element_loc(e)), unified });
     }
-    edits.sort_by(|a, b| {
-        (a.loc.is_none(), a.loc)
-            .cmp(&(b.loc.is_none(), b.loc))
-            .then(a.id.cmp(&b.id))
-    });
+    edits.sort_by(|a, b| (a.loc.is_none(), a.loc).cmp(&(b.loc.is_none(), b.loc)).then(a.id.cmp(&b.id)));
     edits
 }
 
