@@ -13,7 +13,9 @@ use psapguard::check::{SeverityOverrides, check};
 use psapguard::rules::Settings;
 
 fn tables_dir() -> PathBuf {
-    std::env::var_os("PSAPGUARD_BENCH_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/bench-tables"))
+    std::env::var_os("PSAPGUARD_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/bench-tables"))
 }
 
 fn sizes() -> Vec<usize> {
@@ -32,7 +34,16 @@ fn tables(origins: usize) -> (PathBuf, PathBuf) {
         std::fs::create_dir_all(&dir).unwrap();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["run", "--release", "--example", "gen_table", "--", "--origins", &origins.to_string(), "--out"])
+            .args([
+                "run",
+                "--release",
+                "--example",
+                "gen_table",
+                "--",
+                "--origins",
+                &origins.to_string(),
+                "--out",
+            ])
             .arg(&table)
             .status()
             .unwrap();
@@ -42,8 +53,23 @@ fn tables(origins: usize) -> (PathBuf, PathBuf) {
         let text = std::fs::read_to_string(&table).unwrap();
         // Re-point the first ESN rule of the first router at the state's default PSAP.
         let line = text.lines().position(|l| l.trim_start().starts_with("to: ")).unwrap();
-        let default = text.lines().find(|l| l.trim_start().starts_with("default: ")).unwrap().trim_start().trim_start_matches("default: ");
-        let edited: Vec<String> = text.lines().enumerate().map(|(i, l)| if i == line { format!("        to: {default}") } else { l.to_string() }).collect();
+        let default = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("default: "))
+            .unwrap()
+            .trim_start()
+            .trim_start_matches("default: ");
+        let edited: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == line {
+                    format!("        to: {default}")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
         std::fs::write(&changed, edited.join("\n") + "\n").unwrap();
     }
     (table, changed)
@@ -51,18 +77,30 @@ fn tables(origins: usize) -> (PathBuf, PathBuf) {
 
 fn floor(path: &Path) -> usize {
     let text = std::fs::read_to_string(path).unwrap();
-    saphyr_parser::Parser::new_from_str(&text).map(|e| e.unwrap()).count()
+    let mut events = 0;
+    for event in saphyr_parser::Parser::new_from_str(&text) {
+        event.expect("the generated table is valid YAML");
+        events += 1;
+    }
+    events
 }
 
 fn bench(c: &mut Criterion) {
-    let settings = Settings { today: "2026-01-01".into(), ..Settings::default() };
+    let settings = Settings {
+        today: "2026-01-01".into(),
+        ..Settings::default()
+    };
     let overrides = SeverityOverrides::new();
     for origins in sizes() {
         let (table, changed) = tables(origins);
         let mut g = c.benchmark_group(format!("{origins}-origins"));
         g.sample_size(10);
-        g.bench_function(BenchmarkId::new("floor", "raw YAML events"), |b| b.iter(|| floor(&table)));
-        g.bench_function(BenchmarkId::new("load", "model"), |b| b.iter(|| psapguard::load::load(std::slice::from_ref(&table)).unwrap()));
+        g.bench_function(BenchmarkId::new("floor", "raw YAML events"), |b| {
+            b.iter(|| floor(&table))
+        });
+        g.bench_function(BenchmarkId::new("load", "model"), |b| {
+            b.iter(|| psapguard::load::load(std::slice::from_ref(&table)).unwrap())
+        });
         g.bench_function(BenchmarkId::new("check", "all rules, N-1"), |b| {
             b.iter(|| {
                 let loaded = psapguard::load::load(std::slice::from_ref(&table)).unwrap();
@@ -73,7 +111,10 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let old = psapguard::load::load(std::slice::from_ref(&table)).unwrap();
                 let new = psapguard::load::load(std::slice::from_ref(&changed)).unwrap();
-                psapguard::diff::diff(&old, &new, &settings, &overrides, Default::default()).1.changes.len()
+                psapguard::diff::diff(&old, &new, &settings, &overrides, Default::default())
+                    .1
+                    .changes
+                    .len()
             })
         });
         g.finish();

@@ -234,9 +234,13 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
     let classes = route_classes(table);
     let cond = Conditions::normal(table);
     // Walks are independent: both cores share them; collect() keeps the order.
+    crate::progress::phase("origins analysed", table.origins.len());
     let normal: Vec<Trace> = classes
         .par_iter()
-        .map(|c| walk_class(table, c, &cond, max_hops))
+        .map(|c| {
+            crate::progress::advance(c.origins.len());
+            walk_class(table, c, &cond, max_hops)
+        })
         .collect();
 
     let mut touching: Vec<Vec<u32>> = vec![Vec::new(); table.node_count()];
@@ -257,12 +261,18 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
         touching,
     };
 
+    let with_overflow = table.psaps.iter().filter(|p| !p.overflow.is_empty()).count();
+    crate::progress::phase(
+        "failure and busy scenarios done",
+        analysis.domains.len() + with_overflow,
+    );
     // Scenarios are independent too: each worker keeps its own conditions.
     let failures: Vec<ScenarioRun> = (0..analysis.domains.len())
         .into_par_iter()
         .map_init(
             || Conditions::normal(table),
             |cond, d| {
+                crate::progress::advance(1);
                 let members = &analysis.domains[d].members;
                 let cs = analysis.classes_touching(table, members);
                 let walks = walk_changed(table, &analysis.classes, cs, cond, members, None, max_hops);
@@ -281,6 +291,7 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
         .map_init(
             || Conditions::normal(table),
             |cond, p| {
+                crate::progress::advance(1);
                 let cs = analysis.classes_touching(table, &[Node::Psap(p)]);
                 let walks = walk_changed(table, &analysis.classes, cs, cond, &[], Some(p), max_hops);
                 ScenarioRun {

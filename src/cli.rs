@@ -182,6 +182,7 @@ impl ReportArgs {
 
     /// Writes the report in every requested format: to its --output file, or to stdout.
     fn emit(&self, out: &Output<'_>) -> Result<(), String> {
+        crate::progress::finish();
         if self.output.len() > self.format.len().max(1) {
             return Err("each --output needs a --format before it".into());
         }
@@ -258,6 +259,17 @@ fn analysed(paths: Vec<PathBuf>, settings: &Settings) -> Result<(Loaded, Analysi
 }
 
 fn run(cli: Cli) -> Result<i32, String> {
+    // Progress only for human reports on a terminal; never around machine-readable output.
+    let machine = match &cli.command {
+        Command::Check { report, .. } | Command::Diff { report, .. } => {
+            report.format.iter().any(|f| *f != Format::Human)
+        }
+        Command::Simulate { format, .. } => *format == WhatIfFormat::Json,
+        _ => false,
+    };
+    if !machine && std::io::stderr().is_terminal() {
+        crate::progress::enable();
+    }
     let config = match &cli.command {
         Command::Explain { .. } | Command::Schema | Command::Completions { .. } | Command::Man => Config::default(),
         _ => discover(cli.config.as_deref())?,
@@ -447,6 +459,7 @@ fn terminal_style() -> human::Style {
 }
 
 fn print(text: &str) -> Result<(), String> {
+    crate::progress::finish();
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),

@@ -160,7 +160,9 @@ fn traffic_findings(
     for (c, t) in na.normal.iter().enumerate() {
         for &o in &na.classes[c].origins {
             let origin = &new.origins[o as usize];
-            let Some(&oc) = before.get(origin.id.as_str()) else { continue };
+            let Some(&oc) = before.get(origin.id.as_str()) else {
+                continue;
+            };
             let old_trace = &oa.normal[oc as usize];
             // Compare PSAPs by id: indices differ between the tables.
             let was = old_trace.delivered_to().map(|p| old.psaps[p as usize].id.as_str());
@@ -170,7 +172,12 @@ fn traffic_findings(
                 moved_pop += new.population(o);
                 out.paths.push((path(old, old_trace), path(new, t)));
                 let (before, after) = (psap_id(old, old_trace.delivered_to()), psap_id(new, t.delivered_to()));
-                out.changes.push(Change { origin: origin.id.clone(), before, after, population: new.population(o) });
+                out.changes.push(Change {
+                    origin: origin.id.clone(),
+                    before,
+                    after,
+                    population: new.population(o),
+                });
             }
         }
     }
@@ -189,8 +196,13 @@ fn traffic_findings(
     let mut had: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (c, t) in oa.normal.iter().enumerate() {
         if let Some(p) = t.delivered_to() {
-            let origins = oa.classes[c].origins.iter().map(|&o| old.origins[o as usize].id.clone());
-            had.entry(old.psaps[p as usize].id.as_str()).or_default().extend(origins);
+            let origins = oa.classes[c]
+                .origins
+                .iter()
+                .map(|&o| old.origins[o as usize].id.clone());
+            had.entry(old.psaps[p as usize].id.as_str())
+                .or_default()
+                .extend(origins);
         }
     }
     let mut receives = vec![false; new.psaps.len()];
@@ -234,7 +246,11 @@ impl<'t> Lines<'t> {
         let starts = table
             .files
             .iter()
-            .map(|f| std::iter::once(0).chain(f.text.match_indices('\n').map(|(i, _)| i + 1)).collect())
+            .map(|f| {
+                std::iter::once(0)
+                    .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
+                    .collect()
+            })
             .collect();
         Lines { table, starts }
     }
@@ -283,16 +299,29 @@ fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
         if before == after {
             continue;
         }
-        let path = |t: &Table, e: Option<Element>| e.map_or("/dev/null".to_string(), |e| t.files[t.element_loc(e).file as usize].path.clone());
+        let path = |t: &Table, e: Option<Element>| {
+            e.map_or("/dev/null".to_string(), |e| {
+                t.files[t.element_loc(e).file as usize].path.clone()
+            })
+        };
         let unified = similar::TextDiff::from_lines(before, after)
             .unified_diff()
             .context_radius(3)
             .header(&path(old, o), &path(new, n))
             .to_string();
         let element = n.or(o).expect("in one of the tables");
-        edits.push(ElementEdit { id: id.to_string(), kind: element.kind_name(), loc: n.map(|e| new.element_loc(e)), unified });
+        edits.push(ElementEdit {
+            id: id.to_string(),
+            kind: element.kind_name(),
+            loc: n.map(|e| new.element_loc(e)),
+            unified,
+        });
     }
-    edits.sort_by(|a, b| (a.loc.is_none(), a.loc).cmp(&(b.loc.is_none(), b.loc)).then(a.id.cmp(&b.id)));
+    edits.sort_by(|a, b| {
+        (a.loc.is_none(), a.loc)
+            .cmp(&(b.loc.is_none(), b.loc))
+            .then(a.id.cmp(&b.id))
+    });
     edits
 }
 

@@ -20,6 +20,7 @@ pub mod explain;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod simulate;

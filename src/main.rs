@@ -1,4 +1,3 @@
 fn main() {
     std::process::exit(psapguard::cli::main());
 }
-

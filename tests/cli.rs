@@ -19,8 +19,9 @@ fn stdout_of(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn clean_example_exits_zero() {
-    let (code, out, _) = stdout_of(&["check", "examples/denver"]);
+    let (code, out, err) = stdout_of(&["check", "examples/denver"]);
     assert_eq!(code, 0, "{out}");
+    assert_eq!(err, "", "no progress or noise on stderr when it is not a terminal");
     insta::assert_snapshot!(out);
 }
 

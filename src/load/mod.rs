@@ -98,7 +98,9 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
 /// Builds the table from file texts already read (also used for git revisions and tests).
 pub fn from_sources(sources: Vec<SourceFile>, mut problems: Vec<Problem>) -> Loaded {
     let mut table = Table::default();
+    crate::progress::phase("table files read", sources.len());
     for (index, source) in sources.iter().enumerate() {
+        crate::progress::advance(usize::from(index > 0));
         let file = index as u32;
         if problems.iter().any(|p| p.loc.file == file) {
             continue; // unreadable: already reported
