@@ -4,25 +4,9 @@
 use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
+mod common;
 
-fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("psapguard")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    run_in(Path::new("."), args)
-}
+use common::{run, run_in};
 
 const OLD: &str = "fixtures/blast-radius/trigger/old.yaml";
 const NEW: &str = "fixtures/blast-radius/trigger/new.yaml";

@@ -1,24 +1,8 @@
 //! trace, simulate, config files, completions: what an engineer runs day to day.
 
-use assert_cmd::Command;
+mod common;
 
-fn run_in(dir: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("psapguard")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    run_in(".", args)
-}
+use common::{run, run_in};
 
 #[test]
 fn trace_where_a_sectors_call_goes_when_the_denver_facility_is_down() {

@@ -75,16 +75,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     for (index, path) in files.iter().enumerate() {
         let file = index as u32;
         let text = read_text(path).unwrap_or_else(|(message, pos)| {
-            problems.push(Problem {
-                kind: ProblemKind::Parse,
-                loc: Loc {
-                    file,
-                    line: pos.line,
-                    col: pos.col,
-                },
-                element: None,
-                message: format!("{} {message}", path.display()),
-            });
+            problems.push(parse_problem(file, pos, format!("{} {message}", path.display())));
             String::new()
         });
         sources.push(SourceFile {
@@ -93,6 +84,19 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
         });
     }
     Ok(from_sources(sources, problems))
+}
+
+fn parse_problem(file: u32, pos: yaml::Pos, message: String) -> Problem {
+    Problem {
+        kind: ProblemKind::Parse,
+        loc: Loc {
+            file,
+            line: pos.line,
+            col: pos.col,
+        },
+        element: None,
+        message,
+    }
 }
 
 /// Builds the table from file texts already read (also used for git revisions and tests).
@@ -110,16 +114,11 @@ pub fn from_sources(sources: Vec<SourceFile>, mut problems: Vec<Problem>) -> Loa
             // What was read before the error would only be noise next to it.
             problems.truncate(before);
             let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
-            problems.push(Problem {
-                kind: ProblemKind::Parse,
-                loc: Loc {
-                    file,
-                    line: pos.line,
-                    col: pos.col,
-                },
-                element: None,
-                message: format!("cannot read {} as YAML: {}", source.path, e.message),
-            });
+            problems.push(parse_problem(
+                file,
+                pos,
+                format!("cannot read {} as YAML: {}", source.path, e.message),
+            ));
         }
     }
     table.files = sources;

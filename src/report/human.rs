@@ -225,13 +225,7 @@ pub fn moved_traffic(d: &crate::diff::DiffReport) -> String {
 
 pub fn summary_line(table: &Table, report: &Report, fails: bool, diff: bool) -> String {
     let s = &report.summary;
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("{n} {word}")
-        } else {
-            format!("{n} {word}s")
-        }
-    };
+    let plural = super::plural;
     let name = table.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
     let verdict = if fails { "FAIL" } else { "ok" };
     let new = if diff {

@@ -107,7 +107,7 @@ pub fn render(out: &Output<'_>) -> String {
         "### ✅ psapguard: no new errors".to_string()
     };
     let s = &report.summary;
-    let n = |k: usize, w: &str| if k == 1 { format!("1 {w}") } else { format!("{k} {w}s") };
+    let n = super::plural;
     let _ = writeln!(
         md,
         "{verdict}\n\n{}, {}, {} waived · {}, {}, {} checked\n",

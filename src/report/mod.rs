@@ -16,6 +16,15 @@ use crate::check::Report;
 use crate::diff::DiffReport;
 use crate::model::{Loc, Table};
 
+/// "1 error", "2 errors".
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// "path:line:col" for a location.
 pub fn place(table: &Table, loc: Loc) -> String {
     format!("{}:{}:{}", table.files[loc.file as usize].path, loc.line, loc.col)
