@@ -120,7 +120,7 @@ pub fn route_classes(table: &Table) -> Vec<RouteClass> {
         .iter()
         .flat_map(|r| r.rules.iter())
         .flat_map(|rule| rule.matcher.origin.iter().flatten())
-        .map(|l| l.name.as_str())
+        .map(|l| &*l.name)
         .collect();
     type Key<'a> = (
         Vec<Option<Node>>,

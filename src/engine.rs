@@ -161,7 +161,7 @@ pub fn rule_matches(rule: &Rule, origin: &Origin) -> bool {
         }
     }
     if let Some(ids) = &m.origin
-        && !ids.iter().any(|l| l.name == origin.id)
+        && !ids.iter().any(|l| *l.name == *origin.id)
     {
         return false;
     }
@@ -408,7 +408,7 @@ fn unknown(at: Node, link: &Link) -> Disposition {
     Disposition::Lost {
         at: Some(at),
         reason: LostReason::UnknownTarget {
-            name: link.name.clone(),
+            name: link.name.to_string(),
             loc: link.loc,
         },
     }

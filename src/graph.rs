@@ -52,8 +52,8 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
     let mut groups: BTreeMap<(String, String), OriginGroup> = BTreeMap::new();
     for o in &table.origins {
         let key = (
-            o.state.clone().unwrap_or_default(),
-            o.county.clone().unwrap_or_else(|| "(no county)".into()),
+            o.state.as_deref().unwrap_or_default().to_string(),
+            o.county.as_deref().unwrap_or("(no county)").to_string(),
         );
         let e = groups.entry(key).or_default();
         e.0 += 1;

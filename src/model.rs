@@ -54,10 +54,29 @@ impl Element {
     }
 }
 
+/// A shared, interned string: ids named by references, states, counties. A national table
+/// names the same few thousand of them millions of times.
+pub type Name = std::sync::Arc<str>;
+
+/// Hands out one shared [`Name`] per distinct string.
+#[derive(Debug, Default)]
+pub struct Interner(std::collections::HashSet<Name>);
+
+impl Interner {
+    pub fn name(&mut self, s: &str) -> Name {
+        if let Some(n) = self.0.get(s) {
+            return n.clone();
+        }
+        let n: Name = s.into();
+        self.0.insert(n.clone());
+        n
+    }
+}
+
 /// A reference to another element by id, with where it is written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
-    pub name: String,
+    pub name: Name,
     pub loc: Loc,
     /// Filled by resolution; None when the id does not exist or is of the wrong kind.
     pub target: Option<Node>,
@@ -280,13 +299,16 @@ pub struct Origin {
     /// Routing ESN.
     #[schemars(range(min = 0, max = 99999))]
     pub esn: Option<u32>,
-    pub state: Option<String>,
-    pub county: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub state: Option<Name>,
+    #[schemars(with = "Option<String>")]
+    pub county: Option<Name>,
     /// People served; weights reports.
     #[schemars(range(min = 0))]
     pub population: Option<u64>,
     /// Routers its trunks reach, in order of preference.
-    pub ingress: Vec<Link>,
+    #[schemars(with = "Vec<Link>")]
+    pub ingress: Box<[Link]>,
     #[schemars(with = "Option<Vec<Waiver>>")]
     pub waivers: Vec<Waiver>,
 }
@@ -409,6 +431,8 @@ pub struct Table {
     pub pools: Vec<Pool>,
     /// id → element, for the first definition of each id.
     pub ids: std::collections::HashMap<String, Element>,
+    /// Interned names used while loading.
+    pub names: Interner,
 }
 
 impl Table {

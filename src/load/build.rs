@@ -406,7 +406,7 @@ impl FileBuilder<'_> {
             return None;
         }
         Some(Link {
-            name,
+            name: self.table.names.name(&name),
             loc: self.loc(node.pos),
             target: None,
         })
@@ -732,7 +732,7 @@ impl FileBuilder<'_> {
             state: None,
             county: None,
             population: None,
-            ingress: vec![],
+            ingress: Box::default(),
             waivers: vec![],
         };
         let e = o.id.clone();
@@ -749,13 +749,19 @@ impl FileBuilder<'_> {
                     .uint(value, Some(&e), key, MAX_ESN)
                     .map(|v| o.esn = Some(v as u32))
                     .is_some(),
-                "state" => self.string(value, Some(&e), key).map(|v| o.state = Some(v)).is_some(),
-                "county" => self.string(value, Some(&e), key).map(|v| o.county = Some(v)).is_some(),
+                "state" => self
+                    .string(value, Some(&e), key)
+                    .map(|v| o.state = Some(self.table.names.name(&v)))
+                    .is_some(),
+                "county" => self
+                    .string(value, Some(&e), key)
+                    .map(|v| o.county = Some(self.table.names.name(&v)))
+                    .is_some(),
                 "population" => self
                     .uint(value, Some(&e), key, u32::MAX as u64 * 16)
                     .map(|v| o.population = Some(v))
                     .is_some(),
-                "ingress" => self.links(value, &e, key).map(|v| o.ingress = v).is_some(),
+                "ingress" => self.links(value, &e, key).map(|v| o.ingress = v.into()).is_some(),
                 _ => self.waivers(value, &e).map(|v| o.waivers = v).is_some(),
             };
         }

@@ -49,7 +49,7 @@ fn via_words(table: &Table, origin: &Origin, via: Via, prev: Option<Node>) -> St
     match via {
         Via::Ingress(0) => "enters on its first ingress".into(),
         Via::Ingress(i) => {
-            let skipped: Vec<&str> = origin.ingress[..i].iter().map(|l| l.name.as_str()).collect();
+            let skipped: Vec<&str> = origin.ingress[..i].iter().map(|l| &*l.name).collect();
             format!("enters on ingress #{} ({} unavailable)", i + 1, skipped.join(", "))
         }
         Via::Rule(k) => {
@@ -105,8 +105,8 @@ fn group_by_place(table: &Table, origins: &[u32]) -> BTreeMap<(String, String), 
     for &o in origins {
         let origin = &table.origins[o as usize];
         let key = (
-            origin.state.clone().unwrap_or_else(|| "-".into()),
-            origin.county.clone().unwrap_or_else(|| "-".into()),
+            origin.state.as_deref().unwrap_or("-").to_string(),
+            origin.county.as_deref().unwrap_or("-").to_string(),
         );
         let e = by.entry(key).or_default();
         e.0 += 1;
@@ -197,7 +197,7 @@ pub fn simulate_human(table: &Table, sim: &Simulation) -> String {
 pub fn simulate_json(table: &Table, sim: &Simulation) -> String {
     let origin = |o: u32| {
         let x = &table.origins[o as usize];
-        json!({ "origin": x.id, "state": x.state, "county": x.county, "population": table.population(o) })
+        json!({ "origin": x.id, "state": x.state.as_deref(), "county": x.county.as_deref(), "population": table.population(o) })
     };
     let by_place: Vec<Value> = group_by_place(table, &sim.lost)
         .into_iter()

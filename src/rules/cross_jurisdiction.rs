@@ -45,7 +45,7 @@ impl CrossJurisdiction {
                 } else if let (Some(oc), Some(pcs)) = (&origin.county, &psap.counties)
                     && !pcs.iter().any(|pc| pc.eq_ignore_ascii_case(oc))
                 {
-                    groups.entry((p, "county", oc.clone())).or_default().push(o);
+                    groups.entry((p, "county", oc.to_string())).or_default().push(o);
                 }
             }
         }

@@ -71,7 +71,7 @@ impl PoolMismatch {
                     &Self::META,
                     pool.loc,
                     message,
-                    vec![pool.id.clone(), link.name.clone()],
+                    vec![pool.id.clone(), link.name.to_string()],
                     &origins,
                 )
                 .scenario("normal"),

@@ -44,7 +44,7 @@ impl UnknownReference {
             if found.is_some_and(|e| r.expect.accepts(e)) {
                 continue;
             }
-            let key = (r.link.name.clone(), r.field, r.from.kind_name(), found.is_some());
+            let key = (r.link.name.to_string(), r.field, r.from.kind_name(), found.is_some());
             groups.entry(key).or_default().push((r.from, r.link.loc, r.expect));
         }
         let mut ordered: Vec<_> = groups.into_iter().collect();
