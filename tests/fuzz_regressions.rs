@@ -8,19 +8,54 @@ use psapguard::report::{Format, Output, human::Style, render};
 
 #[test]
 fn fuzz_corpus_replays_without_panics() {
-    let mut inputs: Vec<_> = std::fs::read_dir("fuzz/regressions").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut inputs: Vec<_> = std::fs::read_dir("fuzz/regressions")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     inputs.sort();
     assert!(inputs.len() > 50, "the corpus is missing");
-    let settings = psapguard::rules::Settings { today: "2026-01-01".into(), ..Default::default() };
+    let settings = psapguard::rules::Settings {
+        today: "2026-01-01".into(),
+        ..Default::default()
+    };
     for path in inputs {
         let bytes = std::fs::read(&path).unwrap();
         let Ok(text) = String::from_utf8(bytes) else { continue };
-        let loaded = psapguard::load::from_sources(vec![SourceFile { path: "fuzz.yaml".into(), text }], vec![]);
+        let loaded = psapguard::load::from_sources(
+            vec![SourceFile {
+                path: "fuzz.yaml".into(),
+                text,
+            }],
+            vec![],
+        );
         let (report, _) = check(&loaded, &settings, &SeverityOverrides::new());
-        let out = Output { table: &loaded.table, report: &report, diff: None, fails: report.fails() };
-        for format in [Format::Human, Format::Json, Format::Sarif, Format::Github, Format::Junit, Format::Markdown] {
-            let text = render(format, &out, Style { color: false, width: 100 });
-            assert!(!text.is_empty() || format == Format::Github, "{}: empty {format:?} report", path.display());
+        let out = Output {
+            table: &loaded.table,
+            report: &report,
+            diff: None,
+            fails: report.fails(),
+        };
+        for format in [
+            Format::Human,
+            Format::Json,
+            Format::Sarif,
+            Format::Github,
+            Format::Junit,
+            Format::Markdown,
+        ] {
+            let text = render(
+                format,
+                &out,
+                Style {
+                    color: false,
+                    width: 100,
+                },
+            );
+            assert!(
+                !text.is_empty() || format == Format::Github,
+                "{}: empty {format:?} report",
+                path.display()
+            );
         }
     }
 }

@@ -20,17 +20,50 @@ pub struct Style {
 struct Offsets<'t> {
     table: &'t Table,
     lines: HashMap<u32, Vec<usize>>,
+    /// Each file's text, shared by all its findings' code frames (copied once, not per finding).
+    texts: HashMap<u32, std::sync::Arc<str>>,
 }
 
 impl Offsets<'_> {
-    /// Byte span of the token at `loc`.
-    fn span(&mut self, loc: Loc) -> SourceSpan {
-        let text = &self.table.files[loc.file as usize].text;
-        let starts = self.lines.entry(loc.file).or_insert_with(|| {
+    /// The lines around `lines` (1-based) of a file, with some context either side.
+    fn window(&mut self, file: u32, lines: &[u32]) -> Window {
+        self.starts(file);
+        let text = self.text(file);
+        let starts = &self.lines[&file];
+        let lo = (lines.iter().min().copied().unwrap_or(1) as usize).saturating_sub(4);
+        let hi = (lines.iter().max().copied().unwrap_or(1) as usize + 3).min(starts.len());
+        let start = starts.get(lo).copied().unwrap_or(text.len());
+        let end = starts.get(hi).copied().unwrap_or(text.len());
+        Window {
+            text,
+            start,
+            end,
+            first_line: lo,
+        }
+    }
+
+    fn starts(&mut self, file: u32) {
+        let text = &self.table.files[file as usize].text;
+        self.lines.entry(file).or_insert_with(|| {
             std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect()
         });
+    }
+
+    fn text(&mut self, file: u32) -> std::sync::Arc<str> {
+        let table = self.table;
+        self.texts
+            .entry(file)
+            .or_insert_with(|| table.files[file as usize].text.as_str().into())
+            .clone()
+    }
+
+    /// Byte span of the token at `loc`.
+    fn span(&mut self, loc: Loc) -> SourceSpan {
+        self.starts(loc.file);
+        let text = &self.table.files[loc.file as usize].text;
+        let starts = &self.lines[&loc.file];
         let Some(&line_start) = starts.get(loc.line.saturating_sub(1) as usize) else {
             return SourceSpan::new(text.len().into(), 0);
         };
@@ -49,10 +82,46 @@ impl Offsets<'_> {
     }
 }
 
+/// The lines of a file around a finding's labels, numbered as in the file. miette finds a
+/// span's line by scanning from the start of its source, so handing it the whole file costs
+/// a pass over the file per finding; a window keeps that to a few lines.
+#[derive(Debug)]
+struct Window {
+    text: std::sync::Arc<str>,
+    start: usize,
+    end: usize,
+    /// 0-based line of `start` in the file.
+    first_line: usize,
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let slice = &self.text[self.start..self.end];
+        let local = SourceSpan::new(
+            span.offset().saturating_sub(self.start).min(slice.len()).into(),
+            span.len(),
+        );
+        let inner = slice.read_span(&local, before, after)?;
+        let at = SourceSpan::new((inner.span().offset() + self.start).into(), inner.span().len());
+        Ok(Box::new(miette::MietteSpanContents::new(
+            inner.data(),
+            at,
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
 struct FindingDiagnostic {
     message: String,
     severity: miette::Severity,
-    source: Option<NamedSource<String>>,
+    source: Option<NamedSource<Window>>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
 }
@@ -128,7 +197,10 @@ fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
                 help.push(format!("{}: {}", super::place(table, r.loc), r.message));
             }
         }
-        NamedSource::new(file.path.clone(), file.text.clone()).with_language("yaml")
+        let lines: Vec<u32> = std::iter::once(loc.line)
+            .chain(f.related.iter().filter(|r| r.loc.file == loc.file).map(|r| r.loc.line))
+            .collect();
+        NamedSource::new(file.path.clone(), offsets.window(loc.file, &lines)).with_language("yaml")
     });
     let severity = match (f.waived, f.severity) {
         (true, _) => miette::Severity::Advice,
@@ -171,6 +243,7 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
     let mut offsets = Offsets {
         table,
         lines: HashMap::new(),
+        texts: HashMap::new(),
     };
     let mut text = String::new();
     if let Some(d) = out.diff {
