@@ -123,13 +123,15 @@ pub fn simulate(table: &Table, analysis: &Analysis, fail: &[String], busy: &[Str
 #[derive(Debug)]
 pub struct DomainImpact {
     pub domain: usize,
+    /// Other domains that take down exactly the same elements (one row names them all).
+    pub same_as: Vec<usize>,
     pub lost: Vec<u32>,
     pub population: u64,
 }
 
 /// Every failure domain ranked by the population it cuts off (then by name).
 pub fn all_single(table: &Table, analysis: &Analysis) -> Vec<DomainImpact> {
-    let mut out: Vec<DomainImpact> = analysis
+    let out: Vec<DomainImpact> = analysis
         .runs
         .iter()
         .filter_map(|run| {
@@ -147,12 +149,26 @@ pub fn all_single(table: &Table, analysis: &Analysis) -> Vec<DomainImpact> {
             let population = lost.iter().map(|&o| table.population(o)).sum();
             Some(DomainImpact {
                 domain: d,
+                same_as: Vec::new(),
                 lost,
                 population,
             })
         })
         .filter(|i| !i.lost.is_empty())
         .collect();
+    // A declared domain equal to a router's or PSAP's own is one risk, not two rows; declared
+    // domains come first, so they name the row.
+    let mut merged: Vec<DomainImpact> = Vec::with_capacity(out.len());
+    for imp in out {
+        match merged
+            .iter_mut()
+            .find(|m| analysis.domains[m.domain].members == analysis.domains[imp.domain].members)
+        {
+            Some(m) => m.same_as.push(imp.domain),
+            None => merged.push(imp),
+        }
+    }
+    let mut out = merged;
     out.sort_by(|a, b| {
         b.population
             .cmp(&a.population)

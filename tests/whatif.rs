@@ -173,7 +173,16 @@ fn completions_for_each_shell() {
 
 #[test]
 fn every_command_help_shows_an_example() {
-    for cmd in ["check", "diff", "trace", "simulate", "graph", "explain", "schema", "completions"] {
+    for cmd in [
+        "check",
+        "diff",
+        "trace",
+        "simulate",
+        "graph",
+        "explain",
+        "schema",
+        "completions",
+    ] {
         let (code, out, _) = run(&[cmd, "--help"]);
         assert_eq!(code, 0);
         assert!(out.contains("Example"), "{cmd} --help has no example");

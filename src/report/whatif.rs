@@ -232,6 +232,16 @@ fn domain_kind(table: &Table, analysis: &Analysis, d: usize) -> String {
     }
 }
 
+/// "site-den (= esrp-den)" when other domains take down the same elements.
+fn name_with_equals(analysis: &Analysis, imp: &DomainImpact) -> String {
+    let name = &analysis.domains[imp.domain].name;
+    if imp.same_as.is_empty() {
+        return name.clone();
+    }
+    let others: Vec<&str> = imp.same_as.iter().map(|&d| analysis.domains[d].name.as_str()).collect();
+    format!("{name} (= {})", others.join(", "))
+}
+
 pub fn all_single_human(table: &Table, analysis: &Analysis, impacts: &[DomainImpact]) -> String {
     let mut out = String::from("Single failures ranked by the population they cut off from 911:\n\n");
     if impacts.is_empty() {
@@ -243,12 +253,11 @@ pub fn all_single_human(table: &Table, analysis: &Analysis, impacts: &[DomainImp
             "rank", "failure domain", "kind", "origins", "population"
         );
         for (i, imp) in impacts.iter().enumerate() {
-            let d = &analysis.domains[imp.domain];
             let _ = writeln!(
                 out,
                 "{:>4}  {:<36} {:<10} {:>10} {:>14}",
                 i + 1,
-                d.name,
+                name_with_equals(analysis, imp),
                 domain_kind(table, analysis, imp.domain),
                 thousands(imp.lost.len() as u64),
                 thousands(imp.population)
@@ -259,7 +268,7 @@ pub fn all_single_human(table: &Table, analysis: &Analysis, impacts: &[DomainImp
         out,
         "\n{} failure domains analysed; {} cut off no one.",
         analysis.domains.len(),
-        analysis.domains.len() - impacts.len()
+        analysis.domains.len() - impacts.iter().map(|i| 1 + i.same_as.len()).sum::<usize>()
     );
     out
 }
@@ -271,6 +280,7 @@ pub fn all_single_json(table: &Table, analysis: &Analysis, impacts: &[DomainImpa
             let d = &analysis.domains[imp.domain];
             json!({
                 "domain": d.name,
+                "same_as": imp.same_as.iter().map(|&o| analysis.domains[o].name.as_str()).collect::<Vec<_>>(),
                 "kind": domain_kind(table, analysis, imp.domain),
                 "members": d.members.iter().map(|&n| table.node_id(n)).collect::<Vec<_>>(),
                 "origins": imp.lost.len(),
