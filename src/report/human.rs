@@ -306,13 +306,13 @@ pub fn summary_line(table: &Table, report: &Report, fails: bool, diff: bool) -> 
     } else {
         String::new()
     };
-    format!(
-        "{verdict}: {}{new}, {}, {} waived; checked {}, {}, {}{name}\n",
+    let (errors, warnings, tables) = (
         plural(s.errors, "error"),
         plural(s.warnings, "warning"),
-        s.waived,
-        plural(s.origins, "origin"),
-        plural(s.psaps, "PSAP"),
-        plural(s.routers, "router"),
+        super::table_counts(s),
+    );
+    format!(
+        "{verdict}: {errors}{new}, {warnings}, {} waived; checked {tables}{name}\n",
+        s.waived
     )
 }

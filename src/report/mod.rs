@@ -25,6 +25,16 @@ pub fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// "47 origins, 18 PSAPs, 4 routers".
+pub fn table_counts(s: &crate::check::Summary) -> String {
+    format!(
+        "{}, {}, {}",
+        plural(s.origins, "origin"),
+        plural(s.psaps, "PSAP"),
+        plural(s.routers, "router")
+    )
+}
+
 /// "path:line:col" for a location.
 pub fn place(table: &Table, loc: Loc) -> String {
     format!("{}:{}:{}", table.files[loc.file as usize].path, loc.line, loc.col)
