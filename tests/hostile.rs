@@ -122,3 +122,22 @@ fn a_table_of_many_psaps_and_no_origins_is_fast_and_reported() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["summary"]["errors"], 100_000, "every PSAP is unreachable");
 }
+
+#[test]
+fn an_unreadable_file_in_a_directory_is_a_finding_and_the_rest_is_read() {
+    // A dangling symlink stands for a file that cannot be read (permissions cannot be tested
+    // when the tests run as root).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy("fixtures/single-point-of-failure/ok.yaml", dir.path().join("a.yaml")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("missing-target"), dir.path().join("b.yaml")).unwrap();
+    let (code, out, _) = check(dir.path());
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "parse-error");
+    assert!(
+        f["message"].as_str().unwrap().contains("b.yaml cannot be read"),
+        "{out}"
+    );
+    assert_eq!(v["summary"]["origins"], 2, "a.yaml is still read");
+}
