@@ -282,11 +282,6 @@ impl<'t> Lines<'t> {
     }
 }
 
-/// The YAML text of one element of a table (see [`Lines::element`]).
-pub fn element_text(table: &Table, loc: Loc) -> String {
-    Lines::new(table).element(loc).to_string()
-}
-
 /// Unified diffs of every element whose YAML differs (added and removed ones too).
 fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
     let (lo, ln) = (Lines::new(old), Lines::new(new));

@@ -542,8 +542,6 @@ pub struct Reference<'t> {
     pub field: &'static str,
     pub link: &'t Link,
     pub expect: Expect,
-    /// Whether calls are routed along it (a route, alternate, overflow, mate or ingress).
-    pub routes_calls: bool,
 }
 
 impl Table {
@@ -552,14 +550,11 @@ impl Table {
         let mut out = Vec::new();
         let mut add =
             |from: Element, field: &'static str, links: &mut dyn Iterator<Item = &'t Link>, expect: Expect| {
-                let routes_calls =
-                    !matches!(expect, Expect::Domain | Expect::Origin) && field != "psap" && field != "element";
                 out.extend(links.map(|link| Reference {
                     from,
                     field,
                     link,
                     expect,
-                    routes_calls,
                 }));
             };
         for (i, r) in self.routers.iter().enumerate() {

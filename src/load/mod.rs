@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Element, Loc, Node, SourceFile, Table};
+use crate::model::{Loc, Node, SourceFile, Table};
 
 /// Largest table file read; bigger files are refused before reading them.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
@@ -271,9 +271,4 @@ fn resolve(table: &mut Table) {
         }
     }
     table.ids = ids;
-}
-
-/// The element an id names, for reference checks.
-pub fn element_of(table: &Table, id: &str) -> Option<Element> {
-    table.lookup(id)
 }

@@ -5,7 +5,7 @@
 
 use crate::analysis::Analysis;
 use crate::load::{Problem, ProblemKind};
-use crate::model::{Element, Loc, Node, Table};
+use crate::model::{Loc, Node, Table};
 
 mod black_hole;
 pub mod blast_radius;
@@ -279,9 +279,4 @@ impl Finding {
     pub fn fails(&self) -> bool {
         self.severity == Severity::Error && !self.waived
     }
-}
-
-/// The element an id names, if it is declared.
-pub fn element(table: &Table, id: &str) -> Option<Element> {
-    table.lookup(id)
 }
