@@ -377,3 +377,33 @@ fn scan_error(e: ScanError) -> YamlError {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_1_2_keeps_no_on_yes_as_strings() {
+        for s in ["NO", "no", "ON", "off", "yes", "Y", "n"] {
+            assert_eq!(resolve_plain(s), Resolved::Str(s), "{s}");
+        }
+        assert_eq!(resolve_plain("true"), Resolved::Bool(true));
+        assert_eq!(resolve_plain("~"), Resolved::Null);
+        assert_eq!(resolve_plain("0x1F"), Resolved::Int(31));
+        assert_eq!(resolve_plain("012"), Resolved::Int(12), "YAML 1.2: no implicit octal");
+        assert_eq!(resolve_plain("1.5"), Resolved::Float(1.5));
+        assert_eq!(resolve_plain("2026-01-01"), Resolved::Str("2026-01-01"));
+    }
+
+    #[test]
+    fn positions_are_one_based_lines_and_columns() {
+        let root = parse("version: 1\npsaps:\n  a: { status: active }\n", Limits::default())
+            .unwrap()
+            .unwrap();
+        let Value::Map(top) = &root.value else { panic!() };
+        let (key, value) = &top[1];
+        assert_eq!(key.pos, Pos { line: 2, col: 1 });
+        let Value::Map(psaps) = &value.value else { panic!() };
+        assert_eq!(psaps[0].0.pos, Pos { line: 3, col: 3 });
+    }
+}
