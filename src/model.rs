@@ -545,17 +545,19 @@ pub struct Reference<'t> {
 }
 
 impl Table {
-    /// Every reference in the table, in table order.
-    pub fn references<'t>(&'t self) -> Vec<Reference<'t>> {
-        let mut out = Vec::new();
+    /// Visits every reference in the table, in table order (a national table has millions:
+    /// they are not collected).
+    pub fn each_reference<'t>(&'t self, mut visit: impl FnMut(Reference<'t>)) {
         let mut add =
             |from: Element, field: &'static str, links: &mut dyn Iterator<Item = &'t Link>, expect: Expect| {
-                out.extend(links.map(|link| Reference {
-                    from,
-                    field,
-                    link,
-                    expect,
-                }));
+                for link in links {
+                    visit(Reference {
+                        from,
+                        field,
+                        link,
+                        expect,
+                    });
+                }
             };
         for (i, r) in self.routers.iter().enumerate() {
             let e = Element::Router(i as u32);
@@ -592,6 +594,5 @@ impl Table {
             add(e, "psap", &mut p.psap.iter(), Expect::Psap);
             add(e, "element", &mut p.element.iter(), Expect::Hop);
         }
-        out
     }
 }

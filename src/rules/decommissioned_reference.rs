@@ -27,16 +27,16 @@ declare_rule! {
 
 impl DecommissionedReference {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for r in cx.table.references() {
+        cx.table.each_reference(|r| {
             if matches!(r.from, Element::Origin(_)) || r.field == "element" {
-                continue;
+                return;
             }
             let Some(Element::Psap(p)) = cx.table.lookup(&r.link.name) else {
-                continue;
+                return;
             };
             let psap = &cx.table.psaps[p as usize];
             if psap.status != PsapStatus::Decommissioned {
-                continue;
+                return;
             }
             let origins = routed_through(cx, r.link.loc);
             let from_id = cx.table.element_id(r.from).to_string();
@@ -57,7 +57,7 @@ impl DecommissionedReference {
                 &origins,
             );
             out.push(f.related(psap.loc, "decommissioned here"));
-        }
+        });
     }
 }
 

@@ -39,14 +39,14 @@ impl UnknownReference {
         // One finding per (missing id, field, kind of referrer): a typo copied to 10,000
         // origins is one cause.
         let mut groups: BTreeMap<GroupKey, Vec<(Element, Loc, Expect)>> = BTreeMap::new();
-        for r in cx.table.references() {
+        cx.table.each_reference(|r| {
             let found = cx.table.lookup(&r.link.name);
             if found.is_some_and(|e| r.expect.accepts(e)) {
-                continue;
+                return;
             }
             let key = (r.link.name.to_string(), r.field, r.from.kind_name(), found.is_some());
             groups.entry(key).or_default().push((r.from, r.link.loc, r.expect));
-        }
+        });
         let mut ordered: Vec<_> = groups.into_iter().collect();
         ordered.sort_by_key(|(_, places)| places[0].1);
         for ((name, field, kind, exists), places) in ordered {
