@@ -68,11 +68,6 @@ impl Analysis {
         }
     }
 
-    /// The failure domain (declared, or a router's or PSAP's own) with this name.
-    pub fn domain_named(&self, name: &str) -> Option<usize> {
-        self.domains.iter().position(|d| d.name == name)
-    }
-
     /// Classes whose normal walk consulted any of `nodes`: the only ones a failure or a busy
     /// PSAP among them can change.
     pub fn classes_touching(&self, table: &Table, nodes: &[Node]) -> Vec<u32> {
@@ -229,8 +224,9 @@ fn walk_class(table: &Table, class: &RouteClass, cond: &Conditions, max_hops: us
     route(table, &table.origins[class.origins[0] as usize], cond, max_hops)
 }
 
-/// Runs normal conditions, every single failure domain and every busy PSAP.
-pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
+/// Walks every route class under normal conditions and indexes which nodes each consulted
+/// (enough for what-ifs; [`analyse`] adds every single failure and busy PSAP).
+pub fn analyse_normal(table: &Table, max_hops: usize) -> Analysis {
     let classes = route_classes(table);
     let cond = Conditions::normal(table);
     // Walks are independent: both cores share them; collect() keeps the order.
@@ -252,14 +248,19 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
             touching[n as usize].push(c as u32);
         }
     }
-    let mut analysis = Analysis {
+    Analysis {
         classes,
         normal,
         domains: failure_domains(table),
         runs: Vec::new(),
         max_hops,
         touching,
-    };
+    }
+}
+
+/// Runs normal conditions, every single failure domain and every busy PSAP.
+pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
+    let mut analysis = analyse_normal(table, max_hops);
 
     let with_overflow = table.psaps.iter().filter(|p| !p.overflow.is_empty()).count();
     crate::progress::phase(

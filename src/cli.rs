@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::analysis::{Analysis, analyse};
+use crate::analysis::{analyse, analyse_normal};
 use crate::check::check;
 use crate::config::{Config, discover};
 use crate::load::{Loaded, load};
@@ -249,13 +249,12 @@ fn table_paths(config: &Config, given: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 /// Loads a table for trace and simulate, which need it to be readable and well-formed.
-fn analysed(paths: Vec<PathBuf>, settings: &Settings) -> Result<(Loaded, Analysis), String> {
+fn well_formed(paths: Vec<PathBuf>) -> Result<Loaded, String> {
     let loaded = load(&paths).map_err(|e| e.to_string())?;
     if !loaded.analysable() {
         return Err("the table has parse or schema errors; run `psapguard check` to see them".into());
     }
-    let analysis = analyse(&loaded.table, settings.max_hops);
-    Ok((loaded, analysis))
+    Ok(loaded)
 }
 
 fn run(cli: Cli) -> Result<i32, String> {
@@ -339,37 +338,26 @@ fn run(cli: Cli) -> Result<i32, String> {
             max_hops,
         } => {
             let settings = settings(&config, max_hops);
-            let (loaded, analysis) = analysed(table_paths(&config, path.into_iter().collect()), &settings)?;
+            // One origin's walk needs the table and its failure domains, not the whole analysis.
+            let loaded = well_formed(table_paths(&config, path.into_iter().collect()))?;
             let table = &loaded.table;
             let Some(o) = table.origins.iter().find(|o| o.id == origin) else {
-                return Err(crate::simulate::unknown(
-                    table.origins.iter().map(|o| o.id.as_str()),
-                    &origin,
-                    "origin",
-                ));
+                let ids = table.origins.iter().map(|o| o.id.as_str());
+                return Err(crate::simulate::unknown(ids, &origin, "origin"));
             };
-            let (down, busy_psaps) = crate::simulate::resolve(table, &analysis, &fail, &busy)?;
-            let mut scenario: Vec<String> = fail.iter().map(|f| format!("fail:{f}")).collect();
-            scenario.extend(busy.iter().map(|b| format!("busy:{b}")));
-            let scenario = if scenario.is_empty() {
-                "normal".to_string()
-            } else {
-                scenario.join(" + ")
-            };
+            let domains = crate::analysis::failure_domains(table);
+            let what_if = crate::simulate::resolve(table, &domains, &fail, &busy)?;
             let mut out = String::new();
-            let plays: Vec<Option<u32>> = if busy_psaps.is_empty() {
-                vec![None]
-            } else {
-                busy_psaps.into_iter().map(Some).collect()
-            };
-            for b in plays {
-                let mut cond = crate::engine::Conditions::normal(table);
-                for &n in &down {
-                    cond.set_down(table, n, true);
-                }
-                cond.set_busy(b);
+            for busy in what_if.plays() {
+                let cond = crate::engine::Conditions::with(table, &what_if.down, busy);
                 let trace = crate::engine::route(table, o, &cond, settings.max_hops);
-                out.push_str(&whatif::trace_human(table, o, &scenario, &trace, settings.max_hops));
+                out.push_str(&whatif::trace_human(
+                    table,
+                    o,
+                    &what_if.label,
+                    &trace,
+                    settings.max_hops,
+                ));
             }
             print(&out)?;
             Ok(0)
@@ -383,8 +371,14 @@ fn run(cli: Cli) -> Result<i32, String> {
             max_hops,
         } => {
             let settings = settings(&config, max_hops);
-            let (loaded, analysis) = analysed(table_paths(&config, path.into_iter().collect()), &settings)?;
+            let loaded = well_formed(table_paths(&config, path.into_iter().collect()))?;
             let table = &loaded.table;
+            // Only the ranking needs every single failure; a what-if re-walks what it touches.
+            let analysis = if all_single {
+                analyse(table, settings.max_hops)
+            } else {
+                analyse_normal(table, settings.max_hops)
+            };
             let text = if all_single {
                 let impacts = crate::simulate::all_single(table, &analysis);
                 match format {

@@ -26,6 +26,16 @@ impl Conditions {
         }
     }
 
+    /// `down` down and `busy` busy, everything else up.
+    pub fn with(table: &Table, down: &[Node], busy: Option<u32>) -> Self {
+        let mut c = Self::normal(table);
+        for &n in down {
+            c.set_down(table, n, true);
+        }
+        c.busy = busy;
+        c
+    }
+
     pub fn set_down(&mut self, table: &Table, node: Node, down: bool) {
         self.down[table.node_index(node)] = down;
     }

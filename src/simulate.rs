@@ -3,16 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::{Analysis, Scenario};
+use crate::analysis::{Analysis, FailureDomain, Scenario};
 use crate::engine::{Disposition, Trace};
 use crate::model::{Node, Table};
 
 /// The effect of one what-if against normal conditions.
 #[derive(Debug, Default)]
 pub struct Simulation {
-    /// The failed domains' names and busy PSAPs, as given.
-    pub failed: Vec<String>,
-    pub busy: Vec<String>,
+    /// "fail:X + busy:Y".
+    pub scenario: String,
     /// Origins delivered normally whose calls are lost (or loop) in the what-if.
     pub lost: Vec<u32>,
     /// Origins still delivered, but to another PSAP: (origin, before, after).
@@ -32,23 +31,40 @@ impl Simulation {
     }
 }
 
-/// Resolves failure and busy ids; unknown ones get a "did you mean" message.
-pub fn resolve(
-    table: &Table,
-    analysis: &Analysis,
-    fail: &[String],
-    busy: &[String],
-) -> Result<(Vec<Node>, Vec<u32>), String> {
+/// A what-if: what is down and which PSAPs are busy, as resolved from the ids given.
+#[derive(Debug, Clone, Default)]
+pub struct WhatIf {
+    /// "fail:X + busy:Y", or "normal".
+    pub label: String,
+    pub down: Vec<Node>,
+    pub busy: Vec<u32>,
+}
+
+impl WhatIf {
+    /// The busy PSAP of each play: the engine models one busy PSAP per walk, so several busy
+    /// PSAPs are played one at a time on top of the failures.
+    pub fn plays(&self) -> Vec<Option<u32>> {
+        if self.busy.is_empty() {
+            vec![None]
+        } else {
+            self.busy.iter().copied().map(Some).collect()
+        }
+    }
+}
+
+/// Resolves failure ids (declared domains, routers, PSAPs) and busy PSAP ids; an unknown one
+/// gets a "did you mean".
+pub fn resolve(table: &Table, domains: &[FailureDomain], fail: &[String], busy: &[String]) -> Result<WhatIf, String> {
     let mut down = Vec::new();
     for id in fail {
-        let d = analysis.domain_named(id).ok_or_else(|| {
+        let domain = domains.iter().find(|d| d.name == *id).ok_or_else(|| {
             unknown(
-                analysis.domains.iter().map(|d| d.name.as_str()),
+                domains.iter().map(|d| d.name.as_str()),
                 id,
                 "failure domain, router or PSAP",
             )
         })?;
-        down.extend(analysis.domains[d].members.iter().copied());
+        down.extend(domain.members.iter().copied());
     }
     down.sort_unstable();
     down.dedup();
@@ -59,7 +75,18 @@ pub fn resolve(
             _ => return Err(unknown(table.psaps.iter().map(|p| p.id.as_str()), id, "PSAP")),
         }
     }
-    Ok((down, busy_psaps))
+    let mut parts: Vec<String> = fail.iter().map(|f| format!("fail:{f}")).collect();
+    parts.extend(busy.iter().map(|b| format!("busy:{b}")));
+    let label = if parts.is_empty() {
+        "normal".to_string()
+    } else {
+        parts.join(" + ")
+    };
+    Ok(WhatIf {
+        label,
+        down,
+        busy: busy_psaps,
+    })
 }
 
 pub fn unknown<'a>(candidates: impl Iterator<Item = &'a str>, id: &str, what: &str) -> String {
@@ -69,17 +96,15 @@ pub fn unknown<'a>(candidates: impl Iterator<Item = &'a str>, id: &str, what: &s
     format!("there is no {what} `{id}`{hint}")
 }
 
-/// Plays the what-if. Several busy PSAPs are played one at a time on top of the failures
-/// (the engine models one busy PSAP per walk); an origin counts as lost if any play loses it.
+/// Plays the what-if against normal conditions; an origin counts as lost if any play (see
+/// [`WhatIf::plays`]) loses it.
 pub fn simulate(table: &Table, analysis: &Analysis, fail: &[String], busy: &[String]) -> Result<Simulation, String> {
-    let (down, busy_psaps) = resolve(table, analysis, fail, busy)?;
-    let mut plays: Vec<Vec<(u32, Trace)>> = Vec::new();
-    if busy_psaps.is_empty() {
-        plays.push(analysis.what_if(table, &down, None));
-    }
-    for &b in &busy_psaps {
-        plays.push(analysis.what_if(table, &down, Some(b)));
-    }
+    let what_if = resolve(table, &analysis.domains, fail, busy)?;
+    let plays: Vec<Vec<(u32, Trace)>> = what_if
+        .plays()
+        .into_iter()
+        .map(|b| analysis.what_if(table, &what_if.down, b))
+        .collect();
     let mut outcome: BTreeMap<u32, Option<u32>> = BTreeMap::new(); // class → delivered PSAP
     for play in &plays {
         for (c, t) in play {
@@ -91,8 +116,7 @@ pub fn simulate(table: &Table, analysis: &Analysis, fail: &[String], busy: &[Str
         }
     }
     let mut sim = Simulation {
-        failed: fail.to_vec(),
-        busy: busy.to_vec(),
+        scenario: what_if.label,
         ..Simulation::default()
     };
     sim.already_lost = analysis

@@ -115,12 +115,6 @@ fn group_by_place(table: &Table, origins: &[u32]) -> BTreeMap<(String, String), 
     by
 }
 
-fn scenario_name(sim: &Simulation) -> String {
-    let mut parts: Vec<String> = sim.failed.iter().map(|f| format!("fail:{f}")).collect();
-    parts.extend(sim.busy.iter().map(|b| format!("busy:{b}")));
-    parts.join(" + ")
-}
-
 fn ids(table: &Table, origins: &[u32], limit: usize) -> String {
     let mut s: Vec<&str> = origins
         .iter()
@@ -134,7 +128,7 @@ fn ids(table: &Table, origins: &[u32], limit: usize) -> String {
 }
 
 pub fn simulate_human(table: &Table, sim: &Simulation) -> String {
-    let mut out = format!("what-if: {}\n\n", scenario_name(sim));
+    let mut out = format!("what-if: {}\n\n", sim.scenario.clone());
     let pop: u64 = sim.lost.iter().map(|&o| table.population(o)).sum();
     if sim.lost.is_empty() {
         out.push_str("No origin loses service.\n");
@@ -211,7 +205,7 @@ pub fn simulate_json(table: &Table, sim: &Simulation) -> String {
     let changed: Vec<Value> = sim.moved.iter().map(|&(o, b, a)| json!({ "origin": table.origins[o as usize].id, "before": table.psaps[b as usize].id, "after": table.psaps[a as usize].id, "population": table.population(o) })).collect();
     let doc = json!({
         "tool": "psapguard", "version": env!("CARGO_PKG_VERSION"), "format": 1,
-        "scenario": scenario_name(sim),
+        "scenario": sim.scenario.clone(),
         "lost": sim.lost.iter().map(|&o| origin(o)).collect::<Vec<_>>(),
         "lost_population": sim.lost.iter().map(|&o| table.population(o)).sum::<u64>(),
         "lost_by_place": by_place,

@@ -52,7 +52,7 @@ impl UnknownReference {
         for ((name, field, kind, exists), places) in ordered {
             let (from, loc, expect) = places[0];
             let from_id = cx.table.element_id(from).to_string();
-            let expect = expect.noun();
+            let noun = expect.noun();
             let where_ = if places.len() == 1 {
                 format!("`{field}` of {kind} {from_id}")
             } else {
@@ -60,13 +60,12 @@ impl UnknownReference {
             };
             let problem = match cx.table.lookup(&name) {
                 Some(e) if exists => format!(
-                    "`{name}` in {where_} is a {}, but `{field}` needs {expect}",
+                    "`{name}` in {where_} is a {}, but `{field}` needs {noun}",
                     e.kind_name()
                 ),
                 _ => {
-                    let candidates = cx.table.ids.iter().filter(|(_, e)| {
-                        Expect::Hop.accepts(**e) || matches!(e, Element::Domain(_) | Element::Origin(_))
-                    });
+                    // Suggest only ids of the kind the field takes.
+                    let candidates = cx.table.ids.iter().filter(|(_, e)| expect.accepts(**e));
                     let hint = did_you_mean(&name, candidates.map(|(k, _)| k.as_str()))
                         .map(|s| format!(" (did you mean `{s}`?)"))
                         .unwrap_or_default();
