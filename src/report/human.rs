@@ -285,7 +285,7 @@ pub fn moved_traffic(d: &crate::diff::DiffReport) -> String {
         thousands(d.changes.len() as u64),
         thousands(pop)
     );
-    for ((before, after), (n, p, first)) in crate::report::markdown::moves(d) {
+    for ((before, after), (n, p, first)) in super::grouped_moves(d) {
         text.push_str(&format!(
             "  {before} -> {after}: {} origins, population {} ({first})\n",
             thousands(n as u64),

@@ -1,35 +1,12 @@
 //! `--format markdown`: a pull-request comment. Verdict first, then moved traffic, new
 //! findings, and the details folded away, with a Mermaid picture of what the change touched.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{Output, place};
 use crate::diff::DiffReport;
 use crate::rules::{Finding, thousands};
-
-/// Moves grouped by (before, after): (origins, population, first origin ids).
-pub fn moves(d: &DiffReport) -> BTreeMap<(String, String), (usize, u64, String)> {
-    let mut by: BTreeMap<(String, String), (usize, u64, Vec<&str>)> = BTreeMap::new();
-    for c in &d.changes {
-        let key = (
-            c.before.clone().unwrap_or_else(|| "(lost)".into()),
-            c.after.clone().unwrap_or_else(|| "(lost)".into()),
-        );
-        let e = by.entry(key).or_default();
-        e.0 += 1;
-        e.1 += c.population;
-        if e.2.len() < 3 {
-            e.2.push(&c.origin);
-        }
-    }
-    by.into_iter()
-        .map(|(k, (n, p, ids))| {
-            let more = if n > ids.len() { ", …" } else { "" };
-            (k, (n, p, format!("{}{more}", ids.join(", "))))
-        })
-        .collect()
-}
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -125,7 +102,7 @@ pub fn render(out: &Output<'_>) -> String {
                 thousands(d.changes.len() as u64),
                 thousands(pop)
             );
-            for ((b, a), (n, p, first)) in moves(d) {
+            for ((b, a), (n, p, first)) in super::grouped_moves(d) {
                 let _ = writeln!(
                     md,
                     "| `{b}` | `{a}` | {} | {} | {} |",

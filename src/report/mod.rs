@@ -10,11 +10,36 @@ pub mod markdown;
 pub mod sarif;
 pub mod whatif;
 
+use std::collections::BTreeMap;
+
 use clap::ValueEnum;
 
 use crate::check::Report;
 use crate::diff::DiffReport;
 use crate::model::{Loc, Table};
+
+/// Moves grouped by (before, after): (origins, population, first origin ids).
+pub fn grouped_moves(d: &DiffReport) -> BTreeMap<(String, String), (usize, u64, String)> {
+    let mut by: BTreeMap<(String, String), (usize, u64, Vec<&str>)> = BTreeMap::new();
+    for c in &d.changes {
+        let key = (
+            c.before.clone().unwrap_or_else(|| "(lost)".into()),
+            c.after.clone().unwrap_or_else(|| "(lost)".into()),
+        );
+        let e = by.entry(key).or_default();
+        e.0 += 1;
+        e.1 += c.population;
+        if e.2.len() < 3 {
+            e.2.push(&c.origin);
+        }
+    }
+    by.into_iter()
+        .map(|(k, (n, p, ids))| {
+            let more = if n > ids.len() { ", …" } else { "" };
+            (k, (n, p, format!("{}{more}", ids.join(", "))))
+        })
+        .collect()
+}
 
 /// "1 error", "2 errors".
 pub fn plural(n: usize, word: &str) -> String {
