@@ -50,21 +50,16 @@ pub fn check(loaded: &Loaded, settings: &Settings, overrides: &SeverityOverrides
     let per_rule: Vec<Vec<Finding>> = RULES
         .par_iter()
         .map(|rule| {
-            let meta = rule.meta();
             let mut out = Vec::new();
-            match overrides.get(meta.name).copied() {
-                Some(None) => {}
-                severity => {
-                    rule.check(&cx, &mut out);
-                    if let Some(Some(s)) = severity {
-                        out.iter_mut().for_each(|f| f.severity = s);
-                    }
-                }
+            // A rule turned off is not run at all.
+            if overrides.get(rule.meta().name) != Some(&None) {
+                rule.check(&cx, &mut out);
             }
             out
         })
         .collect();
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
+    apply_overrides(&mut findings, overrides);
     apply_waivers(&cx, &mut findings);
     sort(&loaded.table, &mut findings);
     let skipped_routing = (!loaded.analysable())
@@ -78,6 +73,16 @@ pub fn check(loaded: &Loaded, settings: &Settings, overrides: &SeverityOverrides
         },
         analysis,
     )
+}
+
+/// Applies psapguard.toml's severities: a changed severity, or `off` (the finding is dropped).
+pub fn apply_overrides(findings: &mut Vec<Finding>, overrides: &SeverityOverrides) {
+    findings.retain(|f| overrides.get(f.rule) != Some(&None));
+    for f in findings.iter_mut() {
+        if let Some(Some(s)) = overrides.get(f.rule) {
+            f.severity = *s;
+        }
+    }
 }
 
 /// A finding about an element under a rule that element waives (and not expired) is waived.

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::analysis::Analysis;
-use crate::check::{Report, SeverityOverrides, apply_waivers, check, sort, summarise};
+use crate::check::{Report, SeverityOverrides, apply_overrides, apply_waivers, check, sort, summarise};
 use crate::config::Limit;
 use crate::load::{Loaded, Problem, ProblemKind};
 use crate::model::{Element, Loc, SourceFile, Table};
@@ -106,13 +106,8 @@ pub fn diff(
             settings,
         };
         let mut extra = traffic_findings(&old.table, oa, &cx, na, limits, &mut out);
-        for f in &mut extra {
-            if let Some(Some(s)) = overrides.get(f.rule) {
-                f.severity = *s;
-            }
-            f.new = Some(true);
-        }
-        extra.retain(|f| overrides.get(f.rule) != Some(&None));
+        extra.iter_mut().for_each(|f| f.new = Some(true));
+        apply_overrides(&mut extra, overrides);
         apply_waivers(&cx, &mut extra);
         report.findings.extend(extra);
         sort(&new.table, &mut report.findings);
