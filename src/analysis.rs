@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::engine::{Conditions, Trace, route};
+use crate::engine::{Conditions, Disposition, Trace, route};
 use crate::model::{Node, Table};
 
 /// Origins walked as one.
@@ -42,8 +42,28 @@ pub enum Scenario {
 #[derive(Debug)]
 pub struct ScenarioRun {
     pub scenario: Scenario,
-    /// (class, its walk under this scenario) for every class the scenario could change.
-    pub walks: Vec<(u32, Trace)>,
+    /// (class, how its walk ended) for every class the scenario could change. Only the ends
+    /// are kept: a national table has hundreds of thousands of these walks.
+    pub ends: Vec<(u32, Disposition)>,
+    /// The whole walks of those that looped, whose path a finding shows.
+    pub loops: Vec<(u32, Trace)>,
+}
+
+impl ScenarioRun {
+    fn new(scenario: Scenario, walks: Vec<(u32, Trace)>) -> Self {
+        let mut run = ScenarioRun {
+            scenario,
+            ends: Vec::with_capacity(walks.len()),
+            loops: Vec::new(),
+        };
+        for (class, trace) in walks {
+            run.ends.push((class, trace.end.clone()));
+            if matches!(trace.end, Disposition::Looped { .. }) {
+                run.loops.push((class, trace));
+            }
+        }
+        run
+    }
 }
 
 #[derive(Debug)]
@@ -127,9 +147,9 @@ pub fn route_classes(table: &Table) -> Vec<RouteClass> {
     let mut index: HashMap<Key<'_>, u32> = HashMap::new();
     let mut classes: Vec<RouteClass> = Vec::new();
     for (i, o) in table.origins.iter().enumerate() {
-        let own = named.contains(o.id.as_str()).then_some(o.id.as_str());
+        let own = named.contains(&*o.id).then_some(&*o.id);
         let key: Key<'_> = (
-            o.ingress.iter().map(|l| l.target).collect(),
+            o.ingress.iter().map(|l| l.target()).collect(),
             o.esn,
             o.kind,
             o.county.as_ref().map(|c| c.to_lowercase()),
@@ -277,13 +297,10 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
                 let members = &analysis.domains[d].members;
                 let cs = analysis.classes_touching(table, members);
                 let walks = walk_changed(table, &analysis.classes, cs, cond, members, None, max_hops);
-                ScenarioRun {
-                    scenario: Scenario::Fail(d),
-                    walks,
-                }
+                ScenarioRun::new(Scenario::Fail(d), walks)
             },
         )
-        .filter(|run| !run.walks.is_empty())
+        .filter(|run| !run.ends.is_empty())
         .collect();
     // A busy PSAP without overflow queues its calls: nothing changes, so only those with one.
     let busy: Vec<ScenarioRun> = (0..table.psaps.len() as u32)
@@ -295,13 +312,10 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
                 crate::progress::advance(1);
                 let cs = analysis.classes_touching(table, &[Node::Psap(p)]);
                 let walks = walk_changed(table, &analysis.classes, cs, cond, &[], Some(p), max_hops);
-                ScenarioRun {
-                    scenario: Scenario::Busy(p),
-                    walks,
-                }
+                ScenarioRun::new(Scenario::Busy(p), walks)
             },
         )
-        .filter(|run| !run.walks.is_empty())
+        .filter(|run| !run.ends.is_empty())
         .collect();
     let mut runs = failures;
     runs.extend(busy);

@@ -341,8 +341,8 @@ fn run(cli: Cli) -> Result<i32, String> {
             // One origin's walk needs the table and its failure domains, not the whole analysis.
             let loaded = well_formed(table_paths(&config, path.into_iter().collect()))?;
             let table = &loaded.table;
-            let Some(o) = table.origins.iter().find(|o| o.id == origin) else {
-                let ids = table.origins.iter().map(|o| o.id.as_str());
+            let Some(o) = table.origins.iter().find(|o| *o.id == *origin) else {
+                let ids = table.origins.iter().map(|o| &*o.id);
                 return Err(crate::simulate::unknown(ids, &origin, "origin"));
             };
             let domains = crate::analysis::failure_domains(table);

@@ -129,7 +129,7 @@ fn class_of<'t>(table: &'t Table, a: &Analysis) -> HashMap<&'t str, u32> {
     let mut out = HashMap::with_capacity(table.origins.len());
     for (c, class) in a.classes.iter().enumerate() {
         for &o in &class.origins {
-            out.insert(table.origins[o as usize].id.as_str(), c as u32);
+            out.insert(table.origins[o as usize].id.as_ref(), c as u32);
         }
     }
     out
@@ -155,7 +155,7 @@ fn traffic_findings(
     for (c, t) in na.normal.iter().enumerate() {
         for &o in &na.classes[c].origins {
             let origin = &new.origins[o as usize];
-            let Some(&oc) = before.get(origin.id.as_str()) else {
+            let Some(&oc) = before.get(&*origin.id) else {
                 continue;
             };
             let old_trace = &oa.normal[oc as usize];
@@ -168,7 +168,7 @@ fn traffic_findings(
                 out.paths.push((path(old, old_trace), path(new, t)));
                 let (before, after) = (psap_id(old, old_trace.delivered_to()), psap_id(new, t.delivered_to()));
                 out.changes.push(Change {
-                    origin: origin.id.clone(),
+                    origin: origin.id.to_string(),
                     before,
                     after,
                     population: new.population(o),
@@ -194,7 +194,7 @@ fn traffic_findings(
             let origins = oa.classes[c]
                 .origins
                 .iter()
-                .map(|&o| old.origins[o as usize].id.clone());
+                .map(|&o| old.origins[o as usize].id.to_string());
             had.entry(old.psaps[p as usize].id.as_str())
                 .or_default()
                 .extend(origins);
@@ -243,7 +243,7 @@ impl<'t> Lines<'t> {
             .iter()
             .map(|f| {
                 std::iter::once(0)
-                    .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
+                    .chain(f.text().match_indices('\n').map(|(i, _)| i + 1))
                     .collect()
             })
             .collect();
@@ -253,7 +253,7 @@ impl<'t> Lines<'t> {
     /// The YAML text of an element: its key line and the lines indented deeper below it
     /// (comments and blank lines inside included, trailing blank lines not).
     fn element(&self, loc: Loc) -> &'t str {
-        let text = self.table.files[loc.file as usize].text.as_str();
+        let text: &str = self.table.files[loc.file as usize].text();
         let starts = &self.starts[loc.file as usize];
         let first = loc.line.saturating_sub(1) as usize;
         let Some(&from) = starts.get(first) else { return "" };
@@ -280,7 +280,7 @@ impl<'t> Lines<'t> {
 /// Unified diffs of every element whose YAML differs (added and removed ones too).
 fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
     let (lo, ln) = (Lines::new(old), Lines::new(new));
-    let ids: std::collections::BTreeSet<&str> = old.ids.keys().chain(new.ids.keys()).map(String::as_str).collect();
+    let ids: std::collections::BTreeSet<&str> = old.elements().chain(new.elements()).map(|(id, _)| id).collect();
     let mut edits = Vec::new();
     for id in ids {
         let (o, n) = (old.lookup(id), new.lookup(id));
@@ -361,10 +361,7 @@ pub fn load_revision(rev: &str, path: &Path) -> Result<Loaded, String> {
             });
             String::new()
         });
-        sources.push(SourceFile {
-            path: format!("{rev}:{name}"),
-            text,
-        });
+        sources.push(SourceFile::in_memory(format!("{rev}:{name}"), text));
     }
     Ok(crate::load::from_sources(sources, problems))
 }

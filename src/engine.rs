@@ -142,12 +142,18 @@ pub struct Trace {
     pub touched: Vec<u32>,
 }
 
-impl Trace {
+impl Disposition {
     pub fn delivered_to(&self) -> Option<u32> {
-        match self.end {
-            Disposition::Delivered { psap, .. } => Some(psap),
+        match self {
+            Disposition::Delivered { psap, .. } => Some(*psap),
             _ => None,
         }
+    }
+}
+
+impl Trace {
+    pub fn delivered_to(&self) -> Option<u32> {
+        self.end.delivered_to()
     }
 
     /// The nodes on the loop, starting with the one whose reference closed it.
@@ -269,7 +275,7 @@ impl Walk<'_> {
     fn ingress(&mut self) -> Step {
         let mut any = false;
         for (i, link) in self.origin.ingress.iter().enumerate() {
-            let Some(node @ Node::Router(r)) = link.target else {
+            let Some(node @ Node::Router(r)) = link.target() else {
                 continue;
             };
             any = true;
@@ -304,7 +310,7 @@ impl Walk<'_> {
                 }
             },
         };
-        match link.target {
+        match link.target() {
             None => Step::Done(unknown(here, link)),
             Some(Node::Router(n)) => self.next_router(n, via, link.loc),
             Some(Node::Psap(p)) => self.next_psap(p, via, link.loc, rule_alternates, Reached::Primary),
@@ -319,7 +325,7 @@ impl Walk<'_> {
         }
         let mates = &self.table.routers[n as usize].mate;
         for m in mates {
-            if let Some(mate @ Node::Router(_)) = m.target
+            if let Some(mate @ Node::Router(_)) = m.target()
                 && self.up(mate)
             {
                 return self.pass_router(mate, Via::Mate { of: node }, m.loc);
@@ -387,7 +393,7 @@ impl Walk<'_> {
                 Delivery::Overflow { .. } => Via::Overflow { of: node },
                 _ => Via::Alternate { of: node },
             };
-            let step = match link.target {
+            let step = match link.target() {
                 None => return Step::Done(unknown(node, link)),
                 Some(Node::Psap(a)) => self.next_psap(a, via, link.loc, None, Reached::Backup(backup)),
                 Some(Node::Router(n)) => self.next_router(n, via, link.loc),

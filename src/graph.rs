@@ -58,7 +58,7 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
         let e = groups.entry(key).or_default();
         e.0 += 1;
         for (k, l) in o.ingress.iter().enumerate() {
-            if let Some(n) = l.target {
+            if let Some(n) = l.target() {
                 e.1.insert((usize::from(k > 0), n));
             }
         }
@@ -81,22 +81,22 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
     for (i, r) in table.routers.iter().enumerate() {
         let me = Node::Router(i as u32);
         for (k, rule) in r.rules.iter().enumerate() {
-            link(&mut g, me, rule.to.target, Edge::Rule(k));
+            link(&mut g, me, rule.to.target(), Edge::Rule(k));
         }
         if let Some(d) = &r.default {
-            link(&mut g, me, d.target, Edge::Default);
+            link(&mut g, me, d.target(), Edge::Default);
         }
         for m in &r.mate {
-            link(&mut g, me, m.target, Edge::Mate);
+            link(&mut g, me, m.target(), Edge::Mate);
         }
     }
     for (i, p) in table.psaps.iter().enumerate() {
         let me = Node::Psap(i as u32);
         for a in &p.alternate {
-            link(&mut g, me, a.target, Edge::Alternate);
+            link(&mut g, me, a.target(), Edge::Alternate);
         }
         for o in &p.overflow {
-            link(&mut g, me, o.target, Edge::Overflow);
+            link(&mut g, me, o.target(), Edge::Overflow);
         }
     }
     g

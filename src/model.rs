@@ -5,6 +5,7 @@
 //! positions and resolved references).
 
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
@@ -71,6 +72,10 @@ impl Interner {
         self.0.insert(n.clone());
         n
     }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Name> {
+        self.0.iter()
+    }
 }
 
 /// A reference to another element by id, with where it is written.
@@ -78,8 +83,41 @@ impl Interner {
 pub struct Link {
     pub name: Name,
     pub loc: Loc,
-    /// Filled by resolution; None when the id does not exist or is of the wrong kind.
-    pub target: Option<Node>,
+    /// The node it names, packed into four bytes (a national table has millions of links).
+    target: u32,
+}
+
+impl Link {
+    const NONE: u32 = u32::MAX;
+    const PSAP: u32 = 1 << 31;
+
+    /// A reference not yet resolved.
+    pub fn new(name: Name, loc: Loc) -> Self {
+        Link {
+            name,
+            loc,
+            target: Self::NONE,
+        }
+    }
+
+    /// The router or PSAP it names, once resolved; None when the id does not exist or is of
+    /// the wrong kind.
+    pub fn target(&self) -> Option<Node> {
+        match self.target {
+            Self::NONE => None,
+            t if t & Self::PSAP != 0 => Some(Node::Psap(t & !Self::PSAP)),
+            t => Some(Node::Router(t)),
+        }
+    }
+
+    pub fn set_target(&mut self, target: Option<Node>) {
+        self.target = match target {
+            None => Self::NONE,
+            // Sections hold far fewer than 2^31 elements (files are at most 512 MB).
+            Some(Node::Router(i)) => i & !Self::PSAP,
+            Some(Node::Psap(i)) => Self::PSAP | (i & !Self::PSAP),
+        };
+    }
 }
 
 /// Element ids: letters, digits, `-`, `_`, `.`.
@@ -288,11 +326,12 @@ impl OriginKind {
 }
 
 /// Where 911 calls enter the network.
+// Boxed strings and slices, not String and Vec: a national table has a million origins.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Origin {
     #[schemars(skip)]
-    pub id: String,
+    pub id: Box<str>,
     #[schemars(skip)]
     pub loc: Loc,
     pub kind: OriginKind,
@@ -310,7 +349,7 @@ pub struct Origin {
     #[schemars(with = "Vec<Link>")]
     pub ingress: Box<[Link]>,
     #[schemars(with = "Option<Vec<Waiver>>")]
-    pub waivers: Vec<Waiver>,
+    pub waivers: Box<[Waiver]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
@@ -412,11 +451,52 @@ pub fn json_schema() -> serde_json::Value {
 }
 
 /// A source file of the table.
-#[derive(Debug, Clone)]
+///
+/// The text of a file read from disk is released once the table is built (a national table's
+/// text weighs as much as its model) and read again only if a report needs it: code frames,
+/// a diff's element text.
+#[derive(Debug)]
 pub struct SourceFile {
     /// The path as the user gave it (or as found below the directory they gave).
     pub path: String,
-    pub text: String,
+    text: std::sync::OnceLock<std::sync::Arc<str>>,
+    /// Size and modification time when it was read, for a file that can be read again.
+    stamp: Option<(u64, std::time::SystemTime)>,
+}
+
+impl SourceFile {
+    /// A file whose text exists only here (a git revision, a test): never released.
+    pub fn in_memory(path: impl Into<String>, text: impl Into<std::sync::Arc<str>>) -> Self {
+        SourceFile {
+            path: path.into(),
+            text: std::sync::OnceLock::from(text.into()),
+            stamp: None,
+        }
+    }
+
+    /// A file read from disk, with its size and modification time then (None if it could
+    /// not be read, or changed while it was). Its text is read again when it is asked for.
+    pub fn on_disk(path: String, stamp: Option<(u64, std::time::SystemTime)>) -> Self {
+        SourceFile {
+            path,
+            text: std::sync::OnceLock::new(),
+            stamp,
+        }
+    }
+
+    /// The file's text. Once released it is read again; if the file has changed or gone
+    /// since, the text is empty (positions still name lines, but no code is shown).
+    pub fn text(&self) -> &std::sync::Arc<str> {
+        self.text.get_or_init(|| {
+            let again = self.stamp.and_then(|stamp| {
+                let meta = std::fs::metadata(&self.path).ok()?;
+                let text = std::fs::read_to_string(&self.path).ok()?;
+                (Some((meta.len(), meta.modified().ok()?)) == Some(stamp) && text.len() as u64 == stamp.0)
+                    .then_some(text)
+            });
+            again.unwrap_or_default().into()
+        })
+    }
 }
 
 /// The whole table, all files merged.
@@ -430,14 +510,50 @@ pub struct Table {
     pub origins: Vec<Origin>,
     pub pools: Vec<Pool>,
     /// id → element, for the first definition of each id.
-    pub ids: std::collections::HashMap<String, Element>,
+    pub ids: IdIndex,
     /// Interned names used while loading.
     pub names: Interner,
 }
 
+/// Which element each id names. The ids live once, in their elements: the index holds only
+/// the element, found by the hash of its id (a national table has a million ids).
+#[derive(Default)]
+pub struct IdIndex {
+    slots: hashbrown::HashTable<Element>,
+    hasher: std::hash::RandomState,
+}
+
+impl std::fmt::Debug for IdIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdIndex({} ids)", self.slots.len())
+    }
+}
+
 impl Table {
     pub fn lookup(&self, id: &str) -> Option<Element> {
-        self.ids.get(id).copied()
+        let hash = self.ids.hasher.hash_one(id);
+        self.ids.slots.find(hash, |&e| self.element_id(e) == id).copied()
+    }
+
+    /// Makes an element, already added to its section, findable by its id.
+    pub fn register(&mut self, element: Element) {
+        let mut ids = std::mem::take(&mut self.ids);
+        let hash = ids.hasher.hash_one(self.element_id(element));
+        let hasher = &ids.hasher;
+        ids.slots
+            .insert_unique(hash, element, |&e| hasher.hash_one(self.element_id(e)));
+        self.ids = ids;
+    }
+
+    /// Every element with its id, section by section in table order.
+    pub fn elements(&self) -> impl Iterator<Item = (&str, Element)> {
+        let section = |len: usize, element: fn(u32) -> Element| (0..len as u32).map(element);
+        section(self.domains.len(), Element::Domain)
+            .chain(section(self.psaps.len(), Element::Psap))
+            .chain(section(self.routers.len(), Element::Router))
+            .chain(section(self.origins.len(), Element::Origin))
+            .chain(section(self.pools.len(), Element::Pool))
+            .map(|e| (self.element_id(e), e))
     }
 
     pub fn node_id(&self, node: Node) -> &str {

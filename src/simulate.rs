@@ -161,11 +161,11 @@ pub fn all_single(table: &Table, analysis: &Analysis) -> Vec<DomainImpact> {
         .filter_map(|run| {
             let Scenario::Fail(d) = run.scenario else { return None };
             let mut lost: Vec<u32> = run
-                .walks
+                .ends
                 .iter()
-                .filter(|(c, t)| {
+                .filter(|(c, end)| {
                     analysis.normal[*c as usize].delivered_to().is_some()
-                        && !matches!(t.end, Disposition::Delivered { .. })
+                        && !matches!(end, Disposition::Delivered { .. })
                 })
                 .flat_map(|(c, _)| analysis.classes[*c as usize].origins.iter().copied())
                 .collect();

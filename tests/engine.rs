@@ -6,10 +6,7 @@ use psapguard::model::{Node, SourceFile, Table};
 
 fn table(yaml: &str) -> Table {
     let loaded = from_sources(
-        vec![SourceFile {
-            path: "t.yaml".into(),
-            text: format!("version: 1\n{yaml}"),
-        }],
+        vec![SourceFile::in_memory("t.yaml", format!("version: 1\n{yaml}"))],
         vec![],
     );
     assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
@@ -29,7 +26,7 @@ fn walk(t: &Table, origin: &str, down: &[&str], busy: Option<&str>) -> psapguard
         let Node::Psap(p) = node(t, b) else { panic!() };
         cond.set_busy(Some(p));
     }
-    let o = t.origins.iter().find(|o| o.id == origin).unwrap();
+    let o = t.origins.iter().find(|o| *o.id == *origin).unwrap();
     route(t, o, &cond, 8)
 }
 
@@ -222,11 +219,10 @@ fn step5_loops_and_max_hops() {
 #[test]
 fn unknown_hops_lose_the_call() {
     let loaded = from_sources(
-        vec![SourceFile {
-            path: "t.yaml".into(),
-            text: "version: 1\nrouters:\n  r1: { default: nowhere }\norigins:\n  o: { kind: esz, ingress: [r1] }\n"
-                .into(),
-        }],
+        vec![SourceFile::in_memory(
+            "t.yaml",
+            "version: 1\nrouters:\n  r1: { default: nowhere }\norigins:\n  o: { kind: esz, ingress: [r1] }\n",
+        )],
         vec![],
     );
     let t = loaded.table;

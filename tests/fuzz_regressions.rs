@@ -21,13 +21,7 @@ fn fuzz_corpus_replays_without_panics() {
     for path in inputs {
         let bytes = std::fs::read(&path).unwrap();
         let Ok(text) = String::from_utf8(bytes) else { continue };
-        let loaded = psapguard::load::from_sources(
-            vec![SourceFile {
-                path: "fuzz.yaml".into(),
-                text,
-            }],
-            vec![],
-        );
+        let loaded = psapguard::load::from_sources(vec![SourceFile::in_memory("fuzz.yaml", text)], vec![]);
         let (report, _) = check(&loaded, &settings, &SeverityOverrides::new());
         let out = Output {
             table: &loaded.table,

@@ -141,3 +141,75 @@ fn an_unreadable_file_in_a_directory_is_a_finding_and_the_rest_is_read() {
     );
     assert_eq!(v["summary"]["origins"], 2, "a.yaml is still read");
 }
+
+/// A big file is checked for UTF-8 a few megabytes at a time: the first bad byte is found
+/// wherever it is, and a character cut by a step's end is not one.
+#[test]
+fn utf8_is_checked_across_the_whole_of_a_big_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let step = 8 << 20;
+    let mut good = b"version: 1\nname: x\n".to_vec();
+    // Comment lines up to one byte before the step's end, then "é" across it.
+    while good.len() < step - 100 {
+        good.extend_from_slice(b"# padding padding padding padding padding padding padding\n");
+    }
+    good.extend(std::iter::repeat_n(b'#', step - 1 - good.len()));
+    good.extend_from_slice("é\n".as_bytes());
+    let lines = good.iter().filter(|&&c| c == b'\n').count() as u64;
+    let (code, out, err) = check(&write(&dir, "straddle.yaml", &good));
+    assert_eq!(code, 0, "{out}{err}");
+
+    let mut bad = good.clone();
+    bad.extend_from_slice(b"# caf\xe9\n");
+    let (code, out, _) = check(&write(&dir, "late.yaml", &bad));
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "parse-error", "{out}");
+    assert_eq!(f["location"]["line"], lines + 1, "{out}");
+    assert_eq!(f["location"]["column"], 6, "{out}");
+}
+
+/// The text is read again for code frames after the table is built; a file rewritten in
+/// between shows no code (its lines would be wrong), but the finding keeps its place.
+#[test]
+fn a_file_rewritten_after_loading_shows_no_code() {
+    use psapguard::report::{Format, Output, human::Style, render};
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = "version: 1\npsaps:\n  p1: { status: active }\norigins:\n  o1: { kind: esz, ingress: [nowhere] }\n";
+    let path = write(&dir, "t.yaml", yaml.as_bytes());
+    let show = |loaded: &psapguard::load::Loaded| {
+        let (report, _) = psapguard::check::check(loaded, &Default::default(), &Default::default());
+        let out = Output {
+            table: &loaded.table,
+            report: &report,
+            diff: None,
+            fails: report.fails(),
+        };
+        render(
+            Format::Human,
+            &out,
+            Style {
+                color: false,
+                width: 100,
+            },
+        )
+    };
+    let loaded = psapguard::load::load(std::slice::from_ref(&path)).unwrap();
+    let shown = show(&loaded);
+    assert!(shown.contains("ingress: [nowhere]"), "{shown}");
+
+    let loaded = psapguard::load::load(std::slice::from_ref(&path)).unwrap();
+    std::fs::write(
+        &path,
+        "version: 1\n# rewritten, and longer than it was before\n\n\n\n\n\n",
+    )
+    .unwrap();
+    let shown = show(&loaded);
+    assert!(shown.contains("unknown-reference"), "{shown}");
+    assert!(shown.contains("t.yaml:5:"), "{shown}");
+    assert!(
+        !shown.contains("ingress: [nowhere]") && !shown.contains("rewritten"),
+        "{shown}"
+    );
+}

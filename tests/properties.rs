@@ -340,10 +340,7 @@ fn engine_out(table: &psapguard::model::Table, trace: &psapguard::engine::Trace)
 fn run_check(files: &[(String, String)]) -> (psapguard::load::Loaded, String) {
     let sources = files
         .iter()
-        .map(|(p, t)| SourceFile {
-            path: p.clone(),
-            text: t.clone(),
-        })
+        .map(|(p, t)| SourceFile::in_memory(p.clone(), t.clone()))
         .collect();
     let loaded = from_sources(sources, vec![]);
     let settings = Settings {
@@ -384,7 +381,7 @@ proptest! {
                 cond.set_busy(Some(i));
             }
             for (i, o) in t.origins.iter().enumerate() {
-                let origin = table.origins.iter().find(|x| x.id == format!("o{i}")).unwrap();
+                let origin = table.origins.iter().find(|x| *x.id == *format!("o{i}")).unwrap();
                 let trace = psapguard::engine::route(table, origin, &cond, 8);
                 prop_assert_eq!(engine_out(table, &trace), brute(&t, o, &down, busy, 8), "origin o{} down {:?} busy {:?} nr {}", i, down, busy, nr);
             }

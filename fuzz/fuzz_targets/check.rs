@@ -8,7 +8,7 @@ use psapguard::report::{Format, Output, render};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let loaded = psapguard::load::from_sources(vec![SourceFile { path: "fuzz.yaml".into(), text: text.to_string() }], vec![]);
+    let loaded = psapguard::load::from_sources(vec![SourceFile::in_memory("fuzz.yaml", text.to_string())], vec![]);
     let settings = psapguard::rules::Settings { today: "2026-01-01".into(), ..Default::default() };
     let (report, _) = check(&loaded, &settings, &SeverityOverrides::new());
     let out = Output { table: &loaded.table, report: &report, diff: None, fails: report.fails() };

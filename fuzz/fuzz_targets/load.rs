@@ -6,5 +6,5 @@ use psapguard::model::SourceFile;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = psapguard::load::from_sources(vec![SourceFile { path: "fuzz.yaml".into(), text: text.to_string() }], vec![]);
+    let _ = psapguard::load::from_sources(vec![SourceFile::in_memory("fuzz.yaml", text.to_string())], vec![]);
 });

@@ -233,7 +233,7 @@ impl FileBuilder<'_> {
             _ => self.pool(id.to_string(), loc, value),
         };
         if let Some(element) = built {
-            self.table.ids.insert(id.to_string(), element);
+            self.table.register(element);
         }
         let violations = super::schema::validate_element(section, value);
         self.add_violations(before, Some(id), violations);
@@ -405,11 +405,7 @@ impl FileBuilder<'_> {
             );
             return None;
         }
-        Some(Link {
-            name: self.table.names.name(&name),
-            loc: self.loc(node.pos),
-            target: None,
-        })
+        Some(Link::new(self.table.names.name(&name), self.loc(node.pos)))
     }
 
     /// A list; None (after a problem) when the node is not a sequence.
@@ -725,7 +721,7 @@ impl FileBuilder<'_> {
         let fields = self.fields(node, &format!("origin `{id}`"), Some(&id), ORIGIN_FIELDS)?;
         let mut ok = self.require(&fields, node, &format!("origin `{id}`"), &id, &["kind", "ingress"]);
         let mut o = Origin {
-            id,
+            id: id.into(),
             loc,
             kind: OriginKind::Other,
             esn: None,
@@ -733,9 +729,9 @@ impl FileBuilder<'_> {
             county: None,
             population: None,
             ingress: Box::default(),
-            waivers: vec![],
+            waivers: Box::default(),
         };
-        let e = o.id.clone();
+        let e = o.id.to_string();
         for (key, value) in fields {
             if Self::is_null(value) && key != "kind" && key != "ingress" {
                 continue;
@@ -762,7 +758,7 @@ impl FileBuilder<'_> {
                     .map(|v| o.population = Some(v))
                     .is_some(),
                 "ingress" => self.links(value, &e, key).map(|v| o.ingress = v.into()).is_some(),
-                _ => self.waivers(value, &e).map(|v| o.waivers = v).is_some(),
+                _ => self.waivers(value, &e).map(|v| o.waivers = v.into()).is_some(),
             };
         }
         ok.then(|| {

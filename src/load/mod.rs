@@ -2,13 +2,14 @@
 
 pub mod build;
 pub mod schema;
+pub mod text;
 pub mod yaml;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Loc, Node, SourceFile, Table};
+use crate::model::{Loc, Name, Node, SourceFile, Table};
 
 /// Largest table file read; bigger files are refused before reading them.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
@@ -70,20 +71,22 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
             shown.join(", ")
         )));
     }
-    let mut sources = Vec::with_capacity(files.len());
-    let mut problems = Vec::new();
-    for (index, path) in files.iter().enumerate() {
-        let file = index as u32;
-        let text = read_text(path).unwrap_or_else(|(message, pos)| {
-            problems.push(parse_problem(file, pos, format!("{} {message}", path.display())));
-            String::new()
-        });
-        sources.push(SourceFile {
-            path: path.display().to_string(),
-            text,
-        });
+    let mut reader = TableReader::new(files.len(), Vec::new());
+    for path in &files {
+        let shown = path.display().to_string();
+        match text::FileText::open(path) {
+            Ok(text) => {
+                let source = SourceFile::on_disk(shown, text.stamp);
+                reader.read(source, text.text(), &|read| text.parsed_to(read));
+            }
+            Err((message, pos)) => {
+                let problem = parse_problem(reader.files.len() as u32, pos, format!("{shown} {message}"));
+                reader.problems.push(problem);
+                reader.files.push(SourceFile::on_disk(shown, None));
+            }
+        }
     }
-    Ok(from_sources(sources, problems))
+    Ok(reader.finish())
 }
 
 fn parse_problem(file: u32, pos: yaml::Pos, message: String) -> Problem {
@@ -100,30 +103,61 @@ fn parse_problem(file: u32, pos: yaml::Pos, message: String) -> Problem {
 }
 
 /// Builds the table from file texts already read (also used for git revisions and tests).
-pub fn from_sources(sources: Vec<SourceFile>, mut problems: Vec<Problem>) -> Loaded {
-    let mut table = Table::default();
-    crate::progress::phase("table files read", sources.len());
-    for (index, source) in sources.iter().enumerate() {
-        crate::progress::advance(usize::from(index > 0));
-        let file = index as u32;
-        if problems.iter().any(|p| p.loc.file == file) {
-            continue; // unreadable: already reported
+/// `problems` may already hold a parse error for a file that could not be read.
+pub fn from_sources(sources: Vec<SourceFile>, problems: Vec<Problem>) -> Loaded {
+    let mut reader = TableReader::new(sources.len(), problems);
+    for source in sources {
+        let file = reader.files.len() as u32;
+        if reader.problems.iter().any(|p| p.loc.file == file) {
+            reader.files.push(source); // unreadable: already reported
+            continue;
         }
-        let before = problems.len();
-        if let Err(e) = read_file(file, &source.text, &mut table, &mut problems) {
-            // What was read before the error would only be noise next to it.
-            problems.truncate(before);
-            let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
-            problems.push(parse_problem(
-                file,
-                pos,
-                format!("cannot read {} as YAML: {}", source.path, e.message),
-            ));
+        let text = source.text().clone();
+        reader.read(source, &text, &|_| {});
+    }
+    reader.finish()
+}
+
+/// Builds one table from its files, one after another.
+struct TableReader {
+    table: Table,
+    problems: Vec<Problem>,
+    files: Vec<SourceFile>,
+}
+
+impl TableReader {
+    fn new(files: usize, problems: Vec<Problem>) -> Self {
+        crate::progress::phase("table files read", files);
+        TableReader {
+            table: Table::default(),
+            problems,
+            files: Vec::with_capacity(files),
         }
     }
-    table.files = sources;
-    resolve(&mut table);
-    Loaded { table, problems }
+
+    /// Adds a file's elements; `parsed_to` hears how far the parser has read.
+    fn read(&mut self, source: SourceFile, text: &str, parsed_to: &dyn Fn(usize)) {
+        let file = self.files.len() as u32;
+        crate::progress::advance(usize::from(file > 0));
+        let before = self.problems.len();
+        if let Err(e) = read_file(file, text, &mut self.table, &mut self.problems, parsed_to) {
+            // What was read before the error would only be noise next to it.
+            self.problems.truncate(before);
+            let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
+            let message = format!("cannot read {} as YAML: {}", source.path, e.message);
+            self.problems.push(parse_problem(file, pos, message));
+        }
+        self.files.push(source);
+    }
+
+    fn finish(mut self) -> Loaded {
+        self.table.files = self.files;
+        resolve(&mut self.table);
+        Loaded {
+            table: self.table,
+            problems: self.problems,
+        }
+    }
 }
 
 /// Items handed from the parsing thread to the building thread at a time.
@@ -132,8 +166,14 @@ const BATCH: usize = 512;
 /// Parses one file on this thread while another builds its elements into the table: the
 /// YAML parse is the floor of a run's cost, and building and validating hide behind it.
 /// A parse error keeps what was built before it (its findings stay meaningful).
-fn read_file(file: u32, text: &str, table: &mut Table, problems: &mut Vec<Problem>) -> Result<(), yaml::YamlError> {
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<yaml::Item<'_>>>(64);
+fn read_file(
+    file: u32,
+    text: &str,
+    table: &mut Table,
+    problems: &mut Vec<Problem>,
+    parsed_to: &dyn Fn(usize),
+) -> Result<(), yaml::YamlError> {
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<yaml::Item<'_>>>(8);
     std::thread::scope(|scope| {
         let builder = scope.spawn(move || {
             let mut b = build::FileBuilder::new(file, table, problems);
@@ -145,9 +185,10 @@ fn read_file(file: u32, text: &str, table: &mut Table, problems: &mut Vec<Proble
             b
         });
         let mut batch = Vec::with_capacity(BATCH);
-        let result = yaml::stream(text, yaml::Limits::default(), &mut |item| {
+        let result = yaml::stream(text, yaml::Limits::default(), &mut |item, read| {
             batch.push(item);
             if batch.len() == BATCH {
+                parsed_to(read);
                 // The builder only stops early by panicking, which join() reports below.
                 let _ = send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
             }
@@ -159,32 +200,6 @@ fn read_file(file: u32, text: &str, table: &mut Table, problems: &mut Vec<Proble
             b.finish();
         }
         result
-    })
-}
-
-/// Reads a file as UTF-8 text within the size limit; errors carry a position where one exists.
-fn read_text(path: &Path) -> Result<String, (String, yaml::Pos)> {
-    let start = yaml::Pos { line: 1, col: 1 };
-    let meta = fs::metadata(path).map_err(|e| (format!("cannot be read: {}", plain_io(&e)), start))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err((
-            format!(
-                "is {} MB; psapguard reads table files of at most {} MB",
-                meta.len() >> 20,
-                MAX_FILE_BYTES >> 20
-            ),
-            start,
-        ));
-    }
-    let bytes = fs::read(path).map_err(|e| (format!("cannot be read: {}", plain_io(&e)), start))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&c| c == b'\n').count() as u32 + 1;
-        let col = valid.iter().rev().take_while(|&&c| c != b'\n').count() as u32 + 1;
-        (
-            "is not UTF-8 text (a binary file?)".to_string(),
-            yaml::Pos { line, col },
-        )
     })
 }
 
@@ -241,34 +256,38 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<PathBuf>) -> Resu
 /// Points every routing reference at its node; wrong kinds stay unresolved (reported by
 /// unknown-reference, and the engine loses calls sent there).
 fn resolve(table: &mut Table) {
-    let ids = std::mem::take(&mut table.ids);
-    let node = |name: &str, routers_only: bool| -> Option<Node> {
-        let n = ids.get(name).and_then(|e| e.node())?;
+    // Each distinct name is looked up once: references name a few thousand ids millions of times.
+    let nodes: HashMap<Name, Option<Node>> = table
+        .names
+        .iter()
+        .map(|name| (name.clone(), table.lookup(name).and_then(|e| e.node())))
+        .collect();
+    let node = |name: &Name, routers_only: bool| -> Option<Node> {
+        let n = nodes.get(name).copied().flatten()?;
         (!routers_only || matches!(n, Node::Router(_))).then_some(n)
     };
     for r in &mut table.routers {
         for l in &mut r.mate {
-            l.target = node(&l.name, true);
+            l.set_target(node(&l.name, true));
         }
         for rule in &mut r.rules {
-            rule.to.target = node(&rule.to.name, false);
+            rule.to.set_target(node(&rule.to.name, false));
             for l in rule.alternate.iter_mut().flatten() {
-                l.target = node(&l.name, false);
+                l.set_target(node(&l.name, false));
             }
         }
         if let Some(l) = &mut r.default {
-            l.target = node(&l.name, false);
+            l.set_target(node(&l.name, false));
         }
     }
     for p in &mut table.psaps {
         for l in p.alternate.iter_mut().chain(p.overflow.iter_mut()) {
-            l.target = node(&l.name, false);
+            l.set_target(node(&l.name, false));
         }
     }
     for o in &mut table.origins {
         for l in &mut o.ingress {
-            l.target = node(&l.name, true);
+            l.set_target(node(&l.name, true));
         }
     }
-    table.ids = ids;
 }

@@ -187,7 +187,7 @@ enum Frame<'a> {
 /// Parses a whole document into one tree (for tests and tools; `check` streams).
 pub fn parse(src: &str, limits: Limits) -> Result<Option<Node<'_>>, YamlError> {
     let mut root = None;
-    walk(src, limits, false, &mut |item| {
+    walk(src, limits, false, &mut |item, _| {
         if let Item::Root(r) = item {
             root = r;
         }
@@ -196,12 +196,19 @@ pub fn parse(src: &str, limits: Limits) -> Result<Option<Node<'_>>, YamlError> {
 }
 
 /// Streams a document: the root mapping's fields and each section entry as soon as it is
-/// complete, so memory holds one element's tree at a time, not the file's.
-pub fn stream<'a>(src: &'a str, limits: Limits, emit: &mut dyn FnMut(Item<'a>)) -> Result<(), YamlError> {
+/// complete, so memory holds one element's tree at a time, not the file's. With each item
+/// comes how far the parser has read: a count of characters, so never more than the bytes
+/// behind it (the text before that point is not read again).
+pub fn stream<'a>(src: &'a str, limits: Limits, emit: &mut dyn FnMut(Item<'a>, usize)) -> Result<(), YamlError> {
     walk(src, limits, true, emit)
 }
 
-fn walk<'a>(src: &'a str, limits: Limits, streaming: bool, emit: &mut dyn FnMut(Item<'a>)) -> Result<(), YamlError> {
+fn walk<'a>(
+    src: &'a str,
+    limits: Limits,
+    streaming: bool,
+    emit: &mut dyn FnMut(Item<'a>, usize),
+) -> Result<(), YamlError> {
     let mut parser = Parser::new_from_str(src);
     let mut stack: Vec<Frame<'a>> = Vec::new();
     // anchor id → (node, its size in nodes); aliases copy the node, so count what they add.
@@ -212,6 +219,7 @@ fn walk<'a>(src: &'a str, limits: Limits, streaming: bool, emit: &mut dyn FnMut(
 
     while let Some(item) = parser.next_event() {
         let (event, span) = item.map_err(scan_error)?;
+        let read = span.end.index();
         let pos = Pos {
             line: span.start.line() as u32,
             col: span.start.col() as u32 + 1,
@@ -243,13 +251,13 @@ fn walk<'a>(src: &'a str, limits: Limits, streaming: bool, emit: &mut dyn FnMut(
                 // Anchored mappings are collected whole so aliases can copy them.
                 let mode = match stack.last() {
                     None if streaming && anchor == 0 => {
-                        emit(Item::RootMap(pos));
+                        emit(Item::RootMap(pos), read);
                         Mode::Root
                     }
                     Some(Frame::Map(_, _, _, Some(key), Mode::Root)) if anchor == 0 => {
                         match key.text().and_then(|k| SECTIONS.iter().position(|s| *s == k)) {
                             Some(i) => {
-                                emit(Item::Section { key: key.clone() });
+                                emit(Item::Section { key: key.clone() }, read);
                                 Mode::Section(i)
                             }
                             None => Mode::Collect,
@@ -335,23 +343,26 @@ fn walk<'a>(src: &'a str, limits: Limits, streaming: bool, emit: &mut dyn FnMut(
         match stack.last_mut() {
             None => {
                 root_seen = true;
-                emit(Item::Root(Some(node)));
+                emit(Item::Root(Some(node)), read);
             }
             Some(Frame::Seq(_, _, items)) => items.push(node),
             Some(Frame::Map(_, _, entries, pending, mode)) => match (pending.take(), *mode) {
                 (None, _) => *pending = Some(node),
                 (Some(key), Mode::Collect) => entries.push((key, node)),
-                (Some(key), Mode::Root) => emit(Item::Top { key, value: node }),
-                (Some(key), Mode::Section(section)) => emit(Item::Element {
-                    section,
-                    key,
-                    value: node,
-                }),
+                (Some(key), Mode::Root) => emit(Item::Top { key, value: node }, read),
+                (Some(key), Mode::Section(section)) => emit(
+                    Item::Element {
+                        section,
+                        key,
+                        value: node,
+                    },
+                    read,
+                ),
             },
         }
     }
     if !root_seen {
-        emit(Item::Root(None));
+        emit(Item::Root(None), src.len());
     }
     Ok(())
 }

@@ -20,15 +20,14 @@ pub struct Style {
 struct Offsets<'t> {
     table: &'t Table,
     lines: HashMap<u32, Vec<usize>>,
-    /// Each file's text, shared by all its findings' code frames (copied once, not per finding).
-    texts: HashMap<u32, std::sync::Arc<str>>,
 }
 
 impl Offsets<'_> {
     /// The lines around `lines` (1-based) of a file, with some context either side.
     fn window(&mut self, file: u32, lines: &[u32]) -> Window {
         self.starts(file);
-        let text = self.text(file);
+        // Shared by all the file's code frames, not copied per finding.
+        let text = self.table.files[file as usize].text().clone();
         let starts = &self.lines[&file];
         let lo = (lines.iter().min().copied().unwrap_or(1) as usize).saturating_sub(4);
         let hi = (lines.iter().max().copied().unwrap_or(1) as usize + 3).min(starts.len());
@@ -43,7 +42,7 @@ impl Offsets<'_> {
     }
 
     fn starts(&mut self, file: u32) {
-        let text = &self.table.files[file as usize].text;
+        let text = self.table.files[file as usize].text();
         self.lines.entry(file).or_insert_with(|| {
             std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
@@ -51,18 +50,10 @@ impl Offsets<'_> {
         });
     }
 
-    fn text(&mut self, file: u32) -> std::sync::Arc<str> {
-        let table = self.table;
-        self.texts
-            .entry(file)
-            .or_insert_with(|| table.files[file as usize].text.as_str().into())
-            .clone()
-    }
-
     /// Byte span of the token at `loc`.
     fn span(&mut self, loc: Loc) -> SourceSpan {
         self.starts(loc.file);
-        let text = &self.table.files[loc.file as usize].text;
+        let text = self.table.files[loc.file as usize].text();
         let starts = &self.lines[&loc.file];
         let Some(&line_start) = starts.get(loc.line.saturating_sub(1) as usize) else {
             return SourceSpan::new(text.len().into(), 0);
@@ -187,7 +178,14 @@ fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
     }
     help.extend(affected_line(f));
     let mut labels = Vec::new();
-    let source = f.location.map(|loc| {
+    // A file rewritten since it was checked has no text to show: name the place instead.
+    let shown = f
+        .location
+        .filter(|loc| !table.files[loc.file as usize].text().is_empty());
+    if let Some(loc) = f.location.filter(|_| shown.is_none()) {
+        help.insert(0, format!("at {}", super::place(table, loc)));
+    }
+    let source = shown.map(|loc| {
         let file = &table.files[loc.file as usize];
         labels.push(LabeledSpan::new_primary_with_span(None, offsets.span(loc)));
         for r in &f.related {
@@ -243,7 +241,6 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
     let mut offsets = Offsets {
         table,
         lines: HashMap::new(),
-        texts: HashMap::new(),
     };
     let mut text = String::new();
     if let Some(d) = out.diff {

@@ -119,7 +119,7 @@ fn ids(table: &Table, origins: &[u32], limit: usize) -> String {
     let mut s: Vec<&str> = origins
         .iter()
         .take(limit)
-        .map(|&o| table.origins[o as usize].id.as_str())
+        .map(|&o| table.origins[o as usize].id.as_ref())
         .collect();
     if origins.len() > limit {
         s.push("…");
@@ -279,7 +279,7 @@ pub fn all_single_json(table: &Table, analysis: &Analysis, impacts: &[DomainImpa
                 "members": d.members.iter().map(|&n| table.node_id(n)).collect::<Vec<_>>(),
                 "origins": imp.lost.len(),
                 "population": imp.population,
-                "affected": imp.lost.iter().map(|&o| table.origins[o as usize].id.as_str()).collect::<Vec<_>>(),
+                "affected": imp.lost.iter().map(|&o| table.origins[o as usize].id.as_ref()).collect::<Vec<_>>(),
             })
         })
         .collect();

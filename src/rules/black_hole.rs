@@ -60,7 +60,7 @@ impl BlackHole {
                 Some(n) => (cx.table.node_loc(n), cx.node_id(n).to_string()),
                 None => {
                     let o = &cx.table.origins[origins[0] as usize];
-                    (o.loc, o.id.clone())
+                    (o.loc, o.id.to_string())
                 }
             };
             let message = format!("calls from {} are lost {why}", cx.origins_phrase(&origins));

@@ -54,7 +54,10 @@ impl BlastRadius {
             limits.1,
         );
         let first = &cx.table.origins[moved[0] as usize];
-        let entities = moved.iter().map(|&o| cx.table.origins[o as usize].id.clone()).collect();
+        let entities = moved
+            .iter()
+            .map(|&o| cx.table.origins[o as usize].id.to_string())
+            .collect();
         Some(
             cx.finding(&Self::META, first.loc, message, entities, moved)
                 .scenario("normal"),

@@ -69,7 +69,7 @@ impl CrossJurisdiction {
                 &Self::META,
                 first.loc,
                 message,
-                vec![first.id.clone(), psap.id.clone()],
+                vec![first.id.to_string(), psap.id.clone()],
                 &origins,
             );
             out.push(

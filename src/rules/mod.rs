@@ -177,7 +177,7 @@ impl Context<'_> {
     pub fn origin_ids(&self, origins: &[u32]) -> Vec<String> {
         origins
             .iter()
-            .map(|&o| self.table.origins[o as usize].id.clone())
+            .map(|&o| self.table.origins[o as usize].id.to_string())
             .collect()
     }
 

@@ -58,7 +58,7 @@ impl RoutingLoop {
             note(&Scenario::Normal, c as u32, t);
         }
         for run in &a.runs {
-            for (c, t) in &run.walks {
+            for (c, t) in &run.loops {
                 // Origins already looping under normal conditions are reported once, there.
                 if a.normal[*c as usize].cycle().is_none() {
                     note(&run.scenario, *c, t);

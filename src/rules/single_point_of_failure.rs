@@ -44,11 +44,11 @@ impl SinglePointOfFailure {
             let Scenario::Fail(d) = run.scenario else { continue };
             let mut lost: Vec<u32> = Vec::new();
             let mut example = String::new();
-            for (c, t) in &run.walks {
+            for (c, end) in &run.ends {
                 if a.normal[*c as usize].delivered_to().is_none() {
                     continue; // already lost normally: reported by black-hole
                 }
-                if let Disposition::Lost { at, reason } = &t.end {
+                if let Disposition::Lost { at, reason } = end {
                     if example.is_empty() {
                         example = describe_loss(cx.table, *at, reason, a.max_hops);
                     }

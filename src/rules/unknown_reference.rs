@@ -65,8 +65,8 @@ impl UnknownReference {
                 ),
                 _ => {
                     // Suggest only ids of the kind the field takes.
-                    let candidates = cx.table.ids.iter().filter(|(_, e)| expect.accepts(**e));
-                    let hint = did_you_mean(&name, candidates.map(|(k, _)| k.as_str()))
+                    let candidates = cx.table.elements().filter(|(_, e)| expect.accepts(*e));
+                    let hint = did_you_mean(&name, candidates.map(|(id, _)| id))
                         .map(|s| format!(" (did you mean `{s}`?)"))
                         .unwrap_or_default();
                     format!("`{name}` in {where_} does not exist{hint}")

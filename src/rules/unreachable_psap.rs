@@ -31,9 +31,10 @@ impl UnreachablePsap {
         let walks = a
             .normal
             .iter()
-            .chain(a.runs.iter().flat_map(|r| r.walks.iter().map(|(_, t)| t)));
-        for t in walks {
-            if let Some(p) = t.delivered_to() {
+            .map(|t| &t.end)
+            .chain(a.runs.iter().flat_map(|r| r.ends.iter().map(|(_, end)| end)));
+        for end in walks {
+            if let Some(p) = end.delivered_to() {
                 reached[p as usize] = true;
             }
         }

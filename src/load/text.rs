@@ -1,0 +1,147 @@
+//! A table file's text while the table is built from it.
+//!
+//! A national table is a hundred megabytes of YAML, about as much as the model built from
+//! it. The file is mapped, not copied: its pages come in as the parser reaches them and are
+//! handed back behind it, so the whole text never sits in memory (reports that show code
+//! read the file again, see [`crate::model::SourceFile`]).
+
+use std::fs::{self, File};
+use std::path::Path;
+use std::time::SystemTime;
+
+use memmap2::{Mmap, UncheckedAdvice};
+
+use super::{MAX_FILE_BYTES, plain_io, yaml::Pos};
+
+/// Text kept behind the parser before it is handed back: the builder thread reads items up
+/// to a few megabytes behind (a page handed back too early is only read again, never lost).
+const KEEP_BEHIND: usize = 32 << 20;
+
+/// Text validated or parsed between hand-backs.
+const STEP: usize = 8 << 20;
+
+/// Why a file cannot be read, with the position of the problem where there is one.
+pub type Unreadable = (String, Pos);
+
+pub struct FileText {
+    bytes: Bytes,
+    /// Size and modification time when opened; None if the file changed while it was read.
+    pub stamp: Option<(u64, SystemTime)>,
+    /// Bytes already handed back, from the start.
+    released: std::cell::Cell<usize>,
+}
+
+enum Bytes {
+    Mapped(Mmap),
+    /// Empty files, and what cannot be mapped (a pipe, say), are read into memory.
+    Owned(String),
+}
+
+impl FileText {
+    /// Opens a file within the size limit and checks that it is UTF-8.
+    pub fn open(path: &Path) -> Result<FileText, Unreadable> {
+        let start = Pos { line: 1, col: 1 };
+        let unreadable = |e: std::io::Error| (format!("cannot be read: {}", plain_io(&e)), start);
+        let file = File::open(path).map_err(unreadable)?;
+        let meta = file.metadata().map_err(unreadable)?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err((
+                format!(
+                    "is {} MB; psapguard reads table files of at most {} MB",
+                    meta.len() >> 20,
+                    MAX_FILE_BYTES >> 20
+                ),
+                start,
+            ));
+        }
+        let stamp = meta.modified().ok().map(|time| (meta.len(), time));
+        // SAFETY: the mapping is only read. Like every tool that maps its input (ripgrep),
+        // psapguard assumes the table file is not rewritten while one run reads it: a file
+        // truncated meanwhile would fault on the lost pages.
+        let mapped = (meta.is_file() && meta.len() > 0)
+            .then(|| unsafe { Mmap::map(&file) }.ok())
+            .flatten();
+        let text = match mapped {
+            Some(map) => FileText {
+                bytes: Bytes::Mapped(map),
+                stamp,
+                released: 0.into(),
+            },
+            None => {
+                let bytes = fs::read(path).map_err(unreadable)?;
+                let stamp = stamp.filter(|(len, _)| *len == bytes.len() as u64);
+                let text =
+                    String::from_utf8(bytes).map_err(|e| not_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]))?;
+                return Ok(FileText {
+                    bytes: Bytes::Owned(text),
+                    stamp,
+                    released: 0.into(),
+                });
+            }
+        };
+        text.check_utf8()?;
+        Ok(text)
+    }
+
+    fn raw(&self) -> &[u8] {
+        match &self.bytes {
+            Bytes::Mapped(map) => map,
+            Bytes::Owned(text) => text.as_bytes(),
+        }
+    }
+
+    /// Validates the mapping a step at a time, handing each step back once checked.
+    fn check_utf8(&self) -> Result<(), Unreadable> {
+        let bytes = self.raw();
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = (start + STEP).min(bytes.len());
+            match std::str::from_utf8(&bytes[start..end]) {
+                Ok(_) => start = end,
+                // A character cut by the step's end: the next step starts at it.
+                Err(e) if e.error_len().is_none() && end < bytes.len() => start += e.valid_up_to(),
+                Err(e) => return Err(not_utf8(&bytes[..start + e.valid_up_to()])),
+            }
+            self.release_before(start);
+        }
+        // The parser reads it all again from the start, and hands it back again behind it.
+        self.released.set(0);
+        Ok(())
+    }
+
+    /// The file's text.
+    pub fn text(&self) -> &str {
+        match &self.bytes {
+            // SAFETY: `open` checked that the mapped bytes are UTF-8 (see there for a file
+            // rewritten while it is read).
+            Bytes::Mapped(map) => unsafe { std::str::from_utf8_unchecked(map) },
+            Bytes::Owned(text) => text,
+        }
+    }
+
+    /// Tells how far the parser has read (`read` is a count of characters, which is never
+    /// more than the bytes read): the mapped pages well behind it are handed back.
+    pub fn parsed_to(&self, read: usize) {
+        self.release_before(read.saturating_sub(KEEP_BEHIND));
+    }
+
+    fn release_before(&self, offset: usize) {
+        let Bytes::Mapped(map) = &self.bytes else { return };
+        let from = self.released.get();
+        let to = offset / STEP * STEP;
+        if to <= from {
+            return;
+        }
+        // SAFETY: the mapping is read-only and never written, so dropping its pages loses
+        // nothing: reading them again brings them back from the file.
+        let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, from, to - from) };
+        self.released.set(to);
+    }
+}
+
+/// "is not UTF-8" at the first bad byte, which follows `valid`.
+fn not_utf8(valid: &[u8]) -> Unreadable {
+    let line = valid.iter().filter(|&&c| c == b'\n').count() as u32 + 1;
+    let col = valid.iter().rev().take_while(|&&c| c != b'\n').count() as u32 + 1;
+    ("is not UTF-8 text (a binary file?)".to_string(), Pos { line, col })
+}
