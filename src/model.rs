@@ -56,8 +56,41 @@ impl Element {
 }
 
 /// A shared, interned string: ids named by references, states, counties. A national table
-/// names the same few thousand of them millions of times.
-pub type Name = std::sync::Arc<str>;
+/// names the same few thousand of them millions of times, so it is one pointer wide (an
+/// `Arc<str>` is two).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(std::sync::Arc<Box<str>>);
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Self {
+        Name(std::sync::Arc::new(s.into()))
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
 
 /// Hands out one shared [`Name`] per distinct string.
 #[derive(Debug, Default)]
