@@ -521,14 +521,50 @@ impl SourceFile {
     /// since, the text is empty (positions still name lines, but no code is shown).
     pub fn text(&self) -> &std::sync::Arc<str> {
         self.text.get_or_init(|| {
-            let again = self.stamp.and_then(|stamp| {
-                let meta = std::fs::metadata(&self.path).ok()?;
-                let text = std::fs::read_to_string(&self.path).ok()?;
-                (Some((meta.len(), meta.modified().ok()?)) == Some(stamp) && text.len() as u64 == stamp.0)
-                    .then_some(text)
-            });
-            again.unwrap_or_default().into()
+            let mut text = String::new();
+            match self
+                .reopen()
+                .map(|mut f| std::io::Read::read_to_string(&mut f, &mut text))
+            {
+                Some(Ok(len)) if Some(len as u64) == self.stamp.map(|(len, _)| len) => text.into(),
+                _ => "".into(),
+            }
         })
+    }
+
+    /// Each line of the file in order: its 1-based number and its text with its line break,
+    /// until `visit` returns false. A released text is read again a line at a time, not
+    /// whole; a file changed since it was read has no lines.
+    pub fn each_line(&self, mut visit: impl FnMut(u32, &str) -> bool) {
+        if let Some(text) = self.text.get() {
+            for (i, line) in text.split_inclusive('\n').enumerate() {
+                if !visit(i as u32 + 1, line) {
+                    return;
+                }
+            }
+            return;
+        }
+        let Some(mut file) = self.reopen() else { return };
+        let mut buf = Vec::new();
+        for number in 1.. {
+            buf.clear();
+            match std::io::BufRead::read_until(&mut file, b'\n', &mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let Ok(line) = std::str::from_utf8(&buf) else { return };
+            if !visit(number, line) {
+                return;
+            }
+        }
+    }
+
+    /// The file on disk, if it is still as it was when it was read.
+    fn reopen(&self) -> Option<std::io::BufReader<std::fs::File>> {
+        let stamp = self.stamp?;
+        let file = std::fs::File::open(&self.path).ok()?;
+        let meta = file.metadata().ok()?;
+        (Some((meta.len(), meta.modified().ok()?)) == Some(stamp)).then(|| std::io::BufReader::new(file))
     }
 }
 

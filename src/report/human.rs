@@ -1,6 +1,6 @@
 //! `--format human`: a miette code frame per finding, then a summary line.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
@@ -16,50 +16,62 @@ pub struct Style {
     pub width: usize,
 }
 
-/// Maps (line, column) to byte offsets, one file at a time.
-struct Offsets<'t> {
-    table: &'t Table,
-    lines: HashMap<u32, Vec<usize>>,
+/// Lines of context shown above and below the lines a finding points at.
+const CONTEXT: u32 = 3;
+
+/// The lines the code frames show, read in one pass per file: a national table's text is
+/// not held in memory for a handful of findings.
+struct Frames {
+    /// (file, 1-based line) → the line, with its line break.
+    lines: HashMap<(u32, u32), String>,
 }
 
-impl Offsets<'_> {
-    /// The lines around `lines` (1-based) of a file, with some context either side.
-    fn window(&mut self, file: u32, lines: &[u32]) -> Window {
-        self.starts(file);
-        // Shared by all the file's code frames, not copied per finding.
-        let text = self.table.files[file as usize].text().clone();
-        let starts = &self.lines[&file];
-        let lo = (lines.iter().min().copied().unwrap_or(1) as usize).saturating_sub(4);
-        let hi = (lines.iter().max().copied().unwrap_or(1) as usize + 3).min(starts.len());
-        let start = starts.get(lo).copied().unwrap_or(text.len());
-        let end = starts.get(hi).copied().unwrap_or(text.len());
-        Window {
-            text,
-            start,
-            end,
-            first_line: lo,
+impl Frames {
+    fn new(table: &Table, findings: &[Finding]) -> Self {
+        let mut wanted: BTreeMap<u32, Vec<(u32, u32)>> = BTreeMap::new();
+        for f in findings {
+            if let Some(loc) = f.location {
+                let (lo, hi) = frame_lines(f, loc);
+                wanted
+                    .entry(loc.file)
+                    .or_default()
+                    .push((lo.saturating_sub(CONTEXT), hi + CONTEXT));
+            }
         }
+        let mut lines = HashMap::new();
+        for (file, ranges) in wanted {
+            let last = ranges.iter().map(|r| r.1).max().unwrap_or(0);
+            table.files[file as usize].each_line(|n, line| {
+                if ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&n)) {
+                    lines.insert((file, n), line.to_string());
+                }
+                n < last
+            });
+        }
+        Frames { lines }
     }
 
-    fn starts(&mut self, file: u32) {
-        let text = self.table.files[file as usize].text();
-        self.lines.entry(file).or_insert_with(|| {
-            std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
+    /// The file's lines `lo..=hi` that exist; None if the first does not (a rewritten file).
+    fn window(&self, file: u32, lo: u32, hi: u32) -> Option<Window> {
+        let lo = lo.saturating_sub(CONTEXT).max(1);
+        self.lines.get(&(file, lo))?;
+        let text: String = (lo..=hi + CONTEXT)
+            .map_while(|n| self.lines.get(&(file, n)))
+            .map(String::as_str)
+            .collect();
+        Some(Window {
+            text,
+            first_line: lo as usize - 1,
+        })
     }
 
-    /// Byte span of the token at `loc`.
-    fn span(&mut self, loc: Loc) -> SourceSpan {
-        self.starts(loc.file);
-        let text = self.table.files[loc.file as usize].text();
-        let starts = &self.lines[&loc.file];
-        let Some(&line_start) = starts.get(loc.line.saturating_sub(1) as usize) else {
-            return SourceSpan::new(text.len().into(), 0);
-        };
-        let line = &text[line_start..];
-        let line = &line[..line.find('\n').unwrap_or(line.len())];
+    /// Byte span, within `window`, of the token at `loc`; None if the line is not there.
+    fn span(&self, window: &Window, loc: Loc) -> Option<SourceSpan> {
+        let before: usize = (window.first_line as u32 + 1..loc.line)
+            .map(|n| self.lines.get(&(loc.file, n)).map(String::len))
+            .sum::<Option<usize>>()?;
+        let line = self.lines.get(&(loc.file, loc.line))?;
+        let line = line.strip_suffix('\n').unwrap_or(line);
         let col = line
             .char_indices()
             .nth(loc.col.saturating_sub(1) as usize)
@@ -69,19 +81,26 @@ impl Offsets<'_> {
             .find(|c: char| c.is_whitespace() || ":,]}#".contains(c))
             .unwrap_or(token.len())
             .max(token.len().min(1));
-        SourceSpan::new((line_start + col).into(), len)
+        Some(SourceSpan::new((before + col).into(), len))
     }
 }
 
+/// The first and last lines a finding's code frame points at (its place and the related
+/// places in the same file).
+fn frame_lines(f: &Finding, loc: Loc) -> (u32, u32) {
+    let lines =
+        std::iter::once(loc.line).chain(f.related.iter().filter(|r| r.loc.file == loc.file).map(|r| r.loc.line));
+    let (lo, hi) = lines.fold((u32::MAX, 0), |(lo, hi), l| (lo.min(l), hi.max(l)));
+    (lo, hi)
+}
+
 /// The lines of a file around a finding's labels, numbered as in the file. miette finds a
-/// span's line by scanning from the start of its source, so handing it the whole file costs
-/// a pass over the file per finding; a window keeps that to a few lines.
+/// span's line by scanning from the start of its source, so it gets these few lines, not
+/// the whole file.
 #[derive(Debug)]
 struct Window {
-    text: std::sync::Arc<str>,
-    start: usize,
-    end: usize,
-    /// 0-based line of `start` in the file.
+    text: String,
+    /// 0-based line of the window's first line in the file.
     first_line: usize,
 }
 
@@ -92,16 +111,10 @@ impl miette::SourceCode for Window {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let slice = &self.text[self.start..self.end];
-        let local = SourceSpan::new(
-            span.offset().saturating_sub(self.start).min(slice.len()).into(),
-            span.len(),
-        );
-        let inner = slice.read_span(&local, before, after)?;
-        let at = SourceSpan::new((inner.span().offset() + self.start).into(), inner.span().len());
+        let inner = self.text.read_span(span, before, after)?;
         Ok(Box::new(miette::MietteSpanContents::new(
             inner.data(),
-            at,
+            *inner.span(),
             inner.line() + self.first_line,
             inner.column(),
             inner.line_count(),
@@ -168,8 +181,7 @@ pub fn affected_line(f: &Finding) -> Option<String> {
     ))
 }
 
-fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
-    let table = offsets.table;
+fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic {
     let mut help = Vec::new();
     if let Some(s) = &f.scenario
         && s != "normal"
@@ -178,28 +190,26 @@ fn diagnostic(offsets: &mut Offsets<'_>, f: &Finding) -> FindingDiagnostic {
     }
     help.extend(affected_line(f));
     let mut labels = Vec::new();
-    // A file rewritten since it was checked has no text to show: name the place instead.
-    let shown = f
-        .location
-        .filter(|loc| !table.files[loc.file as usize].text().is_empty());
-    if let Some(loc) = f.location.filter(|_| shown.is_none()) {
-        help.insert(0, format!("at {}", super::place(table, loc)));
-    }
-    let source = shown.map(|loc| {
-        let file = &table.files[loc.file as usize];
-        labels.push(LabeledSpan::new_primary_with_span(None, offsets.span(loc)));
-        for r in &f.related {
-            if r.loc.file == loc.file {
-                labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), offsets.span(r.loc)));
-            } else {
-                help.push(format!("{}: {}", super::place(table, r.loc), r.message));
+    let mut source = None;
+    if let Some(loc) = f.location {
+        let (lo, hi) = frame_lines(f, loc);
+        let window = frames.window(loc.file, lo, hi);
+        match window.as_ref().and_then(|w| frames.span(w, loc)).zip(window) {
+            Some((span, window)) => {
+                labels.push(LabeledSpan::new_primary_with_span(None, span));
+                for r in &f.related {
+                    match (r.loc.file == loc.file).then(|| frames.span(&window, r.loc)).flatten() {
+                        Some(span) => labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span)),
+                        None => help.push(format!("{}: {}", super::place(table, r.loc), r.message)),
+                    }
+                }
+                let path = table.files[loc.file as usize].path.clone();
+                source = Some(NamedSource::new(path, window).with_language("yaml"));
             }
+            // A file rewritten since it was checked has no code to show: name the place.
+            None => help.insert(0, format!("at {}", super::place(table, loc))),
         }
-        let lines: Vec<u32> = std::iter::once(loc.line)
-            .chain(f.related.iter().filter(|r| r.loc.file == loc.file).map(|r| r.loc.line))
-            .collect();
-        NamedSource::new(file.path.clone(), offsets.window(loc.file, &lines)).with_language("yaml")
-    });
+    }
     let severity = match (f.waived, f.severity) {
         (true, _) => miette::Severity::Advice,
         (false, Severity::Error) => miette::Severity::Error,
@@ -238,16 +248,13 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
         .with_width(style.width)
         .with_context_lines(1)
         .with_links(false);
-    let mut offsets = Offsets {
-        table,
-        lines: HashMap::new(),
-    };
+    let frames = Frames::new(table, &report.findings);
     let mut text = String::new();
     if let Some(d) = out.diff {
         text.push_str(&moved_traffic(d));
     }
     for f in &report.findings {
-        let d = diagnostic(&mut offsets, f);
+        let d = diagnostic(table, &frames, f);
         if handler.render_report(&mut text, &d).is_err() {
             text.push_str(&format!("{}: {}\n", f.rule, f.message));
         }
