@@ -213,3 +213,20 @@ fn a_file_rewritten_after_loading_shows_no_code() {
         "{shown}"
     );
 }
+
+/// A pipe cannot be mapped nor read twice: it is read whole and kept for the code frames.
+#[test]
+fn a_table_from_a_pipe_keeps_its_code_frames() {
+    let yaml = "version: 1\npsaps:\n  p1: { status: active }\norigins:\n  o1: { kind: esz, ingress: [nowhere] }\n";
+    let out = Command::cargo_bin("psapguard")
+        .unwrap()
+        .args(["check", "/dev/stdin"])
+        .write_stdin(yaml)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("/dev/stdin:5:"), "{shown}");
+    assert!(shown.contains("o1: { kind: esz, ingress: [nowhere] }"), "{shown}");
+}

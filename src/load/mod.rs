@@ -75,10 +75,18 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     for path in &files {
         let shown = path.display().to_string();
         match text::FileText::open(path) {
-            Ok(text) => {
-                let source = SourceFile::on_disk(shown, text.stamp);
-                reader.read(source, text.text(), &|read| text.parsed_to(read));
-            }
+            // A pipe's text cannot be read again: it is kept.
+            Ok(text) => match text.into_owned() {
+                Ok(owned) => {
+                    let source = SourceFile::in_memory(shown, owned);
+                    let text = source.text().clone();
+                    reader.read(source, &text, &|_| {});
+                }
+                Err(mapped) => {
+                    let source = SourceFile::on_disk(shown, mapped.stamp);
+                    reader.read(source, mapped.text(), &|read| mapped.parsed_to(read));
+                }
+            },
             Err((message, pos)) => {
                 let problem = parse_problem(reader.files.len() as u32, pos, format!("{shown} {message}"));
                 reader.problems.push(problem);

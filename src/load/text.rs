@@ -9,7 +9,7 @@ use std::fs::{self, File};
 use std::path::Path;
 use std::time::SystemTime;
 
-use memmap2::{Mmap, UncheckedAdvice};
+use memmap2::Mmap;
 
 use super::{MAX_FILE_BYTES, plain_io, yaml::Pos};
 
@@ -69,18 +69,25 @@ impl FileText {
             },
             None => {
                 let bytes = fs::read(path).map_err(unreadable)?;
-                let stamp = stamp.filter(|(len, _)| *len == bytes.len() as u64);
                 let text =
                     String::from_utf8(bytes).map_err(|e| not_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]))?;
                 return Ok(FileText {
                     bytes: Bytes::Owned(text),
-                    stamp,
+                    stamp: None, // kept whole, not read again
                     released: 0.into(),
                 });
             }
         };
         text.check_utf8()?;
         Ok(text)
+    }
+
+    /// The text, if it was read into memory rather than mapped (it cannot be read again).
+    pub fn into_owned(self) -> Result<String, FileText> {
+        match self.bytes {
+            Bytes::Owned(text) => Ok(text),
+            Bytes::Mapped(_) => Err(self),
+        }
     }
 
     fn raw(&self) -> &[u8] {
@@ -134,7 +141,8 @@ impl FileText {
         }
         // SAFETY: the mapping is read-only and never written, so dropping its pages loses
         // nothing: reading them again brings them back from the file.
-        let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, from, to - from) };
+        #[cfg(unix)]
+        let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from) };
         self.released.set(to);
     }
 }
