@@ -492,17 +492,18 @@ pub fn json_schema() -> serde_json::Value {
 pub struct SourceFile {
     /// The path as the user gave it (or as found below the directory they gave).
     pub path: String,
-    text: std::sync::OnceLock<std::sync::Arc<str>>,
+    /// An `Arc<String>` takes a file read into a `String` without copying it.
+    text: std::sync::OnceLock<std::sync::Arc<String>>,
     /// Size and modification time when it was read, for a file that can be read again.
     stamp: Option<(u64, std::time::SystemTime)>,
 }
 
 impl SourceFile {
     /// A file whose text exists only here (a git revision, a test): never released.
-    pub fn in_memory(path: impl Into<String>, text: impl Into<std::sync::Arc<str>>) -> Self {
+    pub fn in_memory(path: impl Into<String>, text: impl Into<String>) -> Self {
         SourceFile {
             path: path.into(),
-            text: std::sync::OnceLock::from(text.into()),
+            text: std::sync::OnceLock::from(std::sync::Arc::new(text.into())),
             stamp: None,
         }
     }
@@ -519,7 +520,7 @@ impl SourceFile {
 
     /// The file's text. Once released it is read again; if the file has changed or gone
     /// since, the text is empty (positions still name lines, but no code is shown).
-    pub fn text(&self) -> &std::sync::Arc<str> {
+    pub fn text(&self) -> &std::sync::Arc<String> {
         self.text.get_or_init(|| {
             let mut text = String::new();
             match self
@@ -527,7 +528,7 @@ impl SourceFile {
                 .map(|mut f| std::io::Read::read_to_string(&mut f, &mut text))
             {
                 Some(Ok(len)) if Some(len as u64) == self.stamp.map(|(len, _)| len) => text.into(),
-                _ => "".into(),
+                _ => String::new().into(),
             }
         })
     }
