@@ -5,7 +5,8 @@
 //! handed back behind it, so the whole text never sits in memory (reports that show code
 //! read the file again, see [`crate::model::SourceFile`]).
 
-use std::fs::{self, File};
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -25,7 +26,8 @@ pub type Unreadable = (String, Pos);
 
 pub struct FileText {
     bytes: Bytes,
-    /// Size and modification time when opened; None if the file changed while it was read.
+    /// Size and modification time when opened, to tell later whether the file is still the
+    /// one that was read (None for a text read whole and kept).
     pub stamp: Option<(u64, SystemTime)>,
     /// Bytes already handed back, from the start.
     released: std::cell::Cell<usize>,
@@ -44,15 +46,12 @@ impl FileText {
         let unreadable = |e: std::io::Error| (format!("cannot be read: {}", plain_io(&e)), start);
         let file = File::open(path).map_err(unreadable)?;
         let meta = file.metadata().map_err(unreadable)?;
+        let too_big = |size: String| {
+            let limit = MAX_FILE_BYTES >> 20;
+            (format!("is {size} MB; psapguard reads table files of at most {limit} MB"), start)
+        };
         if meta.len() > MAX_FILE_BYTES {
-            return Err((
-                format!(
-                    "is {} MB; psapguard reads table files of at most {} MB",
-                    meta.len() >> 20,
-                    MAX_FILE_BYTES >> 20
-                ),
-                start,
-            ));
+            return Err(too_big((meta.len() >> 20).to_string()));
         }
         let stamp = meta.modified().ok().map(|time| (meta.len(), time));
         // SAFETY: the mapping is only read. Like every tool that maps its input (ripgrep),
@@ -68,7 +67,12 @@ impl FileText {
                 released: 0.into(),
             },
             None => {
-                let bytes = fs::read(path).map_err(unreadable)?;
+                // A pipe has no size to check first: read one byte past the limit at most.
+                let mut bytes = Vec::new();
+                file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+                if bytes.len() as u64 > MAX_FILE_BYTES {
+                    return Err(too_big(format!("more than {}", MAX_FILE_BYTES >> 20)));
+                }
                 let text =
                     String::from_utf8(bytes).map_err(|e| not_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]))?;
                 return Ok(FileText {
