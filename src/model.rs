@@ -485,9 +485,9 @@ pub fn json_schema() -> serde_json::Value {
 
 /// A source file of the table.
 ///
-/// The text of a file read from disk is released once the table is built (a national table's
-/// text weighs as much as its model) and read again only if a report needs it: code frames,
-/// a diff's element text.
+/// The text of a file on disk is not kept once the table is built from it (a national
+/// table's text weighs as much as its model); it is read again only if a report needs it:
+/// the lines of code frames, a diff's element text.
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as the user gave it (or as found below the directory they gave).
@@ -499,7 +499,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// A file whose text exists only here (a git revision, a test): never released.
+    /// A file whose text exists only here (a git revision, a pipe, a test): it is kept.
     pub fn in_memory(path: impl Into<String>, text: impl Into<String>) -> Self {
         SourceFile {
             path: path.into(),
@@ -508,8 +508,8 @@ impl SourceFile {
         }
     }
 
-    /// A file read from disk, with its size and modification time then (None if it could
-    /// not be read, or changed while it was). Its text is read again when it is asked for.
+    /// A file on disk, with its size and modification time when it was read (None if it
+    /// could not be read). Its text is read again when it is asked for.
     pub fn on_disk(path: String, stamp: Option<(u64, std::time::SystemTime)>) -> Self {
         SourceFile {
             path,
@@ -518,8 +518,9 @@ impl SourceFile {
         }
     }
 
-    /// The file's text. Once released it is read again; if the file has changed or gone
-    /// since, the text is empty (positions still name lines, but no code is shown).
+    /// The file's text, read again from disk the first time it is asked for; if the file
+    /// has changed or gone since, the text is empty (positions still name lines, but no
+    /// code is shown).
     pub fn text(&self) -> &std::sync::Arc<String> {
         self.text.get_or_init(|| {
             let mut text = String::new();
@@ -534,7 +535,7 @@ impl SourceFile {
     }
 
     /// Each line of the file in order: its 1-based number and its text with its line break,
-    /// until `visit` returns false. A released text is read again a line at a time, not
+    /// until `visit` returns false. A text not in memory is read again a line at a time, not
     /// whole; a file changed since it was read has no lines.
     pub fn each_line(&self, mut visit: impl FnMut(u32, &str) -> bool) {
         if let Some(text) = self.text.get() {

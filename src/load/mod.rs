@@ -77,11 +77,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
         match text::FileText::open(path) {
             // A pipe's text cannot be read again: it is kept.
             Ok(text) => match text.into_owned() {
-                Ok(owned) => {
-                    let source = SourceFile::in_memory(shown, owned);
-                    let text = source.text().clone();
-                    reader.read(source, &text, &|_| {});
-                }
+                Ok(owned) => reader.read_kept(SourceFile::in_memory(shown, owned)),
                 Err(mapped) => {
                     let source = SourceFile::on_disk(shown, mapped.stamp);
                     reader.read(source, mapped.text(), &|read| mapped.parsed_to(read));
@@ -120,8 +116,7 @@ pub fn from_sources(sources: Vec<SourceFile>, problems: Vec<Problem>) -> Loaded 
             reader.files.push(source); // unreadable: already reported
             continue;
         }
-        let text = source.text().clone();
-        reader.read(source, &text, &|_| {});
+        reader.read_kept(source);
     }
     reader.finish()
 }
@@ -156,6 +151,12 @@ impl TableReader {
             self.problems.push(parse_problem(file, pos, message));
         }
         self.files.push(source);
+    }
+
+    /// Adds the elements of a file whose text is in memory.
+    fn read_kept(&mut self, source: SourceFile) {
+        let text = source.text().clone();
+        self.read(source, &text, &|_| {});
     }
 
     fn finish(mut self) -> Loaded {

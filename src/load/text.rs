@@ -48,7 +48,10 @@ impl FileText {
         let meta = file.metadata().map_err(unreadable)?;
         let too_big = |size: String| {
             let limit = MAX_FILE_BYTES >> 20;
-            (format!("is {size} MB; psapguard reads table files of at most {limit} MB"), start)
+            (
+                format!("is {size} MB; psapguard reads table files of at most {limit} MB"),
+                start,
+            )
         };
         if meta.len() > MAX_FILE_BYTES {
             return Err(too_big((meta.len() >> 20).to_string()));
@@ -69,7 +72,9 @@ impl FileText {
             None => {
                 // A pipe has no size to check first: read one byte past the limit at most.
                 let mut bytes = Vec::new();
-                file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+                file.take(MAX_FILE_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(unreadable)?;
                 if bytes.len() as u64 > MAX_FILE_BYTES {
                     return Err(too_big(format!("more than {}", MAX_FILE_BYTES >> 20)));
                 }
