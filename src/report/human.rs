@@ -39,13 +39,18 @@ impl Frames {
             }
         }
         let mut lines = HashMap::new();
-        for (file, ranges) in wanted {
-            let last = ranges.iter().map(|r| r.1).max().unwrap_or(0);
+        for (file, mut ranges) in wanted {
+            // In line order, so one cursor walks them beside the file (a run can have tens
+            // of thousands of findings in a file of a million lines).
+            ranges.sort_unstable();
+            let mut next = ranges.iter().peekable();
             table.files[file as usize].each_line(|n, line| {
-                if ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&n)) {
+                while next.next_if(|&&(_, hi)| hi < n).is_some() {}
+                let Some(&&(lo, _)) = next.peek() else { return false };
+                if lo <= n {
                     lines.insert((file, n), line.to_string());
                 }
-                n < last
+                true
             });
         }
         Frames { lines }
