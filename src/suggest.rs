@@ -40,7 +40,10 @@ mod tests {
     #[test]
     fn compares_without_case_and_prefers_the_nearest_then_the_smallest() {
         assert_eq!(did_you_mean("ESRP-CO-A", ["esrp-co-b", "esrp-co-a"]), Some("esrp-co-a"));
-        assert_eq!(did_you_mean("esz-0000019", ["esz-0000018", "esz-0000017"]), Some("esz-0000017"));
+        assert_eq!(
+            did_you_mean("esz-0000019", ["esz-0000018", "esz-0000017"]),
+            Some("esz-0000017")
+        );
         assert_eq!(did_you_mean("esz-1", ["esz-1-and-much-more"]), None);
         assert_eq!(did_you_mean("denver-911", ["denver-9111"]), Some("denver-9111"));
     }
