@@ -341,10 +341,11 @@ fn run(cli: Cli) -> Result<i32, String> {
             // One origin's walk needs the table and its failure domains, not the whole analysis.
             let loaded = well_formed(table_paths(&config, path.into_iter().collect()))?;
             let table = &loaded.table;
-            let Some(o) = table.origins.iter().find(|o| *o.id == *origin) else {
+            let Some(crate::model::Element::Origin(o)) = table.lookup(&origin) else {
                 let ids = table.origins.iter().map(|o| &*o.id);
                 return Err(crate::simulate::unknown(ids, &origin, "origin"));
             };
+            let o = &table.origins[o as usize];
             let domains = crate::analysis::failure_domains(table);
             let what_if = crate::simulate::resolve(table, &domains, &fail, &busy)?;
             let mut out = String::new();
