@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use psapguard::check::{SeverityOverrides, check};
+use psapguard::check::check;
+use psapguard::finding::Levels;
 use psapguard::rules::Settings;
 
 fn tables_dir() -> PathBuf {
@@ -90,7 +91,7 @@ fn bench(c: &mut Criterion) {
         today: "2026-01-01".into(),
         ..Settings::default()
     };
-    let overrides = SeverityOverrides::new();
+    let overrides = Levels::new();
     for origins in sizes() {
         let (table, changed) = tables(origins);
         let mut g = c.benchmark_group(format!("{origins}-origins"));

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use rayon::prelude::*;
 
 use crate::engine::{Conditions, Disposition, Trace, route};
+use crate::finding::ScenarioLabel;
 use crate::model::{Node, Table};
 
 /// Origins walked as one.
@@ -80,11 +81,12 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    pub fn scenario_name(&self, table: &Table, s: &Scenario) -> String {
+    /// How findings and reports name a scenario.
+    pub fn scenario_label(&self, table: &Table, s: &Scenario) -> ScenarioLabel {
         match s {
-            Scenario::Normal => "normal".into(),
-            Scenario::Fail(d) => format!("fail:{}", self.domains[*d].name),
-            Scenario::Busy(p) => format!("busy:{}", table.psaps[*p as usize].id),
+            Scenario::Normal => ScenarioLabel::Normal,
+            Scenario::Fail(d) => ScenarioLabel::Fail(self.domains[*d].name.clone()),
+            Scenario::Busy(p) => ScenarioLabel::Busy(table.psaps[*p as usize].id.clone()),
         }
     }
 
@@ -321,4 +323,46 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
     runs.extend(busy);
     analysis.runs = runs;
     analysis
+}
+
+/// An origin present in both tables whose calls end at another PSAP (or at none) under normal
+/// conditions after a change.
+#[derive(Debug, Clone, Copy)]
+pub struct Move {
+    /// Index in the new table.
+    pub origin: u32,
+    /// Its route class in the old analysis and in the new one.
+    pub old_class: u32,
+    pub new_class: u32,
+}
+
+/// The origins a change moves, in new-table order. PSAPs are compared by id: indices differ
+/// between the tables.
+pub fn moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<Move> {
+    let mut old_class: HashMap<&str, u32> = HashMap::with_capacity(old.origins.len());
+    for (c, class) in oa.classes.iter().enumerate() {
+        for &o in &class.origins {
+            old_class.insert(&old.origins[o as usize].id, c as u32);
+        }
+    }
+    fn psap<'t>(t: &'t Table, trace: &Trace) -> Option<&'t str> {
+        trace.delivered_to().map(|p| t.psaps[p as usize].id.as_str())
+    }
+    let mut out = Vec::new();
+    for (c, trace) in na.normal.iter().enumerate() {
+        for &o in &na.classes[c].origins {
+            let Some(&oc) = old_class.get(&*new.origins[o as usize].id) else {
+                continue;
+            };
+            if psap(old, &oa.normal[oc as usize]) != psap(new, trace) {
+                out.push(Move {
+                    origin: o,
+                    old_class: oc,
+                    new_class: c as u32,
+                });
+            }
+        }
+    }
+    out.sort_unstable_by_key(|m| m.origin);
+    out
 }

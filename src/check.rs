@@ -1,15 +1,11 @@
 //! `check`: load → analyse → rules → waivers → a sorted report.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use crate::analysis::{Analysis, analyse};
-use crate::load::Loaded;
+use crate::finding::Levels;
+use crate::load::{Loaded, Problem, ProblemKind};
 use crate::rules::{Context, Finding, RULES, Settings, Severity};
-
-/// Per-rule severity overrides (`off` drops the rule).
-pub type SeverityOverrides = HashMap<String, Option<Severity>>;
 
 /// The findings of one table, with its counts.
 #[derive(Debug)]
@@ -37,11 +33,14 @@ impl Report {
 }
 
 /// Runs every rule on a loaded table.
-pub fn check(loaded: &Loaded, settings: &Settings, overrides: &SeverityOverrides) -> (Report, Option<Analysis>) {
-    let analysis = loaded.analysable().then(|| analyse(&loaded.table, settings.max_hops));
+pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> (Report, Option<Analysis>) {
+    let waivers = unknown_waiver_rules(&loaded.table);
+    let analysable = loaded.analysable() && waivers.is_empty();
+    let analysis = analysable.then(|| analyse(&loaded.table, settings.max_hops));
+    let problems: Vec<Problem> = loaded.problems.iter().cloned().chain(waivers).collect();
     let cx = Context {
         table: &loaded.table,
-        problems: &loaded.problems,
+        problems: &problems,
         analysis: analysis.as_ref(),
         settings,
     };
@@ -51,19 +50,19 @@ pub fn check(loaded: &Loaded, settings: &Settings, overrides: &SeverityOverrides
         .par_iter()
         .map(|rule| {
             let mut out = Vec::new();
-            // A rule turned off is not run at all.
-            if overrides.get(rule.meta().name) != Some(&None) {
+            // A rule turned off is not run at all; one whose input is missing skips itself.
+            if rule.meta().level_in(levels).is_some() {
                 rule.check(&cx, &mut out);
             }
             out
         })
         .collect();
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
-    apply_overrides(&mut findings, overrides);
+    apply_levels(&mut findings, levels);
     apply_waivers(&cx, &mut findings);
     sort(&loaded.table, &mut findings);
-    let skipped_routing = (!loaded.analysable())
-        .then(|| "routing analysis skipped: fix the parse-error and schema findings first".to_string());
+    let skipped_routing =
+        (!analysable).then(|| "routing analysis skipped: fix the parse-error and schema findings first".to_string());
     let summary = summarise(&loaded.table, &findings);
     (
         Report {
@@ -75,12 +74,35 @@ pub fn check(loaded: &Loaded, settings: &Settings, overrides: &SeverityOverrides
     )
 }
 
-/// Applies psapguard.toml's severities: a changed severity, or `off` (the finding is dropped).
-pub fn apply_overrides(findings: &mut Vec<Finding>, overrides: &SeverityOverrides) {
-    findings.retain(|f| overrides.get(f.rule) != Some(&None));
+/// A waiver naming no rule of psapguard is a schema problem. It is judged here, after loading,
+/// because only the rules know their names (as ruff resolves `noqa` codes in its checker).
+pub fn unknown_waiver_rules(table: &crate::model::Table) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (id, element) in table.elements() {
+        for w in table.waivers(element) {
+            if crate::rules::lookup(&w.rule).is_some() {
+                continue;
+            }
+            let hint = crate::suggest::did_you_mean(&w.rule, crate::rules::names())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            out.push(Problem {
+                kind: ProblemKind::Schema,
+                loc: w.rule_loc,
+                element: Some(id.to_string()),
+                message: format!("a waiver names the unknown rule `{}`{hint}", w.rule),
+            });
+        }
+    }
+    out
+}
+
+/// Applies psapguard.toml's levels: a changed severity, or `off` (the finding is dropped).
+pub fn apply_levels(findings: &mut Vec<Finding>, levels: &Levels) {
+    findings.retain(|f| levels.get(f.rule).is_none_or(|l| l.severity().is_some()));
     for f in findings.iter_mut() {
-        if let Some(Some(s)) = overrides.get(f.rule) {
-            f.severity = *s;
+        if let Some(s) = levels.get(f.rule).and_then(|l| l.severity()) {
+            f.severity = s;
         }
     }
 }

@@ -277,7 +277,7 @@ fn run(cli: Cli) -> Result<i32, String> {
         Command::Check { paths, report: args } => {
             let settings = args.settings(&config)?;
             let loaded = load(&table_paths(&config, paths)).map_err(|e| e.to_string())?;
-            let (report, _) = check(&loaded, &settings, &config.severities);
+            let (report, _) = check(&loaded, &settings, &config.levels);
             let fails = report.fails();
             args.emit(&Output {
                 table: &loaded.table,
@@ -320,7 +320,7 @@ fn run(cli: Cli) -> Result<i32, String> {
                     .or(config.max_moved_population)
                     .unwrap_or(defaults.population),
             };
-            let (report, diff) = crate::diff::diff(&old, &new, &settings, &config.severities, limits);
+            let (report, diff) = crate::diff::diff(&old, &new, &settings, &config.levels, limits);
             let fails = crate::diff::fails(&report, all);
             args.emit(&Output {
                 table: &new.table,

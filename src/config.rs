@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::check::SeverityOverrides;
-use crate::rules::Severity;
+use crate::finding::{Level, Levels};
+pub use crate::rules::blast_radius::Limit;
 use crate::suggest::did_you_mean;
 
 pub const FILE_NAME: &str = "psapguard.toml";
@@ -45,46 +45,6 @@ struct RawBlast {
     max_moved_population: Option<Spanned<toml::Value>>,
 }
 
-/// A blast-radius limit: a share of the old table or an absolute number.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Limit {
-    Percent(f64),
-    Absolute(u64),
-}
-
-impl Limit {
-    /// The limit for a table whose total is `total`.
-    pub fn of(self, total: u64) -> f64 {
-        match self {
-            Limit::Percent(p) => total as f64 * p / 100.0,
-            Limit::Absolute(n) => n as f64,
-        }
-    }
-
-    /// "5%" or "250000".
-    pub fn parse(s: &str) -> Option<Limit> {
-        let s = s.trim();
-        match s.strip_suffix('%') {
-            Some(p) => p
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|p| (0.0..=100.0).contains(p))
-                .map(Limit::Percent),
-            None => s.parse::<u64>().ok().map(Limit::Absolute),
-        }
-    }
-}
-
-impl std::fmt::Display for Limit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Limit::Percent(p) => write!(f, "{p}%"),
-            Limit::Absolute(n) => write!(f, "{n}"),
-        }
-    }
-}
-
 /// The settings a config file gives (all optional).
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -94,7 +54,7 @@ pub struct Config {
     pub table: Option<PathBuf>,
     pub max_hops: Option<usize>,
     pub horizon_days: Option<u64>,
-    pub severities: SeverityOverrides,
+    pub levels: Levels,
     pub max_moved_origins: Option<Limit>,
     pub max_moved_population: Option<Limit>,
 }
@@ -180,19 +140,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
                 .unwrap_or_default();
             return Err(format!("{}: unknown rule `{}`{hint}", at(rule.span()), rule.get_ref()));
         }
-        let s = match severity.get_ref().as_str() {
-            "error" => Some(Severity::Error),
-            "warning" => Some(Severity::Warning),
-            "off" => None,
-            other => {
-                return Err(format!(
-                    "{}: the severity of `{}` must be \"error\", \"warning\" or \"off\", not \"{other}\"",
-                    at(severity.span()),
-                    rule.get_ref()
-                ));
-            }
+        let Some(level) = Level::parse(severity.get_ref()) else {
+            return Err(format!(
+                "{}: the severity of `{}` must be \"error\", \"warning\" or \"off\", not \"{}\"",
+                at(severity.span()),
+                rule.get_ref(),
+                severity.get_ref()
+            ));
         };
-        config.severities.insert(rule.get_ref().clone(), s);
+        config.levels.insert(rule.get_ref().clone(), level);
     }
     if let Some(b) = &raw.blast_radius {
         config.max_moved_origins = limit(&b.max_moved_origins, "max_moved_origins", &at)?;
@@ -252,8 +208,8 @@ mod tests {
         assert_eq!(c.table, Some(PathBuf::from("cfg/tables")));
         assert_eq!(c.max_hops, Some(6));
         assert_eq!(c.horizon_days, Some(30));
-        assert_eq!(c.severities.get("shadowed-rule"), Some(&None));
-        assert_eq!(c.severities.get("cross-jurisdiction"), Some(&Some(Severity::Error)));
+        assert_eq!(c.levels.get("shadowed-rule"), Some(&Level::Off));
+        assert_eq!(c.levels.get("cross-jurisdiction"), Some(&Level::Error));
         assert_eq!(c.max_moved_origins, Some(Limit::Percent(10.0)));
         assert_eq!(c.max_moved_population, Some(Limit::Absolute(5000)));
     }

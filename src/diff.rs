@@ -1,18 +1,18 @@
 //! `diff`: what a change to the table does — moved traffic, new and fixed findings, the
 //! blast radius, PSAPs that lose all traffic, and each changed element's YAML edit.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
-use crate::analysis::Analysis;
-use crate::check::{Report, SeverityOverrides, apply_overrides, apply_waivers, check, sort, summarise};
-use crate::config::Limit;
+use crate::analysis::{Analysis, Move};
+use crate::check::{Report, apply_levels, apply_waivers, check, sort, summarise};
+use crate::engine::Trace;
+use crate::finding::{Levels, Novelty};
 use crate::load::{Loaded, Problem, ProblemKind};
 use crate::model::{Element, Loc, SourceFile, Table};
-use crate::rules::blast_radius::BlastRadius;
-use crate::rules::psap_lost_traffic::PsapLostTraffic;
-use crate::rules::{Context, Finding, Settings, Severity};
+pub use crate::rules::blast_radius::{Limit, Limits};
+use crate::rules::{Context, DIFF_RULES, DiffContext, Finding, Routed, Settings, Severity};
 
 /// One origin delivered elsewhere after the change (None: its calls are lost).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,38 +51,20 @@ pub struct DiffReport {
     pub paths: Vec<(Vec<String>, Vec<String>)>,
 }
 
-/// Blast-radius limits (SPEC §3 defaults: 5% of origins, 5% of population).
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub origins: Limit,
-    pub population: Limit,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            origins: Limit::Percent(5.0),
-            population: Limit::Percent(5.0),
-        }
-    }
-}
-
 /// Diffs two loaded tables. The report holds the new table's findings, each marked new or
-/// not, plus blast-radius and psap-lost-traffic.
-pub fn diff(
-    old: &Loaded,
-    new: &Loaded,
-    settings: &Settings,
-    overrides: &SeverityOverrides,
-    limits: Limits,
-) -> (Report, DiffReport) {
-    let (old_report, old_analysis) = check(old, settings, overrides);
-    let (mut report, new_analysis) = check(new, settings, overrides);
+/// not, plus the diff rules' findings (blast-radius, psap-lost-traffic).
+pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, limits: Limits) -> (Report, DiffReport) {
+    let (old_report, old_analysis) = check(old, settings, levels);
+    let (mut report, new_analysis) = check(new, settings, levels);
     let key = |f: &Finding| (f.rule, f.entities.clone());
     let old_keys: HashSet<_> = old_report.findings.iter().map(key).collect();
     let new_keys: HashSet<_> = report.findings.iter().map(key).collect();
     for f in &mut report.findings {
-        f.new = Some(!old_keys.contains(&key(f)));
+        f.new = Some(if old_keys.contains(&key(f)) {
+            Novelty::PreExisting
+        } else {
+            Novelty::New
+        });
     }
     let mut out = DiffReport {
         fixed: old_report
@@ -99,15 +81,27 @@ pub fn diff(
         ..DiffReport::default()
     };
     if let (Some(oa), Some(na)) = (&old_analysis, &new_analysis) {
+        let moves = crate::analysis::moves(&old.table, oa, &new.table, na);
+        out.record_moves(&old.table, oa, &new.table, na, &moves);
         let cx = Context {
             table: &new.table,
             problems: &new.problems,
             analysis: Some(na),
             settings,
         };
-        let mut extra = traffic_findings(&old.table, oa, &cx, na, limits, &mut out);
-        extra.iter_mut().for_each(|f| f.new = Some(true));
-        apply_overrides(&mut extra, overrides);
+        let dcx = DiffContext {
+            new: Routed { cx, analysis: na },
+            old: &old.table,
+            old_analysis: oa,
+            moves: &moves,
+            limits,
+        };
+        let mut extra = Vec::new();
+        for rule in DIFF_RULES.iter().filter(|r| r.meta().level_in(levels).is_some()) {
+            rule.check(&dcx, &mut extra);
+        }
+        extra.iter_mut().for_each(|f| f.new = Some(Novelty::New));
+        apply_levels(&mut extra, levels);
         apply_waivers(&cx, &mut extra);
         report.findings.extend(extra);
         sort(&new.table, &mut report.findings);
@@ -121,113 +115,28 @@ pub fn fails(report: &Report, all: bool) -> bool {
     report
         .findings
         .iter()
-        .any(|f| f.fails() && (all || f.new != Some(false)))
+        .any(|f| f.fails() && (all || f.new != Some(Novelty::PreExisting)))
 }
 
-/// Per origin id: the route class whose normal walk carries its calls.
-fn class_of<'t>(table: &'t Table, a: &Analysis) -> HashMap<&'t str, u32> {
-    let mut out = HashMap::with_capacity(table.origins.len());
-    for (c, class) in a.classes.iter().enumerate() {
-        for &o in &class.origins {
-            out.insert(table.origins[o as usize].id.as_ref(), c as u32);
-        }
-    }
-    out
-}
-
-fn path(table: &Table, t: &crate::engine::Trace) -> Vec<String> {
-    t.hops.iter().map(|h| table.node_id(h.node).to_string()).collect()
-}
-
-fn traffic_findings(
-    old: &Table,
-    oa: &Analysis,
-    cx: &Context<'_>,
-    na: &Analysis,
-    limits: Limits,
-    out: &mut DiffReport,
-) -> Vec<Finding> {
-    let new = cx.table;
-    let before = class_of(old, oa);
-    let psap_id = |t: &Table, p: Option<u32>| p.map(|p| t.psaps[p as usize].id.clone());
-    let mut moved: Vec<u32> = Vec::new();
-    let mut moved_pop = 0;
-    for (c, t) in na.normal.iter().enumerate() {
-        for &o in &na.classes[c].origins {
-            let origin = &new.origins[o as usize];
-            let Some(&oc) = before.get(&*origin.id) else {
-                continue;
-            };
-            let old_trace = &oa.normal[oc as usize];
-            // Compare PSAPs by id: indices differ between the tables.
-            let was = old_trace.delivered_to().map(|p| old.psaps[p as usize].id.as_str());
-            let now = t.delivered_to().map(|p| new.psaps[p as usize].id.as_str());
-            if was != now {
-                moved.push(o);
-                moved_pop += new.population(o);
-                out.paths.push((path(old, old_trace), path(new, t)));
-                let (before, after) = (psap_id(old, old_trace.delivered_to()), psap_id(new, t.delivered_to()));
-                out.changes.push(Change {
-                    origin: origin.id.to_string(),
-                    before,
-                    after,
-                    population: new.population(o),
-                });
-            }
-        }
-    }
-    out.changes.sort_by(|a, b| a.origin.cmp(&b.origin));
-    moved.sort_unstable();
-    let totals = (
-        old.origins.len() as u64,
-        (0..old.origins.len() as u32).map(|o| old.population(o)).sum(),
-    );
-    let mut findings: Vec<Finding> =
-        BlastRadius::check(cx, &moved, totals, moved_pop, (limits.origins, limits.population))
-            .into_iter()
-            .collect();
-
-    // PSAPs that had traffic before and have none after, while still active.
-    let mut had: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (c, t) in oa.normal.iter().enumerate() {
-        if let Some(p) = t.delivered_to() {
-            let origins = oa.classes[c]
-                .origins
-                .iter()
-                .map(|&o| old.origins[o as usize].id.to_string());
-            had.entry(old.psaps[p as usize].id.as_str())
-                .or_default()
-                .extend(origins);
-        }
-    }
-    let mut receives = vec![false; new.psaps.len()];
-    for t in &na.normal {
-        if let Some(p) = t.delivered_to() {
-            receives[p as usize] = true;
-        }
-    }
-    for (id, mut origins) in had {
-        let Some(Element::Psap(p)) = new.lookup(id) else {
-            continue;
+impl DiffReport {
+    /// The moved origins as changes (sorted by origin id) and their paths, for pictures.
+    fn record_moves(&mut self, old: &Table, oa: &Analysis, new: &Table, na: &Analysis, moves: &[Move]) {
+        let psap_id = |t: &Table, p: Option<u32>| p.map(|p| t.psaps[p as usize].id.clone());
+        let path = |t: &Table, trace: &Trace| -> Vec<String> {
+            trace.hops.iter().map(|h| t.node_id(h.node).to_string()).collect()
         };
-        if receives[p as usize] || new.psaps[p as usize].status != crate::model::PsapStatus::Active {
-            continue;
+        for m in moves {
+            let (was, now) = (&oa.normal[m.old_class as usize], &na.normal[m.new_class as usize]);
+            self.paths.push((path(old, was), path(new, now)));
+            self.changes.push(Change {
+                origin: new.origins[m.origin as usize].id.to_string(),
+                before: psap_id(old, was.delivered_to()),
+                after: psap_id(new, now.delivered_to()),
+                population: new.population(m.origin),
+            });
         }
-        origins.sort();
-        let population = origins
-            .iter()
-            .filter_map(|o| old.lookup(o))
-            .filter_map(|e| {
-                if let Element::Origin(i) = e {
-                    Some(old.population(i))
-                } else {
-                    None
-                }
-            })
-            .sum();
-        findings.push(PsapLostTraffic::finding(cx, p, &origins, population));
+        self.changes.sort_by(|a, b| a.origin.cmp(&b.origin));
     }
-    findings
 }
 
 /// Line starts of every file of a table, to cut elements' text out of it.
@@ -371,6 +280,6 @@ pub fn new_error_count(report: &Report) -> usize {
     report
         .findings
         .iter()
-        .filter(|f| f.severity == Severity::Error && !f.waived && f.new == Some(true))
+        .filter(|f| f.severity == Severity::Error && !f.waived && f.is_new())
         .count()
 }

@@ -17,6 +17,7 @@ pub mod date;
 pub mod diff;
 pub mod engine;
 pub mod explain;
+pub mod finding;
 pub mod graph;
 pub mod load;
 pub mod model;

@@ -436,6 +436,9 @@ pub struct Pool {
 pub struct Waiver {
     #[schemars(skip)]
     pub loc: Loc,
+    /// Where its `rule:` value is written.
+    #[schemars(skip)]
+    pub rule_loc: Loc,
     pub rule: String,
     pub reason: String,
     /// YYYY-MM-DD; after this day the waiver no longer counts.

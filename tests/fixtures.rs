@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use psapguard::check::{SeverityOverrides, check};
+use psapguard::check::check;
+use psapguard::finding::Levels;
 use psapguard::rules::Settings;
 
 fn settings() -> Settings {
@@ -43,7 +44,7 @@ fn diff_json(dir: &Path, rule: &str) -> (serde_json::Value, String) {
             population: Limit::Percent(100.0),
         }
     };
-    let (report, diff) = psapguard::diff::diff(&old, &new, &settings(), &SeverityOverrides::new(), limits);
+    let (report, diff) = psapguard::diff::diff(&old, &new, &settings(), &Levels::new(), limits);
     let fails = psapguard::diff::fails(&report, false);
     let out = psapguard::report::Output {
         table: &new.table,
@@ -56,12 +57,12 @@ fn diff_json(dir: &Path, rule: &str) -> (serde_json::Value, String) {
 }
 
 fn is_diff_rule(rule: &str) -> bool {
-    psapguard::rules::DIFF_RULES.iter().any(|m| m.name == rule)
+    psapguard::rules::DIFF_RULES.iter().any(|r| r.meta().name == rule)
 }
 
 fn report_json(path: &Path) -> (serde_json::Value, String) {
     let loaded = psapguard::load::load(&[path.to_path_buf()]).expect("fixture loads");
-    let (report, _) = check(&loaded, &settings(), &SeverityOverrides::new());
+    let (report, _) = check(&loaded, &settings(), &Levels::new());
     let out = psapguard::report::Output {
         table: &loaded.table,
         report: &report,

@@ -2,7 +2,8 @@
 //! runs of the `load` and `check` targets) replayed on every `cargo test`: loading, checking
 //! and rendering each input in every format must not panic.
 
-use psapguard::check::{SeverityOverrides, check};
+use psapguard::check::check;
+use psapguard::finding::Levels;
 use psapguard::model::SourceFile;
 use psapguard::report::{Format, Output, human::Style, render};
 
@@ -22,7 +23,7 @@ fn fuzz_corpus_replays_without_panics() {
         let bytes = std::fs::read(&path).unwrap();
         let Ok(text) = String::from_utf8(bytes) else { continue };
         let loaded = psapguard::load::from_sources(vec![SourceFile::in_memory("fuzz.yaml", text)], vec![]);
-        let (report, _) = check(&loaded, &settings, &SeverityOverrides::new());
+        let (report, _) = check(&loaded, &settings, &Levels::new());
         let out = Output {
             table: &loaded.table,
             report: &report,

@@ -7,7 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use psapguard::check::{SeverityOverrides, check};
+use psapguard::check::check;
+use psapguard::finding::Levels;
 use psapguard::load::from_sources;
 use psapguard::model::SourceFile;
 use psapguard::rules::Settings;
@@ -347,7 +348,7 @@ fn run_check(files: &[(String, String)]) -> (psapguard::load::Loaded, String) {
         today: "2026-01-01".into(),
         ..Settings::default()
     };
-    let (report, _) = check(&loaded, &settings, &SeverityOverrides::new());
+    let (report, _) = check(&loaded, &settings, &Levels::new());
     let out = psapguard::report::Output {
         table: &loaded.table,
         report: &report,

@@ -2,7 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use psapguard::check::{SeverityOverrides, check};
+use psapguard::check::check;
+use psapguard::finding::Levels;
 use psapguard::model::SourceFile;
 use psapguard::report::{Format, Output, render};
 
@@ -10,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let loaded = psapguard::load::from_sources(vec![SourceFile::in_memory("fuzz.yaml", text.to_string())], vec![]);
     let settings = psapguard::rules::Settings { today: "2026-01-01".into(), ..Default::default() };
-    let (report, _) = check(&loaded, &settings, &SeverityOverrides::new());
+    let (report, _) = check(&loaded, &settings, &Levels::new());
     let out = Output { table: &loaded.table, report: &report, diff: None, fails: report.fails() };
     for format in [Format::Human, Format::Json, Format::Sarif, Format::Github, Format::Junit, Format::Markdown] {
         let _ = render(format, &out, psapguard::report::human::Style { color: false, width: 100 });

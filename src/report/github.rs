@@ -27,11 +27,7 @@ pub fn render(out: &Output<'_>) -> String {
             props.push(format!("line={}", loc.line));
             props.push(format!("col={}", loc.col));
         }
-        let new = match f.new {
-            Some(true) => " (new)",
-            Some(false) => " (pre-existing)",
-            None => "",
-        };
+        let new = f.new.map(|n| format!(" ({})", n.word())).unwrap_or_default();
         props.push(format!("title={}", property(&format!("psapguard {}{new}", f.rule))));
         let mut message = f.message.clone();
         if let Some(line) = super::human::affected_line(f) {

@@ -189,7 +189,7 @@ pub fn affected_line(f: &Finding) -> Option<String> {
 fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic {
     let mut help = Vec::new();
     if let Some(s) = &f.scenario
-        && s != "normal"
+        && *s != crate::finding::ScenarioLabel::Normal
     {
         help.push(format!("scenario: {s}"));
     }
@@ -220,13 +220,10 @@ fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic 
         (false, Severity::Error) => miette::Severity::Error,
         (false, Severity::Warning) => miette::Severity::Warning,
     };
-    let tags: Vec<&str> = [
-        f.waived.then_some("waived"),
-        f.new.map(|n| if n { "new" } else { "pre-existing" }),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let tags: Vec<&str> = [f.waived.then_some("waived"), f.new.map(|n| n.word())]
+        .into_iter()
+        .flatten()
+        .collect();
     let tags = if tags.is_empty() {
         String::new()
     } else {

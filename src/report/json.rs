@@ -19,7 +19,7 @@ pub fn finding(table: &Table, f: &Finding) -> Value {
     m.insert("severity".into(), json!(f.severity.name()));
     m.insert("waived".into(), json!(f.waived));
     m.insert("message".into(), json!(f.message));
-    m.insert("scenario".into(), json!(f.scenario));
+    m.insert("scenario".into(), json!(f.scenario.as_ref().map(|s| s.to_string())));
     m.insert("entities".into(), json!(f.entities));
     m.insert("affected".into(), json!(f.affected));
     m.insert("population".into(), json!(f.population));
@@ -35,7 +35,7 @@ pub fn finding(table: &Table, f: &Finding) -> Value {
         .collect();
     m.insert("related".into(), Value::Array(related));
     if let Some(new) = f.new {
-        m.insert("new".into(), json!(new));
+        m.insert("new".into(), json!(new == crate::finding::Novelty::New));
     }
     Value::Object(m)
 }

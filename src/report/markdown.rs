@@ -73,7 +73,7 @@ pub fn render(out: &Output<'_>) -> String {
     let errors = report
         .findings
         .iter()
-        .filter(|f| f.fails() && (out.diff.is_none() || f.new != Some(false)))
+        .filter(|f| f.fails() && (out.diff.is_none() || f.new != Some(crate::finding::Novelty::PreExisting)))
         .count();
     let verdict = if out.fails {
         format!(
@@ -113,7 +113,7 @@ pub fn render(out: &Output<'_>) -> String {
             }
             md.push('\n');
         }
-        let new: Vec<&Finding> = report.findings.iter().filter(|f| f.new == Some(true)).collect();
+        let new: Vec<&Finding> = report.findings.iter().filter(|f| f.is_new()).collect();
         if new.is_empty() {
             md.push_str("**New findings:** none\n\n");
         } else {

@@ -52,10 +52,14 @@ fn result(table: &Table, f: &Finding, rule_index: usize) -> Value {
         r["relatedLocations"] = Value::Array(related);
     }
     if let Some(s) = &f.scenario {
-        r["properties"]["scenario"] = json!(s);
+        r["properties"]["scenario"] = json!(s.to_string());
     }
     if let Some(new) = f.new {
-        r["baselineState"] = json!(if new { "new" } else { "unchanged" });
+        r["baselineState"] = json!(if new == crate::finding::Novelty::New {
+            "new"
+        } else {
+            "unchanged"
+        });
     }
     if f.waived {
         r["suppressions"] = json!([{ "kind": "inSource", "justification": "waived in the routing table" }]);

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Context, Finding, declare_rule};
+use super::{Finding, Routed, ScenarioLabel, declare_rule};
 use crate::engine::{Disposition, LostReason, describe_loss};
 
 declare_rule! {
@@ -27,12 +27,12 @@ declare_rule! {
     /// ## How to fix
     /// Give the router a rule or default that reaches an answering PSAP, or give the PSAP an
     /// alternate that answers.
-    pub struct BlackHole { name: "black-hole", severity: Error, routing: true }
+    pub struct BlackHole { name: "black-hole", severity: Error }
 }
 
 impl BlackHole {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let Some(a) = cx.analysis else { return };
+    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+        let a = cx.analysis;
         // Unknown ids are reported by unknown-reference, loops by routing-loop.
         let mut groups: BTreeMap<(Option<crate::model::Node>, String), Vec<u32>> = BTreeMap::new();
         for (c, t) in a.normal.iter().enumerate() {
@@ -66,7 +66,7 @@ impl BlackHole {
             let message = format!("calls from {} are lost {why}", cx.origins_phrase(&origins));
             out.push(
                 cx.finding(&Self::META, loc, message, vec![entity], &origins)
-                    .scenario("normal"),
+                    .scenario(ScenarioLabel::Normal),
             );
         }
     }

@@ -1,5 +1,4 @@
-use super::{Context, Finding, declare_rule, thousands};
-use crate::config::Limit;
+use super::{DiffContext, Finding, ScenarioLabel, declare_rule, thousands};
 
 declare_rule! {
     /// ## What it does
@@ -23,23 +22,80 @@ declare_rule! {
     /// ## How to fix
     /// Split the change into smaller steps, or raise the limit for this change deliberately
     /// (`--max-moved-origins 20%`) after review.
-    pub struct BlastRadius { name: "blast-radius", severity: Error, routing: true }
+    pub struct BlastRadius { name: "blast-radius", severity: Error }
+}
+
+/// A blast-radius limit: a share of the old table or an absolute number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    Percent(f64),
+    Absolute(u64),
+}
+
+impl Limit {
+    /// The limit for a table whose total is `total`.
+    pub fn of(self, total: u64) -> f64 {
+        match self {
+            Limit::Percent(p) => total as f64 * p / 100.0,
+            Limit::Absolute(n) => n as f64,
+        }
+    }
+
+    /// "5%" or "250000".
+    pub fn parse(s: &str) -> Option<Limit> {
+        let s = s.trim();
+        match s.strip_suffix('%') {
+            Some(p) => p
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|p| (0.0..=100.0).contains(p))
+                .map(Limit::Percent),
+            None => s.parse::<u64>().ok().map(Limit::Absolute),
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Limit::Percent(p) => write!(f, "{p}%"),
+            Limit::Absolute(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// Blast-radius limits (SPEC §3 defaults: 5% of origins, 5% of population).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub origins: Limit,
+    pub population: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            origins: Limit::Percent(5.0),
+            population: Limit::Percent(5.0),
+        }
+    }
 }
 
 impl BlastRadius {
-    /// The finding when moved origins or population exceed their limits.
-    pub fn check(
-        cx: &Context<'_>,
-        moved: &[u32],
-        totals: (u64, u64),
-        moved_pop: u64,
-        limits: (Limit, Limit),
-    ) -> Option<Finding> {
-        let (origins, population) = totals;
-        let over_o = moved.len() as f64 > limits.0.of(origins);
-        let over_p = moved_pop as f64 > limits.1.of(population);
-        if moved.is_empty() || !(over_o || over_p) {
-            return None;
+    /// One finding when the moved origins or their population exceed the limits.
+    pub fn run(cx: &DiffContext<'_>, out: &mut Vec<Finding>) {
+        let moved: Vec<u32> = cx.moves.iter().map(|m| m.origin).collect();
+        if moved.is_empty() {
+            return;
+        }
+        let moved_pop = cx.population(&moved);
+        let origins = cx.old.origins.len() as u64;
+        let population: u64 = (0..cx.old.origins.len() as u32).map(|o| cx.old.population(o)).sum();
+        let limits = cx.limits;
+        let over_o = moved.len() as f64 > limits.origins.of(origins);
+        let over_p = moved_pop as f64 > limits.population.of(population);
+        if !(over_o || over_p) {
+            return;
         }
         let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 * 100.0 / of as f64 };
         let message = format!(
@@ -47,20 +103,17 @@ impl BlastRadius {
             thousands(moved.len() as u64),
             thousands(origins),
             share(moved.len() as u64, origins),
-            limits.0,
+            limits.origins,
             thousands(moved_pop),
             thousands(population),
             share(moved_pop, population),
-            limits.1,
+            limits.population,
         );
         let first = &cx.table.origins[moved[0] as usize];
-        let entities = moved
-            .iter()
-            .map(|&o| cx.table.origins[o as usize].id.to_string())
-            .collect();
-        Some(
-            cx.finding(&Self::META, first.loc, message, entities, moved)
-                .scenario("normal"),
-        )
+        let entities = cx.origin_ids(&moved);
+        out.push(
+            cx.finding(&Self::META, first.loc, message, entities, &moved)
+                .scenario(ScenarioLabel::Normal),
+        );
     }
 }

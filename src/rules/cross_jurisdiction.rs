@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Context, Finding, declare_rule};
+use super::{Finding, Routed, ScenarioLabel, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -25,12 +25,12 @@ declare_rule! {
     /// ## How to fix
     /// Route the origin to the PSAP that serves its county, add the county to the PSAP's
     /// `counties` if it really serves it, or waive the finding with the reason.
-    pub struct CrossJurisdiction { name: "cross-jurisdiction", severity: Warning, routing: true }
+    pub struct CrossJurisdiction { name: "cross-jurisdiction", severity: Warning }
 }
 
 impl CrossJurisdiction {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let Some(a) = cx.analysis else { return };
+    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+        let a = cx.analysis;
         // (psap, "state"/"county", origin's value) → origins
         let mut groups: BTreeMap<(u32, &'static str, String), Vec<u32>> = BTreeMap::new();
         for (c, t) in a.normal.iter().enumerate() {
@@ -73,7 +73,7 @@ impl CrossJurisdiction {
                 &origins,
             );
             out.push(
-                f.scenario("normal")
+                f.scenario(ScenarioLabel::Normal)
                     .related(psap.loc, format!("{} is declared here", psap.id)),
             );
         }

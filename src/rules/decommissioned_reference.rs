@@ -22,7 +22,7 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Point the reference at the PSAP that took over the old one's area.
-    pub struct DecommissionedReference { name: "decommissioned-reference", severity: Error, routing: false }
+    pub struct DecommissionedReference { name: "decommissioned-reference", severity: Error }
 }
 
 impl DecommissionedReference {

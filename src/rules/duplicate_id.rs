@@ -22,7 +22,7 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Rename one of them, or delete the stale copy.
-    pub struct DuplicateId { name: "duplicate-id", severity: Error, routing: false }
+    pub struct DuplicateId { name: "duplicate-id", severity: Error }
 }
 
 impl DuplicateId {

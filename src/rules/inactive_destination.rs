@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Context, Finding, declare_rule};
+use super::{Finding, Routed, ScenarioLabel, declare_rule};
 use crate::engine::{Delivery, Disposition};
 use crate::model::{Node, PsapStatus};
 
@@ -28,12 +28,12 @@ declare_rule! {
     /// ## How to fix
     /// Route the calls straight to the PSAP that answers them, or set the PSAP's status to
     /// what it really is.
-    pub struct InactiveDestination { name: "inactive-destination", severity: Warning, routing: true }
+    pub struct InactiveDestination { name: "inactive-destination", severity: Warning }
 }
 
 impl InactiveDestination {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let Some(a) = cx.analysis else { return };
+    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+        let a = cx.analysis;
         let mut by_psap: BTreeMap<u32, (bool, Vec<u32>)> = BTreeMap::new();
         for (c, t) in a.normal.iter().enumerate() {
             let Disposition::Delivered { psap, how } = t.end else {
@@ -69,7 +69,7 @@ impl InactiveDestination {
             };
             out.push(
                 cx.finding(&Self::META, psap.loc, message, vec![psap.id.clone()], &origins)
-                    .scenario("normal"),
+                    .scenario(ScenarioLabel::Normal),
             );
         }
     }

@@ -22,7 +22,7 @@ declare_rule! {
     /// ## How to fix
     /// Add `default:` naming the PSAP (or router) that should take unmatched calls — usually
     /// the primary PSAP of the area the router serves.
-    pub struct MissingDefault { name: "missing-default", severity: Error, routing: false }
+    pub struct MissingDefault { name: "missing-default", severity: Error }
 }
 
 impl MissingDefault {

@@ -26,67 +26,58 @@ mod single_point_of_failure;
 mod unknown_reference;
 mod unreachable_psap;
 
-/// How much a finding matters; errors fail the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Error,
-    Warning,
-}
+pub(crate) use crate::declare_rule;
+pub use crate::finding::{Finding, Related, RuleMeta, ScenarioLabel, Severity, thousands};
 
-impl Severity {
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
+/// The input a rule reads besides the loaded table: `check` runs a rule only when its input
+/// exists, so no rule opens with a guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// The table and its loading problems.
+    Table,
+    /// The routing analysis too (skipped when files have parse or schema errors).
+    Routing,
+    /// The old and the new table of a `diff`, both analysed.
+    Diff,
 }
-
-/// What a rule is: its stable name, default severity and documentation.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub name: &'static str,
-    pub severity: Severity,
-    /// Markdown: What it does / Why it matters / Example / How to fix.
-    pub doc: &'static str,
-    /// Whether the rule needs the routing analysis (skipped when files are broken).
-    pub needs_routing: bool,
-}
-
-impl RuleMeta {
-    /// The first sentence of the documentation, for rule lists.
-    pub fn summary(&self) -> &'static str {
-        let body = self
-            .doc
-            .split("## What it does")
-            .nth(1)
-            .unwrap_or(self.doc)
-            .trim_start();
-        body.split("\n\n").next().unwrap_or("").trim()
-    }
-}
-
-/// Declares a rule's unit struct and its [`RuleMeta`] from its doc comment.
-macro_rules! declare_rule {
-    ($(#[doc = $doc:literal])* pub struct $name:ident { name: $n:literal, severity: $sev:ident, routing: $routing:literal $(,)? }) => {
-        $(#[doc = $doc])*
-        pub struct $name;
-        impl $name {
-            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
-                name: $n,
-                severity: $crate::rules::Severity::$sev,
-                doc: concat!($($doc, "\n"),*),
-                needs_routing: $routing,
-            };
-        }
-    };
-}
-pub(crate) use declare_rule;
 
 /// A rule's check.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
+    fn needs(&self) -> Needs;
+    /// Runs the rule if its input is there.
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+}
+
+/// What a rule's `run` takes; built from the [`Context`] when it can be.
+pub trait Input<'a>: Sized {
+    const NEEDS: Needs;
+    fn from_context(cx: &Context<'a>) -> Option<Self>;
+}
+
+impl<'a> Input<'a> for Context<'a> {
+    const NEEDS: Needs = Needs::Table;
+    fn from_context(cx: &Context<'a>) -> Option<Self> {
+        Some(*cx)
+    }
+}
+
+impl<'a> Input<'a> for Routed<'a> {
+    const NEEDS: Needs = Needs::Routing;
+    fn from_context(cx: &Context<'a>) -> Option<Self> {
+        cx.analysis.map(|analysis| Routed { cx: *cx, analysis })
+    }
+}
+
+/// Runs `run` on its input built from `cx`, if there is one; returns what it needs.
+fn run_on<'a, I: Input<'a>>(cx: &Context<'a>, out: &mut Vec<Finding>, run: impl FnOnce(&I, &mut Vec<Finding>)) {
+    if let Some(input) = I::from_context(cx) {
+        run(&input, out);
+    }
+}
+
+fn needs_of<'a, I: Input<'a>>(_run: impl FnOnce(&I, &mut Vec<Finding>)) -> Needs {
+    I::NEEDS
 }
 
 macro_rules! registry {
@@ -95,7 +86,8 @@ macro_rules! registry {
         pub static RULES: &[&dyn Rule] = &[$(&$module::$rule),*];
         $(impl Rule for $module::$rule {
             fn meta(&self) -> &'static RuleMeta { &Self::META }
-            fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) { $module::$rule::run(cx, out) }
+            fn needs(&self) -> Needs { needs_of($module::$rule::run) }
+            fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) { run_on(cx, out, $module::$rule::run) }
         })*
     };
 }
@@ -119,14 +111,33 @@ registry! {
     pool_exhaustion::PoolExhaustion,
 }
 
-/// Rules that only `diff` reports.
-pub static DIFF_RULES: &[&RuleMeta] = &[
-    &blast_radius::BlastRadius::META,
-    &psap_lost_traffic::PsapLostTraffic::META,
-];
+/// A rule that only `diff` reports: it compares the old and the new table.
+pub trait DiffRule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &DiffContext<'_>, out: &mut Vec<Finding>);
+}
+
+macro_rules! diff_registry {
+    ($($module:ident :: $rule:ident),* $(,)?) => {
+        /// Rules that only `diff` reports.
+        pub static DIFF_RULES: &[&dyn DiffRule] = &[$(&$module::$rule),*];
+        $(impl DiffRule for $module::$rule {
+            fn meta(&self) -> &'static RuleMeta { &Self::META }
+            fn check(&self, cx: &DiffContext<'_>, out: &mut Vec<Finding>) { $module::$rule::run(cx, out) }
+        })*
+    };
+}
+
+diff_registry! {
+    blast_radius::BlastRadius,
+    psap_lost_traffic::PsapLostTraffic,
+}
 
 pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
-    RULES.iter().map(|r| r.meta()).chain(DIFF_RULES.iter().copied())
+    RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(DIFF_RULES.iter().map(|r| r.meta()))
 }
 
 pub fn lookup(name: &str) -> Option<&'static RuleMeta> {
@@ -157,6 +168,7 @@ impl Default for Settings {
 }
 
 /// What a rule can see.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub table: &'a Table,
     pub problems: &'a [Problem],
@@ -222,61 +234,33 @@ impl Context<'_> {
     }
 }
 
-/// 1234567 → "1,234,567".
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+/// What a routing rule sees: the context with the routing analysis, which exists.
+#[derive(Clone, Copy)]
+pub struct Routed<'a> {
+    pub cx: Context<'a>,
+    pub analysis: &'a Analysis,
 }
 
-/// A secondary location of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Related {
-    pub loc: Loc,
-    pub message: String,
+impl<'a> std::ops::Deref for Routed<'a> {
+    type Target = Context<'a>;
+    fn deref(&self) -> &Context<'a> {
+        &self.cx
+    }
 }
 
-/// One finding: one cause, every origin it affects.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    pub rule: &'static str,
-    pub severity: Severity,
-    pub waived: bool,
-    pub message: String,
-    /// normal, fail:ID or busy:ID for findings from routing analysis.
-    pub scenario: Option<String>,
-    /// First = where to fix.
-    pub entities: Vec<String>,
-    pub affected: Vec<String>,
-    pub population: u64,
-    pub location: Option<Loc>,
-    pub related: Vec<Related>,
-    /// diff only: whether OLD lacked this finding.
-    pub new: Option<bool>,
+/// What a diff rule sees: the new table as a routing rule sees it, and the old one analysed.
+pub struct DiffContext<'a> {
+    pub new: Routed<'a>,
+    pub old: &'a Table,
+    pub old_analysis: &'a Analysis,
+    /// The origins the change moves under normal conditions.
+    pub moves: &'a [crate::analysis::Move],
+    pub limits: blast_radius::Limits,
 }
 
-impl Finding {
-    pub fn scenario(mut self, s: impl Into<String>) -> Self {
-        self.scenario = Some(s.into());
-        self
-    }
-
-    pub fn related(mut self, loc: Loc, message: impl Into<String>) -> Self {
-        self.related.push(Related {
-            loc,
-            message: message.into(),
-        });
-        self
-    }
-
-    /// Whether this finding fails a run.
-    pub fn fails(&self) -> bool {
-        self.severity == Severity::Error && !self.waived
+impl<'a> std::ops::Deref for DiffContext<'a> {
+    type Target = Routed<'a>;
+    fn deref(&self) -> &Routed<'a> {
+        &self.new
     }
 }

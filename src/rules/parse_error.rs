@@ -22,7 +22,7 @@ declare_rule! {
     /// ## How to fix
     /// Correct the YAML at the line shown. While any file has a parse error the routing
     /// analysis is skipped: its results would be noise.
-    pub struct ParseError { name: "parse-error", severity: Error, routing: false }
+    pub struct ParseError { name: "parse-error", severity: Error }
 }
 
 impl ParseError {

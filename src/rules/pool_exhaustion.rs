@@ -27,7 +27,7 @@ declare_rule! {
     /// ## How to fix
     /// Widen the pool, or raise or reset the counter (and schedule the next reset) before it
     /// runs out.
-    pub struct PoolExhaustion { name: "pool-exhaustion", severity: Error, routing: false }
+    pub struct PoolExhaustion { name: "pool-exhaustion", severity: Error }
 }
 
 impl PoolExhaustion {

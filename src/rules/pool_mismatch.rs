@@ -1,6 +1,6 @@
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Context, Finding, declare_rule};
+use super::{Finding, Routed, ScenarioLabel, declare_rule};
 use crate::model::Element;
 
 declare_rule! {
@@ -22,12 +22,12 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Point the pool at the PSAP that answers those calls, or fix the route.
-    pub struct PoolMismatch { name: "pool-mismatch", severity: Error, routing: true }
+    pub struct PoolMismatch { name: "pool-mismatch", severity: Error }
 }
 
 impl PoolMismatch {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let Some(a) = cx.analysis else { return };
+    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+        let a = cx.analysis;
         let mut by_esn: HashMap<u32, Vec<(u32, u32)>> = HashMap::new(); // esn → (origin, psap)
         for (c, t) in a.normal.iter().enumerate() {
             let Some(p) = t.delivered_to() else { continue };
@@ -74,7 +74,7 @@ impl PoolMismatch {
                     vec![pool.id.clone(), link.name.to_string()],
                     &origins,
                 )
-                .scenario("normal"),
+                .scenario(ScenarioLabel::Normal),
             );
         }
     }

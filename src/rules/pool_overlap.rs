@@ -20,7 +20,7 @@ declare_rule! {
     /// ## How to fix
     /// Shrink or move one range so they no longer overlap. Adjacent ranges (…199 and …200) are
     /// fine.
-    pub struct PoolOverlap { name: "pool-overlap", severity: Error, routing: false }
+    pub struct PoolOverlap { name: "pool-overlap", severity: Error }
 }
 
 impl PoolOverlap {

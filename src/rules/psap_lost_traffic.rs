@@ -1,4 +1,7 @@
-use super::{Context, Finding, declare_rule};
+use std::collections::BTreeMap;
+
+use super::{DiffContext, Finding, ScenarioLabel, declare_rule};
+use crate::model::{Element, PsapStatus};
 
 declare_rule! {
     /// ## What it does
@@ -20,23 +23,51 @@ declare_rule! {
     /// ## How to fix
     /// Restore the routes to the PSAP, or, if it really is being retired, set its status
     /// to `standby` or `decommissioned` in the same change.
-    pub struct PsapLostTraffic { name: "psap-lost-traffic", severity: Error, routing: true }
+    pub struct PsapLostTraffic { name: "psap-lost-traffic", severity: Error }
 }
 
 impl PsapLostTraffic {
-    /// `psap` (in the new table) had the calls of `origins` (old-table origin ids) before.
-    pub fn finding(cx: &Context<'_>, psap: u32, before: &[String], population: u64) -> Finding {
-        let p = &cx.table.psaps[psap as usize];
-        let message = format!(
-            "active PSAP {} received the calls of {} origins before this change and receives none after it",
-            p.id,
-            before.len()
-        );
-        let mut f = cx
-            .finding(&Self::META, p.loc, message, vec![p.id.clone()], &[])
-            .scenario("normal");
-        f.affected = before.to_vec();
-        f.population = population;
-        f
+    /// Active PSAPs of the new table that received calls in the old one and receive none now.
+    pub fn run(cx: &DiffContext<'_>, out: &mut Vec<Finding>) {
+        let (old, oa) = (cx.old, cx.old_analysis);
+        let mut had: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for (c, t) in oa.normal.iter().enumerate() {
+            if let Some(p) = t.delivered_to() {
+                let origins = &oa.classes[c].origins;
+                had.entry(old.psaps[p as usize].id.as_str())
+                    .or_default()
+                    .extend(origins);
+            }
+        }
+        let mut receives = vec![false; cx.table.psaps.len()];
+        for p in cx.analysis.normal.iter().filter_map(|t| t.delivered_to()) {
+            receives[p as usize] = true;
+        }
+        for (id, origins) in had {
+            let Some(Element::Psap(p)) = cx.table.lookup(id) else {
+                continue;
+            };
+            let psap = &cx.table.psaps[p as usize];
+            if receives[p as usize] || psap.status != PsapStatus::Active {
+                continue;
+            }
+            // The origins are the old table's: name and weigh them there.
+            let mut before: Vec<String> = origins
+                .iter()
+                .map(|&o| old.origins[o as usize].id.to_string())
+                .collect();
+            before.sort();
+            let message = format!(
+                "active PSAP {} received the calls of {} origins before this change and receives none after it",
+                psap.id,
+                before.len()
+            );
+            let mut f = cx
+                .finding(&Self::META, psap.loc, message, vec![psap.id.clone()], &[])
+                .scenario(ScenarioLabel::Normal);
+            f.population = origins.iter().map(|&o| old.population(o)).sum();
+            f.affected = before;
+            out.push(f);
+        }
     }
 }

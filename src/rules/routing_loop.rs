@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Context, Finding, declare_rule};
+use super::{Finding, Routed, ScenarioLabel, declare_rule};
 use crate::analysis::Scenario;
 use crate::engine::{Disposition, Trace};
 use crate::model::Node;
@@ -26,7 +26,7 @@ declare_rule! {
     /// ## How to fix
     /// Break the cycle at the reference shown (the first entity): route to a PSAP, or to a
     /// router that does not send the calls back.
-    pub struct RoutingLoop { name: "routing-loop", severity: Error, routing: true }
+    pub struct RoutingLoop { name: "routing-loop", severity: Error }
 }
 
 struct Seen<'a> {
@@ -36,8 +36,8 @@ struct Seen<'a> {
 }
 
 impl RoutingLoop {
-    pub fn run<'a>(cx: &Context<'a>, out: &mut Vec<Finding>) {
-        let Some(a) = cx.analysis else { return };
+    pub fn run<'a>(cx: &Routed<'a>, out: &mut Vec<Finding>) {
+        let a = cx.analysis;
         let mut cycles: BTreeMap<Vec<Node>, Seen<'_>> = BTreeMap::new();
         let mut note = |scenario: &Scenario, class: u32, t: &'a Trace| {
             let Some(cycle) = t.cycle() else { return };
@@ -75,12 +75,11 @@ impl RoutingLoop {
             let cycle = t.cycle().unwrap_or_default();
             let mut path: Vec<&str> = t.hops[back_to..].iter().map(|h| cx.node_id(h.node)).collect();
             path.push(cx.node_id(t.hops[back_to].node));
-            let first = seen.scenarios[0].clone();
-            let scenario = a.scenario_name(cx.table, &first);
-            let when = match (first, seen.scenarios.len()) {
-                (Scenario::Normal, _) => String::new(),
-                (_, 1) => format!(" when {}", scenario_words(&scenario)),
-                (_, n) => format!(" when {} (and in {} other scenarios)", scenario_words(&scenario), n - 1),
+            let scenario = a.scenario_label(cx.table, &seen.scenarios[0]);
+            let when = match (&scenario, seen.scenarios.len()) {
+                (ScenarioLabel::Normal, _) => String::new(),
+                (_, 1) => format!(" when {}", scenario.words()),
+                (_, n) => format!(" when {} (and in {} other scenarios)", scenario.words(), n - 1),
             };
             let message = format!(
                 "calls from {} loop {}{when}",
@@ -98,14 +97,5 @@ impl RoutingLoop {
             f.related.retain(|r| r.loc != closing);
             out.push(f.related(t.hops[back_to].loc, format!("the call first reaches {back} here")));
         }
-    }
-}
-
-/// "fail:esrp-den" → "esrp-den is down".
-fn scenario_words(s: &str) -> String {
-    match s.split_once(':') {
-        Some(("fail", id)) => format!("{id} is down"),
-        Some(("busy", id)) => format!("{id} is busy"),
-        _ => s.to_string(),
     }
 }

@@ -24,7 +24,7 @@ declare_rule! {
     /// ## How to fix
     /// Change the key or value at the position shown. While any file has schema findings
     /// the routing analysis is skipped.
-    pub struct Schema { name: "schema", severity: Error, routing: false }
+    pub struct Schema { name: "schema", severity: Error }
 }
 
 impl Schema {

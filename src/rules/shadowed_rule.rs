@@ -23,7 +23,7 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Move the narrower rule above the broader one, or delete it if it is stale.
-    pub struct ShadowedRule { name: "shadowed-rule", severity: Warning, routing: false }
+    pub struct ShadowedRule { name: "shadowed-rule", severity: Warning }
 }
 
 impl ShadowedRule {

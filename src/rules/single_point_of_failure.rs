@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Context, Finding, declare_rule};
+use super::{Finding, Routed, ScenarioLabel, declare_rule};
 use crate::analysis::Scenario;
 use crate::engine::{Disposition, describe_loss};
 use crate::model::Node;
@@ -29,15 +29,15 @@ declare_rule! {
     /// ## How to fix
     /// Home the origins on routers in different failure domains (`ingress: [esrp-den,
     /// esrp-cos]`), give routers a `mate` in another facility, and give PSAPs an `alternate`.
-    pub struct SinglePointOfFailure { name: "single-point-of-failure", severity: Error, routing: true }
+    pub struct SinglePointOfFailure { name: "single-point-of-failure", severity: Error }
 }
 
 /// Domains with the same members, the origins they cut off, and one loss in words.
 type Group = (Vec<usize>, Vec<u32>, String);
 
 impl SinglePointOfFailure {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let Some(a) = cx.analysis else { return };
+    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+        let a = cx.analysis;
         // members → (domains with exactly those members, origins lost, an example loss)
         let mut groups: BTreeMap<&[Node], Group> = BTreeMap::new();
         for run in &a.runs {
@@ -80,7 +80,7 @@ impl SinglePointOfFailure {
                 "if {who} fails, calls from {} reach no PSAP (lost {example})",
                 cx.origins_phrase(&origins)
             );
-            let scenario = format!("fail:{}", names[0]);
+            let scenario = ScenarioLabel::Fail(names[0].clone());
             out.push(
                 cx.finding(&Self::META, loc, message, names, &origins)
                     .scenario(scenario),

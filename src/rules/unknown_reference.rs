@@ -27,7 +27,7 @@ declare_rule! {
     /// ## How to fix
     /// Correct the id (the message suggests the nearest existing one), or declare the missing
     /// element.
-    pub struct UnknownReference { name: "unknown-reference", severity: Error, routing: false }
+    pub struct UnknownReference { name: "unknown-reference", severity: Error }
 }
 
 /// (missing id, field, kind of referrer, whether the id exists with another kind).

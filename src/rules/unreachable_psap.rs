@@ -1,4 +1,4 @@
-use super::{Context, Finding, Severity, declare_rule};
+use super::{Finding, Routed, Severity, declare_rule};
 use crate::model::PsapStatus;
 
 declare_rule! {
@@ -21,12 +21,12 @@ declare_rule! {
     /// ## How to fix
     /// Route its area's origins to it, make it another PSAP's alternate, or set its status to
     /// what it is (unstaffed, decommissioned). Two PSAPs that back each other up are fine.
-    pub struct UnreachablePsap { name: "unreachable-psap", severity: Error, routing: true }
+    pub struct UnreachablePsap { name: "unreachable-psap", severity: Error }
 }
 
 impl UnreachablePsap {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let Some(a) = cx.analysis else { return };
+    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+        let a = cx.analysis;
         let mut reached = vec![false; cx.table.psaps.len()];
         let walks = a
             .normal

@@ -1,0 +1,212 @@
+//! What a check reports: findings, their severity and the rules' descriptions.
+//!
+//! This room depends only on the model, so the loader, the rules, the configuration and the
+//! renderers can all speak of findings without importing one another.
+
+use std::collections::HashMap;
+
+use crate::model::Loc;
+
+/// How much a finding matters; errors fail the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// What `psapguard.toml` sets a rule to: reported as an error or a warning, or not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Off,
+    Warning,
+    Error,
+}
+
+impl Level {
+    /// "error" | "warning" | "off".
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "error" => Some(Level::Error),
+            "warning" => Some(Level::Warning),
+            "off" => Some(Level::Off),
+            _ => None,
+        }
+    }
+
+    /// The severity findings get at this level; None when the rule is off.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Warning => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+}
+
+/// Per-rule levels set by the configuration (rules not named keep their default).
+pub type Levels = HashMap<String, Level>;
+
+/// What a rule is: its stable name, default severity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub name: &'static str,
+    pub severity: Severity,
+    /// Markdown: What it does / Why it matters / Example / How to fix.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The first sentence of the documentation, for rule lists.
+    pub fn summary(&self) -> &'static str {
+        let body = self
+            .doc
+            .split("## What it does")
+            .nth(1)
+            .unwrap_or(self.doc)
+            .trim_start();
+        body.split("\n\n").next().unwrap_or("").trim()
+    }
+
+    /// The severity of this rule's findings under `levels`; None when it is turned off.
+    pub fn level_in(&self, levels: &Levels) -> Option<Severity> {
+        match levels.get(self.name) {
+            Some(level) => level.severity(),
+            None => Some(self.severity),
+        }
+    }
+}
+
+/// Declares a rule's unit struct and its [`RuleMeta`] from its doc comment.
+#[macro_export]
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* pub struct $name:ident { name: $n:literal, severity: $sev:ident $(,)? }) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+        impl $name {
+            pub const META: $crate::finding::RuleMeta = $crate::finding::RuleMeta {
+                name: $n,
+                severity: $crate::finding::Severity::$sev,
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+/// Which scenario a finding comes from (SPEC §5: `normal`, `fail:ID`, `busy:ID`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ScenarioLabel {
+    Normal,
+    /// A failure domain (declared or an element's own) is down.
+    Fail(String),
+    /// A PSAP's positions are all busy.
+    Busy(String),
+}
+
+impl ScenarioLabel {
+    /// "esrp-den is down", "aurora-911 is busy", "normal".
+    pub fn words(&self) -> String {
+        match self {
+            ScenarioLabel::Normal => "normal".into(),
+            ScenarioLabel::Fail(id) => format!("{id} is down"),
+            ScenarioLabel::Busy(id) => format!("{id} is busy"),
+        }
+    }
+}
+
+impl std::fmt::Display for ScenarioLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScenarioLabel::Normal => f.write_str("normal"),
+            ScenarioLabel::Fail(id) => write!(f, "fail:{id}"),
+            ScenarioLabel::Busy(id) => write!(f, "busy:{id}"),
+        }
+    }
+}
+
+/// In a `diff`: whether the old table had the finding too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Novelty {
+    New,
+    PreExisting,
+}
+
+impl Novelty {
+    pub fn word(self) -> &'static str {
+        match self {
+            Novelty::New => "new",
+            Novelty::PreExisting => "pre-existing",
+        }
+    }
+}
+
+/// A secondary location of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Related {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// One finding: one cause, every origin it affects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub waived: bool,
+    pub message: String,
+    /// For findings from the routing analysis.
+    pub scenario: Option<ScenarioLabel>,
+    /// First = where to fix.
+    pub entities: Vec<String>,
+    pub affected: Vec<String>,
+    pub population: u64,
+    pub location: Option<Loc>,
+    pub related: Vec<Related>,
+    /// `diff` only.
+    pub new: Option<Novelty>,
+}
+
+impl Finding {
+    pub fn scenario(mut self, s: ScenarioLabel) -> Self {
+        self.scenario = Some(s);
+        self
+    }
+
+    pub fn related(mut self, loc: Loc, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            loc,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Whether this finding fails a run.
+    pub fn fails(&self) -> bool {
+        self.severity == Severity::Error && !self.waived
+    }
+
+    pub fn is_new(&self) -> bool {
+        self.new == Some(Novelty::New)
+    }
+}
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
