@@ -424,7 +424,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             Ok(0)
         }
         Command::Schema => {
-            print(&crate::schema_text())?;
+            print(&crate::model::schema_text())?;
             Ok(0)
         }
         Command::Completions { shell } => {

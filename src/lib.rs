@@ -27,9 +27,4 @@ pub mod rules;
 pub mod simulate;
 pub mod suggest;
 
-/// The committed schema text (`schemas/routing-table.schema.json`), generated from the types.
-pub fn schema_text() -> String {
-    let mut s = serde_json::to_string_pretty(&model::json_schema()).expect("a schema is always JSON");
-    s.push('\n');
-    s
-}
+pub use model::schema_text;

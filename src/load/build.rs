@@ -4,7 +4,7 @@
 //! value. Doing this by hand rather than through a generic deserializer keeps positions for
 //! every value and keeps the loader close to the raw parse in speed.
 
-use super::yaml::{Item, Node as YNode, Pos, Resolved, SECTIONS, Value};
+use super::yaml::{Item, Node as YNode, Pos, Resolved, Value};
 use super::{Problem, ProblemKind};
 use crate::model::*;
 use crate::suggest::did_you_mean;
@@ -52,15 +52,15 @@ const ORIGIN_FIELDS: &[&str] = &["kind", "esn", "state", "county", "population",
 const POOL_FIELDS: &[&str] = &[
     "kind", "range", "psap", "esn", "element", "limit", "used", "per_day", "waivers",
 ];
-const WAIVER_FIELDS: &[&str] = &["rule", "reason", "expires"];
+pub(super) const WAIVER_FIELDS: &[&str] = &["rule", "reason", "expires"];
 
 /// Largest ESN accepted (ESNs are up to five digits).
 pub const MAX_ESN: u64 = 99_999;
 
-type Fields<'n, 'a> = Vec<(&'static str, &'n YNode<'a>)>;
+pub(super) type Fields<'n, 'a> = Vec<(&'static str, &'n YNode<'a>)>;
 
 impl FileBuilder<'_> {
-    fn loc(&self, pos: Pos) -> Loc {
+    pub(super) fn loc(&self, pos: Pos) -> Loc {
         Loc {
             file: self.file,
             line: pos.line,
@@ -68,7 +68,7 @@ impl FileBuilder<'_> {
         }
     }
 
-    fn schema(&mut self, pos: Pos, element: Option<&str>, message: String) {
+    pub(super) fn schema(&mut self, pos: Pos, element: Option<&str>, message: String) {
         let loc = self.loc(pos);
         self.problems.push(Problem {
             kind: ProblemKind::Schema,
@@ -118,12 +118,12 @@ impl FileBuilder<'_> {
         };
         self.root = Some(root.pos);
         for (key, value) in entries {
-            let section = key.text().and_then(|k| SECTIONS.iter().position(|s| *s == k));
+            let section = key.text().and_then(Section::of);
             match (section, &value.value) {
-                (Some(i), Value::Map(items)) => {
+                (Some(section), Value::Map(items)) => {
                     if self.top_key(key).is_some() {
                         for (k, v) in items {
-                            self.element(i, k, v);
+                            self.element(section, k, v);
                         }
                     }
                 }
@@ -192,45 +192,24 @@ impl FileBuilder<'_> {
     }
 
     /// One entry of a section: the id is checked and registered, the element built.
-    fn element(&mut self, section: usize, key: &YNode<'_>, value: &YNode<'_>) {
-        let name = SECTIONS[section];
+    fn element(&mut self, section: Section, key: &YNode<'_>, value: &YNode<'_>) {
         let Some(id) = key.text() else {
-            self.schema(
-                key.pos,
-                None,
-                format!("a key in `{name}` must be an id, found {}", key.describe()),
-            );
+            let (name, found) = (section.name(), key.describe());
+            self.schema(key.pos, None, format!("a key in `{name}` must be an id, found {found}"));
             return;
         };
-        if !valid_id(id) {
-            self.schema(
-                key.pos,
-                Some(id),
-                format!("`{id}` is not a valid id: use letters, digits, '-', '_' and '.'"),
-            );
-            return;
-        }
         let loc = self.loc(key.pos);
-        if let Some(first) = self.table.lookup(id) {
-            let first_loc = self.table.element_loc(first);
-            let what = first.kind_name();
-            self.problems.push(Problem {
-                kind: ProblemKind::DuplicateId { first: first_loc },
-                loc,
-                element: Some(id.to_string()),
-                message: format!(
-                    "`{id}` is defined again; it is already a {what} (ids are unique across all sections and files)"
-                ),
-            });
+        if let Err(problem) = super::register::admit(self.table, id, loc) {
+            self.problems.push(problem);
             return;
         }
         let before = self.problems.len();
         let built = match section {
-            0 => self.domain(id.to_string(), loc, value),
-            1 => self.psap(id.to_string(), loc, value),
-            2 => self.router(id.to_string(), loc, value),
-            3 => self.origin(id.to_string(), loc, value),
-            _ => self.pool(id.to_string(), loc, value),
+            Section::Domains => self.domain(id.to_string(), loc, value),
+            Section::Psaps => self.psap(id.to_string(), loc, value),
+            Section::Routers => self.router(id.to_string(), loc, value),
+            Section::Origins => self.origin(id.to_string(), loc, value),
+            Section::Pools => self.pool(id.to_string(), loc, value),
         };
         if let Some(element) = built {
             self.table.register(element);
@@ -252,246 +231,6 @@ impl FileBuilder<'_> {
                 });
             }
         }
-    }
-
-    /// A mapping's known fields; reports non-mappings, duplicate and unknown keys.
-    fn fields<'n, 'a>(
-        &mut self,
-        node: &'n YNode<'a>,
-        what: &str,
-        element: Option<&str>,
-        known: &[&'static str],
-    ) -> Option<Fields<'n, 'a>> {
-        let Value::Map(entries) = &node.value else {
-            let found = node.describe();
-            self.schema(node.pos, element, format!("{what} must be a mapping, found {found}"));
-            return None;
-        };
-        let mut out: Fields<'n, 'a> = Vec::with_capacity(entries.len());
-        for (key, value) in entries {
-            let Some(k) = key.text() else {
-                self.schema(
-                    key.pos,
-                    element,
-                    format!("a key of {what} must be a field name, found {}", key.describe()),
-                );
-                continue;
-            };
-            let Some(&known_key) = known.iter().find(|n| **n == k) else {
-                let hint = did_you_mean(k, known.iter().copied())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                self.schema(key.pos, element, format!("unknown field `{k}` in {what}{hint}"));
-                continue;
-            };
-            if out.iter().any(|(seen, _)| *seen == known_key) {
-                self.schema(key.pos, element, format!("field `{k}` appears twice in {what}"));
-                continue;
-            }
-            out.push((known_key, value));
-        }
-        Some(out)
-    }
-
-    fn require(
-        &mut self,
-        fields: &Fields<'_, '_>,
-        node: &YNode<'_>,
-        what: &str,
-        element: &str,
-        required: &[&str],
-    ) -> bool {
-        let mut ok = true;
-        for r in required {
-            if !fields.iter().any(|(k, _)| k == r) {
-                self.schema(
-                    node.pos,
-                    Some(element),
-                    format!("{what} is missing the required field `{r}`"),
-                );
-                ok = false;
-            }
-        }
-        ok
-    }
-
-    fn is_null(node: &YNode<'_>) -> bool {
-        node.resolve() == Some(Resolved::Null)
-    }
-
-    fn string(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str) -> Option<String> {
-        match node.resolve() {
-            Some(Resolved::Str(s)) => Some(s.to_string()),
-            _ => {
-                let found = node.describe();
-                let hint = if matches!(node.value, Value::Scalar { .. }) {
-                    " (quote it to make it a string)"
-                } else {
-                    ""
-                };
-                self.schema(
-                    node.pos,
-                    element,
-                    format!("`{field}` must be a string, found {found}{hint}"),
-                );
-                None
-            }
-        }
-    }
-
-    fn uint(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str, max: u64) -> Option<u64> {
-        match node.resolve() {
-            Some(Resolved::Int(i)) if (0..=max as i128).contains(&i) => Some(i as u64),
-            Some(Resolved::Int(i)) if i < 0 => {
-                self.schema(node.pos, element, format!("`{field}` must not be negative, found {i}"));
-                None
-            }
-            Some(Resolved::Int(_)) => {
-                self.schema(node.pos, element, format!("`{field}` is out of range (at most {max})"));
-                None
-            }
-            _ => {
-                let found = node.describe();
-                self.schema(
-                    node.pos,
-                    element,
-                    format!("`{field}` must be a whole number, found {found}"),
-                );
-                None
-            }
-        }
-    }
-
-    fn choice<T: Copy>(
-        &mut self,
-        node: &YNode<'_>,
-        element: Option<&str>,
-        field: &str,
-        options: &[(&str, T)],
-    ) -> Option<T> {
-        let text = match node.resolve() {
-            Some(Resolved::Str(s)) => s,
-            _ => {
-                let found = node.describe();
-                self.schema(
-                    node.pos,
-                    element,
-                    format!("`{field}` must be one of {}, found {found}", names(options)),
-                );
-                return None;
-            }
-        };
-        if let Some((_, v)) = options.iter().find(|(n, _)| *n == text) {
-            return Some(*v);
-        }
-        let hint = did_you_mean(text, options.iter().map(|(n, _)| *n))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        self.schema(
-            node.pos,
-            element,
-            format!("`{field}` must be one of {}, found `{text}`{hint}", names(options)),
-        );
-        None
-    }
-
-    fn link(&mut self, node: &YNode<'_>, element: &str, field: &str) -> Option<Link> {
-        let name = self.string(node, Some(element), field)?;
-        if !valid_id(&name) {
-            self.schema(
-                node.pos,
-                Some(element),
-                format!("`{field}` names `{name}`, which is not a valid id"),
-            );
-            return None;
-        }
-        Some(Link::new(self.table.names.name(&name), self.loc(node.pos)))
-    }
-
-    /// A list; None (after a problem) when the node is not a sequence.
-    fn list<T>(
-        &mut self,
-        node: &YNode<'_>,
-        element: Option<&str>,
-        field: &str,
-        mut item: impl FnMut(&mut Self, &YNode<'_>) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let Value::Seq(items) = &node.value else {
-            let found = node.describe();
-            let example = node.text().map(|t| format!(", e.g. [{t}]")).unwrap_or_default();
-            self.schema(
-                node.pos,
-                element,
-                format!("`{field}` must be a list{example}; found {found}"),
-            );
-            return None;
-        };
-        let mut out = Vec::with_capacity(items.len());
-        let mut ok = true;
-        for n in items {
-            match item(self, n) {
-                Some(v) => out.push(v),
-                None => ok = false,
-            }
-        }
-        ok.then_some(out)
-    }
-
-    fn links(&mut self, node: &YNode<'_>, element: &str, field: &str) -> Option<Vec<Link>> {
-        self.list(node, Some(element), field, |b, n| b.link(n, element, field))
-    }
-
-    fn strings(&mut self, node: &YNode<'_>, element: &str, field: &str) -> Option<Vec<String>> {
-        self.list(node, Some(element), field, |b, n| b.string(n, Some(element), field))
-    }
-
-    fn waivers(&mut self, node: &YNode<'_>, element: &str) -> Option<Vec<Waiver>> {
-        self.list(node, Some(element), "waivers", |b, n| b.waiver(n, element))
-    }
-
-    fn waiver(&mut self, node: &YNode<'_>, element: &str) -> Option<Waiver> {
-        let fields = self.fields(node, "a waiver", Some(element), WAIVER_FIELDS)?;
-        let mut ok = self.require(&fields, node, "a waiver", element, &["rule", "reason"]);
-        let mut w = Waiver {
-            loc: self.loc(node.pos),
-            rule_loc: self.loc(node.pos),
-            rule: String::new(),
-            reason: String::new(),
-            expires: None,
-        };
-        for (key, value) in fields {
-            match key {
-                // Whether the rule exists is checked after loading, where the rules are known.
-                "rule" => match self.string(value, Some(element), key) {
-                    Some(rule) => {
-                        w.rule = rule;
-                        w.rule_loc = self.loc(value.pos);
-                    }
-                    None => ok = false,
-                },
-                "reason" => match self.string(value, Some(element), key) {
-                    Some(r) if !r.trim().is_empty() => w.reason = r,
-                    Some(_) => {
-                        self.schema(value.pos, Some(element), "a waiver's `reason` must say why".into());
-                        ok = false;
-                    }
-                    None => ok = false,
-                },
-                _ => match self.string(value, Some(element), key) {
-                    Some(d) if crate::date::is_valid(&d) => w.expires = Some(d),
-                    Some(d) => {
-                        self.schema(
-                            value.pos,
-                            Some(element),
-                            format!("`expires` must be a date YYYY-MM-DD, found `{d}`"),
-                        );
-                        ok = false;
-                    }
-                    None => ok = false,
-                },
-            }
-        }
-        ok.then_some(w)
     }
 
     /// Builds an element's fields, discarding the element if any of them is broken (the run
@@ -842,15 +581,4 @@ impl FileBuilder<'_> {
             }
         }
     }
-}
-
-fn names<T>(options: &[(&str, T)]) -> String {
-    options.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-}
-
-pub fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }

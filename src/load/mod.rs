@@ -1,6 +1,8 @@
 //! Loading a routing table: files and directories, YAML with limits, the model.
 
 pub mod build;
+mod fields;
+pub mod register;
 pub mod schema;
 pub mod text;
 pub mod yaml;
@@ -9,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Loc, Name, Node, SourceFile, Table};
+use crate::model::{Element, Loc, Name, SourceFile, Table};
 
 /// Largest table file read; bigger files are refused before reading them.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
@@ -262,41 +264,18 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<PathBuf>) -> Resu
     Ok(())
 }
 
-/// Points every routing reference at its node; wrong kinds stay unresolved (reported by
-/// unknown-reference, and the engine loses calls sent there).
+/// Points every reference to a router or PSAP at its node; an unknown id or one of the
+/// wrong kind stays unresolved (reported by unknown-reference; the engine loses calls sent
+/// there).
 fn resolve(table: &mut Table) {
     // Each distinct name is looked up once: references name a few thousand ids millions of times.
-    let nodes: HashMap<Name, Option<Node>> = table
+    let elements: HashMap<Name, Option<Element>> = table
         .names
         .iter()
-        .map(|name| (name.clone(), table.lookup(name).and_then(|e| e.node())))
+        .map(|name| (name.clone(), table.lookup(name)))
         .collect();
-    let node = |name: &Name, routers_only: bool| -> Option<Node> {
-        let n = nodes.get(name).copied().flatten()?;
-        (!routers_only || matches!(n, Node::Router(_))).then_some(n)
-    };
-    for r in &mut table.routers {
-        for l in &mut r.mate {
-            l.set_target(node(&l.name, true));
-        }
-        for rule in &mut r.rules {
-            rule.to.set_target(node(&rule.to.name, false));
-            for l in rule.alternate.iter_mut().flatten() {
-                l.set_target(node(&l.name, false));
-            }
-        }
-        if let Some(l) = &mut r.default {
-            l.set_target(node(&l.name, false));
-        }
-    }
-    for p in &mut table.psaps {
-        for l in p.alternate.iter_mut().chain(p.overflow.iter_mut()) {
-            l.set_target(node(&l.name, false));
-        }
-    }
-    for o in &mut table.origins {
-        for l in &mut o.ingress {
-            l.set_target(node(&l.name, true));
-        }
-    }
+    table.each_link_mut(|_, _, expect, link| {
+        let element = elements.get(&link.name).copied().flatten();
+        link.set_target(element.filter(|&e| expect.accepts(e)).and_then(Element::node));
+    });
 }

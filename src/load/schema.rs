@@ -10,6 +10,7 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::{Map, Number, Value};
 
 use super::yaml::{Node, Pos, Resolved, Value as YValue};
+use crate::model::Section;
 
 fn validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
@@ -27,22 +28,23 @@ fn top_validator() -> &'static jsonschema::Validator {
 }
 
 /// One validator per section, for one element of it (`#/$defs/Psap`, …).
-fn element_validator(section: usize) -> &'static jsonschema::Validator {
+fn element_validator(section: Section) -> &'static jsonschema::Validator {
     static V: OnceLock<Vec<jsonschema::Validator>> = OnceLock::new();
     &V.get_or_init(|| {
         let schema = crate::model::json_schema();
-        ["Domain", "Psap", "Router", "Origin", "Pool"]
+        Section::ALL
             .iter()
-            .map(|def| {
+            .map(|s| {
+                let def = s.schema_def();
                 let one = serde_json::json!({ "$ref": format!("#/$defs/{def}"), "$defs": schema["$defs"].clone() });
                 jsonschema::validator_for(&one).expect("the generated schema is valid")
             })
             .collect()
-    })[section]
+    })[section as usize]
 }
 
 /// Violations in one element of a section, positions within it.
-pub fn validate_element(section: usize, node: &Node<'_>) -> Vec<(Pos, String)> {
+pub fn validate_element(section: Section, node: &Node<'_>) -> Vec<(Pos, String)> {
     violations(element_validator(section), node, &to_json(node), "")
 }
 

@@ -8,6 +8,8 @@ use std::borrow::Cow;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
+use crate::model::Section;
+
 /// A 1-based line and column in a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Pos {
@@ -147,9 +149,6 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// The sections whose entries are streamed one element at a time.
-pub const SECTIONS: [&str; 5] = ["domains", "psaps", "routers", "origins", "pools"];
-
 /// What the streaming parser hands on, in document order.
 #[derive(Debug)]
 pub enum Item<'a> {
@@ -163,7 +162,7 @@ pub enum Item<'a> {
     Section { key: Node<'a> },
     /// One entry of a section: its id and its value.
     Element {
-        section: usize,
+        section: Section,
         key: Node<'a>,
         value: Node<'a>,
     },
@@ -176,7 +175,7 @@ enum Mode {
     /// The root mapping: hand on each key and value.
     Root,
     /// A section mapping: hand on each entry.
-    Section(usize),
+    Section(Section),
 }
 
 enum Frame<'a> {
@@ -255,7 +254,7 @@ fn walk<'a>(
                         Mode::Root
                     }
                     Some(Frame::Map(_, _, _, Some(key), Mode::Root)) if anchor == 0 => {
-                        match key.text().and_then(|k| SECTIONS.iter().position(|s| *s == k)) {
+                        match key.text().and_then(Section::of) {
                             Some(i) => {
                                 emit(Item::Section { key: key.clone() }, read);
                                 Mode::Section(i)

@@ -1,0 +1,253 @@
+//! Typed readers of YAML values for the builder: a mapping's fields, strings, numbers,
+//! choices, references and lists, each reporting what is wrong with the value where it is.
+
+use super::build::{Fields, FileBuilder, WAIVER_FIELDS};
+use super::yaml::{Node as YNode, Resolved, Value};
+use crate::model::*;
+use crate::suggest::did_you_mean;
+
+impl FileBuilder<'_> {
+    /// A mapping's known fields; reports non-mappings, duplicate and unknown keys.
+    pub(super) fn fields<'n, 'a>(
+        &mut self,
+        node: &'n YNode<'a>,
+        what: &str,
+        element: Option<&str>,
+        known: &[&'static str],
+    ) -> Option<Fields<'n, 'a>> {
+        let Value::Map(entries) = &node.value else {
+            let found = node.describe();
+            self.schema(node.pos, element, format!("{what} must be a mapping, found {found}"));
+            return None;
+        };
+        let mut out: Fields<'n, 'a> = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            let Some(k) = key.text() else {
+                self.schema(
+                    key.pos,
+                    element,
+                    format!("a key of {what} must be a field name, found {}", key.describe()),
+                );
+                continue;
+            };
+            let Some(&known_key) = known.iter().find(|n| **n == k) else {
+                let hint = did_you_mean(k, known.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                self.schema(key.pos, element, format!("unknown field `{k}` in {what}{hint}"));
+                continue;
+            };
+            if out.iter().any(|(seen, _)| *seen == known_key) {
+                self.schema(key.pos, element, format!("field `{k}` appears twice in {what}"));
+                continue;
+            }
+            out.push((known_key, value));
+        }
+        Some(out)
+    }
+
+    pub(super) fn require(
+        &mut self,
+        fields: &Fields<'_, '_>,
+        node: &YNode<'_>,
+        what: &str,
+        element: &str,
+        required: &[&str],
+    ) -> bool {
+        let mut ok = true;
+        for r in required {
+            if !fields.iter().any(|(k, _)| k == r) {
+                self.schema(
+                    node.pos,
+                    Some(element),
+                    format!("{what} is missing the required field `{r}`"),
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    pub(super) fn is_null(node: &YNode<'_>) -> bool {
+        node.resolve() == Some(Resolved::Null)
+    }
+
+    pub(super) fn string(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str) -> Option<String> {
+        match node.resolve() {
+            Some(Resolved::Str(s)) => Some(s.to_string()),
+            _ => {
+                let found = node.describe();
+                let hint = if matches!(node.value, Value::Scalar { .. }) {
+                    " (quote it to make it a string)"
+                } else {
+                    ""
+                };
+                self.schema(
+                    node.pos,
+                    element,
+                    format!("`{field}` must be a string, found {found}{hint}"),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn uint(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str, max: u64) -> Option<u64> {
+        match node.resolve() {
+            Some(Resolved::Int(i)) if (0..=max as i128).contains(&i) => Some(i as u64),
+            Some(Resolved::Int(i)) if i < 0 => {
+                self.schema(node.pos, element, format!("`{field}` must not be negative, found {i}"));
+                None
+            }
+            Some(Resolved::Int(_)) => {
+                self.schema(node.pos, element, format!("`{field}` is out of range (at most {max})"));
+                None
+            }
+            _ => {
+                let found = node.describe();
+                self.schema(
+                    node.pos,
+                    element,
+                    format!("`{field}` must be a whole number, found {found}"),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn choice<T: Copy>(
+        &mut self,
+        node: &YNode<'_>,
+        element: Option<&str>,
+        field: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
+        let text = match node.resolve() {
+            Some(Resolved::Str(s)) => s,
+            _ => {
+                let found = node.describe();
+                self.schema(
+                    node.pos,
+                    element,
+                    format!("`{field}` must be one of {}, found {found}", names(options)),
+                );
+                return None;
+            }
+        };
+        if let Some((_, v)) = options.iter().find(|(n, _)| *n == text) {
+            return Some(*v);
+        }
+        let hint = did_you_mean(text, options.iter().map(|(n, _)| *n))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        self.schema(
+            node.pos,
+            element,
+            format!("`{field}` must be one of {}, found `{text}`{hint}", names(options)),
+        );
+        None
+    }
+
+    pub(super) fn link(&mut self, node: &YNode<'_>, element: &str, field: &str) -> Option<Link> {
+        let name = self.string(node, Some(element), field)?;
+        if !super::register::valid_id(&name) {
+            self.schema(
+                node.pos,
+                Some(element),
+                format!("`{field}` names `{name}`, which is not a valid id"),
+            );
+            return None;
+        }
+        Some(Link::new(self.table.names.name(&name), self.loc(node.pos)))
+    }
+
+    /// A list; None (after a problem) when the node is not a sequence.
+    pub(super) fn list<T>(
+        &mut self,
+        node: &YNode<'_>,
+        element: Option<&str>,
+        field: &str,
+        mut item: impl FnMut(&mut Self, &YNode<'_>) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let Value::Seq(items) = &node.value else {
+            let found = node.describe();
+            let example = node.text().map(|t| format!(", e.g. [{t}]")).unwrap_or_default();
+            self.schema(
+                node.pos,
+                element,
+                format!("`{field}` must be a list{example}; found {found}"),
+            );
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for n in items {
+            match item(self, n) {
+                Some(v) => out.push(v),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    pub(super) fn links(&mut self, node: &YNode<'_>, element: &str, field: &str) -> Option<Vec<Link>> {
+        self.list(node, Some(element), field, |b, n| b.link(n, element, field))
+    }
+
+    pub(super) fn strings(&mut self, node: &YNode<'_>, element: &str, field: &str) -> Option<Vec<String>> {
+        self.list(node, Some(element), field, |b, n| b.string(n, Some(element), field))
+    }
+
+    pub(super) fn waivers(&mut self, node: &YNode<'_>, element: &str) -> Option<Vec<Waiver>> {
+        self.list(node, Some(element), "waivers", |b, n| b.waiver(n, element))
+    }
+
+    pub(super) fn waiver(&mut self, node: &YNode<'_>, element: &str) -> Option<Waiver> {
+        let fields = self.fields(node, "a waiver", Some(element), WAIVER_FIELDS)?;
+        let mut ok = self.require(&fields, node, "a waiver", element, &["rule", "reason"]);
+        let mut w = Waiver {
+            loc: self.loc(node.pos),
+            rule_loc: self.loc(node.pos),
+            rule: String::new(),
+            reason: String::new(),
+            expires: None,
+        };
+        for (key, value) in fields {
+            match key {
+                // Whether the rule exists is checked after loading, where the rules are known.
+                "rule" => match self.string(value, Some(element), key) {
+                    Some(rule) => {
+                        w.rule = rule;
+                        w.rule_loc = self.loc(value.pos);
+                    }
+                    None => ok = false,
+                },
+                "reason" => match self.string(value, Some(element), key) {
+                    Some(r) if !r.trim().is_empty() => w.reason = r,
+                    Some(_) => {
+                        self.schema(value.pos, Some(element), "a waiver's `reason` must say why".into());
+                        ok = false;
+                    }
+                    None => ok = false,
+                },
+                _ => match self.string(value, Some(element), key) {
+                    Some(d) if crate::date::is_valid(&d) => w.expires = Some(d),
+                    Some(d) => {
+                        self.schema(
+                            value.pos,
+                            Some(element),
+                            format!("`expires` must be a date YYYY-MM-DD, found `{d}`"),
+                        );
+                        ok = false;
+                    }
+                    None => ok = false,
+                },
+            }
+        }
+        ok.then_some(w)
+    }
+}
+
+fn names<T>(options: &[(&str, T)]) -> String {
+    options.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
