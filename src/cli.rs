@@ -274,43 +274,15 @@ fn run(cli: Cli) -> Result<i32, String> {
         _ => discover(cli.config.as_deref())?,
     };
     match cli.command {
-        Command::Check { paths, report: args } => {
-            let settings = args.settings(&config)?;
-            let loaded = load(&table_paths(&config, paths)).map_err(|e| e.to_string())?;
-            let (report, _) = check(&loaded, &settings, &config.levels);
-            let fails = report.fails();
-            args.emit(&Output {
-                table: &loaded.table,
-                report: &report,
-                diff: None,
-                fails,
-            })?;
-            Ok(i32::from(fails))
-        }
+        Command::Check { paths, report } => check_command(&config, paths, &report),
         Command::Diff {
             paths,
             base,
             all,
             max_moved_origins,
             max_moved_population,
-            report: args,
+            report,
         } => {
-            let settings = args.settings(&config)?;
-            let (old, new) = match (&base, paths.len()) {
-                (Some(rev), 0 | 1) => {
-                    let path = table_paths(&config, paths).remove(0);
-                    (
-                        crate::diff::load_revision(rev, &path)?,
-                        load(&[path]).map_err(|e| e.to_string())?,
-                    )
-                }
-                (None, 2) => (
-                    load(&paths[..1]).map_err(|e| e.to_string())?,
-                    load(&paths[1..]).map_err(|e| e.to_string())?,
-                ),
-                (Some(_), _) => return Err("with --base, give at most one PATH".into()),
-                (None, _) => return Err("give OLD and NEW, or --base REV [PATH]".into()),
-            };
             let defaults = crate::diff::Limits::default();
             let limits = crate::diff::Limits {
                 origins: max_moved_origins
@@ -320,15 +292,7 @@ fn run(cli: Cli) -> Result<i32, String> {
                     .or(config.max_moved_population)
                     .unwrap_or(defaults.population),
             };
-            let (report, diff) = crate::diff::diff(&old, &new, &settings, &config.levels, limits);
-            let fails = crate::diff::fails(&report, all);
-            args.emit(&Output {
-                table: &new.table,
-                report: &report,
-                diff: Some(&diff),
-                fails,
-            })?;
-            Ok(i32::from(fails))
+            diff_command(&config, paths, base.as_deref(), all, limits, &report)
         }
         Command::Trace {
             origin,
@@ -336,33 +300,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             fail,
             busy,
             max_hops,
-        } => {
-            let settings = settings(&config, max_hops);
-            // One origin's walk needs the table and its failure domains, not the whole analysis.
-            let loaded = well_formed(table_paths(&config, path.into_iter().collect()))?;
-            let table = &loaded.table;
-            let Some(crate::model::Element::Origin(o)) = table.lookup(&origin) else {
-                let ids = table.origins.iter().map(|o| &*o.id);
-                return Err(crate::simulate::unknown(ids, &origin, "origin"));
-            };
-            let o = &table.origins[o as usize];
-            let domains = crate::analysis::failure_domains(table);
-            let what_if = crate::simulate::resolve(table, &domains, &fail, &busy)?;
-            let mut out = String::new();
-            for busy in what_if.plays() {
-                let cond = crate::engine::Conditions::with(table, &what_if.down, busy);
-                let trace = crate::engine::route(table, o, &cond, settings.max_hops);
-                out.push_str(&whatif::trace_human(
-                    table,
-                    o,
-                    &what_if.label,
-                    &trace,
-                    settings.max_hops,
-                ));
-            }
-            print(&out)?;
-            Ok(0)
-        }
+        } => trace_command(&config, &origin, path, &fail, &busy, max_hops),
         Command::Simulate {
             path,
             fail,
@@ -370,74 +308,165 @@ fn run(cli: Cli) -> Result<i32, String> {
             all_single,
             format,
             max_hops,
-        } => {
-            let settings = settings(&config, max_hops);
-            let loaded = well_formed(table_paths(&config, path.into_iter().collect()))?;
-            let table = &loaded.table;
-            // Only the ranking needs every single failure; a what-if re-walks what it touches.
-            let analysis = if all_single {
-                analyse(table, settings.max_hops)
-            } else {
-                analyse_normal(table, settings.max_hops)
-            };
-            let text = if all_single {
-                let impacts = crate::simulate::all_single(table, &analysis);
-                match format {
-                    WhatIfFormat::Human => whatif::all_single_human(table, &analysis, &impacts),
-                    WhatIfFormat::Json => whatif::all_single_json(table, &analysis, &impacts),
-                }
-            } else {
-                let sim = crate::simulate::simulate(table, &analysis, &fail, &busy)?;
-                match format {
-                    WhatIfFormat::Human => whatif::simulate_human(table, &sim),
-                    WhatIfFormat::Json => whatif::simulate_json(table, &sim),
-                }
-            };
-            print(&text)?;
-            Ok(0)
-        }
+        } => simulate_command(&config, path, &fail, &busy, all_single, format, max_hops),
         Command::Graph {
             path,
             format,
             focus,
             depth,
-        } => {
-            let loaded = load(&table_paths(&config, path.into_iter().collect())).map_err(|e| e.to_string())?;
-            let g = crate::graph::build(&loaded.table);
-            let keep = match &focus {
-                Some(f) => crate::graph::focus(&g, f, depth)?,
-                None => g.node_indices().collect(),
-            };
-            print(&match format {
-                GraphFormat::Dot => crate::graph::dot(&g, &keep),
-                GraphFormat::Mermaid => crate::graph::mermaid(&g, &keep),
-            })?;
-            Ok(0)
-        }
-        Command::Explain { rule, markdown } => {
-            let text = if markdown {
-                crate::explain::rules_markdown()
-            } else {
-                crate::explain::explain(rule.as_deref())?
-            };
-            print(&text)?;
-            Ok(0)
-        }
-        Command::Schema => {
-            print(&crate::model::schema_text())?;
-            Ok(0)
-        }
+        } => graph_command(&config, path, format, focus.as_deref(), depth),
+        Command::Explain { rule, markdown } => print(&if markdown {
+            crate::explain::rules_markdown()
+        } else {
+            crate::explain::explain(rule.as_deref())?
+        })
+        .map(|()| 0),
+        Command::Schema => print(&crate::model::schema_text()).map(|()| 0),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "psapguard", &mut buf);
-            print(&String::from_utf8_lossy(&buf))?;
-            Ok(0)
+            print(&String::from_utf8_lossy(&buf)).map(|()| 0)
         }
-        Command::Man => {
-            print(&man_page())?;
-            Ok(0)
-        }
+        Command::Man => print(&man_page()).map(|()| 0),
     }
+}
+
+fn check_command(config: &Config, paths: Vec<PathBuf>, args: &ReportArgs) -> Result<i32, String> {
+    let settings = args.settings(config)?;
+    let loaded = load(&table_paths(config, paths)).map_err(|e| e.to_string())?;
+    let (report, _) = check(&loaded, &settings, &config.levels);
+    let fails = report.fails();
+    args.emit(&Output {
+        table: &loaded.table,
+        report: &report,
+        diff: None,
+        fails,
+    })?;
+    Ok(i32::from(fails))
+}
+
+fn diff_command(
+    config: &Config,
+    paths: Vec<PathBuf>,
+    base: Option<&str>,
+    all: bool,
+    limits: crate::diff::Limits,
+    args: &ReportArgs,
+) -> Result<i32, String> {
+    let settings = args.settings(config)?;
+    let (old, new) = match (base, paths.len()) {
+        (Some(rev), 0 | 1) => {
+            let path = table_paths(config, paths).remove(0);
+            (
+                crate::diff::load_revision(rev, &path)?,
+                load(&[path]).map_err(|e| e.to_string())?,
+            )
+        }
+        (None, 2) => (
+            load(&paths[..1]).map_err(|e| e.to_string())?,
+            load(&paths[1..]).map_err(|e| e.to_string())?,
+        ),
+        (Some(_), _) => return Err("with --base, give at most one PATH".into()),
+        (None, _) => return Err("give OLD and NEW, or --base REV [PATH]".into()),
+    };
+    let (report, diff) = crate::diff::diff(&old, &new, &settings, &config.levels, limits);
+    let fails = crate::diff::fails(&report, all);
+    args.emit(&Output {
+        table: &new.table,
+        report: &report,
+        diff: Some(&diff),
+        fails,
+    })?;
+    Ok(i32::from(fails))
+}
+
+fn trace_command(
+    config: &Config,
+    origin: &str,
+    path: Option<PathBuf>,
+    fail: &[String],
+    busy: &[String],
+    max_hops: Option<usize>,
+) -> Result<i32, String> {
+    let settings = settings(config, max_hops);
+    // One origin's walk needs the table and its failure domains, not the whole analysis.
+    let loaded = well_formed(table_paths(config, path.into_iter().collect()))?;
+    let table = &loaded.table;
+    let Some(crate::model::Element::Origin(o)) = table.lookup(origin) else {
+        let ids = table.origins.iter().map(|o| &*o.id);
+        return Err(crate::simulate::unknown(ids, origin, "origin"));
+    };
+    let o = &table.origins[o as usize];
+    let domains = crate::analysis::failure_domains(table);
+    let what_if = crate::simulate::resolve(table, &domains, fail, busy)?;
+    let traces: Vec<_> = what_if
+        .plays()
+        .into_iter()
+        .map(|busy| {
+            let cond = crate::engine::Conditions::with(table, &what_if.down, busy);
+            crate::engine::route(table, o, &cond, settings.max_hops)
+        })
+        .collect();
+    print(&whatif::traces_human(
+        table,
+        o,
+        &what_if.label,
+        &traces,
+        settings.max_hops,
+    ))?;
+    Ok(0)
+}
+
+fn simulate_command(
+    config: &Config,
+    path: Option<PathBuf>,
+    fail: &[String],
+    busy: &[String],
+    all_single: bool,
+    format: WhatIfFormat,
+    max_hops: Option<usize>,
+) -> Result<i32, String> {
+    let settings = settings(config, max_hops);
+    let loaded = well_formed(table_paths(config, path.into_iter().collect()))?;
+    let table = &loaded.table;
+    // Only the ranking needs every single failure; a what-if re-walks what it touches.
+    let text = if all_single {
+        let analysis = analyse(table, settings.max_hops);
+        let impacts = crate::simulate::all_single(table, &analysis);
+        match format {
+            WhatIfFormat::Human => whatif::all_single_human(table, &analysis, &impacts),
+            WhatIfFormat::Json => whatif::all_single_json(table, &analysis, &impacts),
+        }
+    } else {
+        let analysis = analyse_normal(table, settings.max_hops);
+        let sim = crate::simulate::simulate(table, &analysis, fail, busy)?;
+        match format {
+            WhatIfFormat::Human => whatif::simulate_human(table, &sim),
+            WhatIfFormat::Json => whatif::simulate_json(table, &sim),
+        }
+    };
+    print(&text)?;
+    Ok(0)
+}
+
+fn graph_command(
+    config: &Config,
+    path: Option<PathBuf>,
+    format: GraphFormat,
+    focus: Option<&str>,
+    depth: usize,
+) -> Result<i32, String> {
+    let loaded = load(&table_paths(config, path.into_iter().collect())).map_err(|e| e.to_string())?;
+    let g = crate::graph::build(&loaded.table);
+    let keep = match focus {
+        Some(f) => crate::graph::focus(&g, f, depth)?,
+        None => g.node_indices().collect(),
+    };
+    print(&match format {
+        GraphFormat::Dot => crate::report::graph::dot(&g, &keep),
+        GraphFormat::Mermaid => crate::report::graph::mermaid(&g, &keep),
+    })?;
+    Ok(0)
 }
 
 /// The man page, generated from the CLI definition (committed as `docs/psapguard.1`).

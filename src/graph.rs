@@ -2,11 +2,9 @@
 //! PSAPs, and the rule, default, mate, alternate and overflow edges between them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::fmt::Write as _;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
 
 use crate::model::{Node, Table};
 
@@ -102,7 +100,8 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
     g
 }
 
-fn name(v: &Vertex) -> String {
+/// The vertex's unique name: an element id, or `origins:STATE:COUNTY`.
+pub fn name(v: &Vertex) -> String {
     match v {
         Vertex::Origins { state, county, .. } => format!("origins:{state}:{county}"),
         Vertex::Router(id) | Vertex::Psap(id) => id.clone(),
@@ -135,101 +134,4 @@ pub fn focus(g: &DiGraph<Vertex, Edge>, focus: &str, depth: usize) -> Result<Vec
     let mut keep: Vec<NodeIndex> = dist.into_keys().collect();
     keep.sort();
     Ok(keep)
-}
-
-fn label(v: &Vertex) -> String {
-    match v {
-        Vertex::Origins { state, county, count } => {
-            let place = if state.is_empty() {
-                county.clone()
-            } else {
-                format!("{county}, {state}")
-            };
-            format!("{place}\\n{count} origins")
-        }
-        Vertex::Router(id) | Vertex::Psap(id) => id.clone(),
-    }
-}
-
-fn edge_label(e: &Edge) -> String {
-    match e {
-        Edge::Ingress { first: true } => "ingress".into(),
-        Edge::Ingress { first: false } => "ingress (backup)".into(),
-        Edge::Rule(k) => format!("rule {}", k + 1),
-        Edge::Default => "default".into(),
-        Edge::Mate => "mate".into(),
-        Edge::Alternate => "alternate".into(),
-        Edge::Overflow => "overflow".into(),
-    }
-}
-
-fn id(v: &Vertex) -> String {
-    name(v)
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
-}
-
-/// Graphviz DOT.
-pub fn dot(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
-    let mut out = String::from("digraph routing {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
-    for &i in keep {
-        let shape = match &g[i] {
-            Vertex::Origins { .. } => "shape=folder, style=filled, fillcolor=\"#eef3fb\"",
-            Vertex::Router(_) => "shape=box, style=\"rounded,filled\", fillcolor=\"#fff4d6\"",
-            Vertex::Psap(_) => "shape=doubleoctagon, style=filled, fillcolor=\"#e3f6e3\"",
-        };
-        let _ = writeln!(out, "  {} [label=\"{}\", {shape}];", id(&g[i]), label(&g[i]));
-    }
-    for e in g
-        .edge_references()
-        .filter(|e| keep.contains(&e.source()) && keep.contains(&e.target()))
-    {
-        let style = match e.weight() {
-            Edge::Ingress { first: false } | Edge::Alternate => "style=dashed",
-            Edge::Mate => "style=dotted, dir=both, color=\"#888888\"",
-            Edge::Overflow => "style=dotted, color=\"#d07000\"",
-            _ => "style=solid",
-        };
-        let _ = writeln!(
-            out,
-            "  {} -> {} [label=\"{}\", {style}];",
-            id(&g[e.source()]),
-            id(&g[e.target()]),
-            edge_label(e.weight())
-        );
-    }
-    out.push_str("}\n");
-    out
-}
-
-/// A Mermaid flowchart.
-pub fn mermaid(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
-    let mut out = String::from("flowchart LR\n");
-    for &i in keep {
-        let text = label(&g[i]).replace("\\n", "<br/>");
-        let node = match &g[i] {
-            Vertex::Origins { .. } => format!("{}[/\"{text}\"/]", id(&g[i])),
-            Vertex::Router(_) => format!("{}([\"{text}\"])", id(&g[i])),
-            Vertex::Psap(_) => format!("{}{{{{\"{text}\"}}}}", id(&g[i])),
-        };
-        let _ = writeln!(out, "  {node}");
-    }
-    for e in g
-        .edge_references()
-        .filter(|e| keep.contains(&e.source()) && keep.contains(&e.target()))
-    {
-        let arrow = match e.weight() {
-            Edge::Ingress { first: false } | Edge::Alternate | Edge::Overflow | Edge::Mate => "-.->",
-            _ => "-->",
-        };
-        let _ = writeln!(
-            out,
-            "  {} {arrow}|{}| {}",
-            id(&g[e.source()]),
-            edge_label(e.weight()),
-            id(&g[e.target()])
-        );
-    }
-    out
 }

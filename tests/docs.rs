@@ -32,3 +32,30 @@ fn every_rule_doc_has_all_four_parts() {
         }
     }
 }
+
+/// The README's rule table lists every rule of the registry, with its default severity, and
+/// nothing else: adding a rule is one registry line, its file, its fixtures and this row.
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let rows: Vec<(String, String)> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| rule | default |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[1].to_string(), cells[2].to_string())
+        })
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
+    let registry: Vec<&str> = psapguard::rules::all_meta().map(|m| m.name).collect();
+    assert_eq!(names, registry, "README rule table and registry differ");
+    for ((name, default), meta) in rows.iter().zip(psapguard::rules::all_meta()) {
+        assert!(
+            default.starts_with(meta.severity.name()),
+            "README says {name} defaults to `{default}`, the rule says {}",
+            meta.severity.name()
+        );
+    }
+}

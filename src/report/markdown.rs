@@ -40,7 +40,7 @@ fn mermaid(d: &DiffReport) -> Option<String> {
         old_edges.extend(old.windows(2).map(|w| (w[0].clone(), w[1].clone())));
         new_edges.extend(new.windows(2).map(|w| (w[0].clone(), w[1].clone())));
     }
-    let id = |s: &str| format!("n_{}", s.replace(['-', '.'], "_"));
+    let id = super::mermaid_id;
     let mut m = String::from("```mermaid\nflowchart LR\n");
     let nodes: BTreeSet<&String> = old_edges
         .iter()

@@ -3,6 +3,7 @@
 //! Markdown pull-request comment.
 
 pub mod github;
+pub mod graph;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -11,6 +12,7 @@ pub mod sarif;
 pub mod whatif;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use clap::ValueEnum;
 
@@ -98,6 +100,20 @@ pub fn render(format: Format, out: &Output<'_>, style: human::Style) -> String {
 
 /// A stable fingerprint of a finding from its rule and entities (FNV-1a, 64 bits), so that
 /// code-scanning alerts survive line shifts.
+/// A Mermaid node id for a name: letters and digits kept, every other character written
+/// as `_` and its code in hex, so distinct names never share a node (`x-911`, `x_911`).
+pub fn mermaid_id(name: &str) -> String {
+    let mut id = String::from("n_");
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c);
+        } else {
+            let _ = write!(id, "_{:x}_", c as u32);
+        }
+    }
+    id
+}
+
 pub fn fingerprint(rule: &str, entities: &[String]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in std::iter::once(rule).chain(entities.iter().map(String::as_str)) {
@@ -107,4 +123,18 @@ pub fn fingerprint(rule: &str, entities: &[String]) -> String {
         }
     }
     format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mermaid_id;
+
+    #[test]
+    fn mermaid_ids_keep_distinct_names_apart() {
+        assert_ne!(mermaid_id("x-911"), mermaid_id("x_911"));
+        assert_ne!(mermaid_id("a.b"), mermaid_id("a_b"));
+        assert_eq!(mermaid_id("esrp1"), "n_esrp1");
+        // Only letters, digits and `_` reach Mermaid.
+        assert!(mermaid_id("origins:CO:Adams (x)").chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    }
 }

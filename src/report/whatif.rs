@@ -64,6 +64,14 @@ fn via_words(table: &Table, origin: &Origin, via: Via, prev: Option<Node>) -> St
 }
 
 /// The hop-by-hop path of one origin's calls.
+/// One trace per play of the what-if (several when several PSAPs are busy), one after another.
+pub fn traces_human(table: &Table, origin: &Origin, scenario: &str, traces: &[Trace], max_hops: usize) -> String {
+    traces
+        .iter()
+        .map(|t| trace_human(table, origin, scenario, t, max_hops))
+        .collect()
+}
+
 pub fn trace_human(table: &Table, origin: &Origin, scenario: &str, trace: &Trace, max_hops: usize) -> String {
     let mut out = format!("trace of {}\nscenario: {scenario}\n", origin_line(origin));
     let mut prev = None;
