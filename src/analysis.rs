@@ -131,6 +131,11 @@ impl Analysis {
 }
 
 /// Groups origins into route classes.
+///
+/// The class key must hold every attribute the engine's rule matching reads (`engine::route`:
+/// ingress, ESN, kind, county compared case-insensitively, and the origin id where a rule names
+/// it): two origins in one class are walked once, so anything the engine distinguishes and
+/// the key does not would hand one origin another's route.
 pub fn route_classes(table: &Table) -> Vec<RouteClass> {
     let named: HashSet<&str> = table
         .routers

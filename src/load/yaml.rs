@@ -178,9 +178,21 @@ enum Mode {
     Section(Section),
 }
 
+/// A collection being parsed: where it starts, its anchor id (0: none) and what it holds so far.
 enum Frame<'a> {
-    Seq(Pos, usize, Vec<Node<'a>>),
-    Map(Pos, usize, Vec<(Node<'a>, Node<'a>)>, Option<Node<'a>>, Mode),
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node<'a>>,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<(Node<'a>, Node<'a>)>,
+        /// A key waiting for its value.
+        pending: Option<Node<'a>>,
+        mode: Mode,
+    },
 }
 
 /// Parses a whole document into one tree (for tests and tools; `check` streams).
@@ -244,7 +256,11 @@ fn walk<'a>(
                     });
                 }
                 if matches!(event, Event::SequenceStart(..)) {
-                    stack.push(Frame::Seq(pos, anchor, Vec::new()));
+                    stack.push(Frame::Seq {
+                        pos,
+                        anchor,
+                        items: Vec::new(),
+                    });
                     continue;
                 }
                 // Anchored mappings are collected whole so aliases can copy them.
@@ -253,22 +269,30 @@ fn walk<'a>(
                         emit(Item::RootMap(pos), read);
                         Mode::Root
                     }
-                    Some(Frame::Map(_, _, _, Some(key), Mode::Root)) if anchor == 0 => {
-                        match key.text().and_then(Section::of) {
-                            Some(i) => {
-                                emit(Item::Section { key: key.clone() }, read);
-                                Mode::Section(i)
-                            }
-                            None => Mode::Collect,
+                    Some(Frame::Map {
+                        pending: Some(key),
+                        mode: Mode::Root,
+                        ..
+                    }) if anchor == 0 => match key.text().and_then(Section::of) {
+                        Some(i) => {
+                            emit(Item::Section { key: key.clone() }, read);
+                            Mode::Section(i)
                         }
-                    }
+                        None => Mode::Collect,
+                    },
                     _ => Mode::Collect,
                 };
-                stack.push(Frame::Map(pos, anchor, Vec::new(), None, mode));
+                stack.push(Frame::Map {
+                    pos,
+                    anchor,
+                    entries: Vec::new(),
+                    pending: None,
+                    mode,
+                });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq(p, anchor, items)) => {
+                Some(Frame::Seq { pos: p, anchor, items }) => {
                     let size = 1 + items.len();
                     (
                         Node {
@@ -279,7 +303,13 @@ fn walk<'a>(
                         size,
                     )
                 }
-                Some(Frame::Map(p, anchor, entries, _, Mode::Collect)) => {
+                Some(Frame::Map {
+                    pos: p,
+                    anchor,
+                    entries,
+                    mode: Mode::Collect,
+                    ..
+                }) => {
                     let size = 1 + 2 * entries.len();
                     (
                         Node {
@@ -290,14 +320,16 @@ fn walk<'a>(
                         size,
                     )
                 }
-                Some(Frame::Map(_, _, _, _, Mode::Section(_))) => {
+                Some(Frame::Map {
+                    mode: Mode::Section(_), ..
+                }) => {
                     // Its entries went out one by one; the root's pending key is done with.
-                    if let Some(Frame::Map(_, _, _, pending, _)) = stack.last_mut() {
+                    if let Some(Frame::Map { pending, .. }) = stack.last_mut() {
                         *pending = None;
                     }
                     continue;
                 }
-                Some(Frame::Map(_, _, _, _, Mode::Root)) => {
+                Some(Frame::Map { mode: Mode::Root, .. }) => {
                     root_seen = true;
                     continue;
                 }
@@ -344,8 +376,10 @@ fn walk<'a>(
                 root_seen = true;
                 emit(Item::Root(Some(node)), read);
             }
-            Some(Frame::Seq(_, _, items)) => items.push(node),
-            Some(Frame::Map(_, _, entries, pending, mode)) => match (pending.take(), *mode) {
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries, pending, mode, ..
+            }) => match (pending.take(), *mode) {
                 (None, _) => *pending = Some(node),
                 (Some(key), Mode::Collect) => entries.push((key, node)),
                 (Some(key), Mode::Root) => emit(Item::Top { key, value: node }, read),

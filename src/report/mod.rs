@@ -135,6 +135,10 @@ mod tests {
         assert_ne!(mermaid_id("a.b"), mermaid_id("a_b"));
         assert_eq!(mermaid_id("esrp1"), "n_esrp1");
         // Only letters, digits and `_` reach Mermaid.
-        assert!(mermaid_id("origins:CO:Adams (x)").chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        assert!(
+            mermaid_id("origins:CO:Adams (x)")
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        );
     }
 }
