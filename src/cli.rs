@@ -10,6 +10,7 @@ use crate::analysis::{analyse, analyse_normal};
 use crate::check::check;
 use crate::config::{Config, discover};
 use crate::load::{Loaded, load};
+use crate::report::escape::inert_lines;
 use crate::report::{Format, Output, human, whatif};
 use crate::rules::Settings;
 
@@ -407,13 +408,8 @@ fn trace_command(
             crate::engine::route(table, o, &cond, settings.max_hops)
         })
         .collect();
-    print(&whatif::traces_human(
-        table,
-        o,
-        &what_if.label,
-        &traces,
-        settings.max_hops,
-    ))?;
+    let text = whatif::traces_human(table, o, &what_if.label, &traces, settings.max_hops);
+    print(&inert_lines(&text))?;
     Ok(0)
 }
 
@@ -434,14 +430,14 @@ fn simulate_command(
         let analysis = analyse(table, settings.max_hops);
         let impacts = crate::simulate::all_single(table, &analysis);
         match format {
-            WhatIfFormat::Human => whatif::all_single_human(table, &analysis, &impacts),
+            WhatIfFormat::Human => inert_lines(&whatif::all_single_human(table, &analysis, &impacts)),
             WhatIfFormat::Json => whatif::all_single_json(table, &analysis, &impacts),
         }
     } else {
         let analysis = analyse_normal(table, settings.max_hops);
         let sim = crate::simulate::simulate(table, &analysis, fail, busy)?;
         match format {
-            WhatIfFormat::Human => whatif::simulate_human(table, &sim),
+            WhatIfFormat::Human => inert_lines(&whatif::simulate_human(table, &sim)),
             WhatIfFormat::Json => whatif::simulate_json(table, &sim),
         }
     };

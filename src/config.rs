@@ -68,8 +68,16 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
     let mut last = None;
     loop {
         let candidate = dir.join(FILE_NAME);
-        if candidate.is_file() {
-            return read(&candidate);
+        // Not followed if it is a link: a pull request could point it anywhere.
+        match std::fs::symlink_metadata(&candidate) {
+            Ok(m) if m.file_type().is_file() => return read(&candidate),
+            Ok(_) => {
+                return Err(format!(
+                    "{} is not a regular file (a link, a directory or a device); psapguard reads only a regular {FILE_NAME}",
+                    candidate.display()
+                ));
+            }
+            Err(_) => {}
         }
         let here = std::fs::canonicalize(&dir).ok();
         if here.is_none() || here == last || here.as_deref().is_some_and(|h| h.parent().is_none()) {
@@ -85,8 +93,20 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 fn read(path: &Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {}", path.display(), crate::load::plain_io(&e)))?;
+    let mut text = String::new();
+    crate::model::open_regular(path)
+        .and_then(|f| {
+            // A settings file is small: more than a megabyte is not one.
+            std::io::Read::read_to_string(&mut std::io::Read::take(f, 1 << 20), &mut text)
+                .map_err(|e| crate::model::plain_io(&e))
+        })
+        .map_err(|e| {
+            format!(
+                "cannot read {}: {}",
+                path.display(),
+                e.trim_start_matches("cannot be read: ")
+            )
+        })?;
     parse(path, &text)
 }
 

@@ -214,19 +214,183 @@ fn a_file_rewritten_after_loading_shows_no_code() {
     );
 }
 
-/// A pipe cannot be mapped nor read twice: it is read whole and kept for the code frames.
+/// Standard input (`-`) cannot be mapped nor read twice: it is read whole and kept for the
+/// code frames. (`/dev/stdin` is a link into /proc, which a table's tree never reads.)
 #[test]
 fn a_table_from_a_pipe_keeps_its_code_frames() {
     let yaml = "version: 1\npsaps:\n  p1: { status: active }\norigins:\n  o1: { kind: esz, ingress: [nowhere] }\n";
     let out = Command::cargo_bin("psapguard")
         .unwrap()
-        .args(["check", "/dev/stdin"])
+        .args(["check", "-"])
         .write_stdin(yaml)
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
     let shown = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{shown}");
-    assert!(shown.contains("/dev/stdin:5:"), "{shown}");
+    assert!(shown.contains("[-:5:"), "{shown}");
     assert!(shown.contains("o1: { kind: esz, ingress: [nowhere] }"), "{shown}");
+}
+
+/// Runs `check` with a secret in its environment, as CI does; returns (exit, stdout + stderr).
+fn check_human(path: &std::path::Path) -> (i32, String) {
+    let out = Command::cargo_bin("psapguard")
+        .unwrap()
+        .arg("check")
+        .arg(path)
+        .env("SECRET_TOKEN", "ghp_leakedsecret")
+        .env("NO_COLOR", "1")
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+const GOOD: &str = "version: 1\npsaps:\n  p1: { status: active }\nrouters:\n  r1: { default: p1 }\norigins:\n  o1: { kind: esz, ingress: [r1] }\n";
+
+/// A link out of the tree (the CI job's environment, /etc/passwd), a FIFO and a device are
+/// refused with a finding each that names the path and never shows what is behind it; the
+/// run neither hangs nor reads the device.
+#[test]
+fn links_out_of_the_tree_fifos_and_devices_are_refused_without_leaking() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "a.yaml", GOOD.as_bytes());
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("zz-leak.yaml")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("zz-passwd.yaml")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zz-zero.yaml")).unwrap();
+    let fifo = dir.path().join("zz-fifo.yaml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (code, human) = check_human(dir.path());
+    assert_eq!(code, 1, "{human}");
+    assert!(!human.contains("ghp_leakedsecret"), "{human}");
+    assert!(!human.contains("root:"), "{human}");
+    let (_, text, _) = check(dir.path());
+    assert!(
+        text.contains("zz-leak.yaml is a link to a file under /proc, outside the table's tree"),
+        "{text}"
+    );
+    assert!(
+        text.contains("zz-passwd.yaml is a link to a place outside the table's tree"),
+        "{text}"
+    );
+    assert!(text.contains("zz-zero.yaml is a link to a file under /dev"), "{text}");
+    assert!(
+        text.contains("zz-fifo.yaml is a FIFO (named pipe), not a regular file"),
+        "{text}"
+    );
+}
+
+/// A link that stays inside the tree is read like the file it names.
+#[test]
+fn a_link_inside_the_tree_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    std::fs::write(dir.path().join("real/t.yml"), GOOD).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("real/t.yml"), dir.path().join("link.yaml")).unwrap();
+    let (code, text) = check_human(&dir.path().join("link.yaml"));
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("single-point-of-failure") && !text.contains("parse-error"),
+        "{text}"
+    );
+}
+
+/// A directory link out of the tree is a finding, not a walk into someone else's files.
+#[test]
+fn a_directory_link_out_of_the_tree_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.yaml"), "version: 1\nname: TOPSECRET\n").unwrap();
+    write(&dir, "a.yaml", GOOD.as_bytes());
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("states")).unwrap();
+    let (code, text, _) = check(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("states is a link to a directory outside the table's tree"),
+        "{text}"
+    );
+    assert!(!text.contains("TOPSECRET"), "{text}");
+}
+
+/// psapguard.toml must be a regular file where it is found: a link is refused (exit 2).
+#[test]
+fn a_config_that_is_a_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "a.yaml", GOOD.as_bytes());
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("psapguard.toml")).unwrap();
+    let out = Command::cargo_bin("psapguard")
+        .unwrap()
+        .args(["check", "a.yaml"])
+        .current_dir(dir.path())
+        .env("SECRET_TOKEN", "ghp_leakedsecret")
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("psapguard.toml is not a regular file"), "{err}");
+    assert!(!err.contains("ghp_leakedsecret"), "{err}");
+}
+
+/// Terminal escapes and bidirectional overrides in the table are shown escaped in human,
+/// GitHub and Markdown output; JSON stays valid.
+#[test]
+fn control_characters_in_the_table_are_rendered_inert() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = "version: 1\nname: \"\\e[2J\\e[31mALL CLEAR\\e]8;;http://evil\\e\\\\x\\u202e</details>\"\npsaps:\n  p1: { status: active, counties: [\"\\e[31mX\"] }\nrouters:\n  r1: { default: p1, bogus\\u202e: 1 }\norigins:\n  o1: { kind: esz, state: CO, county: \"\\e]8;;x\\u0007Y\", ingress: [r1] }\n";
+    let path = write(&dir, "t.yaml", yaml.as_bytes());
+    for format in ["human", "github", "markdown", "json", "sarif", "junit"] {
+        let out = Command::cargo_bin("psapguard")
+            .unwrap()
+            .args(["check", "--format", format])
+            .arg(&path)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{format}: {text}");
+        assert!(!text.contains('\x1b'), "{format} lets an escape through: {text}");
+        assert!(
+            !text.contains('\u{202e}'),
+            "{format} lets a bidi override through: {text}"
+        );
+        assert!(!text.contains('\u{7}'), "{format} lets a bell through: {text}");
+        if format == "markdown" {
+            assert!(
+                !text.contains("</details>\"") && !text.contains("\\e]8;;x</details>"),
+                "{text}"
+            );
+        }
+        if format == "json" || format == "sarif" {
+            serde_json::from_str::<serde_json::Value>(&text).expect("valid JSON");
+        }
+    }
+}
+
+/// A finding far out on one enormous line (a table written as one line of JSON) gets no
+/// megabyte-wide code frame and no panic.
+#[test]
+fn a_finding_past_a_long_line_is_shown_without_its_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut psaps = String::new();
+    for i in 0..8000 {
+        psaps.push_str(&format!("\"p{i}\": {{\"status\": \"active\"}}, "));
+    }
+    let json = format!("{{\"version\": 1, \"psaps\": {{{psaps}\"bad\": {{\"status\": \"actve\"}}}}}}\n");
+    let path = write(&dir, "one-line.yaml", json.as_bytes());
+    let (code, text) = check_human(&path);
+    assert_eq!(code, 1, "{}", &text[..text.len().min(2000)]);
+    assert!(text.lines().all(|l| l.chars().count() < 400), "a line is too wide");
+    assert!(text.contains("actve"), "{}", &text[..text.len().min(2000)]);
 }

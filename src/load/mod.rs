@@ -1,5 +1,6 @@
 //! Loading a routing table: files and directories, YAML with limits, the model.
 
+mod admit;
 pub mod build;
 mod fields;
 pub mod register;
@@ -60,35 +61,40 @@ impl std::fmt::Display for LoadError {
     }
 }
 
-/// Loads the table at the given paths (files or directories).
+/// Loads the table at the given paths (files or directories; `-` reads standard input).
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
-    let mut files = Vec::new();
+    let mut entries = Vec::new();
     for path in paths {
-        files.extend(table_files(path)?);
+        entries.extend(table_files(path)?);
     }
-    if files.is_empty() {
+    if entries.is_empty() {
         let shown: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(LoadError(format!(
             "no *.yaml or *.yml files found in {}",
             shown.join(", ")
         )));
     }
-    let mut reader = TableReader::new(files.len(), Vec::new());
-    for path in &files {
-        let shown = path.display().to_string();
-        match text::FileText::open(path) {
-            // A pipe's text cannot be read again: it is kept.
-            Ok(text) => match text.into_owned() {
+    let mut reader = TableReader::new(entries.len(), Vec::new());
+    for entry in &entries {
+        let shown = entry.path.display().to_string();
+        let opened = match &entry.admitted {
+            Ok(real) if entry.path == Path::new("-") => text::FileText::stdin().map(|t| (t, real)),
+            Ok(real) => text::FileText::open(real).map(|t| (t, real)),
+            Err(reason) => Err((reason.clone(), yaml::Pos { line: 1, col: 1 })),
+        };
+        match opened {
+            // Standard input cannot be read again: its text is kept.
+            Ok((text, real)) => match text.into_owned() {
                 Ok(owned) => reader.read_kept(SourceFile::in_memory(shown, owned)),
                 Err(mapped) => {
-                    let source = SourceFile::on_disk(shown, mapped.stamp);
+                    let source = SourceFile::on_disk(shown, real.clone(), mapped.stamp);
                     reader.read(source, mapped.text(), &|read| mapped.parsed_to(read));
                 }
             },
             Err((message, pos)) => {
                 let problem = parse_problem(reader.files.len() as u32, pos, format!("{shown} {message}"));
                 reader.problems.push(problem);
-                reader.files.push(SourceFile::on_disk(shown, None));
+                reader.files.push(SourceFile::in_memory(shown, String::new()));
             }
         }
     }
@@ -214,33 +220,43 @@ fn read_file(
     })
 }
 
-/// An I/O error as a plain phrase, without the OS error number.
-pub fn plain_io(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
-        }
-    }
+pub use crate::model::plain_io;
+
+/// A table file found for a path: its real path to open, or why it is refused.
+struct Entry {
+    /// As the user gave it, or as found below the directory they gave.
+    path: PathBuf,
+    admitted: Result<PathBuf, String>,
 }
 
-/// The table files a path stands for: itself, or every *.yaml/*.yml below it, sorted.
-fn table_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+/// The table files a path stands for: itself, or every *.yaml/*.yml below it, sorted; each
+/// admitted only if it stays inside the path's tree ([`admit`]).
+fn table_files(path: &Path) -> Result<Vec<Entry>, LoadError> {
+    if path == Path::new("-") {
+        let admitted = Ok(path.to_path_buf());
+        return Ok(vec![Entry {
+            path: path.to_path_buf(),
+            admitted,
+        }]);
+    }
     let meta =
         fs::metadata(path).map_err(|e| LoadError(format!("cannot read {}: {}", path.display(), plain_io(&e))))?;
+    let root = admit::root_of(path);
     if !meta.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
+        let admitted = admit::inside(&root, path);
+        return Ok(vec![Entry {
+            path: path.to_path_buf(),
+            admitted,
+        }]);
     }
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    walk(path, &mut out, &mut seen)?;
-    out.sort();
+    walk(&root, path, &mut out, &mut seen)?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<PathBuf>) -> Result<(), LoadError> {
+fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>, seen: &mut HashSet<PathBuf>) -> Result<(), LoadError> {
     // Symlinked directories are followed once: a symlink loop ends here.
     let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     if !seen.insert(canonical) {
@@ -255,9 +271,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<PathBuf>) -> Resu
         if name.starts_with('.') {
             continue; // .git, editor files
         }
+        let table_file = name.ends_with(".yaml") || name.ends_with(".yml");
         match fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, out, seen)?,
-            Ok(_) | Err(_) if name.ends_with(".yaml") || name.ends_with(".yml") => out.push(path),
+            Ok(m) if m.is_dir() => match admit::inside(root, &path) {
+                Ok(_) => walk(root, &path, out, seen)?,
+                Err(reason) => out.push(Entry {
+                    path,
+                    admitted: Err(reason.replace("a link to a place", "a link to a directory")),
+                }),
+            },
+            _ if table_file => {
+                let admitted = admit::inside(root, &path);
+                out.push(Entry { path, admitted });
+            }
             _ => {}
         }
     }

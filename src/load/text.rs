@@ -5,7 +5,6 @@
 //! handed back behind it, so the whole text never sits in memory (reports that show code
 //! read the file again, see [`crate::model::SourceFile`]).
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 use std::time::SystemTime;
@@ -40,11 +39,12 @@ enum Bytes {
 }
 
 impl FileText {
-    /// Opens a file within the size limit and checks that it is UTF-8.
+    /// Opens a regular file within the size limit (checked on the open handle) and checks
+    /// that it is UTF-8.
     pub fn open(path: &Path) -> Result<FileText, Unreadable> {
         let start = Pos { line: 1, col: 1 };
         let unreadable = |e: std::io::Error| (format!("cannot be read: {}", plain_io(&e)), start);
-        let file = File::open(path).map_err(unreadable)?;
+        let file = super::admit::open_regular(path).map_err(|reason| (reason, start))?;
         let meta = file.metadata().map_err(unreadable)?;
         let too_big = |size: String| {
             let limit = MAX_FILE_BYTES >> 20;
@@ -69,26 +69,38 @@ impl FileText {
                 stamp,
                 released: 0.into(),
             },
-            None => {
-                // A pipe has no size to check first: read one byte past the limit at most.
-                let mut bytes = Vec::new();
-                file.take(MAX_FILE_BYTES + 1)
-                    .read_to_end(&mut bytes)
-                    .map_err(unreadable)?;
-                if bytes.len() as u64 > MAX_FILE_BYTES {
-                    return Err(too_big(format!("more than {}", MAX_FILE_BYTES >> 20)));
-                }
-                let text =
-                    String::from_utf8(bytes).map_err(|e| not_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]))?;
-                return Ok(FileText {
-                    bytes: Bytes::Owned(text),
-                    stamp: None, // kept whole, not read again
-                    released: 0.into(),
-                });
-            }
+            None => return Self::read_whole(file),
         };
         text.check_utf8()?;
         Ok(text)
+    }
+
+    /// Standard input (`check -`), read whole and kept.
+    pub fn stdin() -> Result<FileText, Unreadable> {
+        Self::read_whole(std::io::stdin().lock())
+    }
+
+    /// What has no size to check first: read one byte past the limit at most.
+    fn read_whole(input: impl Read) -> Result<FileText, Unreadable> {
+        let start = Pos { line: 1, col: 1 };
+        let mut bytes = Vec::new();
+        input
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| (format!("cannot be read: {}", plain_io(&e)), start))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            let limit = MAX_FILE_BYTES >> 20;
+            return Err((
+                format!("is more than {limit} MB; psapguard reads table files of at most {limit} MB"),
+                start,
+            ));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| not_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]))?;
+        Ok(FileText {
+            bytes: Bytes::Owned(text),
+            stamp: None, // kept whole, not read again
+            released: 0.into(),
+        })
     }
 
     /// The text, if it was read into memory rather than mapped (it cannot be read again).

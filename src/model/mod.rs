@@ -11,7 +11,7 @@ mod source;
 mod table;
 
 pub use format::{ID_PATTERN, Id, json_schema, schema_text};
-pub use source::SourceFile;
+pub use source::{SourceFile, open_regular, plain_io};
 pub use table::{Expect, IdIndex, Reference, Table};
 
 /// Where something is: file index into [`Table::files`], 1-based line and column.

@@ -3,14 +3,17 @@
 use super::Output;
 use crate::rules::Severity;
 
-/// Escapes a workflow-command message.
+/// Escapes a workflow-command message (its line breaks are the tool's own).
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    super::escape::inert_lines(s)
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow-command property value.
 fn property(s: &str) -> String {
-    data(s).replace(':', "%3A").replace(',', "%2C")
+    data(&super::escape::inert(s)).replace(':', "%3A").replace(',', "%2C")
 }
 
 pub fn render(out: &Output<'_>) -> String {

@@ -8,7 +8,16 @@ use petgraph::visit::EdgeRef;
 use super::mermaid_id;
 use crate::graph::{Edge, Vertex, name};
 
+/// A label inside double quotes (DOT and Mermaid): inert, no quote or backslash of the table's.
 fn label(v: &Vertex) -> String {
+    raw_label(v)
+        .split("\\n")
+        .map(|part| super::escape::short(part, 80).replace(['"', '\\'], "'"))
+        .collect::<Vec<_>>()
+        .join("\\n")
+}
+
+fn raw_label(v: &Vertex) -> String {
     match v {
         Vertex::Origins { state, county, count } => {
             let place = if state.is_empty() {

@@ -1,5 +1,6 @@
 //! `--format human`: a miette code frame per finding, then a summary line.
 
+use super::escape::{MAX_SHOWN_CHARS, inert, inert_lines, short};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -22,8 +23,19 @@ const CONTEXT: u32 = 3;
 /// The lines the code frames show, read in one pass per file: a national table's text is
 /// not held in memory for a handful of findings.
 struct Frames {
-    /// (file, 1-based line) → the line, with its line break.
+    /// (file, 1-based line) → the line as written, with its line break.
     lines: HashMap<(u32, u32), String>,
+}
+
+/// A code line as shown: inert, and cut at [`MAX_SHOWN_CHARS`] (a table written as one line
+/// of JSON is valid YAML; its frame must not be megabytes wide).
+fn shown(line: &str) -> String {
+    let body = line.strip_suffix('\n').unwrap_or(line);
+    let mut out = super::escape::short(body, MAX_SHOWN_CHARS);
+    if body.len() < line.len() {
+        out.push('\n');
+    }
+    out
 }
 
 impl Frames {
@@ -62,7 +74,7 @@ impl Frames {
         self.lines.get(&(file, lo))?;
         let text: String = (lo..=hi + CONTEXT)
             .map_while(|n| self.lines.get(&(file, n)))
-            .map(String::as_str)
+            .map(|l| shown(l))
             .collect();
         Some(Window {
             text,
@@ -70,23 +82,30 @@ impl Frames {
         })
     }
 
-    /// Byte span, within `window`, of the token at `loc`; None if the line is not there.
+    /// Byte span, within `window` (as shown), of the token at `loc`; None if the line is not
+    /// there or the column lies past the cut of a long line.
     fn span(&self, window: &Window, loc: Loc) -> Option<SourceSpan> {
         let before: usize = (window.first_line as u32 + 1..loc.line)
-            .map(|n| self.lines.get(&(loc.file, n)).map(String::len))
+            .map(|n| self.lines.get(&(loc.file, n)).map(|l| shown(l).len()))
             .sum::<Option<usize>>()?;
         let line = self.lines.get(&(loc.file, loc.line))?;
         let line = line.strip_suffix('\n').unwrap_or(line);
-        let col = line
-            .char_indices()
-            .nth(loc.col.saturating_sub(1) as usize)
-            .map_or(line.len(), |(i, _)| i);
+        let col_chars = loc.col.saturating_sub(1) as usize;
+        if col_chars >= MAX_SHOWN_CHARS {
+            return None;
+        }
+        let col = line.char_indices().nth(col_chars).map_or(line.len(), |(i, _)| i);
         let token = &line[col..];
         let len = token
             .find(|c: char| c.is_whitespace() || ":,]}#".contains(c))
             .unwrap_or(token.len())
             .max(token.len().min(1));
-        Some(SourceSpan::new((before + col).into(), len))
+        // Offsets in the shown line: what precedes may have been escaped.
+        let shown_col = inert(&line[..col]).len();
+        let shown_len = inert(&token[..len])
+            .len()
+            .min(shown(line).len().saturating_sub(shown_col));
+        Some(SourceSpan::new((before + shown_col).into(), shown_len))
     }
 }
 
@@ -204,11 +223,13 @@ fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic 
                 labels.push(LabeledSpan::new_primary_with_span(None, span));
                 for r in &f.related {
                     match (r.loc.file == loc.file).then(|| frames.span(&window, r.loc)).flatten() {
-                        Some(span) => labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span)),
+                        Some(span) => {
+                            labels.push(LabeledSpan::new_with_span(Some(inert(&r.message).into_owned()), span))
+                        }
                         None => help.push(format!("{}: {}", super::place(table, r.loc), r.message)),
                     }
                 }
-                let path = table.files[loc.file as usize].path.clone();
+                let path = inert(&table.files[loc.file as usize].path).into_owned();
                 source = Some(NamedSource::new(path, window).with_language("yaml"));
             }
             // A file rewritten since it was checked has no code to show: name the place.
@@ -229,13 +250,13 @@ fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic 
     } else {
         format!(" ({})", tags.join(", "))
     };
-    let message = format!("{}{tags}: {}", f.rule, f.message);
+    let message = format!("{}{tags}: {}", f.rule, inert(&f.message));
     FindingDiagnostic {
         message,
         severity,
         source,
         labels,
-        help: (!help.is_empty()).then(|| help.join("\n")),
+        help: (!help.is_empty()).then(|| inert_lines(&help.join("\n"))),
     }
 }
 
@@ -258,19 +279,19 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
     for f in &report.findings {
         let d = diagnostic(table, &frames, f);
         if handler.render_report(&mut text, &d).is_err() {
-            text.push_str(&format!("{}: {}\n", f.rule, f.message));
+            text.push_str(&format!("{}: {}\n", f.rule, inert(&f.message)));
         }
         text.push('\n');
     }
     if let Some(d) = out.diff {
         for f in &d.fixed {
-            text.push_str(&format!("fixed: {}: {}\n", f.rule, f.message));
+            text.push_str(&format!("fixed: {}: {}\n", f.rule, inert(&f.message)));
         }
         if !d.fixed.is_empty() {
             text.push('\n');
         }
         for e in &d.edits {
-            text.push_str(&format!("changed {} {}:\n{}\n", e.kind, e.id, e.unified));
+            text.push_str(&format!("changed {} {}:\n{}\n", e.kind, e.id, inert_lines(&e.unified)));
         }
     }
     if let Some(note) = &report.skipped_routing {
@@ -305,7 +326,11 @@ pub fn moved_traffic(d: &crate::diff::DiffReport) -> String {
 pub fn summary_line(table: &Table, report: &Report, fails: bool, diff: bool) -> String {
     let s = &report.summary;
     let plural = super::plural;
-    let name = table.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+    let name = table
+        .name
+        .as_deref()
+        .map(|n| format!(" ({})", short(n, MAX_SHOWN_CHARS)))
+        .unwrap_or_default();
     let verdict = if fails { "FAIL" } else { "ok" };
     let new = if diff {
         format!(" ({} new)", crate::diff::new_error_count(report))

@@ -8,8 +8,21 @@ use super::{Output, place};
 use crate::diff::DiffReport;
 use crate::rules::{Finding, thousands};
 
+/// Table text in a Markdown table cell: inert, no HTML (a `</details>` in a name must not
+/// close the report's folds), no cell break.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    super::escape::short(&s.replace('\n', " "), 2000)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+}
+
+/// A fenced block around `text`, its fence longer than any run of backticks inside.
+fn fenced(lang: &str, text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{lang}\n{}{fence}\n", super::escape::inert_lines(text))
 }
 
 fn findings_table(out: &Output<'_>, findings: &[&Finding]) -> String {
@@ -135,7 +148,7 @@ pub fn render(out: &Output<'_>) -> String {
         if !d.edits.is_empty() {
             md.push_str("<details><summary>Changed elements</summary>\n\n");
             for e in &d.edits {
-                let _ = writeln!(md, "**{} `{}`**\n\n```diff\n{}```\n", e.kind, e.id, e.unified);
+                let _ = writeln!(md, "**{} `{}`**\n\n{}", e.kind, e.id, fenced("diff", &e.unified));
             }
             md.push_str("</details>\n\n");
         }
