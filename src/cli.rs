@@ -9,8 +9,8 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::analysis::{analyse, analyse_normal};
 use crate::check::check;
 use crate::config::{Config, discover};
+use crate::escape::inert_lines;
 use crate::load::{Loaded, load};
-use crate::report::escape::inert_lines;
 use crate::report::{Format, Output, human, whatif};
 use crate::rules::Settings;
 
@@ -359,7 +359,7 @@ fn diff_command(
         (Some(rev), 0 | 1) => {
             let path = table_paths(config, paths).remove(0);
             (
-                crate::diff::load_revision(rev, &path)?,
+                crate::load::git::load_revision(rev, &path)?,
                 load(&[path]).map_err(|e| e.to_string())?,
             )
         }

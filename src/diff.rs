@@ -2,15 +2,13 @@
 //! blast radius, PSAPs that lose all traffic, and each changed element's YAML edit.
 
 use std::collections::HashSet;
-use std::path::Path;
-use std::process::Command;
 
 use crate::analysis::{Analysis, Move};
 use crate::check::{Report, apply_levels, apply_waivers, check, sort, summarise};
 use crate::engine::Trace;
 use crate::finding::{Levels, Novelty};
-use crate::load::{Loaded, Problem, ProblemKind};
-use crate::model::{Element, Loc, SourceFile, Table};
+use crate::load::Loaded;
+use crate::model::{Element, Loc, Table};
 pub use crate::rules::blast_radius::{Limit, Limits};
 use crate::rules::{Context, DIFF_RULES, DiffContext, Finding, Routed, Settings, Severity};
 
@@ -222,57 +220,6 @@ fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
             .then(a.id.cmp(&b.id))
     });
     edits
-}
-
-/// Reads the table at `path` as it was at git revision `rev` (a file or a directory).
-pub fn load_revision(rev: &str, path: &Path) -> Result<Loaded, String> {
-    let git = |args: &[&str]| -> Result<Vec<u8>, String> {
-        let out = Command::new("git")
-            .args(args)
-            .output()
-            .map_err(|e| format!("cannot run git: {}", crate::load::plain_io(&e)))?;
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            let first = err.lines().next().unwrap_or("").trim_start_matches("fatal: ").trim();
-            return Err(format!("git {} failed: {first}", args.join(" ")));
-        }
-        Ok(out.stdout)
-    };
-    git(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
-        .map_err(|_| format!("`{rev}` is not a git revision here"))?;
-    let shown = path.display().to_string();
-    let listing = git(&["ls-tree", "-r", "--name-only", rev, "--", &shown])?;
-    let mut names: Vec<String> = String::from_utf8_lossy(&listing)
-        .lines()
-        .filter(|l| l.ends_with(".yaml") || l.ends_with(".yml"))
-        .map(str::to_string)
-        .collect();
-    names.sort();
-    if names.is_empty() {
-        return Err(format!(
-            "{shown} does not exist at {rev} (or holds no *.yaml files there)"
-        ));
-    }
-    let mut sources = Vec::new();
-    let mut problems = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        let bytes = git(&["show", &format!("{rev}:./{name}")])?;
-        let text = String::from_utf8(bytes).unwrap_or_else(|_| {
-            problems.push(Problem {
-                kind: ProblemKind::Parse,
-                loc: Loc {
-                    file: i as u32,
-                    line: 1,
-                    col: 1,
-                },
-                element: None,
-                message: format!("{rev}:{name} is not UTF-8 text"),
-            });
-            String::new()
-        });
-        sources.push(SourceFile::in_memory(format!("{rev}:{name}"), text));
-    }
-    Ok(crate::load::from_sources(sources, problems))
 }
 
 /// Counts for the summary line of a diff.

@@ -16,6 +16,7 @@ pub mod config;
 pub mod date;
 pub mod diff;
 pub mod engine;
+pub mod escape;
 pub mod explain;
 pub mod finding;
 pub mod graph;

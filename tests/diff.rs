@@ -327,3 +327,50 @@ fn graph_as_dot_and_mermaid() {
     assert_eq!(code, 2);
     assert!(err.contains("did you mean `boulder-pd`?"), "{err}");
 }
+
+/// `diff --base` reads git with plumbing only: a link stored in git is refused (never
+/// followed to /etc/passwd), a revision that looks like an option is refused, and a textconv
+/// driver set by the repository's attributes never runs.
+#[test]
+fn a_git_revision_is_read_without_following_links_or_running_drivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q"]);
+    std::fs::create_dir_all(repo.join("tables")).unwrap();
+    std::fs::copy("fixtures/black-hole/ok.yaml", repo.join("tables/a.yaml")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", repo.join("tables/zz.yaml")).unwrap();
+    let marker = repo.join("driver-ran");
+    std::fs::write(repo.join(".gitattributes"), "*.yaml diff=evil filter=evil\n").unwrap();
+    git(
+        repo,
+        &[
+            "config",
+            "diff.evil.textconv",
+            &format!("touch {}; cat", marker.display()),
+        ],
+    );
+    git(
+        repo,
+        &[
+            "config",
+            "filter.evil.smudge",
+            &format!("touch {}; cat", marker.display()),
+        ],
+    );
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "table"]);
+    std::fs::remove_file(repo.join("tables/zz.yaml")).unwrap();
+    let (code, out, err) = run_in(repo, &["diff", "--base", "HEAD", "tables", "--format", "json"]);
+    assert_ne!(code, 2, "{out}{err}");
+    assert!(!out.contains("root:"), "{out}");
+    assert!(
+        out.contains("HEAD:tables/zz.yaml is a symbolic link in git; links are not followed"),
+        "{out}"
+    );
+    assert!(!marker.exists(), "a repository's driver ran");
+    let (code, _, err) = run_in(repo, &["diff", "--base", "--output=/tmp/x", "tables"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run_in(repo, &["diff", "--base=-h", "tables"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not a git revision here"), "{err}");
+}

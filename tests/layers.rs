@@ -9,6 +9,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("date", 0),
     ("suggest", 0),
     ("progress", 0),
+    ("escape", 0),
     // `declare_rule!` is exported at the crate root from `finding`.
     ("declare_rule", 1),
     ("finding", 1),

@@ -3,6 +3,7 @@
 mod admit;
 pub mod build;
 mod fields;
+pub mod git;
 pub mod register;
 pub mod schema;
 pub mod text;

@@ -2,7 +2,7 @@
 //! [`DiffReport`]); these print it as text, JSON, SARIF, GitHub annotations, JUnit or a
 //! Markdown pull-request comment.
 
-pub mod escape;
+pub use crate::escape;
 pub mod github;
 pub mod graph;
 pub mod human;

@@ -1,0 +1,141 @@
+//! A table as it was at a git revision (`diff --base REV`), read with plumbing only: the
+//! revision is resolved once to a commit, the tree listed with `ls-tree`, each blob read with
+//! `cat-file` by its object id. No porcelain, so no textconv, filters or attributes from the
+//! repository run; a link stored in git is not followed (it could point anywhere on the
+//! machine that runs the review).
+
+use std::path::Path;
+use std::process::Command;
+
+use super::{Loaded, MAX_FILE_BYTES, Problem, ProblemKind};
+use crate::model::{Loc, SourceFile};
+
+/// Runs git with `args`; its first error line on failure.
+fn git(args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new("git")
+        .args(["-c", "core.fsmonitor=false"])
+        .args(args)
+        .env("GIT_NO_REPLACE_OBJECTS", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .map_err(|e| format!("cannot run git: {}", super::plain_io(&e)))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err.lines().next().unwrap_or("").trim_start_matches("fatal: ").trim();
+        let shown = crate::escape::short(first, crate::escape::MAX_SHOWN_CHARS);
+        return Err(format!("git {} failed: {shown}", args.join(" ")));
+    }
+    Ok(out.stdout)
+}
+
+/// The commit a revision names; refused when it could be read as an option.
+pub fn resolve_commit(rev: &str) -> Result<String, String> {
+    let not_a_revision = || format!("`{}` is not a git revision here", crate::escape::short(rev, 100));
+    if rev.is_empty() || rev.starts_with('-') || rev.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(not_a_revision());
+    }
+    let out = git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        &format!("{rev}^{{commit}}"),
+    ])
+    .map_err(|_| not_a_revision())?;
+    let sha = String::from_utf8_lossy(&out).trim().to_string();
+    if sha.len() < 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(not_a_revision());
+    }
+    Ok(sha)
+}
+
+/// One entry of `git ls-tree -r -z`: mode, type, object id and path.
+struct TreeEntry {
+    mode: String,
+    object: String,
+    name: String,
+}
+
+fn list(commit: &str, path: &str) -> Result<Vec<TreeEntry>, String> {
+    let listing = git(&["ls-tree", "-r", "-z", commit, "--", path])?;
+    let mut out = Vec::new();
+    for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        let record = String::from_utf8_lossy(record);
+        let Some((meta, name)) = record.split_once('\t') else {
+            continue;
+        };
+        let mut parts = meta.split(' ');
+        let (Some(mode), Some(_kind), Some(object)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        out.push(TreeEntry {
+            mode: mode.to_string(),
+            object: object.to_string(),
+            name: name.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Reads the table at `path` as it was at git revision `rev` (a file or a directory).
+pub fn load_revision(rev: &str, path: &Path) -> Result<Loaded, String> {
+    let commit = resolve_commit(rev)?;
+    let shown = path.display().to_string();
+    let mut entries: Vec<TreeEntry> = list(&commit, &shown)?
+        .into_iter()
+        .filter(|e| e.name.ends_with(".yaml") || e.name.ends_with(".yml"))
+        .filter(|e| e.mode != "160000") // a submodule is another repository
+        .collect();
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    if entries.is_empty() {
+        return Err(format!(
+            "{shown} does not exist at {rev} (or holds no *.yaml files there)"
+        ));
+    }
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let label = format!("{rev}:{}", e.name);
+        let refuse = |problems: &mut Vec<Problem>, why: String| {
+            problems.push(Problem {
+                kind: ProblemKind::Parse,
+                loc: Loc {
+                    file: i as u32,
+                    line: 1,
+                    col: 1,
+                },
+                element: None,
+                message: format!("{label} {why}"),
+            });
+        };
+        let text = if e.mode == "120000" {
+            refuse(
+                &mut problems,
+                "is a symbolic link in git; links are not followed".into(),
+            );
+            String::new()
+        } else {
+            read_blob(&e.object).unwrap_or_else(|why| {
+                refuse(&mut problems, why);
+                String::new()
+            })
+        };
+        sources.push(SourceFile::in_memory(label, text));
+    }
+    Ok(super::from_sources(sources, problems))
+}
+
+/// A blob's text, within the size limit and UTF-8.
+fn read_blob(object: &str) -> Result<String, String> {
+    let size = git(&["cat-file", "-s", object])?;
+    let size: u64 = String::from_utf8_lossy(&size).trim().parse().unwrap_or(u64::MAX);
+    if size > MAX_FILE_BYTES {
+        return Err(format!(
+            "is {} MB; psapguard reads table files of at most {} MB",
+            size >> 20,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    let bytes = git(&["cat-file", "blob", object])?;
+    String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_string())
+}
