@@ -65,6 +65,10 @@ enum Command {
         /// Fail on every error finding, not only new ones.
         #[arg(long)]
         all: bool,
+        /// Accept a psapguard.toml that weakens the gate against the one at --base (the
+        /// gate-weakened finding becomes a warning).
+        #[arg(long, requires = "base")]
+        allow_config_change: bool,
         /// Most origins the change may move: "5%" of the old table, or a number.
         #[arg(long, value_name = "LIMIT", value_parser = parse_limit)]
         max_moved_origins: Option<crate::config::Limit>,
@@ -280,6 +284,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             paths,
             base,
             all,
+            allow_config_change,
             max_moved_origins,
             max_moved_population,
             report,
@@ -293,7 +298,12 @@ fn run(cli: Cli) -> Result<i32, String> {
                     .or(config.max_moved_population)
                     .unwrap_or(defaults.population),
             };
-            diff_command(&config, paths, base.as_deref(), all, limits, &report)
+            let gate = Gate {
+                all,
+                allow_config_change,
+                limits,
+            };
+            diff_command(&config, paths, base.as_deref(), gate, &report)
         }
         Command::Trace {
             origin,
@@ -346,12 +356,18 @@ fn check_command(config: &Config, paths: Vec<PathBuf>, args: &ReportArgs) -> Res
     Ok(i32::from(fails))
 }
 
+/// How `diff` judges: which errors fail, whether a weaker psapguard.toml is accepted, limits.
+struct Gate {
+    all: bool,
+    allow_config_change: bool,
+    limits: crate::diff::Limits,
+}
+
 fn diff_command(
     config: &Config,
     paths: Vec<PathBuf>,
     base: Option<&str>,
-    all: bool,
-    limits: crate::diff::Limits,
+    gate: Gate,
     args: &ReportArgs,
 ) -> Result<i32, String> {
     let settings = args.settings(config)?;
@@ -370,8 +386,15 @@ fn diff_command(
         (Some(_), _) => return Err("with --base, give at most one PATH".into()),
         (None, _) => return Err("give OLD and NEW, or --base REV [PATH]".into()),
     };
-    let (report, diff) = crate::diff::diff(&old, &new, &settings, &config.levels, limits);
-    let fails = crate::diff::fails(&report, all);
+    let (mut report, diff) = crate::diff::diff(&old, &new, &settings, &config.levels, gate.limits);
+    if let Some(rev) = base {
+        // The gate at the base revision, against the one this change brings.
+        let commit = crate::load::git::resolve_commit(rev)?;
+        let before = config.at_revision(&commit)?;
+        let after = config.gate(config.path.is_some());
+        crate::diff::judge_gate(&mut report, &new.table, &before, &after, gate.allow_config_change);
+    }
+    let fails = crate::diff::fails(&report, gate.all);
     args.emit(&Output {
         table: &new.table,
         report: &report,

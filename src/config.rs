@@ -23,9 +23,10 @@ use toml::Spanned;
 
 use crate::finding::{Level, Levels};
 pub use crate::rules::blast_radius::Limit;
+use crate::rules::gate_weakened::GateSettings;
 use crate::suggest::did_you_mean;
 
-pub const FILE_NAME: &str = "psapguard.toml";
+pub const FILE_NAME: &str = crate::model::CONFIG_FILE;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +58,33 @@ pub struct Config {
     pub levels: Levels,
     pub max_moved_origins: Option<Limit>,
     pub max_moved_population: Option<Limit>,
+}
+
+impl Config {
+    /// What this configuration sets that a change could weaken.
+    pub fn gate(&self, present: bool) -> GateSettings {
+        GateSettings {
+            levels: self.levels.clone(),
+            max_hops: self.max_hops,
+            horizon_days: self.horizon_days,
+            max_moved_origins: self.max_moved_origins,
+            max_moved_population: self.max_moved_population,
+            table: self.table.as_ref().map(|t| t.display().to_string()),
+            present,
+        }
+    }
+
+    /// The same file as it was at `commit` (absent: the defaults).
+    pub fn at_revision(&self, commit: &str) -> Result<GateSettings, String> {
+        let path = self.path.clone().unwrap_or_else(|| PathBuf::from(FILE_NAME));
+        match crate::load::git::file_at(commit, &path)? {
+            None => Ok(Config::default().gate(false)),
+            Some(text) => {
+                let shown = PathBuf::from(format!("{}@base", path.display()));
+                Ok(parse(&shown, &text)?.gate(true))
+            }
+        }
+    }
 }
 
 /// Finds and reads the config: `explicit`, else `psapguard.toml` here or in a parent directory.

@@ -10,6 +10,7 @@ use crate::finding::{Levels, Novelty};
 use crate::load::Loaded;
 use crate::model::{Element, Loc, Table};
 pub use crate::rules::blast_radius::{Limit, Limits};
+use crate::rules::gate_weakened::{GateSettings, GateWeakened};
 use crate::rules::{Context, DIFF_RULES, DiffContext, Finding, Routed, Settings, Severity};
 
 /// One origin delivered elsewhere after the change (None: its calls are lost).
@@ -47,6 +48,36 @@ pub struct DiffReport {
     pub edits: Vec<ElementEdit>,
     /// Routing paths (as node-id chains) per moved origin: (old path, new path), for pictures.
     pub paths: Vec<(Vec<String>, Vec<String>)>,
+    /// Waivers the change adds, so a reviewer sees every finding it silences.
+    pub added_waivers: Vec<AddedWaiver>,
+}
+
+/// A waiver in the new table that the old one did not have on the same element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddedWaiver {
+    pub element: String,
+    pub rule: String,
+    pub reason: String,
+    pub expires: Option<String>,
+}
+
+/// Waivers of the new table absent from the same element of the old (same rule and reason).
+fn added_waivers(old: &Table, new: &Table) -> Vec<AddedWaiver> {
+    let mut out = Vec::new();
+    for (id, element) in new.elements() {
+        let before = old.lookup(id).map(|e| old.waivers(e)).unwrap_or(&[]);
+        for w in new.waivers(element) {
+            if !before.iter().any(|b| b.rule == w.rule && b.reason == w.reason) {
+                out.push(AddedWaiver {
+                    element: id.to_string(),
+                    rule: w.rule.clone(),
+                    reason: w.reason.clone(),
+                    expires: w.expires.clone(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Diffs two loaded tables. The report holds the new table's findings, each marked new or
@@ -76,6 +107,7 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
             })
             .collect(),
         edits: element_edits(&old.table, &new.table),
+        added_waivers: added_waivers(&old.table, &new.table),
         ..DiffReport::default()
     };
     if let (Some(oa), Some(na)) = (&old_analysis, &new_analysis) {
@@ -106,6 +138,23 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
         report.summary = summarise(&new.table, &report.findings);
     }
     (report, out)
+}
+
+/// Adds `gate-weakened` when the change's psapguard.toml is weaker than the base's; accepted
+/// (a warning) with `--allow-config-change`.
+pub fn judge_gate(report: &mut Report, table: &Table, before: &GateSettings, after: &GateSettings, allowed: bool) {
+    let rules: Vec<_> = crate::rules::all_meta().collect();
+    let Some(mut f) = GateWeakened::run(before, after, &rules) else {
+        return;
+    };
+    f.new = Some(Novelty::New);
+    if allowed {
+        f.severity = Severity::Warning;
+        f.message.push_str(" (accepted with --allow-config-change)");
+    }
+    report.findings.push(f);
+    sort(table, &mut report.findings);
+    report.summary = summarise(table, &report.findings);
 }
 
 /// Whether a diff fails the run: new errors and the diff rules, or with `all` every error.

@@ -374,3 +374,80 @@ fn a_git_revision_is_read_without_following_links_or_running_drivers() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is not a git revision here"), "{err}");
 }
+
+/// A change cannot switch off the gate that reviews it: psapguard.toml is read at the base
+/// too; turning a rule off fails the review unless `--allow-config-change` accepts it, and
+/// the waivers the change adds are listed.
+#[test]
+fn a_change_that_weakens_the_gate_fails_its_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q"]);
+    std::fs::create_dir_all(repo.join("tables")).unwrap();
+    std::fs::copy("fixtures/black-hole/ok.yaml", repo.join("tables/a.yaml")).unwrap();
+    std::fs::write(
+        repo.join("psapguard.toml"),
+        "table = \"tables\"\n[rules]\nshadowed-rule = \"error\"\n",
+    )
+    .unwrap();
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "table"]);
+    let (code, out, err) = run_in(repo, &["diff", "--base", "HEAD"]);
+    assert_eq!(code, 0, "an unchanged gate passes: {out}{err}");
+    assert!(!out.contains("gate-weakened"), "{out}");
+
+    std::fs::write(
+        repo.join("psapguard.toml"),
+        "table = \"tables\"\n[rules]\nsingle-point-of-failure = \"off\"\n[blast_radius]\nmax_moved_origins = \"50%\"\n",
+    )
+    .unwrap();
+    let (code, out, _) = run_in(repo, &["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "gate-weakened")
+        .expect("gate-weakened");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("`single-point-of-failure` turned off (was an error)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`shadowed-rule` a warning (was an error)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("max_moved_origins loosened to 50% (was 5%)"),
+        "{message}"
+    );
+    assert_eq!(f["entities"][0], "psapguard.toml");
+
+    let (code, out, _) = run_in(repo, &["diff", "--base", "HEAD", "--allow-config-change"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("accepted with --allow-config-change"), "{out}");
+
+    // A waiver the change adds is listed for the reviewer.
+    std::fs::write(
+        repo.join("psapguard.toml"),
+        "table = \"tables\"\n[rules]\nshadowed-rule = \"error\"\n",
+    )
+    .unwrap();
+    let table = std::fs::read_to_string(repo.join("tables/a.yaml")).unwrap();
+    let waived = table.replacen(
+        "alternate: [a-911, b-911] }",
+        "alternate: [a-911, b-911], waivers: [{ rule: inactive-destination, reason: staffed from 2027 }] }",
+        1,
+    );
+    assert_ne!(waived, table);
+    std::fs::write(repo.join("tables/a.yaml"), waived).unwrap();
+    let (code, out, _) = run_in(repo, &["diff", "--base", "HEAD", "--format", "markdown"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("**Waivers this change adds:**"), "{out}");
+    assert!(
+        out.contains("- `inactive-destination` on `golden-pd`: staffed from 2027"),
+        "{out}"
+    );
+}

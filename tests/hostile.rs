@@ -394,3 +394,21 @@ fn a_finding_past_a_long_line_is_shown_without_its_frame() {
     assert!(text.lines().all(|l| l.chars().count() < 400), "a line is too wide");
     assert!(text.contains("actve"), "{}", &text[..text.len().min(2000)]);
 }
+
+#[path = "../fuzz/tree_builder.rs"]
+mod tree_builder;
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+    /// Random trees of files, links in and out, FIFOs and device links: no panic, no hang,
+    /// nothing outside the tree read (the `tree` fuzz target's builder).
+    #[test]
+    fn random_trees_never_read_outside(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48)) {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, outside) = (dir.path().join("table"), dir.path().join("outside"));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        tree_builder::build(&root, &outside, &data);
+        tree_builder::load_and_check(&root);
+    }
+}

@@ -125,6 +125,26 @@ pub fn load_revision(rev: &str, path: &Path) -> Result<Loaded, String> {
     Ok(super::from_sources(sources, problems))
 }
 
+/// The text of one file at a commit (`psapguard.toml`, say); None when it is not there.
+pub fn file_at(commit: &str, path: &Path) -> Result<Option<String>, String> {
+    let shown = path.display().to_string();
+    let entries = list(commit, &shown)?;
+    let Some(e) = entries
+        .into_iter()
+        .find(|e| Path::new(&e.name).file_name() == path.file_name())
+    else {
+        return Ok(None);
+    };
+    if e.mode == "120000" {
+        return Err(format!(
+            "{shown} is a symbolic link at the base revision; links are not followed"
+        ));
+    }
+    read_blob(&e.object)
+        .map(Some)
+        .map_err(|why| format!("{shown} at the base revision {why}"))
+}
+
 /// A blob's text, within the size limit and UTF-8.
 fn read_blob(object: &str) -> Result<String, String> {
     let size = git(&["cat-file", "-s", object])?;

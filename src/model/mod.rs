@@ -116,6 +116,9 @@ impl Interner {
     }
 }
 
+/// The settings file's name (`psapguard.toml`), looked up from the current directory upwards.
+pub const CONFIG_FILE: &str = "psapguard.toml";
+
 /// The sections of a table file, in the order the format lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Section {

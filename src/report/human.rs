@@ -290,6 +290,14 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
         if !d.fixed.is_empty() {
             text.push('\n');
         }
+        for w in &d.added_waivers {
+            let until = w.expires.as_deref().map(|e| format!(" until {e}")).unwrap_or_default();
+            let reason = short(&w.reason, MAX_SHOWN_CHARS);
+            text.push_str(&format!("waiver added: {} on {}{until}: {reason}\n", w.rule, w.element));
+        }
+        if !d.added_waivers.is_empty() {
+            text.push('\n');
+        }
         for e in &d.edits {
             text.push_str(&format!("changed {} {}:\n{}\n", e.kind, e.id, inert_lines(&e.unified)));
         }

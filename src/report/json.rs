@@ -65,6 +65,11 @@ pub fn render(out: &super::Output<'_>) -> String {
             .iter()
             .map(|f| json!({ "rule": f.rule, "entities": f.entities, "message": f.message }))
             .collect();
+        doc["added_waivers"] = d
+            .added_waivers
+            .iter()
+            .map(|w| json!({ "element": w.element, "rule": w.rule, "reason": w.reason, "expires": w.expires }))
+            .collect();
     }
     doc["summary"] = summary(&report.summary);
     let mut s = serde_json::to_string_pretty(&doc).expect("JSON values always serialise");

@@ -139,6 +139,14 @@ pub fn render(out: &Output<'_>) -> String {
             }
             md.push('\n');
         }
+        if !d.added_waivers.is_empty() {
+            md.push_str("**Waivers this change adds:**\n\n");
+            for w in &d.added_waivers {
+                let until = w.expires.as_deref().map(|e| format!(" until {e}")).unwrap_or_default();
+                let _ = writeln!(md, "- `{}` on `{}`{until}: {}", w.rule, w.element, cell(&w.reason));
+            }
+            md.push('\n');
+        }
         if let Some(picture) = mermaid(d) {
             let _ = writeln!(
                 md,

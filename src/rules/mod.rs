@@ -12,6 +12,7 @@ pub mod blast_radius;
 mod cross_jurisdiction;
 mod decommissioned_reference;
 mod duplicate_id;
+pub mod gate_weakened;
 mod inactive_destination;
 mod missing_default;
 mod parse_error;
@@ -133,11 +134,15 @@ diff_registry! {
     psap_lost_traffic::PsapLostTraffic,
 }
 
+/// Rules that judge the configuration a change brings, not the table (`diff --base`).
+pub static CONFIG_RULES: &[&RuleMeta] = &[&gate_weakened::GateWeakened::META];
+
 pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
     RULES
         .iter()
         .map(|r| r.meta())
         .chain(DIFF_RULES.iter().map(|r| r.meta()))
+        .chain(CONFIG_RULES.iter().copied())
 }
 
 pub fn lookup(name: &str) -> Option<&'static RuleMeta> {
