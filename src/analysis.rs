@@ -159,7 +159,7 @@ pub fn route_classes(table: &Table) -> Vec<RouteClass> {
             o.ingress.iter().map(|l| l.target()).collect(),
             o.esn,
             o.kind,
-            o.county.as_ref().map(|c| c.to_lowercase()),
+            o.county.as_ref().map(|c| crate::model::fold_county(c)),
             own,
         );
         let next = classes.len() as u32;

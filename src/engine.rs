@@ -187,9 +187,10 @@ pub fn rule_matches(rule: &Rule, origin: &Origin) -> bool {
         return false;
     }
     if let Some(counties) = &m.county {
-        // Counties in rules are stored lower-cased by the loader.
+        // Counties in rules are stored folded by the loader; the origin's is folded here the
+        // same way (and route classes group by the same fold).
         match &origin.county {
-            Some(c) if counties.iter().any(|k| k.eq_ignore_ascii_case(c)) => {}
+            Some(c) if counties.iter().any(|k| k.chars().eq(crate::model::fold_chars(c))) => {}
             _ => return false,
         }
     }
@@ -352,10 +353,21 @@ impl Walk<'_> {
         let node = Node::Psap(p);
         let psap = &self.table.psaps[p as usize];
         let up = self.up(node);
+        let answers = up && psap.status.answers();
+        if reached != Reached::Primary && !answers {
+            // Single-level: a backup that cannot answer is skipped, not passed (SPEC §2 step
+            // 5: skipping an element the call passed before is not a loop).
+            return Step::Done(Disposition::Lost {
+                at: Some(node),
+                reason: LostReason::NoAlternate {
+                    status: psap.status,
+                    down: !up,
+                },
+            });
+        }
         if let Err(d) = self.enter(node, via, loc) {
             return Step::Done(d);
         }
-        let answers = up && psap.status.answers();
         let busy = answers && self.cond.busy == Some(p);
         let how = match reached {
             Reached::Primary => Delivery::Direct,
@@ -368,17 +380,6 @@ impl Walk<'_> {
                 how
             };
             return Step::Done(Disposition::Delivered { psap: p, how });
-        }
-        if reached != Reached::Primary {
-            // Single-level: a backup that cannot answer hands back to the caller's list.
-            self.hops.pop();
-            return Step::Done(Disposition::Lost {
-                at: Some(node),
-                reason: LostReason::NoAlternate {
-                    status: psap.status,
-                    down: !up,
-                },
-            });
         }
         let (list, backup) = if busy {
             (psap.overflow.as_slice(), Delivery::Overflow { around: node })
@@ -394,7 +395,9 @@ impl Walk<'_> {
                 _ => Via::Alternate { of: node },
             };
             let step = match link.target() {
-                None => return Step::Done(unknown(node, link)),
+                // An id that names nothing is skipped and the list goes on (unknown-reference
+                // reports it).
+                None => continue,
                 Some(Node::Psap(a)) => self.next_psap(a, via, link.loc, None, Reached::Backup(backup)),
                 Some(Node::Router(n)) => self.next_router(n, via, link.loc),
             };
@@ -408,13 +411,16 @@ impl Walk<'_> {
                 other => return other,
             }
         }
-        let reason = if busy {
-            LostReason::NoOverflow
-        } else {
-            LostReason::NoAlternate {
-                status: psap.status,
-                down: !up,
-            }
+        if busy {
+            // Busy never loses a call: with no overflow to take it, it waits in the queue.
+            return Step::Done(Disposition::Delivered {
+                psap: p,
+                how: Delivery::Queued,
+            });
+        }
+        let reason = LostReason::NoAlternate {
+            status: psap.status,
+            down: !up,
         };
         Step::Done(Disposition::Lost { at: Some(node), reason })
     }

@@ -235,3 +235,52 @@ fn unknown_hops_lose_the_call() {
         }
     ));
 }
+
+/// County names compare case-insensitively over Unicode, not only ASCII (SPEC §2).
+#[test]
+fn counties_match_whatever_their_case_in_any_script() {
+    let t = table(
+        "psaps:\n  pr: { status: active }\n  other: { status: active }\nrouters:\n  r1:\n    rules:\n      - match: { county: [MAYAGÜEZ] }\n        to: pr\n    default: other\norigins:\n  o1: { kind: esz, county: Mayagüez, ingress: [r1] }\n  o2: { kind: esz, county: mayagüez, ingress: [r1] }\n  o3: { kind: esz, county: Mayaguez, ingress: [r1] }\n",
+    );
+    assert_eq!(delivered(&t, &walk(&t, "o1", &[], None)).as_deref(), Some("pr"));
+    assert_eq!(delivered(&t, &walk(&t, "o2", &[], None)).as_deref(), Some("pr"));
+    assert_eq!(
+        delivered(&t, &walk(&t, "o3", &[], None)).as_deref(),
+        Some("other"),
+        "no accent folding"
+    );
+}
+
+/// An alternate that is down or cannot answer is skipped, not passed: a PSAP listed as its
+/// own alternate, or one the call already passed, is no loop; an unknown id in the list is
+/// skipped and the list goes on.
+#[test]
+fn backups_that_cannot_answer_are_skipped_and_unknown_ids_do_not_end_the_list() {
+    let t = from_sources(
+        vec![SourceFile::in_memory(
+            "t.yaml",
+            "version: 1\npsaps:\n  city: { status: active, alternate: [city, nowhere, remote] }\n  remote: { status: active }\nrouters:\n  r1: { default: city }\norigins:\n  o1: { kind: esz, ingress: [r1] }\n".to_string(),
+        )],
+        vec![],
+    )
+    .table;
+    let trace = walk(&t, "o1", &["city"], None);
+    assert_eq!(delivered(&t, &trace).as_deref(), Some("remote"), "{trace:?}");
+}
+
+/// A busy PSAP whose overflow cannot take the call keeps it in its queue, exactly as one with
+/// no overflow at all: busy never loses a call.
+#[test]
+fn a_busy_psap_whose_overflow_is_down_queues_its_calls() {
+    let t = table(
+        "psaps:\n  a: { status: active, overflow: [b] }\n  b: { status: active }\nrouters:\n  r1: { default: a }\norigins:\n  o1: { kind: esz, ingress: [r1] }\n",
+    );
+    let trace = walk(&t, "o1", &["b"], Some("a"));
+    assert_eq!(
+        trace.end,
+        Disposition::Delivered {
+            psap: 0,
+            how: Delivery::Queued
+        }
+    );
+}

@@ -410,7 +410,7 @@ impl FileBuilder<'_> {
                     .is_some(),
                 _ => self
                     .strings(value, router, key)
-                    .map(|v| m.county = Some(v.into_iter().map(|c| c.to_lowercase()).collect()))
+                    .map(|v| m.county = Some(v.into_iter().map(|c| crate::model::fold_county(&c)).collect()))
                     .is_some(),
             };
         }

@@ -116,6 +116,18 @@ impl Interner {
     }
 }
 
+/// A county name folded for comparison: case-insensitive over Unicode, character by
+/// character (`MAYAGÜEZ`, `Mayagüez` and `mayagüez` are one county). Rules, the engine and
+/// route classes all compare through this one function.
+pub fn fold_chars(name: &str) -> impl Iterator<Item = char> + '_ {
+    name.chars().flat_map(char::to_lowercase)
+}
+
+/// [`fold_chars`] collected.
+pub fn fold_county(name: &str) -> String {
+    fold_chars(name).collect()
+}
+
 /// The settings file's name (`psapguard.toml`), looked up from the current directory upwards.
 pub const CONFIG_FILE: &str = "psapguard.toml";
 

@@ -43,7 +43,9 @@ impl CrossJurisdiction {
                 {
                     groups.entry((p, "state", os.to_uppercase())).or_default().push(o);
                 } else if let (Some(oc), Some(pcs)) = (&origin.county, &psap.counties)
-                    && !pcs.iter().any(|pc| pc.eq_ignore_ascii_case(oc))
+                    && !pcs
+                        .iter()
+                        .any(|pc| crate::model::fold_chars(pc).eq(crate::model::fold_chars(oc)))
                 {
                     groups.entry((p, "county", oc.to_string())).or_default().push(o);
                 }

@@ -59,8 +59,8 @@ impl RoutingLoop {
         }
         for run in &a.runs {
             for (c, t) in &run.loops {
-                // Origins already looping under normal conditions are reported once, there.
-                if a.normal[*c as usize].cycle().is_none() {
+                // Origins whose calls are lost or loop normally are reported once, there.
+                if a.normal[*c as usize].delivered_to().is_some() {
                     note(&run.scenario, *c, t);
                 }
             }

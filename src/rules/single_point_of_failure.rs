@@ -48,12 +48,16 @@ impl SinglePointOfFailure {
                 if a.normal[*c as usize].delivered_to().is_none() {
                     continue; // already lost normally: reported by black-hole
                 }
-                if let Disposition::Lost { at, reason } = end {
-                    if example.is_empty() {
-                        example = describe_loss(cx.table, *at, reason, a.max_hops);
-                    }
-                    lost.extend(&a.classes[*c as usize].origins);
+                // A failure that makes calls loop cuts them off too (SPEC §2).
+                let why = match end {
+                    Disposition::Lost { at, reason } => describe_loss(cx.table, *at, reason, a.max_hops),
+                    Disposition::Looped { .. } => "in a routing loop".to_string(),
+                    Disposition::Delivered { .. } => continue,
+                };
+                if example.is_empty() {
+                    example = why;
                 }
+                lost.extend(&a.classes[*c as usize].origins);
             }
             if lost.is_empty() {
                 continue;
