@@ -250,11 +250,13 @@ fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
                 t.files[t.element_loc(e).file as usize].path.clone()
             })
         };
-        let unified = similar::TextDiff::from_lines(before, after)
-            .unified_diff()
-            .context_radius(3)
-            .header(&path(old, o), &path(new, n))
-            .to_string();
+        let first_line = |t: &Table, e: Option<Element>| e.map_or(0, |e| t.element_loc(e).line as usize - 1);
+        let unified = unified_in_file(
+            before,
+            after,
+            (&path(old, o), first_line(old, o)),
+            (&path(new, n), first_line(new, n)),
+        );
         let element = n.or(o).expect("in one of the tables");
         edits.push(ElementEdit {
             id: id.to_string(),
@@ -269,6 +271,48 @@ fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
             .then(a.id.cmp(&b.id))
     });
     edits
+}
+
+/// A unified diff of an element's text whose hunk headers count the lines of the file the
+/// element sits in (it starts after `skip` lines), so a reader finds the edit where it is.
+fn unified_in_file(before: &str, after: &str, old: (&str, usize), new: (&str, usize)) -> String {
+    use std::fmt::Write as _;
+    let diff = similar::TextDiff::from_lines(before, after);
+    let mut out = format!("--- {}\n+++ {}\n", old.0, new.0);
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        let ops = hunk.ops();
+        let (Some(first), Some(last)) = (ops.first(), ops.last()) else {
+            continue;
+        };
+        let range = |start: usize, end: usize, skip: usize| {
+            let len = end - start;
+            // An empty range names the line before it, as diff does.
+            let at = if len == 0 { start + skip } else { start + skip + 1 };
+            if len == 1 {
+                at.to_string()
+            } else {
+                format!("{at},{len}")
+            }
+        };
+        let (o, n) = (
+            range(first.old_range().start, last.old_range().end, old.1),
+            range(first.new_range().start, last.new_range().end, new.1),
+        );
+        let _ = writeln!(out, "@@ -{o} +{n} @@");
+        for change in hunk.iter_changes() {
+            let sign = match change.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            };
+            let text = change.value();
+            let _ = write!(out, "{sign}{text}");
+            if !text.ends_with('\n') {
+                out.push_str("\n\\ No newline at end of file\n");
+            }
+        }
+    }
+    out
 }
 
 /// Counts for the summary line of a diff.

@@ -12,6 +12,7 @@ pub mod blast_radius;
 mod cross_jurisdiction;
 mod decommissioned_reference;
 mod duplicate_id;
+mod failover_misroute;
 pub mod gate_weakened;
 mod inactive_destination;
 mod missing_default;
@@ -105,6 +106,7 @@ registry! {
     inactive_destination::InactiveDestination,
     unreachable_psap::UnreachablePsap,
     single_point_of_failure::SinglePointOfFailure,
+    failover_misroute::FailoverMisroute,
     shadowed_rule::ShadowedRule,
     cross_jurisdiction::CrossJurisdiction,
     pool_overlap::PoolOverlap,
