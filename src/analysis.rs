@@ -341,25 +341,33 @@ pub struct Move {
     pub new_class: u32,
 }
 
+/// Per origin id: its route class.
+fn class_by_id<'t>(table: &'t Table, a: &Analysis) -> HashMap<&'t str, u32> {
+    let mut out = HashMap::with_capacity(table.origins.len());
+    for (c, class) in a.classes.iter().enumerate() {
+        for &o in &class.origins {
+            out.insert(&*table.origins[o as usize].id, c as u32);
+        }
+    }
+    out
+}
+
+/// The PSAP id a walk ends at, if it delivers.
+fn psap_of<'t>(t: &'t Table, end: &Disposition) -> Option<&'t str> {
+    end.delivered_to().map(|p| t.psaps[p as usize].id.as_str())
+}
+
 /// The origins a change moves, in new-table order. PSAPs are compared by id: indices differ
 /// between the tables.
 pub fn moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<Move> {
-    let mut old_class: HashMap<&str, u32> = HashMap::with_capacity(old.origins.len());
-    for (c, class) in oa.classes.iter().enumerate() {
-        for &o in &class.origins {
-            old_class.insert(&old.origins[o as usize].id, c as u32);
-        }
-    }
-    fn psap<'t>(t: &'t Table, trace: &Trace) -> Option<&'t str> {
-        trace.delivered_to().map(|p| t.psaps[p as usize].id.as_str())
-    }
+    let old_class = class_by_id(old, oa);
     let mut out = Vec::new();
     for (c, trace) in na.normal.iter().enumerate() {
         for &o in &na.classes[c].origins {
             let Some(&oc) = old_class.get(&*new.origins[o as usize].id) else {
                 continue;
             };
-            if psap(old, &oa.normal[oc as usize]) != psap(new, trace) {
+            if psap_of(old, &oa.normal[oc as usize].end) != psap_of(new, &trace.end) {
                 out.push(Move {
                     origin: o,
                     old_class: oc,
@@ -369,5 +377,93 @@ pub fn moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<Move
         }
     }
     out.sort_unstable_by_key(|m| m.origin);
+    out
+}
+
+/// An origin whose calls end elsewhere after a change only when one failure domain is down:
+/// its normal PSAP is the same in both tables, its PSAP in that failure is not.
+#[derive(Debug, Clone)]
+pub struct FailoverMove {
+    /// The failure domain, by name (present in both tables).
+    pub domain: String,
+    /// Index in the new table.
+    pub origin: u32,
+    /// PSAP indices in the old and the new table in that failure (None: lost or looping).
+    pub before: Option<u32>,
+    pub after: Option<u32>,
+}
+
+/// Every failover move of a change, by domain name then origin. Only the classes a failure
+/// re-walked in either table can differ from their normal walk, so only those are compared.
+pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<FailoverMove> {
+    let old_class = class_by_id(old, oa);
+    let mut new_class = vec![0u32; new.origins.len()];
+    for (c, class) in na.classes.iter().enumerate() {
+        for &o in &class.origins {
+            new_class[o as usize] = c as u32;
+        }
+    }
+    fn failed(a: &Analysis) -> HashMap<String, HashMap<u32, &Disposition>> {
+        a.runs
+            .iter()
+            .filter_map(|run| match run.scenario {
+                Scenario::Fail(d) => Some((
+                    a.domains[d].name.clone(),
+                    run.ends.iter().map(|(c, e)| (*c, e)).collect(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+    let (old_runs, new_runs) = (failed(oa), failed(na));
+    let old_domains: HashSet<&str> = oa.domains.iter().map(|d| d.name.as_str()).collect();
+    let empty = HashMap::new();
+    let mut out = Vec::new();
+    // A declared domain and an element's own that take down the same elements are one
+    // scenario, named by the first (declared domains come first).
+    let mut seen: HashSet<&[Node]> = HashSet::new();
+    for d in na.domains.iter().filter(|d| old_domains.contains(d.name.as_str())) {
+        if !seen.insert(&d.members) {
+            continue;
+        }
+        let (old_ends, new_ends) = (
+            old_runs.get(&d.name).unwrap_or(&empty),
+            new_runs.get(&d.name).unwrap_or(&empty),
+        );
+        // The origins either table re-walked in this failure, in new-table order.
+        let mut origins: Vec<u32> = new_ends
+            .keys()
+            .flat_map(|&c| na.classes[c as usize].origins.iter().copied())
+            .collect();
+        for &c in old_ends.keys() {
+            for &o in &oa.classes[c as usize].origins {
+                if let Some(crate::model::Element::Origin(i)) = new.lookup(&old.origins[o as usize].id) {
+                    origins.push(i);
+                }
+            }
+        }
+        origins.sort_unstable();
+        origins.dedup();
+        for o in origins {
+            let Some(&oc) = old_class.get(&*new.origins[o as usize].id) else {
+                continue;
+            };
+            let nc = new_class[o as usize];
+            let (old_normal, new_normal) = (&oa.normal[oc as usize].end, &na.normal[nc as usize].end);
+            if psap_of(old, old_normal) != psap_of(new, new_normal) {
+                continue; // a normal move, reported as such
+            }
+            let before = old_ends.get(&oc).copied().unwrap_or(old_normal);
+            let after = new_ends.get(&nc).copied().unwrap_or(new_normal);
+            if psap_of(old, before) != psap_of(new, after) {
+                out.push(FailoverMove {
+                    domain: d.name.clone(),
+                    origin: o,
+                    before: before.delivered_to(),
+                    after: after.delivered_to(),
+                });
+            }
+        }
+    }
     out
 }

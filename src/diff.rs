@@ -3,10 +3,10 @@
 
 use std::collections::HashSet;
 
-use crate::analysis::{Analysis, Move};
+use crate::analysis::{Analysis, FailoverMove, Move};
 use crate::check::{Report, apply_levels, apply_waivers, check, sort, summarise};
 use crate::engine::Trace;
-use crate::finding::{Levels, Novelty};
+use crate::finding::{Levels, Novelty, ScenarioLabel};
 use crate::load::Loaded;
 use crate::model::{Element, Loc, Table};
 pub use crate::rules::blast_radius::{Limit, Limits};
@@ -16,6 +16,9 @@ use crate::rules::{Context, DIFF_RULES, DiffContext, Finding, Routed, Settings, 
 /// One origin delivered elsewhere after the change (None: its calls are lost).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
+    /// `normal` for a move under normal conditions, `fail:ID` for one that only happens when
+    /// ID fails (the two tables compared in the same failure).
+    pub scenario: ScenarioLabel,
     pub origin: String,
     pub before: Option<String>,
     pub after: Option<String>,
@@ -113,6 +116,8 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
     if let (Some(oa), Some(na)) = (&old_analysis, &new_analysis) {
         let moves = crate::analysis::moves(&old.table, oa, &new.table, na);
         out.record_moves(&old.table, oa, &new.table, na, &moves);
+        let failover = crate::analysis::failover_moves(&old.table, oa, &new.table, na);
+        out.record_failover(&old.table, &new.table, &failover);
         let cx = Context {
             table: &new.table,
             problems: &new.problems,
@@ -124,6 +129,7 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
             old: &old.table,
             old_analysis: oa,
             moves: &moves,
+            failover: &failover,
             limits,
         };
         let mut extra = Vec::new();
@@ -176,6 +182,7 @@ impl DiffReport {
             let (was, now) = (&oa.normal[m.old_class as usize], &na.normal[m.new_class as usize]);
             self.paths.push((path(old, was), path(new, now)));
             self.changes.push(Change {
+                scenario: ScenarioLabel::Normal,
                 origin: new.origins[m.origin as usize].id.to_string(),
                 before: psap_id(old, was.delivered_to()),
                 after: psap_id(new, now.delivered_to()),
@@ -183,6 +190,23 @@ impl DiffReport {
             });
         }
         self.changes.sort_by(|a, b| a.origin.cmp(&b.origin));
+    }
+
+    /// Failover moves as changes with their scenario, after the normal ones.
+    fn record_failover(&mut self, old: &Table, new: &Table, moves: &[FailoverMove]) {
+        let psap_id = |t: &Table, p: Option<u32>| p.map(|p| t.psaps[p as usize].id.clone());
+        let mut failover: Vec<Change> = moves
+            .iter()
+            .map(|m| Change {
+                scenario: ScenarioLabel::Fail(m.domain.clone()),
+                origin: new.origins[m.origin as usize].id.to_string(),
+                before: psap_id(old, m.before),
+                after: psap_id(new, m.after),
+                population: new.population(m.origin),
+            })
+            .collect();
+        failover.sort_by(|a, b| (&a.scenario, &a.origin).cmp(&(&b.scenario, &b.origin)));
+        self.changes.extend(failover);
     }
 }
 

@@ -20,7 +20,7 @@ fn diff_reports_moves_new_and_fixed_findings() {
     assert_eq!(changes.len(), 2);
     assert_eq!(
         changes[0],
-        serde_json::json!({ "origin": "o1", "before": "b-911", "after": "a-911", "population": 100 })
+        serde_json::json!({ "scenario": "normal", "origin": "o1", "before": "b-911", "after": "a-911", "population": 100 })
     );
     let rules: Vec<&str> = v["findings"]
         .as_array()
@@ -450,4 +450,56 @@ fn a_change_that_weakens_the_gate_fails_its_review() {
         out.contains("- `inactive-destination` on `golden-pd`: staffed from 2027"),
         "{out}"
     );
+}
+
+/// The 2018 pattern: only the mate ESRP changes, so that Jefferson County's ESNs go to Douglas
+/// County when the primary's site fails. Nothing moves normally; `check` and `diff` must both
+/// fail, and `diff` must show the failover change with its scenario.
+#[test]
+fn a_mate_that_misroutes_only_in_failover_fails_check_and_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("denver");
+    std::fs::create_dir_all(copy.join("origins")).unwrap();
+    for entry in std::fs::read_dir("examples/denver")
+        .unwrap()
+        .chain(std::fs::read_dir("examples/denver/origins").unwrap())
+    {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let rel = path.strip_prefix("examples/denver").unwrap();
+            std::fs::copy(&path, copy.join(rel)).unwrap();
+        }
+    }
+    let network = std::fs::read_to_string(copy.join("network.yaml")).unwrap();
+    let cos = network.find("  esrp-cos:").unwrap();
+    let (head, tail) = network.split_at(cos);
+    let changed = format!(
+        "{head}{}",
+        tail.replacen(
+            "match: { esn: [\"400-409\"] }\n        to: jeffco-so",
+            "match: { esn: [\"400-409\"] }\n        to: douglas-so",
+            1
+        )
+    );
+    assert_ne!(changed, network);
+    std::fs::write(copy.join("network.yaml"), changed).unwrap();
+    let shown = copy.to_str().unwrap();
+    let (code, out, _) = run(&["check", shown, "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("\"failover-misroute\""), "{out}");
+    let (code, out, _) = run(&["diff", "examples/denver", shown, "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    assert!(!changes.is_empty());
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["scenario"] == "fail:site-den" && c["before"] == "jeffco-so" && c["after"] == "douglas-so"),
+        "{out}"
+    );
+    let (_, md, _) = run(&["diff", "examples/denver", shown, "--format", "markdown"]);
+    assert!(md.contains("**Moved traffic:** none"), "{md}");
+    assert!(md.contains("**If site-den fails, failover moves:** 2 origins"), "{md}");
+    assert!(md.contains("`failover-misroute`"), "{md}");
 }

@@ -309,25 +309,33 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
     text
 }
 
-/// "Moved traffic: 12 origins (population 40,000)" and one line per (before → after).
+/// "Moved traffic: 12 origins (population 40,000)" and one line per (before → after); then
+/// the same for each failure whose failover the change moves.
 pub fn moved_traffic(d: &crate::diff::DiffReport) -> String {
-    if d.changes.is_empty() {
-        return "No origin's calls move: every origin reaches the same PSAP as before.\n\n".into();
+    let scenarios = super::moves_by_scenario(d);
+    let mut text = String::new();
+    if scenarios
+        .first()
+        .is_none_or(|m| m.scenario != crate::finding::ScenarioLabel::Normal)
+    {
+        text.push_str("No origin's calls move: every origin reaches the same PSAP as before.\n\n");
     }
-    let pop: u64 = d.changes.iter().map(|c| c.population).sum();
-    let mut text = format!(
-        "Moved traffic: {} origins (population {})\n",
-        thousands(d.changes.len() as u64),
-        thousands(pop)
-    );
-    for ((before, after), (n, p, first)) in super::grouped_moves(d) {
+    for m in &scenarios {
         text.push_str(&format!(
-            "  {before} -> {after}: {} origins, population {} ({first})\n",
-            thousands(n as u64),
-            thousands(p)
+            "{}: {} (population {})\n",
+            m.title(),
+            super::plural(m.origins, "origin"),
+            thousands(m.population)
         ));
+        for (before, after, n, p, first) in &m.groups {
+            text.push_str(&format!(
+                "  {before} -> {after}: {}, population {} ({first})\n",
+                super::plural(*n, "origin"),
+                thousands(*p)
+            ));
+        }
+        text.push('\n');
     }
-    text.push('\n');
     text
 }
 

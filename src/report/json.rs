@@ -58,7 +58,7 @@ pub fn render(out: &super::Output<'_>) -> String {
         doc["changes"] = d
             .changes
             .iter()
-            .map(|c| json!({ "origin": c.origin, "before": c.before, "after": c.after, "population": c.population }))
+            .map(|c| json!({ "scenario": c.scenario.to_string(), "origin": c.origin, "before": c.before, "after": c.after, "population": c.population }))
             .collect();
         doc["fixed"] = d
             .fixed

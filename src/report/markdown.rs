@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::{Output, place};
 use crate::diff::DiffReport;
+use crate::finding::ScenarioLabel;
 use crate::rules::{Finding, thousands};
 
 /// Table text in a Markdown table cell: inert, no HTML (a `</details>` in a name must not
@@ -105,23 +106,25 @@ pub fn render(out: &Output<'_>) -> String {
         s.waived
     );
     if let Some(d) = out.diff {
-        if d.changes.is_empty() {
+        let scenarios = super::moves_by_scenario(d);
+        if scenarios.first().is_none_or(|m| m.scenario != ScenarioLabel::Normal) {
             md.push_str("**Moved traffic:** none — every origin reaches the same PSAP as before.\n\n");
-        } else {
-            let pop: u64 = d.changes.iter().map(|c| c.population).sum();
+        }
+        for m in &scenarios {
             let _ = writeln!(
                 md,
-                "**Moved traffic:** {} origins, population {}\n\n| before | after | origins | population | e.g. |\n|---|---|---:|---:|---|",
-                thousands(d.changes.len() as u64),
-                thousands(pop)
+                "**{}:** {} origins, population {}\n\n| before | after | origins | population | e.g. |\n|---|---|---:|---:|---|",
+                m.title(),
+                thousands(m.origins as u64),
+                thousands(m.population)
             );
-            for ((b, a), (n, p, first)) in super::grouped_moves(d) {
+            for (b, a, n, p, first) in &m.groups {
                 let _ = writeln!(
                     md,
                     "| `{b}` | `{a}` | {} | {} | {} |",
-                    thousands(n as u64),
-                    thousands(p),
-                    cell(&first)
+                    thousands(*n as u64),
+                    thousands(*p),
+                    cell(first)
                 );
             }
             md.push('\n');

@@ -19,13 +19,18 @@ use clap::ValueEnum;
 
 use crate::check::Report;
 use crate::diff::DiffReport;
+use crate::finding::ScenarioLabel;
 use crate::model::{Loc, Table};
 
 /// Moves grouped by (before, after): (origins, population, first origin ids).
-pub fn grouped_moves(d: &DiffReport) -> BTreeMap<(String, String), (usize, u64, String)> {
-    let mut by: BTreeMap<(String, String), (usize, u64, Vec<&str>)> = BTreeMap::new();
+/// (scenario, PSAP before, PSAP after).
+type MoveKey = (ScenarioLabel, String, String);
+
+pub fn grouped_moves(d: &DiffReport) -> BTreeMap<MoveKey, (usize, u64, String)> {
+    let mut by: BTreeMap<MoveKey, (usize, u64, Vec<&str>)> = BTreeMap::new();
     for c in &d.changes {
         let key = (
+            c.scenario.clone(),
             c.before.clone().unwrap_or_else(|| "(lost)".into()),
             c.after.clone().unwrap_or_else(|| "(lost)".into()),
         );
@@ -42,6 +47,46 @@ pub fn grouped_moves(d: &DiffReport) -> BTreeMap<(String, String), (usize, u64, 
             (k, (n, p, format!("{}{more}", ids.join(", "))))
         })
         .collect()
+}
+
+/// The moves of a diff by scenario: normal first, then each failure; per scenario the count,
+/// population and the (before, after) groups.
+pub fn moves_by_scenario(d: &DiffReport) -> Vec<MovesIn> {
+    let mut out: Vec<MovesIn> = Vec::new();
+    for ((scenario, before, after), (n, p, first)) in grouped_moves(d) {
+        if out.last().is_none_or(|m| m.scenario != scenario) {
+            out.push(MovesIn {
+                scenario: scenario.clone(),
+                origins: 0,
+                population: 0,
+                groups: Vec::new(),
+            });
+        }
+        let m = out.last_mut().expect("just pushed");
+        m.origins += n;
+        m.population += p;
+        m.groups.push((before, after, n, p, first));
+    }
+    out
+}
+
+/// The moves of one scenario.
+pub struct MovesIn {
+    pub scenario: ScenarioLabel,
+    pub origins: usize,
+    pub population: u64,
+    /// (before, after, origins, population, a few origin ids).
+    pub groups: Vec<(String, String, usize, u64, String)>,
+}
+
+impl MovesIn {
+    /// "Moved traffic" or "If site-den fails, traffic moves".
+    pub fn title(&self) -> String {
+        match &self.scenario {
+            ScenarioLabel::Fail(d) => format!("If {d} fails, failover moves"),
+            _ => "Moved traffic".into(),
+        }
+    }
 }
 
 /// "1 error", "2 errors".

@@ -82,24 +82,41 @@ impl Default for Limits {
 }
 
 impl BlastRadius {
-    /// One finding when the moved origins or their population exceed the limits.
+    /// A finding when the normal moves, or the failover changes of any one failure, exceed
+    /// the limits.
     pub fn run(cx: &DiffContext<'_>, out: &mut Vec<Finding>) {
         let moved: Vec<u32> = cx.moves.iter().map(|m| m.origin).collect();
-        if moved.is_empty() {
-            return;
+        out.extend(Self::judge(cx, &moved, ScenarioLabel::Normal));
+        let mut by_domain: std::collections::BTreeMap<&str, Vec<u32>> = std::collections::BTreeMap::new();
+        for m in cx.failover {
+            by_domain.entry(&m.domain).or_default().push(m.origin);
         }
-        let moved_pop = cx.population(&moved);
+        for (domain, origins) in by_domain {
+            out.extend(Self::judge(cx, &origins, ScenarioLabel::Fail(domain.to_string())));
+        }
+    }
+
+    /// The finding for `moved` (new-table origins, sorted) in `scenario`, if over a limit.
+    fn judge(cx: &DiffContext<'_>, moved: &[u32], scenario: ScenarioLabel) -> Option<Finding> {
+        if moved.is_empty() {
+            return None;
+        }
+        let moved_pop = cx.population(moved);
         let origins = cx.old.origins.len() as u64;
         let population: u64 = (0..cx.old.origins.len() as u32).map(|o| cx.old.population(o)).sum();
         let limits = cx.limits;
         let over_o = moved.len() as f64 > limits.origins.of(origins);
         let over_p = moved_pop as f64 > limits.population.of(population);
         if !(over_o || over_p) {
-            return;
+            return None;
         }
         let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 * 100.0 / of as f64 };
+        let (what, whither) = match &scenario {
+            ScenarioLabel::Fail(domain) => (format!("if {domain} fails, the change"), "to another PSAP than before"),
+            _ => ("the change".to_string(), "to another PSAP or to none"),
+        };
         let message = format!(
-            "the change moves {} of {} origins ({:.1}%, limit {}) and population {} of {} ({:.1}%, limit {}) to another PSAP or to none",
+            "{what} moves {} of {} origins ({:.1}%, limit {}) and population {} of {} ({:.1}%, limit {}) {whither}",
             thousands(moved.len() as u64),
             thousands(origins),
             share(moved.len() as u64, origins),
@@ -110,10 +127,10 @@ impl BlastRadius {
             limits.population,
         );
         let first = &cx.table.origins[moved[0] as usize];
-        let entities = cx.origin_ids(&moved);
-        out.push(
-            cx.finding(&Self::META, first.loc, message, entities, &moved)
-                .scenario(ScenarioLabel::Normal),
-        );
+        let entities = cx.origin_ids(moved);
+        Some(
+            cx.finding(&Self::META, first.loc, message, entities, moved)
+                .scenario(scenario),
+        )
     }
 }

@@ -262,6 +262,8 @@ pub struct DiffContext<'a> {
     pub old_analysis: &'a Analysis,
     /// The origins the change moves under normal conditions.
     pub moves: &'a [crate::analysis::Move],
+    /// The origins whose PSAP in some single failure differs between the tables.
+    pub failover: &'a [crate::analysis::FailoverMove],
     pub limits: blast_radius::Limits,
 }
 
