@@ -50,9 +50,11 @@ fn main() {
     );
     let a = psapguard::analysis::analyse(&loaded.table, 8);
     let settings = psapguard::rules::Settings::default();
+    let broken = psapguard::check::broken_elements(&loaded.problems);
     let cx = psapguard::rules::Context {
         table: &loaded.table,
         problems: &loaded.problems,
+        broken: &broken,
         analysis: Some(&a),
         settings: &settings,
     };

@@ -38,9 +38,11 @@ pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> (Report, 
     let analysable = loaded.analysable() && waivers.is_empty();
     let analysis = analysable.then(|| analyse(&loaded.table, settings.max_hops));
     let problems: Vec<Problem> = loaded.problems.iter().cloned().chain(waivers).collect();
+    let broken = broken_elements(&problems);
     let cx = Context {
         table: &loaded.table,
         problems: &problems,
+        broken: &broken,
         analysis: analysis.as_ref(),
         settings,
     };
@@ -72,6 +74,15 @@ pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> (Report, 
         },
         analysis,
     )
+}
+
+/// Elements with a schema problem.
+pub fn broken_elements(problems: &[Problem]) -> std::collections::HashSet<String> {
+    problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::Schema)
+        .filter_map(|p| p.element.clone())
+        .collect()
 }
 
 /// A waiver naming no rule of psapguard is a schema problem. It is judged here, after loading,
@@ -119,12 +130,17 @@ pub fn apply_waivers(cx: &Context<'_>, findings: &mut [Finding]) {
     }
 }
 
-/// Deterministic order: file, line, column, rule, message.
+/// Deterministic order: parse and schema findings first (what follows from them may be
+/// noise), then by file, line, column, rule, message.
 pub fn sort(table: &crate::model::Table, findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         let key = |f: &Finding| {
-            f.location
-                .map(|l| (table.files[l.file as usize].path.clone(), l.line, l.col))
+            let first = !matches!(f.rule, "parse-error" | "schema");
+            (
+                first,
+                f.location
+                    .map(|l| (table.files[l.file as usize].path.clone(), l.line, l.col)),
+            )
         };
         key(a)
             .cmp(&key(b))

@@ -118,9 +118,11 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
         out.record_moves(&old.table, oa, &new.table, na, &moves);
         let failover = crate::analysis::failover_moves(&old.table, oa, &new.table, na);
         out.record_failover(&old.table, &new.table, &failover);
+        let broken = crate::check::broken_elements(&new.problems);
         let cx = Context {
             table: &new.table,
             problems: &new.problems,
+            broken: &broken,
             analysis: Some(na),
             settings,
         };

@@ -233,8 +233,8 @@ impl FileBuilder<'_> {
         }
     }
 
-    /// Builds an element's fields, discarding the element if any of them is broken (the run
-    /// will report schema findings and skip routing analysis anyway).
+    /// Builds an element from its fields; a broken field is reported and dropped, the element
+    /// kept (the run skips routing analysis on schema findings anyway).
     fn domain(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
         let fields = self.fields(node, &format!("domain `{id}`"), Some(&id), DOMAIN_FIELDS)?;
         let mut d = Domain {
@@ -245,13 +245,12 @@ impl FileBuilder<'_> {
             note: None,
             waivers: vec![],
         };
-        let mut ok = true;
         for (key, value) in fields {
             let e = d.id.clone();
             if Self::is_null(value) {
                 continue;
             }
-            ok &= match key {
+            let _ = match key {
                 "kind" => self.string(value, Some(&e), key).map(|v| d.kind = Some(v)).is_some(),
                 "provider" => self
                     .string(value, Some(&e), key)
@@ -261,7 +260,9 @@ impl FileBuilder<'_> {
                 _ => self.waivers(value, &e).map(|v| d.waivers = v).is_some(),
             };
         }
-        ok.then(|| {
+        // An element with a bad field still exists (only that field is dropped): references
+        // to it are not unknown, and the schema finding is the one finding of the typo.
+        Some({
             self.table.domains.push(d);
             Element::Domain(self.table.domains.len() as u32 - 1)
         })
@@ -284,12 +285,11 @@ impl FileBuilder<'_> {
             waivers: vec![],
         };
         let e = p.id.clone();
-        let mut ok = true;
         for (key, value) in fields {
             if Self::is_null(value) {
                 continue;
             }
-            ok &= match key {
+            let _ = match key {
                 "name" => self.string(value, Some(&e), key).map(|v| p.name = Some(v)).is_some(),
                 "fcc_id" => self
                     .uint(value, Some(&e), key, u32::MAX as u64)
@@ -311,7 +311,9 @@ impl FileBuilder<'_> {
                 _ => self.waivers(value, &e).map(|v| p.waivers = v).is_some(),
             };
         }
-        ok.then(|| {
+        // An element with a bad field still exists (only that field is dropped): references
+        // to it are not unknown, and the schema finding is the one finding of the typo.
+        Some({
             self.table.psaps.push(p);
             Element::Psap(self.table.psaps.len() as u32 - 1)
         })
@@ -330,12 +332,11 @@ impl FileBuilder<'_> {
             waivers: vec![],
         };
         let e = r.id.clone();
-        let mut ok = true;
         for (key, value) in fields {
             if Self::is_null(value) {
                 continue;
             }
-            ok &= match key {
+            let _ = match key {
                 "kind" => self
                     .choice(value, Some(&e), key, &RouterKind::ALL)
                     .map(|v| r.kind = Some(v))
@@ -350,7 +351,9 @@ impl FileBuilder<'_> {
                 _ => self.waivers(value, &e).map(|v| r.waivers = v).is_some(),
             };
         }
-        ok.then(|| {
+        // An element with a bad field still exists (only that field is dropped): references
+        // to it are not unknown, and the schema finding is the one finding of the typo.
+        Some({
             self.table.routers.push(r);
             Element::Router(self.table.routers.len() as u32 - 1)
         })
@@ -382,7 +385,9 @@ impl FileBuilder<'_> {
 
     fn matcher(&mut self, node: &YNode<'_>, router: &str) -> Option<Match> {
         let fields = self.fields(node, "`match`", Some(router), MATCH_FIELDS)?;
-        if fields.is_empty() {
+        // Only a match written empty is reported as such: one whose keys are all unknown has
+        // its finding already (one typo, one finding).
+        if matches!(&node.value, Value::Map(entries) if entries.is_empty()) {
             self.schema(
                 node.pos,
                 Some(router),
@@ -394,8 +399,17 @@ impl FileBuilder<'_> {
             loc: self.loc(node.pos),
             ..Match::default()
         };
-        let mut ok = true;
+        let mut ok = !fields.is_empty();
         for (key, value) in fields {
+            if matches!(&value.value, Value::Seq(items) if items.is_empty()) {
+                self.schema(
+                    value.pos,
+                    Some(router),
+                    format!("`{key}: []` matches no call; list values, or remove the key"),
+                );
+                ok = false;
+                continue;
+            }
             ok &= match key {
                 "esn" => self
                     .list(value, Some(router), key, |b, n| b.esn_item(n, router))
@@ -452,7 +466,7 @@ impl FileBuilder<'_> {
 
     fn origin(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
         let fields = self.fields(node, &format!("origin `{id}`"), Some(&id), ORIGIN_FIELDS)?;
-        let mut ok = self.require(&fields, node, &format!("origin `{id}`"), &id, &["kind", "ingress"]);
+        self.require(&fields, node, &format!("origin `{id}`"), &id, &["kind", "ingress"]);
         let mut o = Origin {
             id: id.into(),
             loc,
@@ -469,7 +483,7 @@ impl FileBuilder<'_> {
             if Self::is_null(value) && key != "kind" && key != "ingress" {
                 continue;
             }
-            ok &= match key {
+            let _ = match key {
                 "kind" => self
                     .choice(value, Some(&e), key, &OriginKind::ALL)
                     .map(|v| o.kind = v)
@@ -494,7 +508,9 @@ impl FileBuilder<'_> {
                 _ => self.waivers(value, &e).map(|v| o.waivers = v.into()).is_some(),
             };
         }
-        ok.then(|| {
+        // An element with a bad field still exists (only that field is dropped): references
+        // to it are not unknown, and the schema finding is the one finding of the typo.
+        Some({
             self.table.origins.push(o);
             Element::Origin(self.table.origins.len() as u32 - 1)
         })
@@ -502,7 +518,7 @@ impl FileBuilder<'_> {
 
     fn pool(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
         let fields = self.fields(node, &format!("pool `{id}`"), Some(&id), POOL_FIELDS)?;
-        let mut ok = self.require(&fields, node, &format!("pool `{id}`"), &id, &["kind"]);
+        self.require(&fields, node, &format!("pool `{id}`"), &id, &["kind"]);
         let mut p = Pool {
             id,
             loc,
@@ -521,7 +537,7 @@ impl FileBuilder<'_> {
             if Self::is_null(value) && key != "kind" {
                 continue;
             }
-            ok &= match key {
+            let _ = match key {
                 "kind" => self
                     .choice(value, Some(&e), key, &PoolKind::ALL)
                     .map(|v| p.kind = v)
@@ -548,37 +564,11 @@ impl FileBuilder<'_> {
                 _ => self.waivers(value, &e).map(|v| p.waivers = v).is_some(),
             };
         }
-        ok.then(|| {
+        // An element with a bad field still exists (only that field is dropped): references
+        // to it are not unknown, and the schema finding is the one finding of the typo.
+        Some({
             self.table.pools.push(p);
             Element::Pool(self.table.pools.len() as u32 - 1)
         })
-    }
-
-    fn key_range(&mut self, node: &YNode<'_>, pool: &str) -> Option<(u64, u64)> {
-        let s = self.string(node, Some(pool), "range")?;
-        let ten = |t: &str| {
-            (t.len() == 10 && t.bytes().all(|c| c.is_ascii_digit()))
-                .then(|| t.parse::<u64>().ok())
-                .flatten()
-        };
-        match s.split_once('-').and_then(|(lo, hi)| Some((ten(lo)?, ten(hi)?))) {
-            Some((lo, hi)) if lo <= hi => Some((lo, hi)),
-            Some((lo, hi)) => {
-                self.schema(
-                    node.pos,
-                    Some(pool),
-                    format!("range `{s}` is empty: {lo} is above {hi}"),
-                );
-                None
-            }
-            None => {
-                self.schema(
-                    node.pos,
-                    Some(pool),
-                    format!("`range` must be two 10-digit numbers \"lo-hi\", found `{s}`"),
-                );
-                None
-            }
-        }
     }
 }

@@ -246,6 +246,35 @@ impl FileBuilder<'_> {
         }
         ok.then_some(w)
     }
+
+    /// A key range "lo-hi" of two 10-digit numbers.
+    pub(super) fn key_range(&mut self, node: &YNode<'_>, pool: &str) -> Option<(u64, u64)> {
+        let s = self.string(node, Some(pool), "range")?;
+        let ten = |t: &str| {
+            (t.len() == 10 && t.bytes().all(|c| c.is_ascii_digit()))
+                .then(|| t.parse::<u64>().ok())
+                .flatten()
+        };
+        match s.split_once('-').and_then(|(lo, hi)| Some((ten(lo)?, ten(hi)?))) {
+            Some((lo, hi)) if lo <= hi => Some((lo, hi)),
+            Some((lo, hi)) => {
+                self.schema(
+                    node.pos,
+                    Some(pool),
+                    format!("range `{s}` is empty: {lo} is above {hi}"),
+                );
+                None
+            }
+            None => {
+                self.schema(
+                    node.pos,
+                    Some(pool),
+                    format!("`range` must be two 10-digit numbers \"lo-hi\", found `{s}`"),
+                );
+                None
+            }
+        }
+    }
 }
 
 fn names<T>(options: &[(&str, T)]) -> String {

@@ -27,7 +27,12 @@ declare_rule! {
 
 impl MissingDefault {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for r in cx.table.routers.iter().filter(|r| r.default.is_none()) {
+        for r in cx
+            .table
+            .routers
+            .iter()
+            .filter(|r| r.default.is_none() && !cx.broken(&r.id))
+        {
             let n = r.rules.len();
             let rules = if n == 1 {
                 "its 1 rule".to_string()

@@ -181,12 +181,20 @@ pub struct Context<'a> {
     pub problems: &'a [Problem],
     /// None when parse or schema problems made routing analysis meaningless.
     pub analysis: Option<&'a Analysis>,
+    /// Ids of elements with a schema problem: their bad fields were dropped, so rules that
+    /// judge an element's own fields pass them over (one typo, one finding).
+    pub broken: &'a std::collections::HashSet<String>,
     pub settings: &'a Settings,
 }
 
 impl Context<'_> {
     pub fn problems_of(&self, pred: impl Fn(&ProblemKind) -> bool) -> impl Iterator<Item = &Problem> {
         self.problems.iter().filter(move |p| pred(&p.kind))
+    }
+
+    /// Whether the element has a schema problem (see [`Context::broken`]).
+    pub fn broken(&self, id: &str) -> bool {
+        self.broken.contains(id)
     }
 
     pub fn population(&self, origins: &[u32]) -> u64 {

@@ -31,7 +31,7 @@ impl PoolOverlap {
             .pools
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.kind != PoolKind::Counter)
+            .filter(|(_, p)| p.kind != PoolKind::Counter && !cx.broken(&p.id))
             .filter_map(|(i, p)| p.range.map(|(lo, hi)| (lo, hi, i)))
             .collect();
         pools.sort_unstable();

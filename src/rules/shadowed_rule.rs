@@ -28,7 +28,7 @@ declare_rule! {
 
 impl ShadowedRule {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for r in &cx.table.routers {
+        for r in cx.table.routers.iter().filter(|r| !cx.broken(&r.id)) {
             for (k, rule) in r.rules.iter().enumerate() {
                 let earlier: Vec<&Match> = r.rules[..k].iter().map(|e| &e.matcher).collect();
                 let Some(by) = shadowed_by(&rule.matcher, &earlier) else {

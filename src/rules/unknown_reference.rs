@@ -47,6 +47,13 @@ impl UnknownReference {
             let key = (r.link.name.to_string(), r.field, r.from.kind_name(), found.is_some());
             groups.entry(key).or_default().push((r.from, r.link.loc, r.expect));
         });
+        // An id may be defined in a file that failed to parse: not reported (one mistake, one
+        // finding: the parse error).
+        let unread: Vec<std::sync::Arc<String>> = cx
+            .problems_of(|k| matches!(k, crate::load::ProblemKind::Parse))
+            .map(|p| cx.table.files[p.loc.file as usize].text().clone())
+            .collect();
+        groups.retain(|(name, _, _, exists), _| *exists || !unread.iter().any(|text| text.contains(name.as_str())));
         let mut ordered: Vec<_> = groups.into_iter().collect();
         ordered.sort_by_key(|(_, places)| places[0].1);
         for ((name, field, kind, exists), places) in ordered {
@@ -64,8 +71,12 @@ impl UnknownReference {
                     e.kind_name()
                 ),
                 _ => {
-                    // Suggest only ids of the kind the field takes.
-                    let candidates = cx.table.elements().filter(|(_, e)| expect.accepts(*e));
+                    // Suggest only ids of the kind the field takes, never a referrer itself.
+                    let referrers: Vec<Element> = places.iter().map(|(e, _, _)| *e).collect();
+                    let candidates = cx
+                        .table
+                        .elements()
+                        .filter(|(_, e)| expect.accepts(*e) && !referrers.contains(e));
                     let hint = did_you_mean(&name, candidates.map(|(id, _)| id))
                         .map(|s| format!(" (did you mean `{s}`?)"))
                         .unwrap_or_default();

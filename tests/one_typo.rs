@@ -1,0 +1,106 @@
+//! One mistake, one finding (SPEC §2): a typo in a copy of the Denver example gives exactly
+//! the finding that names it, not a flood of follow-on errors.
+
+mod common;
+
+use common::run;
+
+/// A copy of `examples/denver` with `edit` applied to one of its files.
+fn denver_with(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["", "origins"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(std::path::Path::new("examples/denver").join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let path = dir.path().join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let changed = edit(&text);
+    assert_ne!(changed, text, "the edit must change {file}");
+    std::fs::write(&path, changed).unwrap();
+    dir
+}
+
+/// The findings of `check` as (rule, message).
+fn findings(dir: &tempfile::TempDir) -> Vec<(String, String)> {
+    let (code, out, _) = run(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_misspelt_status_is_one_schema_finding() {
+    let dir = denver_with("psaps.yaml", |t| t.replacen("status: active", "status: actve", 1));
+    let f = findings(&dir);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].0, "schema");
+    assert!(f[0].1.contains("did you mean `active`?"), "{f:#?}");
+}
+
+#[test]
+fn a_missing_bracket_is_one_parse_error() {
+    let dir = denver_with("psaps.yaml", |t| {
+        let i = t.find(']').unwrap();
+        format!("{}{}", &t[..i], &t[i + 1..])
+    });
+    let f = findings(&dir);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].0, "parse-error");
+}
+
+#[test]
+fn an_unknown_match_key_is_one_schema_finding_and_no_self_suggestion() {
+    let dir = denver_with("network.yaml", |t| {
+        t.replacen("match: { esn: [120] }", "match: { ens: [120] }", 1)
+    });
+    let f = findings(&dir);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].0, "schema");
+    assert!(
+        f[0].1.contains("unknown field `ens` in `match`; did you mean `esn`?"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn parse_and_schema_findings_come_first() {
+    // A routing error early in one file, a schema error late in another: the schema error
+    // is printed first.
+    let dir = denver_with("pools.yaml", |t| {
+        format!("{t}\n  extra-pool: {{ kind: esrk, range: 1, psap: nowhere }}\n")
+    });
+    let (_, out, _) = run(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    let first_other = rules
+        .iter()
+        .position(|r| !matches!(*r, "parse-error" | "schema"))
+        .unwrap_or(rules.len());
+    assert!(
+        rules[first_other..]
+            .iter()
+            .all(|r| !matches!(*r, "parse-error" | "schema")),
+        "{rules:?}"
+    );
+    assert!(rules.contains(&"schema"), "{rules:?}");
+}
