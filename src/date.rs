@@ -31,6 +31,26 @@ pub fn today() -> String {
     from_days(days)
 }
 
+/// Days since 1970-01-01 of a valid YYYY-MM-DD date.
+pub fn days(s: &str) -> Option<i64> {
+    if !is_valid(s) {
+        return None;
+    }
+    let (y, m, d) = (
+        s[0..4].parse::<i64>().ok()?,
+        s[5..7].parse::<i64>().ok()?,
+        s[8..10].parse::<i64>().ok()?,
+    );
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
 fn from_days(z: i64) -> String {
     let z = z + 719_468;
@@ -53,6 +73,9 @@ mod tests {
     fn dates() {
         assert_eq!(from_days(0), "1970-01-01");
         assert_eq!(from_days(20_416), "2025-11-24");
+        assert_eq!(days("2025-11-24"), Some(20_416));
+        assert_eq!(days("1970-01-01"), Some(0));
+        assert_eq!(days("2024-03-01").zip(days("2024-02-28")).map(|(a, b)| a - b), Some(2));
         assert!(is_valid("2024-02-29"));
         assert!(!is_valid("2023-02-29"));
         assert!(!is_valid("2023-13-01"));

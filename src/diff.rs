@@ -140,7 +140,7 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
         }
         extra.iter_mut().for_each(|f| f.new = Some(Novelty::New));
         apply_levels(&mut extra, levels);
-        apply_waivers(&cx, &mut extra);
+        apply_waivers(&new.table, &settings.today, &mut extra);
         report.findings.extend(extra);
         sort(&new.table, &mut report.findings);
         report.summary = summarise(&new.table, &report.findings);

@@ -139,6 +139,16 @@ pub enum Novelty {
     PreExisting,
 }
 
+impl WaiverNote {
+    /// "second trunk group on order (until 2027-06-30)".
+    pub fn words(&self) -> String {
+        match &self.expires {
+            Some(d) => format!("{} (until {d})", self.reason),
+            None => self.reason.clone(),
+        }
+    }
+}
+
 impl Novelty {
     pub fn word(self) -> &'static str {
         match self {
@@ -146,6 +156,13 @@ impl Novelty {
             Novelty::PreExisting => "pre-existing",
         }
     }
+}
+
+/// The waiver that covers a finding, as the reviewer must see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaiverNote {
+    pub reason: String,
+    pub expires: Option<String>,
 }
 
 /// A secondary location of a finding.
@@ -161,6 +178,8 @@ pub struct Finding {
     pub rule: &'static str,
     pub severity: Severity,
     pub waived: bool,
+    /// The waiver that covers it, when waived.
+    pub waiver: Option<WaiverNote>,
     pub message: String,
     /// For findings from the routing analysis.
     pub scenario: Option<ScenarioLabel>,

@@ -236,6 +236,9 @@ fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic 
             None => help.insert(0, format!("at {}", super::place(table, loc))),
         }
     }
+    if let Some(w) = &f.waiver {
+        help.push(format!("waived: {}", short(&w.words(), MAX_SHOWN_CHARS)));
+    }
     let severity = match (f.waived, f.severity) {
         (true, _) => miette::Severity::Advice,
         (false, Severity::Error) => miette::Severity::Error,
@@ -339,6 +342,21 @@ pub fn moved_traffic(d: &crate::diff::DiffReport) -> String {
     text
 }
 
+/// "; 2 waivers expire within 30 days", or nothing.
+pub fn expiring(s: &crate::check::Summary) -> String {
+    match s.expiring_waivers {
+        0 => String::new(),
+        1 => format!(
+            "; 1 waiver expires within {} days",
+            crate::check::waivers::EXPIRY_NOTICE_DAYS
+        ),
+        n => format!(
+            "; {n} waivers expire within {} days",
+            crate::check::waivers::EXPIRY_NOTICE_DAYS
+        ),
+    }
+}
+
 pub fn summary_line(table: &Table, report: &Report, fails: bool, diff: bool) -> String {
     let s = &report.summary;
     let plural = super::plural;
@@ -359,7 +377,8 @@ pub fn summary_line(table: &Table, report: &Report, fails: bool, diff: bool) -> 
         super::table_counts(s),
     );
     format!(
-        "{verdict}: {errors}{new}, {warnings}, {} waived; checked {tables}{name}\n",
-        s.waived
+        "{verdict}: {errors}{new}, {warnings}, {} waived; checked {tables}{name}{}\n",
+        s.waived,
+        expiring(s)
     )
 }

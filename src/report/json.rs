@@ -18,6 +18,9 @@ pub fn finding(table: &Table, f: &Finding) -> Value {
     m.insert("rule".into(), json!(f.rule));
     m.insert("severity".into(), json!(f.severity.name()));
     m.insert("waived".into(), json!(f.waived));
+    if let Some(w) = &f.waiver {
+        m.insert("waiver".into(), json!({ "reason": w.reason, "expires": w.expires }));
+    }
     m.insert("message".into(), json!(f.message));
     m.insert("scenario".into(), json!(f.scenario.as_ref().map(|s| s.to_string())));
     m.insert("entities".into(), json!(f.entities));
@@ -41,7 +44,11 @@ pub fn finding(table: &Table, f: &Finding) -> Value {
 }
 
 pub fn summary(s: &Summary) -> Value {
-    json!({ "errors": s.errors, "warnings": s.warnings, "waived": s.waived, "origins": s.origins, "psaps": s.psaps, "routers": s.routers })
+    let mut v = json!({ "errors": s.errors, "warnings": s.warnings, "waived": s.waived, "origins": s.origins, "psaps": s.psaps, "routers": s.routers });
+    if s.expiring_waivers > 0 {
+        v["expiring_waivers"] = json!(s.expiring_waivers);
+    }
+    v
 }
 
 /// The whole report (SPEC §5); `changes` and `fixed` only for `diff`.

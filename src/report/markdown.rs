@@ -102,8 +102,9 @@ pub fn render(out: &Output<'_>) -> String {
     let (errors, warnings, tables) = (n(s.errors, "error"), n(s.warnings, "warning"), super::table_counts(s));
     let _ = writeln!(
         md,
-        "{verdict}\n\n{errors}, {warnings}, {} waived · {tables} checked\n",
-        s.waived
+        "{verdict}\n\n{errors}, {warnings}, {} waived · {tables} checked{}\n",
+        s.waived,
+        super::human::expiring(s)
     );
     if let Some(d) = out.diff {
         let scenarios = super::moves_by_scenario(d);

@@ -62,7 +62,11 @@ fn result(table: &Table, f: &Finding, rule_index: usize) -> Value {
         });
     }
     if f.waived {
-        r["suppressions"] = json!([{ "kind": "inSource", "justification": "waived in the routing table" }]);
+        let justification = f
+            .waiver
+            .as_ref()
+            .map_or_else(|| "waived in the routing table".to_string(), |w| w.words());
+        r["suppressions"] = json!([{ "kind": "inSource", "justification": justification }]);
     }
     r
 }

@@ -103,6 +103,7 @@ impl GateWeakened {
             rule: Self::META.name,
             severity: Self::META.severity,
             waived: false,
+            waiver: None,
             message: format!("this change weakens the gate that reviews it: {}", weaker.join("; ")),
             scenario: None::<ScenarioLabel>,
             entities: vec![crate::model::CONFIG_FILE.to_string()],

@@ -27,6 +27,7 @@ mod shadowed_rule;
 mod single_point_of_failure;
 mod unknown_reference;
 mod unreachable_psap;
+pub mod unused_waiver;
 
 pub(crate) use crate::declare_rule;
 pub use crate::finding::{Finding, Related, RuleMeta, ScenarioLabel, Severity, thousands};
@@ -139,11 +140,15 @@ diff_registry! {
 /// Rules that judge the configuration a change brings, not the table (`diff --base`).
 pub static CONFIG_RULES: &[&RuleMeta] = &[&gate_weakened::GateWeakened::META];
 
+/// Rules judged after the others, on their findings.
+pub static AFTER_RULES: &[&RuleMeta] = &[&unused_waiver::UnusedWaiver::META];
+
 pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
     RULES
         .iter()
         .map(|r| r.meta())
         .chain(DIFF_RULES.iter().map(|r| r.meta()))
+        .chain(AFTER_RULES.iter().copied())
         .chain(CONFIG_RULES.iter().copied())
 }
 
@@ -237,6 +242,7 @@ impl Context<'_> {
             rule: meta.name,
             severity: meta.severity,
             waived: false,
+            waiver: None,
             message,
             scenario: None,
             entities,

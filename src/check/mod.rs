@@ -5,7 +5,9 @@ use rayon::prelude::*;
 use crate::analysis::{Analysis, analyse};
 use crate::finding::Levels;
 use crate::load::{Loaded, Problem, ProblemKind};
-use crate::rules::{Context, Finding, RULES, Settings, Severity};
+use crate::rules::{Context, Finding, Needs, RULES, Settings, Severity};
+
+pub mod waivers;
 
 /// The findings of one table, with its counts.
 #[derive(Debug)]
@@ -24,6 +26,8 @@ pub struct Summary {
     pub origins: usize,
     pub psaps: usize,
     pub routers: usize,
+    /// Waivers in force that expire within 30 days.
+    pub expiring_waivers: usize,
 }
 
 impl Report {
@@ -61,11 +65,20 @@ pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> (Report, 
         .collect();
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     apply_levels(&mut findings, levels);
-    apply_waivers(&cx, &mut findings);
+    // Waivers are judged for the rules that ran: on, and with their input there.
+    let ran: std::collections::HashSet<&str> = RULES
+        .iter()
+        .filter(|r| r.meta().level_in(levels).is_some() && (r.needs() == Needs::Table || analysis.is_some()))
+        .map(|r| r.meta().name)
+        .collect();
+    let mut unused = waivers::apply(&loaded.table, &settings.today, &ran, &mut findings);
+    apply_levels(&mut unused, levels);
+    findings.extend(unused);
     sort(&loaded.table, &mut findings);
     let skipped_routing =
         (!analysable).then(|| "routing analysis skipped: fix the parse-error and schema findings first".to_string());
-    let summary = summarise(&loaded.table, &findings);
+    let mut summary = summarise(&loaded.table, &findings);
+    summary.expiring_waivers = waivers::expiring_soon(&loaded.table, &settings.today);
     (
         Report {
             findings,
@@ -118,16 +131,10 @@ pub fn apply_levels(findings: &mut Vec<Finding>, levels: &Levels) {
     }
 }
 
-/// A finding about an element under a rule that element waives (and not expired) is waived.
-pub fn apply_waivers(cx: &Context<'_>, findings: &mut [Finding]) {
-    for f in findings.iter_mut() {
-        f.waived = f.entities.iter().filter_map(|id| cx.table.lookup(id)).any(|e| {
-            cx.table
-                .waivers(e)
-                .iter()
-                .any(|w| w.rule == f.rule && w.expires.as_deref().is_none_or(|d| d >= cx.settings.today.as_str()))
-        });
-    }
+/// Applies the table's waivers to findings of rules judged elsewhere (diff's): no
+/// unused-waiver is judged for them.
+pub fn apply_waivers(table: &crate::model::Table, today: &str, findings: &mut Vec<Finding>) {
+    waivers::apply(table, today, &std::collections::HashSet::new(), findings);
 }
 
 /// Deterministic order: parse and schema findings first (what follows from them may be
