@@ -88,7 +88,14 @@ fn added_waivers(old: &Table, new: &Table) -> Vec<AddedWaiver> {
 pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, limits: Limits) -> (Report, DiffReport) {
     let (old_report, old_analysis) = check(old, settings, levels);
     let (mut report, new_analysis) = check(new, settings, levels);
-    let key = |f: &Finding| (f.rule, f.entities.clone());
+    // The same finding is the same rule about the same set of elements: a loop entered at
+    // another element is the same loop (SPEC §2).
+    let key = |f: &Finding| {
+        let mut entities = f.entities.clone();
+        entities.sort();
+        entities.dedup();
+        (f.rule, entities)
+    };
     let old_keys: HashSet<_> = old_report.findings.iter().map(key).collect();
     let new_keys: HashSet<_> = report.findings.iter().map(key).collect();
     for f in &mut report.findings {
@@ -113,6 +120,18 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
         added_waivers: added_waivers(&old.table, &new.table),
         ..DiffReport::default()
     };
+    // A gate that cannot look must not pass a change (SPEC §2): say why and fail.
+    let which = match (&old_analysis, &new_analysis) {
+        (None, None) => Some("both tables have"),
+        (None, Some(_)) => Some("the old table has"),
+        (Some(_), None) => Some("the new table has"),
+        _ => None,
+    };
+    if let Some(which) = which {
+        report.skipped_routing = Some(format!(
+            "diff cannot compare routing: {which} parse or schema errors, so no origin's route could be compared; fix them and run again (the change is not passed)"
+        ));
+    }
     if let (Some(oa), Some(na)) = (&old_analysis, &new_analysis) {
         let moves = crate::analysis::moves(&old.table, oa, &new.table, na);
         out.record_moves(&old.table, oa, &new.table, na, &moves);
@@ -167,10 +186,11 @@ pub fn judge_gate(report: &mut Report, table: &Table, before: &GateSettings, aft
 
 /// Whether a diff fails the run: new errors and the diff rules, or with `all` every error.
 pub fn fails(report: &Report, all: bool) -> bool {
-    report
-        .findings
-        .iter()
-        .any(|f| f.fails() && (all || f.new != Some(Novelty::PreExisting)))
+    report.skipped_routing.is_some()
+        || report
+            .findings
+            .iter()
+            .any(|f| f.fails() && (all || f.new != Some(Novelty::PreExisting)))
 }
 
 impl DiffReport {

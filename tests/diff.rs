@@ -503,3 +503,49 @@ fn a_mate_that_misroutes_only_in_failover_fails_check_and_diff() {
     assert!(md.contains("**If site-den fails, failover moves:** 2 origins"), "{md}");
     assert!(md.contains("`failover-misroute`"), "{md}");
 }
+
+/// A diff whose table has schema errors cannot compare routing: it says so and fails, even
+/// when the same errors were there before (a gate that cannot look must not pass a change).
+#[test]
+fn a_diff_that_cannot_compare_routing_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = "version: 1\npsaps:\n  a: { status: active, bogus: 1 }\n  b: { status: active }\nrouters:\n  r1: { default: a }\norigins:\n  o1: { kind: esz, population: 100, ingress: [r1] }\n";
+    let old = dir.path().join("old.yaml");
+    let new = dir.path().join("new.yaml");
+    std::fs::write(&old, broken).unwrap();
+    std::fs::write(&new, broken.replace("r1: { default: a }", "r1: { default: b }")).unwrap();
+    for format in ["human", "json", "markdown", "github", "sarif"] {
+        let (code, out, _) = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", format]);
+        assert_eq!(code, 1, "{format}: {out}");
+        assert!(out.contains("diff cannot compare routing"), "{format}: {out}");
+        assert!(!out.contains("No origin's calls move"), "{format}: {out}");
+    }
+}
+
+/// The same loop entered at another element is the same finding: neither new nor fixed.
+#[test]
+fn findings_match_by_the_set_of_their_entities() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.yaml");
+    let new = dir.path().join("new.yaml");
+    let table = "version: 1\npsaps:\n  a: { status: active }\nrouters:\n  r1: { default: r2 }\n  r2: { default: r1 }\norigins:\n  o1: { kind: esz, ingress: [r1] }\n";
+    std::fs::write(&old, table).unwrap();
+    std::fs::write(&new, table.replace("ingress: [r1]", "ingress: [r2]")).unwrap();
+    let (_, out, _) = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lp = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "routing-loop")
+        .unwrap();
+    assert_eq!(lp["new"], false, "{out}");
+    assert!(
+        v["fixed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] != "routing-loop"),
+        "{out}"
+    );
+}

@@ -18,6 +18,9 @@ fn property(s: &str) -> String {
 
 pub fn render(out: &Output<'_>) -> String {
     let mut text = String::new();
+    if let Some(note) = &out.report.skipped_routing {
+        text.push_str(&format!("::warning title=psapguard::{}\n", data(note)));
+    }
     for f in &out.report.findings {
         let command = match (f.waived, f.severity) {
             (true, _) => "notice",

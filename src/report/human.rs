@@ -276,7 +276,9 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
         .with_links(false);
     let frames = Frames::new(table, &report.findings);
     let mut text = String::new();
-    if let Some(d) = out.diff {
+    if let Some(d) = out.diff
+        && report.skipped_routing.is_none()
+    {
         text.push_str(&moved_traffic(d));
     }
     for f in &report.findings {

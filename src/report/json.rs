@@ -78,6 +78,9 @@ pub fn render(out: &super::Output<'_>) -> String {
             .map(|w| json!({ "element": w.element, "rule": w.rule, "reason": w.reason, "expires": w.expires }))
             .collect();
     }
+    if let Some(note) = &report.skipped_routing {
+        doc["note"] = json!(note);
+    }
     doc["summary"] = summary(&report.summary);
     let mut s = serde_json::to_string_pretty(&doc).expect("JSON values always serialise");
     s.push('\n');

@@ -89,7 +89,9 @@ pub fn render(out: &Output<'_>) -> String {
         .iter()
         .filter(|f| f.fails() && (out.diff.is_none() || f.new != Some(crate::finding::Novelty::PreExisting)))
         .count();
-    let verdict = if out.fails {
+    let verdict = if out.fails && errors == 0 && report.skipped_routing.is_some() {
+        "### ❌ psapguard: the change could not be checked".to_string()
+    } else if out.fails {
         format!(
             "### ❌ psapguard: {errors} {} block this change",
             if errors == 1 { "error" } else { "errors" }
@@ -106,9 +108,12 @@ pub fn render(out: &Output<'_>) -> String {
         s.waived,
         super::human::expiring(s)
     );
+    if let Some(note) = &report.skipped_routing {
+        let _ = writeln!(md, "> **Note:** {}\n", cell(note));
+    }
     if let Some(d) = out.diff {
         let scenarios = super::moves_by_scenario(d);
-        if scenarios.first().is_none_or(|m| m.scenario != ScenarioLabel::Normal) {
+        if report.skipped_routing.is_none() && scenarios.first().is_none_or(|m| m.scenario != ScenarioLabel::Normal) {
             md.push_str("**Moved traffic:** none — every origin reaches the same PSAP as before.\n\n");
         }
         for m in &scenarios {

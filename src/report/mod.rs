@@ -160,9 +160,14 @@ pub fn mermaid_id(name: &str) -> String {
     id
 }
 
+/// A finding's identity as `diff` matches it (SPEC §2): its rule and the set of its entities,
+/// so line shifts and entity order do not change it.
 pub fn fingerprint(rule: &str, entities: &[String]) -> String {
+    let mut set: Vec<&str> = entities.iter().map(String::as_str).collect();
+    set.sort_unstable();
+    set.dedup();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in std::iter::once(rule).chain(entities.iter().map(String::as_str)) {
+    for part in std::iter::once(rule).chain(set) {
         for b in part.bytes().chain(std::iter::once(0)) {
             h ^= b as u64;
             h = h.wrapping_mul(0x0100_0000_01b3);

@@ -92,7 +92,7 @@ pub fn render(out: &Output<'_>) -> String {
         .iter()
         .map(|f| result(out.table, f, metas.iter().position(|m| m.name == f.rule).unwrap_or(0)))
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -106,5 +106,11 @@ pub fn render(out: &Output<'_>) -> String {
             "columnKind": "unicodeCodePoints",
         }]
     });
+    if let Some(note) = &out.report.skipped_routing {
+        doc["runs"][0]["invocations"] = json!([{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": [{ "level": "warning", "message": { "text": note } }],
+        }]);
+    }
     serde_json::to_string_pretty(&doc).expect("JSON") + "\n"
 }
