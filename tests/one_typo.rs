@@ -104,3 +104,35 @@ fn parse_and_schema_findings_come_first() {
     );
     assert!(rules.contains(&"schema"), "{rules:?}");
 }
+
+/// YAML tags: the core ones are honoured (`!!str 10` is a string), any other is a schema
+/// finding; a fractional `per_day` is a rate; a counter on a decommissioned PSAP is reported.
+#[test]
+fn tags_rates_and_decommissioned_counters() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.yaml");
+    std::fs::write(
+        &path,
+        "version: 1\npsaps:\n  a: { status: active, positions: !!str 10 }\n  b: !custom { status: decommissioned }\npools:\n  c: { kind: counter, element: b, limit: 1000, used: 10, per_day: 12.5 }\n",
+    )
+    .unwrap();
+    let (_, out, _) = run(&["check", path.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let messages: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", f["rule"], f["message"]))
+        .collect();
+    let has = |needle: &str| messages.iter().any(|m| m.contains(needle));
+    assert!(
+        has("`positions` must be a whole number, found a string"),
+        "{messages:#?}"
+    );
+    assert!(has("the YAML tag `!custom` has no meaning"), "{messages:#?}");
+    assert!(
+        has("\"decommissioned-reference\" \"`element` of pool c names b"),
+        "{messages:#?}"
+    );
+    assert!(!has("per_day"), "{messages:#?}");
+}

@@ -93,6 +93,14 @@ impl FileBuilder<'_> {
                 self.top_key(&key);
             }
             Item::Element { section, key, value } => self.element(section, &key, &value),
+            Item::BadTag { pos, tag } => self.schema(
+                pos,
+                None,
+                format!(
+                    "the YAML tag `{}` has no meaning in a routing table; only the core tags (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map) are read",
+                    crate::escape::short(&tag, 80)
+                ),
+            ),
         }
     }
 
@@ -557,10 +565,7 @@ impl FileBuilder<'_> {
                     .uint(value, Some(&e), key, u64::MAX)
                     .map(|v| p.used = Some(v))
                     .is_some(),
-                "per_day" => self
-                    .uint(value, Some(&e), key, u64::MAX)
-                    .map(|v| p.per_day = Some(v))
-                    .is_some(),
+                "per_day" => self.rate(value, Some(&e), key).map(|v| p.per_day = Some(v)).is_some(),
                 _ => self.waivers(value, &e).map(|v| p.waivers = v).is_some(),
             };
         }

@@ -115,6 +115,28 @@ impl FileBuilder<'_> {
         }
     }
 
+    /// A rate: a number (whole or not), finite and not negative.
+    pub(super) fn rate(&mut self, node: &YNode<'_>, element: Option<&str>, field: &str) -> Option<f64> {
+        let value = match node.resolve() {
+            Some(Resolved::Int(i)) => i as f64,
+            Some(Resolved::Float(f)) => f,
+            _ => {
+                let found = node.describe();
+                self.schema(node.pos, element, format!("`{field}` must be a number, found {found}"));
+                return None;
+            }
+        };
+        if !value.is_finite() || value < 0.0 {
+            self.schema(
+                node.pos,
+                element,
+                format!("`{field}` must be a number of at least 0, found {value}"),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
     pub(super) fn choice<T: Copy>(
         &mut self,
         node: &YNode<'_>,

@@ -160,6 +160,9 @@ pub enum Item<'a> {
     Top { key: Node<'a>, value: Node<'a> },
     /// A section mapping starts (so an empty section is seen too).
     Section { key: Node<'a> },
+    /// A YAML tag other than the core schema's (`!!str`, `!!int`, …), which psapguard does not
+    /// interpret: a schema finding.
+    BadTag { pos: Pos, tag: String },
     /// One entry of a section: its id and its value.
     Element {
         section: Section,
@@ -193,6 +196,12 @@ enum Frame<'a> {
         pending: Option<Node<'a>>,
         mode: Mode,
     },
+}
+
+/// The tag as written when it is not one of the core schema's `allowed` tags.
+fn unknown_tag(tag: Option<&saphyr_parser::Tag>, allowed: &[&str]) -> Option<String> {
+    let tag = tag?;
+    (!(tag.is_yaml_core_schema() && allowed.contains(&tag.suffix.as_str()))).then(|| tag.to_string())
 }
 
 /// Parses a whole document into one tree (for tests and tools; `check` streams).
@@ -248,7 +257,15 @@ fn walk<'a>(
                 }
                 continue;
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                let core = if matches!(event, Event::SequenceStart(..)) {
+                    "seq"
+                } else {
+                    "map"
+                };
+                if let Some(bad) = unknown_tag(tag.as_deref(), &[core]) {
+                    emit(Item::BadTag { pos, tag: bad }, read);
+                }
                 if stack.len() >= limits.max_depth {
                     return Err(YamlError {
                         pos: Some(pos),
@@ -335,8 +352,15 @@ fn walk<'a>(
                 }
                 None => continue,
             },
-            Event::Scalar(text, style, anchor, _tag) => {
-                let plain = style == ScalarStyle::Plain;
+            Event::Scalar(text, style, anchor, tag) => {
+                if let Some(bad) = unknown_tag(tag.as_deref(), &["str", "int", "float", "bool", "null"]) {
+                    emit(Item::BadTag { pos, tag: bad }, read);
+                }
+                // `!!str 10` is the string "10"; the other core tags resolve as plain scalars do.
+                let string_tag = tag
+                    .as_deref()
+                    .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
+                let plain = style == ScalarStyle::Plain && !string_tag;
                 (
                     Node {
                         pos,

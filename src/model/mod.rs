@@ -467,8 +467,9 @@ pub struct Pool {
     pub limit: Option<u64>,
     #[schemars(range(min = 0))]
     pub used: Option<u64>,
+    /// Keys used a day: a rate, so it may be fractional.
     #[schemars(range(min = 0))]
-    pub per_day: Option<u64>,
+    pub per_day: Option<f64>,
     #[schemars(with = "Option<Vec<Waiver>>")]
     pub waivers: Vec<Waiver>,
 }

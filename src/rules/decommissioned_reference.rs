@@ -28,7 +28,7 @@ declare_rule! {
 impl DecommissionedReference {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         cx.table.each_reference(|r| {
-            if matches!(r.from, Element::Origin(_)) || r.field == "element" {
+            if matches!(r.from, Element::Origin(_)) {
                 return;
             }
             let Some(Element::Psap(p)) = cx.table.lookup(&r.link.name) else {

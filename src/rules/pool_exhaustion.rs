@@ -50,15 +50,15 @@ fn problem(cx: &Context<'_>, pool: &Pool) -> Option<String> {
                 thousands(limit)
             ));
         }
-        let per_day = pool.per_day.filter(|&d| d > 0)?;
-        let days = (limit - used) / per_day;
+        let per_day = pool.per_day.filter(|&d| d > 0.0)?;
+        let days = ((limit - used) as f64 / per_day).floor() as u64;
         let horizon = cx.settings.horizon_days;
         return (days < horizon).then(|| {
             format!(
                 "counter {} reaches its limit of {} in {days} days at {} a day ({} used); that is within the {horizon}-day horizon",
                 pool.id,
                 thousands(limit),
-                thousands(per_day),
+                rate(per_day),
                 thousands(used)
             )
         });
@@ -76,4 +76,13 @@ fn problem(cx: &Context<'_>, pool: &Pool) -> Option<String> {
             pool.id, psap.id
         )
     })
+}
+
+/// A daily rate as written: whole numbers with thousands separators, fractions as they are.
+fn rate(per_day: f64) -> String {
+    if per_day.fract() == 0.0 && per_day < 1e15 {
+        thousands(per_day as u64)
+    } else {
+        format!("{per_day}")
+    }
 }

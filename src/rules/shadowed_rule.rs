@@ -29,9 +29,11 @@ declare_rule! {
 impl ShadowedRule {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for r in cx.table.routers.iter().filter(|r| !cx.broken(&r.id)) {
+            let mut earlier = EarlierRules::default();
             for (k, rule) in r.rules.iter().enumerate() {
-                let earlier: Vec<&Match> = r.rules[..k].iter().map(|e| &e.matcher).collect();
-                let Some(by) = shadowed_by(&rule.matcher, &earlier) else {
+                let relevant = earlier.meeting(&rule.matcher);
+                earlier.add(&rule.matcher, k);
+                let Some(by) = cover_by(&rule.matcher, &|j| &r.rules[j].matcher, &relevant) else {
                     continue;
                 };
                 let list: Vec<String> = by.iter().map(|i| (i + 1).to_string()).collect();
@@ -65,21 +67,62 @@ fn esn_bounds(m: &Match) -> Option<(u32, u32)> {
     ))
 }
 
+/// The earlier rules of a router, indexed by their ESN bounds: rules whose ESNs cannot meet a
+/// later rule's never help cover it, and a router with a rule per ESN block (20,000 of them)
+/// must not compare every pair.
+#[derive(Default)]
+struct EarlierRules {
+    /// Lowest ESN → rules whose ESNs start there.
+    by_low: std::collections::BTreeMap<u32, Vec<(u32, usize)>>,
+    /// The widest ESN span among them: an overlap starts at most this far below.
+    widest: u32,
+    /// Rules without an `esn` key: they may meet anything.
+    any_esn: Vec<usize>,
+}
+
+impl EarlierRules {
+    fn add(&mut self, m: &Match, k: usize) {
+        match esn_bounds(m) {
+            Some((lo, hi)) => {
+                self.by_low.entry(lo).or_default().push((hi, k));
+                self.widest = self.widest.max(hi - lo);
+            }
+            None => self.any_esn.push(k),
+        }
+    }
+
+    /// The earlier rules that can meet `m`, in order.
+    fn meeting(&self, m: &Match) -> Vec<usize> {
+        let mut out = self.any_esn.clone();
+        match esn_bounds(m) {
+            Some((lo, hi)) => {
+                for (_, rules) in self.by_low.range(lo.saturating_sub(self.widest)..=hi) {
+                    out.extend(rules.iter().filter(|&&(b, _)| b >= lo).map(|&(_, j)| j));
+                }
+            }
+            None => out.extend(self.by_low.values().flatten().map(|&(_, j)| j)),
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
 /// The earlier rules (indices) that together cover `m`, when that is certain.
-pub fn shadowed_by(m: &Match, earlier: &[&Match]) -> Option<Vec<usize>> {
-    // Rules whose ESNs cannot meet `m`'s never help cover it: drop them cheaply first, so a
-    // router with a rule per ESN block stays near-linear.
-    let bounds = esn_bounds(m);
-    let relevant: Vec<usize> = (0..earlier.len())
-        .filter(|&j| match (bounds, esn_bounds(earlier[j])) {
-            (Some((lo, hi)), Some((a, b))) => a <= hi && lo <= b,
-            _ => true,
-        })
-        .collect();
+#[cfg(test)]
+fn shadowed_by(m: &Match, earlier: &[&Match]) -> Option<Vec<usize>> {
+    let mut index = EarlierRules::default();
+    for (j, e) in earlier.iter().enumerate() {
+        index.add(e, j);
+    }
+    cover_by(m, &|j| earlier[j], &index.meeting(m))
+}
+
+/// The rules among `relevant` (indices, read through `earlier`) that together cover `m`.
+fn cover_by<'m>(m: &Match, earlier: &dyn Fn(usize) -> &'m Match, relevant: &[usize]) -> Option<Vec<usize>> {
     // One earlier rule as broad on every key is the clearest answer.
     if let Some(&j) = relevant
         .iter()
-        .find(|&&j| (0..KEYS).all(|k| covers_union(&[earlier[j]], m, k)))
+        .find(|&&j| (0..KEYS).all(|k| covers_union(&[earlier(j)], m, k)))
     {
         return Some(vec![j]);
     }
@@ -91,13 +134,13 @@ pub fn shadowed_by(m: &Match, earlier: &[&Match]) -> Option<Vec<usize>> {
             .filter(|&j| {
                 (0..KEYS)
                     .filter(|&o| o != key)
-                    .all(|o| covers_union(&[earlier[j]], m, o))
+                    .all(|o| covers_union(&[earlier(j)], m, o))
             })
             .collect();
         if candidates.len() < 2 {
             continue; // a single one was tried above
         }
-        let sets: Vec<&Match> = candidates.iter().map(|&j| earlier[j]).collect();
+        let sets: Vec<&Match> = candidates.iter().map(|&j| earlier(j)).collect();
         if covers_union(&sets, m, key) {
             return Some(candidates);
         }
@@ -113,12 +156,7 @@ fn covers_union(sets: &[&Match], m: &Match, key: usize) -> bool {
                 return true;
             }
             let Some(want) = &m.esn else { return false };
-            if let [one] = sets {
-                let have = one.esn.as_deref().unwrap_or_default();
-                return want
-                    .iter()
-                    .all(|&(lo, hi)| have.iter().any(|&(a, b)| a <= lo && hi <= b));
-            }
+            // The union of every listed ESN and range: [101, 102, 103] covers "101-103".
             let mut have: Vec<(u32, u32)> = sets.iter().flat_map(|s| s.esn.iter().flatten().copied()).collect();
             have.sort_unstable();
             want.iter().all(|&(lo, hi)| range_covered(&have, lo, hi))
@@ -188,6 +226,25 @@ mod tests {
         let b = esn(&[(150, 199)]);
         assert_eq!(shadowed_by(&esn(&[(120, 180)]), &[&a, &b]), Some(vec![0, 1]));
         assert_eq!(shadowed_by(&esn(&[(120, 200)]), &[&a, &b]), None);
+    }
+
+    #[test]
+    fn a_list_of_esns_covers_the_range_they_make() {
+        let list = esn(&[(101, 101), (102, 102), (103, 103)]);
+        assert_eq!(shadowed_by(&esn(&[(101, 103)]), &[&list]), Some(vec![0]));
+        assert_eq!(shadowed_by(&esn(&[(101, 104)]), &[&list]), None);
+    }
+
+    #[test]
+    fn many_esn_blocks_are_checked_without_comparing_every_pair() {
+        // 20,000 disjoint blocks, then one block repeated: found, and quickly.
+        let blocks: Vec<Match> = (0..20_000u32).map(|i| esn(&[(i * 4, i * 4 + 3)])).collect();
+        let mut index = EarlierRules::default();
+        for (j, b) in blocks.iter().enumerate() {
+            assert!(index.meeting(b).is_empty());
+            index.add(b, j);
+        }
+        assert_eq!(index.meeting(&esn(&[(40, 43)])), vec![10]);
     }
 
     #[test]
