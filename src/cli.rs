@@ -80,7 +80,7 @@ enum Command {
     },
     /// Show the hop-by-hop path of one origin's calls, optionally with failures and busy PSAPs.
     #[command(
-        after_help = "Examples:\n  psapguard trace esz-101 examples/denver\n  psapguard trace cs-denver-01 examples/denver --fail site-den\n  psapguard trace esz-101 examples/denver --fail esrp-den --fail esrp-cos   # N-2"
+        after_help = "Examples:\n  psapguard trace esz-300 examples/denver\n  psapguard trace cs-denver-01 examples/denver --fail site-den\n  psapguard trace esz-300 examples/denver --fail esrp-den --fail esrp-cos   # N-2"
     )]
     Trace {
         /// The origin id.
@@ -104,7 +104,7 @@ enum Command {
         /// The table (default: psapguard.toml's, else .).
         path: Option<PathBuf>,
         /// A failure domain, router or PSAP to take down (repeatable).
-        #[arg(long, value_name = "ID", required_unless_present = "all_single")]
+        #[arg(long, value_name = "ID", required_unless_present_any = ["all_single", "busy"])]
         fail: Vec<String>,
         /// A PSAP whose positions are all busy (repeatable).
         #[arg(long, value_name = "PSAP")]
@@ -344,6 +344,9 @@ fn run(cli: Cli) -> Result<i32, String> {
 
 fn check_command(config: &Config, paths: Vec<PathBuf>, args: &ReportArgs) -> Result<i32, String> {
     let settings = args.settings(config)?;
+    if let Some(hint) = one_file_of_a_directory(&paths) {
+        eprintln!("psapguard: note: {hint}");
+    }
     let loaded = load(&table_paths(config, paths)).map_err(|e| e.to_string())?;
     let (report, _) = check(&loaded, &settings, &config.levels);
     let fails = report.fails();
@@ -486,6 +489,34 @@ fn graph_command(
         GraphFormat::Mermaid => crate::report::graph::mermaid(&g, &keep),
     })?;
     Ok(0)
+}
+
+/// A hint when the one file given has sibling table files: it is likely one file of a
+/// directory table, whose other files hold what its references name.
+fn one_file_of_a_directory(paths: &[PathBuf]) -> Option<String> {
+    let [file] = paths else { return None };
+    if !file.is_file() {
+        return None;
+    }
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let siblings = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p != file && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .count();
+    (siblings > 0).then(|| {
+        format!(
+            "{} is checked alone, but {} has {} other table file{}: if they make one table, check the directory (`psapguard check {}`)",
+            crate::escape::short(&file.display().to_string(), 200),
+            crate::escape::short(&dir.display().to_string(), 200),
+            siblings,
+            if siblings == 1 { "" } else { "s" },
+            crate::escape::short(&dir.display().to_string(), 200)
+        )
+    })
 }
 
 /// The man page, generated from the CLI definition (committed as `docs/psapguard.1`).

@@ -229,3 +229,26 @@ pub fn thousands(n: u64) -> String {
     }
     out
 }
+
+/// "12 origins (population 240,000)", "1 origin", "3 origins (population unknown)": the
+/// population only where some origin gives one.
+pub fn origins_phrase(table: &crate::model::Table, origins: &[u32]) -> String {
+    let n = origins.len();
+    let noun = if n == 1 { "origin" } else { "origins" };
+    let given = origins.iter().any(|&o| table.origins[o as usize].population.is_some());
+    if given {
+        let pop: u64 = origins.iter().map(|&o| table.population(o)).sum();
+        format!("{} {noun} (population {})", thousands(n as u64), thousands(pop))
+    } else {
+        format!("{} {noun}", thousands(n as u64))
+    }
+}
+
+/// "1 error", "2 errors".
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{} {word}s", thousands(n as u64))
+    }
+}

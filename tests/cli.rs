@@ -118,3 +118,84 @@ fn explain_lists_and_documents_rules() {
     assert_eq!(code, 2);
     assert!(err.contains("did you mean `single-point-of-failure`?"));
 }
+
+/// `simulate --busy X` alone is a what-if of its own, not an error demanding --fail.
+#[test]
+fn simulate_busy_alone() {
+    let (code, out, err) = stdout_of(&["simulate", "--busy", "denver-911", "examples/denver"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("what-if: busy:denver-911"), "{out}");
+}
+
+/// Every example in `--help` names elements that exist: each one runs.
+#[test]
+fn help_examples_run() {
+    for args in [
+        &["trace", "esz-300", "examples/denver"][..],
+        &["trace", "cs-denver-01", "examples/denver", "--fail", "site-den"],
+        &[
+            "trace",
+            "esz-300",
+            "examples/denver",
+            "--fail",
+            "esrp-den",
+            "--fail",
+            "esrp-cos",
+        ],
+    ] {
+        let (code, out, err) = stdout_of(args);
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+    }
+    let (_, help, _) = stdout_of(&["trace", "--help"]);
+    assert!(help.contains("psapguard trace esz-300 examples/denver"), "{help}");
+}
+
+/// Checking one file of a directory table says so, on stderr (machine formats stay clean).
+#[test]
+fn one_file_of_a_directory_table_gets_a_hint() {
+    let (_, out, err) = stdout_of(&["check", "examples/denver/psaps.yaml", "--format", "json"]);
+    assert!(
+        err.contains("check the directory (`psapguard check examples/denver`)"),
+        "{err}"
+    );
+    serde_json::from_str::<serde_json::Value>(&out).unwrap();
+}
+
+/// Counts read as English: "1 origin", never "1 origins".
+#[test]
+fn one_is_singular() {
+    let (_, out, _) = stdout_of(&[
+        "simulate",
+        "--fail",
+        "site-den",
+        "--fail",
+        "site-cos",
+        "examples/denver",
+    ]);
+    assert!(!out.contains(" 1 origins"), "{out}");
+    let (_, out, _) = stdout_of(&["check", "fixtures/single-point-of-failure/trigger.yaml"]);
+    assert!(!out.contains(" 1 origins"), "{out}");
+}
+
+/// The README links only to files in the repository (a clone has nothing beside it).
+#[test]
+fn readme_links_stay_inside_the_repository() {
+    for doc in ["README.md", "SECURITY.md", "BENCHMARKS.md"] {
+        let text = std::fs::read_to_string(doc).unwrap();
+        for (i, _) in text.match_indices("](") {
+            let target: String = text[i + 2..].chars().take_while(|&c| c != ')').collect();
+            if target.starts_with("http") || target.starts_with('#') {
+                continue;
+            }
+            let path = target.split('#').next().unwrap();
+            assert!(
+                !path.starts_with("..") && !path.starts_with('/'),
+                "{doc} links outside: {target}"
+            );
+            assert!(
+                std::path::Path::new(path).exists(),
+                "{doc} links to a missing file: {target}"
+            );
+        }
+    }
+}

@@ -73,7 +73,7 @@ fn mermaid(d: &DiffReport) -> Option<String> {
         let label = if old_edges.contains(&(a.clone(), b.clone())) {
             ""
         } else {
-            "|after|"
+            "|\"after\"|"
         };
         let _ = writeln!(m, "  {} -->{label} {}", id(a), id(b));
     }

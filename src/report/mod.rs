@@ -89,14 +89,7 @@ impl MovesIn {
     }
 }
 
-/// "1 error", "2 errors".
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
+pub use crate::finding::plural;
 
 /// "47 origins, 18 PSAPs, 4 routers".
 pub fn table_counts(s: &crate::check::Summary) -> String {

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::analysis::Analysis;
 use crate::engine::{Delivery, Disposition, Trace, Via, describe_loss};
+use crate::finding::origins_phrase;
 use crate::model::{Node, Origin, Table};
 use crate::rules::thousands;
 use crate::simulate::{DomainImpact, Simulation};
@@ -137,16 +138,10 @@ fn ids(table: &Table, origins: &[u32], limit: usize) -> String {
 
 pub fn simulate_human(table: &Table, sim: &Simulation) -> String {
     let mut out = format!("what-if: {}\n\n", sim.scenario.clone());
-    let pop: u64 = sim.lost.iter().map(|&o| table.population(o)).sum();
     if sim.lost.is_empty() {
         out.push_str("No origin loses service.\n");
     } else {
-        let _ = writeln!(
-            out,
-            "Calls lost: {} origins, population {}",
-            thousands(sim.lost.len() as u64),
-            thousands(pop)
-        );
+        let _ = writeln!(out, "Calls lost: {}", origins_phrase(table, &sim.lost));
         for ((state, county), (n, p)) in group_by_place(table, &sim.lost) {
             let _ = writeln!(
                 out,
@@ -161,13 +156,11 @@ pub fn simulate_human(table: &Table, sim: &Simulation) -> String {
     if !extra.is_empty() {
         out.push_str("\nPSAPs receiving extra traffic:\n");
         for (p, origins) in &extra {
-            let pop: u64 = origins.iter().map(|&o| table.population(o)).sum();
             let _ = writeln!(
                 out,
-                "  {:<36} from {} origins (population {})",
+                "  {:<36} from {}",
                 table.psaps[*p as usize].id,
-                thousands(origins.len() as u64),
-                thousands(pop)
+                origins_phrase(table, origins)
             );
         }
         out.push_str("\nPaths changed (still delivered):\n");
@@ -178,10 +171,10 @@ pub fn simulate_human(table: &Table, sim: &Simulation) -> String {
         for ((b, a), origins) in pairs {
             let _ = writeln!(
                 out,
-                "  {} -> {}: {} origins ({})",
+                "  {} -> {}: {} ({})",
                 table.psaps[b as usize].id,
                 table.psaps[a as usize].id,
-                origins.len(),
+                crate::report::plural(origins.len(), "origin"),
                 ids(table, &origins, 5)
             );
         }
@@ -189,8 +182,9 @@ pub fn simulate_human(table: &Table, sim: &Simulation) -> String {
     if sim.already_lost > 0 {
         let _ = writeln!(
             out,
-            "\n({} origins are lost already under normal conditions; `check` reports them.)",
-            sim.already_lost
+            "\n({} {} lost already under normal conditions; `check` reports them.)",
+            crate::report::plural(sim.already_lost, "origin"),
+            if sim.already_lost == 1 { "is" } else { "are" }
         );
     }
     out

@@ -215,14 +215,7 @@ impl Context<'_> {
 
     /// "12 origins (population 240,000)".
     pub fn origins_phrase(&self, origins: &[u32]) -> String {
-        let n = origins.len();
-        let pop = self.population(origins);
-        let noun = if n == 1 { "origin" } else { "origins" };
-        if pop > 0 {
-            format!("{n} {noun} (population {})", thousands(pop))
-        } else {
-            format!("{n} {noun}")
-        }
+        crate::finding::origins_phrase(self.table, origins)
     }
 
     pub fn node_id(&self, node: Node) -> &str {

@@ -58,9 +58,9 @@ impl PsapLostTraffic {
                 .collect();
             before.sort();
             let message = format!(
-                "active PSAP {} received the calls of {} origins before this change and receives none after it",
+                "active PSAP {} received the calls of {} before this change and receives none after it",
                 psap.id,
-                before.len()
+                crate::finding::plural(before.len(), "origin")
             );
             let mut f = cx
                 .finding(&Self::META, psap.loc, message, vec![psap.id.clone()], &[])

@@ -1,0 +1,106 @@
+//! Mermaid output parses: every line psapguard emits is one of the flowchart forms below
+//! (Mermaid 11's grammar for them: node ids of letters, digits and `_`; quoted labels with no
+//! quote inside; edge labels quoted, as `|ingress (backup)|` unquoted does not parse).
+
+mod common;
+
+use common::run;
+
+/// Whether `line` is a node or an edge statement of the forms psapguard emits.
+fn statement(line: &str) -> bool {
+    let Some(line) = line.strip_prefix("  ") else {
+        return false;
+    };
+    let id = |s: &str| s.starts_with("n_") && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let quoted = |s: &str| s.len() >= 2 && s.starts_with('"') && s.ends_with('"') && !s[1..s.len() - 1].contains('"');
+    // Nodes: id["label"], id(["label"]), id[/"label"/], id{{"label"}}.
+    for (open, close) in [("[", "]"), ("([", "])"), ("[/", "/]"), ("{{", "}}")] {
+        if let Some(i) = line.find(open)
+            && id(&line[..i])
+            && let Some(inner) = line[i + open.len()..].strip_suffix(close)
+            && quoted(inner)
+        {
+            return true;
+        }
+    }
+    // Edges: a ARROW b, a ARROW|"label"| b, a -. label .-> b.
+    let Some((a, rest)) = line.split_once(' ') else {
+        return false;
+    };
+    let Some((mid, b)) = rest.rsplit_once(' ') else {
+        return false;
+    };
+    if !id(a) || !id(b) {
+        return false;
+    }
+    if let Some(label) = mid.strip_prefix("-. ").and_then(|m| m.strip_suffix(" .->")) {
+        return label.chars().all(|c| c.is_ascii_alphanumeric());
+    }
+    let (arrow, label) = match mid.find('|') {
+        Some(i) => (&mid[..i], Some(&mid[i..])),
+        None => (mid, None),
+    };
+    ["-->", "-.->"].contains(&arrow)
+        && label.is_none_or(|l| l.len() > 2 && l.ends_with('|') && quoted(&l[1..l.len() - 1]))
+}
+
+fn check_chart(chart: &str) {
+    let mut lines = chart.lines();
+    assert_eq!(lines.next(), Some("flowchart LR"), "{chart}");
+    for line in lines {
+        assert!(statement(line), "not a Mermaid statement psapguard may emit: {line:?}");
+    }
+}
+
+#[test]
+fn the_grammar_test_rejects_what_mermaid_rejects() {
+    assert!(statement("  n_a_2d_911{{\"a-911\"}}"));
+    assert!(statement("  n_r1 -.->|\"ingress (backup)\"| n_r2"));
+    assert!(
+        !statement("  n_r1 -.->|ingress (backup)| n_r2"),
+        "unquoted label with parentheses"
+    );
+    assert!(!statement("  x-911 --> n_b"), "a dash in an id");
+    assert!(!statement("  n_a[\"say \"hi\"\"]"), "a quote in a label");
+}
+
+#[test]
+fn graph_mermaid_parses() {
+    for args in [
+        &["graph", "examples/denver", "--format", "mermaid"][..],
+        &[
+            "graph",
+            "examples/denver",
+            "--format",
+            "mermaid",
+            "--focus",
+            "esrp-den",
+            "--depth",
+            "1",
+        ],
+        &[
+            "graph",
+            "fixtures/routing-loop/trigger-on-failure.yaml",
+            "--format",
+            "mermaid",
+        ],
+    ] {
+        let (code, out, _) = run(args);
+        assert_eq!(code, 0);
+        check_chart(&out);
+    }
+}
+
+#[test]
+fn diff_markdown_mermaid_parses() {
+    let (_, md, _) = run(&[
+        "diff",
+        "fixtures/blast-radius/trigger/old.yaml",
+        "fixtures/blast-radius/trigger/new.yaml",
+        "--format",
+        "markdown",
+    ]);
+    let start = md.find("```mermaid\n").expect("a picture") + "```mermaid\n".len();
+    let end = start + md[start..].find("```").unwrap();
+    check_chart(&md[start..end]);
+}
