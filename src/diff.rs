@@ -40,6 +40,9 @@ pub struct ElementEdit {
     pub kind: &'static str,
     /// Where it is in the new table (None when removed).
     pub loc: Option<Loc>,
+    /// Its lines in the new table (first, last) and the first line the change wrote there.
+    pub lines: Option<(u32, u32)>,
+    pub changed_at: Option<Loc>,
     pub unified: String,
 }
 
@@ -161,9 +164,11 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
         apply_levels(&mut extra, levels);
         apply_waivers(&new.table, &settings.today, &mut extra);
         report.findings.extend(extra);
-        sort(&new.table, &mut report.findings);
-        report.summary = summarise(&new.table, &report.findings);
     }
+    point_at_edits(&mut report.findings, &out.edits);
+    sort(&new.table, &mut report.findings);
+    report.summary = summarise(&new.table, &report.findings);
+    report.summary.expiring_waivers = crate::check::waivers::expiring_soon(&new.table, &settings.today);
     (report, out)
 }
 
@@ -182,6 +187,37 @@ pub fn judge_gate(report: &mut Report, table: &Table, before: &GateSettings, aft
     report.findings.push(f);
     sort(table, &mut report.findings);
     report.summary = summarise(table, &report.findings);
+}
+
+/// Points each new finding outside the edited lines at the edit that caused it, when one of
+/// its elements was edited: a pull request's annotation shows on the changed line, and the
+/// place the finding shows up stays in `related`.
+fn point_at_edits(findings: &mut [Finding], edits: &[ElementEdit]) {
+    let inside = |l: Loc| {
+        edits.iter().any(|e| {
+            e.loc.is_some_and(|at| at.file == l.file) && e.lines.is_some_and(|(a, b)| (a..=b).contains(&l.line))
+        })
+    };
+    for f in findings.iter_mut().filter(|f| f.is_new()) {
+        let Some(at) = f.location else { continue };
+        if inside(at) {
+            continue;
+        }
+        let edited = f
+            .entities
+            .iter()
+            .find_map(|id| edits.iter().find(|e| e.id == *id).and_then(|e| e.changed_at));
+        if let Some(changed) = edited {
+            f.location = Some(changed);
+            f.related.insert(
+                0,
+                crate::finding::Related {
+                    loc: at,
+                    message: "the finding shows here".into(),
+                },
+            );
+        }
+    }
 }
 
 /// Whether a diff fails the run: new errors and the diff rules, or with `all` every error.
@@ -304,10 +340,26 @@ fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
             (&path(new, n), first_line(new, n)),
         );
         let element = n.or(o).expect("in one of the tables");
+        let loc = n.map(|e| new.element_loc(e));
+        let lines = loc.map(|l| (l.line, l.line + after.lines().count().max(1) as u32 - 1));
+        // The first line of the new text that the change wrote (inserted or replaced).
+        let changed_at = loc.and_then(|l| {
+            let ops = similar::TextDiff::from_lines(before, after).ops().to_vec();
+            ops.iter().find_map(|op| match op.tag() {
+                similar::DiffTag::Insert | similar::DiffTag::Replace => Some(Loc {
+                    file: l.file,
+                    line: l.line + op.new_range().start as u32,
+                    col: 1,
+                }),
+                _ => None,
+            })
+        });
         edits.push(ElementEdit {
             id: id.to_string(),
             kind: element.kind_name(),
-            loc: n.map(|e| new.element_loc(e)),
+            loc,
+            lines,
+            changed_at,
             unified,
         });
     }

@@ -549,3 +549,26 @@ fn findings_match_by_the_set_of_their_entities() {
         "{out}"
     );
 }
+
+/// A new finding caused by an edit points at the edited line (so the pull request shows its
+/// annotation there); where it shows up stays in `related`.
+#[test]
+fn a_new_finding_points_at_the_edit_that_caused_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.yaml");
+    let new = dir.path().join("new.yaml");
+    let table = "version: 1\npsaps:\n  a-911: { state: CO, counties: [Adams, Weld], status: active, alternate: [b-911] }\n  b-911: { state: CO, status: active, alternate: [a-911] }\nrouters:\n  r1: { mate: [r2], default: a-911 }\n  r2: { mate: [r1], default: a-911 }\norigins:\n  o1: { kind: esz, state: CO, county: Weld, ingress: [r1, r2] }\n";
+    std::fs::write(&old, table).unwrap();
+    std::fs::write(&new, table.replace("counties: [Adams, Weld]", "counties: [Adams]")).unwrap();
+    let (_, out, _) = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "cross-jurisdiction")
+        .unwrap();
+    assert_eq!(f["location"]["line"], 3, "{out}");
+    assert_eq!(f["related"][0]["message"], "the finding shows here", "{out}");
+    assert_eq!(f["related"][0]["line"], 6, "the default that sends the calls: {out}");
+}

@@ -33,6 +33,8 @@ impl CrossJurisdiction {
         let a = cx.analysis;
         // (psap, "state"/"county", origin's value) → origins
         let mut groups: BTreeMap<(u32, &'static str, String), Vec<u32>> = BTreeMap::new();
+        // Per origin of a group: the class whose walk carries it (for the line that sends it).
+        let mut class_of: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
         for (c, t) in a.normal.iter().enumerate() {
             let Some(p) = t.delivered_to() else { continue };
             let psap = &cx.table.psaps[p as usize];
@@ -42,12 +44,14 @@ impl CrossJurisdiction {
                     && !os.eq_ignore_ascii_case(ps)
                 {
                     groups.entry((p, "state", os.to_uppercase())).or_default().push(o);
+                    class_of.insert(o, c);
                 } else if let (Some(oc), Some(pcs)) = (&origin.county, &psap.counties)
                     && !pcs
                         .iter()
                         .any(|pc| crate::model::fold_chars(pc).eq(crate::model::fold_chars(oc)))
                 {
                     groups.entry((p, "county", oc.to_string())).or_default().push(o);
+                    class_of.insert(o, c);
                 }
             }
         }
@@ -67,15 +71,12 @@ impl CrossJurisdiction {
                 cx.origins_phrase(&origins),
                 psap.id
             );
-            let f = cx.finding(
-                &Self::META,
-                first.loc,
-                message,
-                vec![first.id.to_string(), psap.id.clone()],
-                &origins,
-            );
+            // Where to fix: the rule, default or alternate that sends the calls to this PSAP.
+            let sends = a.normal[class_of[&origins[0]]].hops.last().map_or(first.loc, |h| h.loc);
+            let f = cx.finding(&Self::META, sends, message, vec![psap.id.clone()], &origins);
             out.push(
                 f.scenario(ScenarioLabel::Normal)
+                    .related(first.loc, format!("{} is in {what} {value}", first.id))
                     .related(psap.loc, format!("{} is declared here", psap.id)),
             );
         }

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use super::{Finding, Routed, ScenarioLabel, declare_rule};
 use crate::analysis::Scenario;
-use crate::engine::{Disposition, describe_loss};
+use crate::engine::{Disposition, LostReason, describe_loss};
 use crate::model::Node;
 
 declare_rule! {
@@ -33,7 +33,9 @@ declare_rule! {
 }
 
 /// Domains with the same members, the origins they cut off, and one loss in words.
-type Group = (Vec<usize>, Vec<u32>, String);
+/// Domains with the same members, the origins they cut off, one loss in words, and whether
+/// every loss is at the origin (homed only on what failed).
+type Group = (Vec<usize>, Vec<u32>, String, bool);
 
 impl SinglePointOfFailure {
     pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
@@ -44,6 +46,7 @@ impl SinglePointOfFailure {
             let Scenario::Fail(d) = run.scenario else { continue };
             let mut lost: Vec<u32> = Vec::new();
             let mut example = String::new();
+            let mut at_ingress = true;
             for (c, end) in &run.ends {
                 if a.normal[*c as usize].delivered_to().is_none() {
                     continue; // already lost normally: reported by black-hole
@@ -54,6 +57,13 @@ impl SinglePointOfFailure {
                     Disposition::Looped { .. } => "in a routing loop".to_string(),
                     Disposition::Delivered { .. } => continue,
                 };
+                at_ingress &= matches!(
+                    end,
+                    Disposition::Lost {
+                        reason: LostReason::IngressDown,
+                        ..
+                    }
+                );
                 if example.is_empty() {
                     example = why;
                 }
@@ -62,11 +72,13 @@ impl SinglePointOfFailure {
             if lost.is_empty() {
                 continue;
             }
-            let entry = groups.entry(&a.domains[d].members).or_insert((vec![], vec![], example));
+            let entry = groups
+                .entry(&a.domains[d].members)
+                .or_insert((vec![], vec![], example, at_ingress));
             entry.0.push(d);
             entry.1.extend(lost);
         }
-        for (_, (domains, mut origins, example)) in groups {
+        for (_, (domains, mut origins, example, at_ingress)) in groups {
             origins.sort_unstable();
             origins.dedup();
             let names: Vec<String> = domains.iter().map(|&d| a.domains[d].name.clone()).collect();
@@ -85,10 +97,21 @@ impl SinglePointOfFailure {
                 cx.origins_phrase(&origins)
             );
             let scenario = ScenarioLabel::Fail(names[0].clone());
-            out.push(
-                cx.finding(&Self::META, loc, message, names, &origins)
-                    .scenario(scenario),
-            );
+            let ingress = |o: u32| cx.table.origins[o as usize].ingress.first().map(|l| l.loc);
+            let f = match (at_ingress, ingress(origins[0])) {
+                // Origins homed only on what failed: the fix is their `ingress` line.
+                (true, Some(first)) => {
+                    let mut f = cx.finding(&Self::META, first, message, names, &origins);
+                    for &o in origins.iter().skip(1).take(20) {
+                        if let Some(l) = ingress(o) {
+                            f = f.related(l, format!("{} is homed the same way", cx.table.origins[o as usize].id));
+                        }
+                    }
+                    f.related(loc, format!("{who} is declared here"))
+                }
+                _ => cx.finding(&Self::META, loc, message, names, &origins),
+            };
+            out.push(f.scenario(scenario));
         }
     }
 }
