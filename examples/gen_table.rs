@@ -173,6 +173,44 @@ fn load_states(data: &std::path::Path) -> Vec<State> {
     states.into_values().filter(|s| !s.psaps.is_empty()).collect()
 }
 
+/// A county's origins: the PSAPs its ESZs are spread over, how many ESZs and cell sectors it
+/// gets (in proportion to its population) and the population of each.
+fn split_county(
+    county: &str,
+    pop: u64,
+    home: &dyn Fn(&str) -> Vec<usize>,
+    origins: usize,
+    total_pop: u64,
+) -> (Vec<usize>, usize, usize, u64) {
+    let n = ((origins as u128 * pop as u128) / total_pop.max(1) as u128).max(1) as usize;
+    let psaps = home(county);
+    let esz = (n * 7 / 10).max(psaps.len());
+    let cells = n - n * 7 / 10;
+    let per = pop / (esz + cells) as u64;
+    (psaps, esz, cells, per)
+}
+
+/// Positions that meet the answering standard for a population's busy hour (psapguard's
+/// defaults: 2 calls a day per 1,000 people, 7% in the busy hour, 90 s a call).
+fn needed(population: u64) -> u32 {
+    let erlangs = population as f64 * 2.0 / 1000.0 * 0.07 * 90.0 / 3600.0;
+    psapguard::capacity::positions_needed(erlangs, 90.0, &psapguard::capacity::Standard::default()).max(2)
+}
+
+/// Each PSAP staffed for its own calls and for the largest PSAP it stands in for as an
+/// alternate, with one or two positions to spare at random (as real centres vary).
+fn staffing(answers_for: &[u64], alternate_of: &dyn Fn(usize) -> Option<usize>, rng: &mut Rng) -> Vec<u32> {
+    let mut covers = vec![0u64; answers_for.len()];
+    for (i, &own) in answers_for.iter().enumerate() {
+        if let Some(j) = alternate_of(i) {
+            covers[j] = covers[j].max(own);
+        }
+    }
+    (0..answers_for.len())
+        .map(|j| needed(answers_for[j] + covers[j]) + (rng.next() % 3) as u32)
+        .collect()
+}
+
 /// One line of the fault list: the rule `check` must report and the finding's first entity.
 fn fault_entry(rule: &str, entity: &str) -> String {
     format!("{{ \"rule\": \"{rule}\", \"entity\": \"{entity}\" }}")
@@ -193,7 +231,7 @@ fn main() {
     let mut origin_no = 0usize;
     let mut faults: Vec<String> = Vec::new();
     for (state_no, st) in states.iter().enumerate() {
-        let fault = (state_no < args.faults).then_some(state_no % 5);
+        let fault = (state_no < args.faults).then_some(state_no % 6);
         let mut y = String::from("version: 1\n");
         let s = slug(&st.abbr);
         let (a, b) = (format!("esrp-{s}-a"), format!("esrp-{s}-b"));
@@ -216,6 +254,48 @@ fn main() {
         for county in st.counties.keys() {
             if !by_county.contains_key(&county.to_lowercase()) {
                 served[0].push(county.clone());
+            }
+        }
+        // Counties of the registry that the census spells differently still get their calls.
+        let mut counties: Vec<(String, u64)> = st.counties.iter().map(|(c, p)| (c.clone(), *p)).collect();
+        for county in by_county.keys() {
+            if !st.counties.keys().any(|c| c.to_lowercase() == *county) {
+                let name = st.psaps[by_county[county][0]].county.clone();
+                counties.push((name, 1_000));
+            }
+        }
+        // The population each PSAP answers for normally, as the origins below are routed.
+        let mut answers_for = vec![0u64; st.psaps.len()];
+        for (county, pop) in &counties {
+            let (psaps, esz, cells, per) = split_county(county, *pop, &home, args.origins, total_pop);
+            for k in 0..esz {
+                answers_for[psaps[k % psaps.len()]] += per;
+            }
+            let cell_psap = by_county.get(&county.to_lowercase()).map_or(0, |idx| idx[0]);
+            answers_for[cell_psap] += per * cells as u64;
+        }
+        let alternate_of = |i: usize| -> Option<usize> {
+            let peers = &by_county[&st.psaps[i].county.to_lowercase()];
+            let alt = if peers.len() > 1 {
+                peers[(peers.iter().position(|&x| x == i).unwrap() + 1) % peers.len()]
+            } else {
+                (i + 1) % st.psaps.len()
+            };
+            (alt != i).then_some(alt)
+        };
+        let positions = staffing(&answers_for, &alternate_of, &mut rng);
+        // The answer-standard fault: the alternate that takes the most calls in a failure is
+        // staffed for its own calls only.
+        let mut positions = positions;
+        if fault == Some(5)
+            && let Some((i, j)) = (0..st.psaps.len())
+                .filter_map(|i| alternate_of(i).map(|j| (i, j)))
+                .max_by_key(|&(i, _)| answers_for[i])
+        {
+            let own = needed(answers_for[j]);
+            if needed(answers_for[j] + answers_for[i]) > own {
+                positions[j] = own;
+                faults.push(fault_entry("answer-standard", &st.psaps[j].id));
             }
         }
         y.push_str("psaps:\n");
@@ -247,7 +327,7 @@ fn main() {
                 p.fcc,
                 st.abbr,
                 counties.join(", "),
-                4 + rng.next() % 20,
+                positions[i],
                 alt.map(|a| format!("\n    alternate: [{a}]")).unwrap_or_default()
             );
         }
@@ -284,20 +364,8 @@ fn main() {
             let _ = writeln!(y, "    default: {}", st.psaps[0].id);
         }
         y.push_str("origins:\n");
-        // Counties of the registry that the census spells differently still get their calls.
-        let mut counties: Vec<(String, u64)> = st.counties.iter().map(|(c, p)| (c.clone(), *p)).collect();
-        for county in by_county.keys() {
-            if !st.counties.keys().any(|c| c.to_lowercase() == *county) {
-                let name = st.psaps[by_county[county][0]].county.clone();
-                counties.push((name, 1_000));
-            }
-        }
         for (county, pop) in &counties {
-            let n = ((args.origins as u128 * *pop as u128) / total_pop.max(1) as u128).max(1) as usize;
-            let psaps = home(county);
-            let esz = (n * 7 / 10).max(psaps.len());
-            let cells = n - n * 7 / 10;
-            let per = pop / (esz + cells) as u64;
+            let (psaps, esz, cells, per) = split_county(county, *pop, &home, args.origins, total_pop);
             let c = quoted(county);
             for k in 0..esz + cells {
                 origin_no += 1;

@@ -243,6 +243,7 @@ fn settings(config: &Config, max_hops: Option<usize>) -> Settings {
     let mut s = Settings::default();
     s.max_hops = max_hops.or(config.max_hops).unwrap_or(s.max_hops);
     s.horizon_days = config.horizon_days.unwrap_or(s.horizon_days);
+    s.capacity = config.capacity;
     s
 }
 

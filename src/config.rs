@@ -37,6 +37,17 @@ struct Raw {
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<String>>,
     blast_radius: Option<RawBlast>,
+    capacity: Option<RawCapacity>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCapacity {
+    calls_per_1000_per_day: Option<Spanned<toml::Value>>,
+    busy_hour_share: Option<Spanned<toml::Value>>,
+    handle_seconds: Option<Spanned<toml::Value>>,
+    answer_within_s: Option<Spanned<toml::Value>>,
+    answer_share: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,6 +69,8 @@ pub struct Config {
     pub levels: Levels,
     pub max_moved_origins: Option<Limit>,
     pub max_moved_population: Option<Limit>,
+    /// The load model and answering standard (defaults where not set).
+    pub capacity: crate::capacity::Standard,
 }
 
 impl Config {
@@ -70,6 +83,7 @@ impl Config {
             max_moved_origins: self.max_moved_origins,
             max_moved_population: self.max_moved_population,
             table: self.table.as_ref().map(|t| t.display().to_string()),
+            capacity: self.capacity,
             present,
         }
     }
@@ -202,7 +216,83 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
         config.max_moved_origins = limit(&b.max_moved_origins, "max_moved_origins", &at)?;
         config.max_moved_population = limit(&b.max_moved_population, "max_moved_population", &at)?;
     }
+    if let Some(c) = &raw.capacity {
+        let s = &mut config.capacity;
+        let open = f64::INFINITY;
+        number(
+            &c.calls_per_1000_per_day,
+            "calls_per_1000_per_day",
+            (0.0, false),
+            open,
+            &at,
+            &mut s.calls_per_1000_per_day,
+        )?;
+        number(
+            &c.busy_hour_share,
+            "busy_hour_share",
+            (0.0, false),
+            1.0,
+            &at,
+            &mut s.busy_hour_share,
+        )?;
+        number(
+            &c.handle_seconds,
+            "handle_seconds",
+            (1.0, true),
+            open,
+            &at,
+            &mut s.handle_seconds,
+        )?;
+        number(
+            &c.answer_within_s,
+            "answer_within_s",
+            (0.0, false),
+            open,
+            &at,
+            &mut s.answer_within_s,
+        )?;
+        number(
+            &c.answer_share,
+            "answer_share",
+            (0.0, false),
+            1.0,
+            &at,
+            &mut s.answer_share,
+        )?;
+    }
     Ok(config)
+}
+
+/// A `[capacity]` number above `min` (or at it, when the bool says so) and at most `max`.
+fn number(
+    v: &Option<Spanned<toml::Value>>,
+    name: &str,
+    min: (f64, bool),
+    max: f64,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+    into: &mut f64,
+) -> Result<(), String> {
+    let Some(v) = v else { return Ok(()) };
+    let n = match v.get_ref() {
+        toml::Value::Float(f) => Some(*f),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    };
+    let above = |x: f64| if min.1 { x >= min.0 } else { x > min.0 };
+    match n.filter(|&x| x.is_finite() && above(x) && x <= max) {
+        Some(x) => {
+            *into = x;
+            Ok(())
+        }
+        None => {
+            let range = match (min.1, max.is_finite()) {
+                (true, false) => format!("at least {}", min.0),
+                (false, false) => format!("more than {}", min.0),
+                (_, true) => format!("more than {} and at most {max}", min.0),
+            };
+            Err(format!("{}: `capacity.{name}` must be a number {range}", at(v.span())))
+        }
+    }
 }
 
 fn limit(

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("load", 2),
     ("engine", 2),
     ("analysis", 3),
+    ("capacity", 3),
     ("rules", 4),
     ("check", 5),
     ("config", 5),

@@ -31,31 +31,7 @@ impl<'t> FileBuilder<'t> {
     }
 }
 
-const TOP_FIELDS: &[&str] = &["version", "name", "domains", "psaps", "routers", "origins", "pools"];
-const DOMAIN_FIELDS: &[&str] = &["kind", "provider", "note", "waivers"];
-const PSAP_FIELDS: &[&str] = &[
-    "name",
-    "fcc_id",
-    "state",
-    "counties",
-    "status",
-    "positions",
-    "domains",
-    "alternate",
-    "overflow",
-    "waivers",
-];
-const ROUTER_FIELDS: &[&str] = &["kind", "domains", "mate", "rules", "default", "waivers"];
-const RULE_FIELDS: &[&str] = &["match", "to", "alternate"];
-const MATCH_FIELDS: &[&str] = &["esn", "origin", "kind", "county"];
-const ORIGIN_FIELDS: &[&str] = &["kind", "esn", "state", "county", "population", "ingress", "waivers"];
-const POOL_FIELDS: &[&str] = &[
-    "kind", "range", "psap", "esn", "element", "limit", "used", "per_day", "waivers",
-];
-pub(super) const WAIVER_FIELDS: &[&str] = &["rule", "reason", "expires"];
-
-/// Largest ESN accepted (ESNs are up to five digits).
-pub const MAX_ESN: u64 = 99_999;
+use super::fields::*;
 
 pub(super) type Fields<'n, 'a> = Vec<(&'static str, &'n YNode<'a>)>;
 
@@ -287,6 +263,7 @@ impl FileBuilder<'_> {
             counties: None,
             status: PsapStatus::Active,
             positions: None,
+            handle_seconds: None,
             domains: vec![],
             alternate: vec![],
             overflow: vec![],
@@ -312,6 +289,16 @@ impl FileBuilder<'_> {
                 "positions" => self
                     .uint(value, Some(&e), key, u32::MAX as u64)
                     .map(|v| p.positions = Some(v as u32))
+                    .is_some(),
+                "handle_seconds" => self
+                    .rate(value, Some(&e), key)
+                    .filter(|&v| {
+                        v >= 1.0 || {
+                            self.schema(value.pos, Some(&e), "`handle_seconds` must be at least 1".into());
+                            false
+                        }
+                    })
+                    .map(|v| p.handle_seconds = Some(v))
                     .is_some(),
                 "domains" => self.links(value, &e, key).map(|v| p.domains = v).is_some(),
                 "alternate" => self.links(value, &e, key).map(|v| p.alternate = v).is_some(),
@@ -483,6 +470,7 @@ impl FileBuilder<'_> {
             state: None,
             county: None,
             population: None,
+            calls_per_day: None,
             ingress: Box::default(),
             waivers: Box::default(),
         };
@@ -511,6 +499,10 @@ impl FileBuilder<'_> {
                 "population" => self
                     .uint(value, Some(&e), key, u32::MAX as u64 * 16)
                     .map(|v| o.population = Some(v))
+                    .is_some(),
+                "calls_per_day" => self
+                    .rate(value, Some(&e), key)
+                    .map(|v| o.calls_per_day = Some(v as f32))
                     .is_some(),
                 "ingress" => self.links(value, &e, key).map(|v| o.ingress = v.into()).is_some(),
                 _ => self.waivers(value, &e).map(|v| o.waivers = v.into()).is_some(),

@@ -1,10 +1,47 @@
 //! Typed readers of YAML values for the builder: a mapping's fields, strings, numbers,
 //! choices, references and lists, each reporting what is wrong with the value where it is.
 
-use super::build::{Fields, FileBuilder, WAIVER_FIELDS};
+use super::build::{Fields, FileBuilder};
 use super::yaml::{Node as YNode, Resolved, Value};
 use crate::model::*;
 use crate::suggest::did_you_mean;
+
+/// The fields each part of the format takes.
+pub(super) const TOP_FIELDS: &[&str] = &["version", "name", "domains", "psaps", "routers", "origins", "pools"];
+pub(super) const DOMAIN_FIELDS: &[&str] = &["kind", "provider", "note", "waivers"];
+pub(super) const PSAP_FIELDS: &[&str] = &[
+    "name",
+    "fcc_id",
+    "state",
+    "counties",
+    "status",
+    "positions",
+    "handle_seconds",
+    "domains",
+    "alternate",
+    "overflow",
+    "waivers",
+];
+pub(super) const ROUTER_FIELDS: &[&str] = &["kind", "domains", "mate", "rules", "default", "waivers"];
+pub(super) const RULE_FIELDS: &[&str] = &["match", "to", "alternate"];
+pub(super) const MATCH_FIELDS: &[&str] = &["esn", "origin", "kind", "county"];
+pub(super) const ORIGIN_FIELDS: &[&str] = &[
+    "kind",
+    "esn",
+    "state",
+    "county",
+    "population",
+    "calls_per_day",
+    "ingress",
+    "waivers",
+];
+pub(super) const POOL_FIELDS: &[&str] = &[
+    "kind", "range", "psap", "esn", "element", "limit", "used", "per_day", "waivers",
+];
+pub(super) const WAIVER_FIELDS: &[&str] = &["rule", "reason", "expires"];
+
+/// Largest ESN accepted (ESNs are up to five digits).
+pub const MAX_ESN: u64 = 99_999;
 
 impl FileBuilder<'_> {
     /// A mapping's known fields; reports non-mappings, duplicate and unknown keys.

@@ -283,6 +283,9 @@ pub struct Psap {
     /// Call-taker positions.
     #[schemars(range(min = 0))]
     pub positions: Option<u32>,
+    /// Seconds a call-taker spends on a call here (else `capacity.handle_seconds`).
+    #[schemars(range(min = 1))]
+    pub handle_seconds: Option<f64>,
     /// Failure domains it belongs to.
     #[schemars(with = "Option<Vec<Link>>")]
     pub domains: Vec<Link>,
@@ -421,6 +424,9 @@ pub struct Origin {
     /// People served; weights reports.
     #[schemars(range(min = 0))]
     pub population: Option<u64>,
+    /// 911 calls a day from here (else population × `capacity.calls_per_1000_per_day` / 1000).
+    #[schemars(range(min = 0), with = "Option<f64>")]
+    pub calls_per_day: Option<f32>,
     /// Routers its trunks reach, in order of preference.
     #[schemars(with = "Vec<Link>")]
     pub ingress: Box<[Link]>,

@@ -37,6 +37,7 @@ pub struct GateSettings {
     pub max_moved_population: Option<Limit>,
     /// The table path it names, as written.
     pub table: Option<String>,
+    pub capacity: crate::capacity::Standard,
     /// Whether the file exists.
     pub present: bool,
 }
@@ -87,6 +88,22 @@ impl GateWeakened {
             if loosened(was, now) {
                 weaker.push(format!("blast-radius {name} loosened to {now} (was {was})"));
             }
+        }
+        let (was, now) = (old.capacity, new.capacity);
+        if now.answer_share < was.answer_share || now.answer_within_s > was.answer_within_s {
+            weaker.push(format!(
+                "the answering standard loosened to {}% within {} s (was {}% within {} s)",
+                now.answer_share * 100.0,
+                now.answer_within_s,
+                was.answer_share * 100.0,
+                was.answer_within_s
+            ));
+        }
+        if now.calls_per_1000_per_day < was.calls_per_1000_per_day
+            || now.busy_hour_share < was.busy_hour_share
+            || now.handle_seconds < was.handle_seconds
+        {
+            weaker.push("the capacity load model lowered (fewer calls or shorter calls assumed)".to_string());
         }
         if old.table != new.table {
             let shown = |t: &Option<String>| t.clone().unwrap_or_else(|| "(none)".into());

@@ -7,6 +7,7 @@ use crate::analysis::Analysis;
 use crate::load::{Problem, ProblemKind};
 use crate::model::{Loc, Node, Table};
 
+mod answer_standard;
 mod black_hole;
 pub mod blast_radius;
 mod cross_jurisdiction;
@@ -113,6 +114,7 @@ registry! {
     pool_overlap::PoolOverlap,
     pool_mismatch::PoolMismatch,
     pool_exhaustion::PoolExhaustion,
+    answer_standard::AnswerStandard,
 }
 
 /// A rule that only `diff` reports: it compares the old and the new table.
@@ -167,6 +169,8 @@ pub struct Settings {
     pub horizon_days: u64,
     /// YYYY-MM-DD, for waiver expiry.
     pub today: String,
+    /// The load model and the answering standard (`[capacity]`).
+    pub capacity: crate::capacity::Standard,
 }
 
 impl Default for Settings {
@@ -175,6 +179,7 @@ impl Default for Settings {
             max_hops: crate::engine::DEFAULT_MAX_HOPS,
             horizon_days: 90,
             today: crate::date::today(),
+            capacity: crate::capacity::Standard::default(),
         }
     }
 }
