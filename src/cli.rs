@@ -455,14 +455,14 @@ fn simulate_command(
     // Only the ranking needs every single failure; a what-if re-walks what it touches.
     let text = if all_single {
         let analysis = analyse(table, settings.max_hops);
-        let impacts = crate::simulate::all_single(table, &analysis);
+        let impacts = crate::simulate::all_single(table, &analysis, settings.capacity);
         match format {
             WhatIfFormat::Human => inert_lines(&whatif::all_single_human(table, &analysis, &impacts)),
             WhatIfFormat::Json => whatif::all_single_json(table, &analysis, &impacts),
         }
     } else {
         let analysis = analyse_normal(table, settings.max_hops);
-        let sim = crate::simulate::simulate(table, &analysis, fail, busy)?;
+        let sim = crate::simulate::simulate(table, &analysis, fail, busy, settings.capacity)?;
         match format {
             WhatIfFormat::Human => inert_lines(&whatif::simulate_human(table, &sim)),
             WhatIfFormat::Json => whatif::simulate_json(table, &sim),

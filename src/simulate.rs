@@ -1,6 +1,7 @@
 //! What-if analysis: what a set of failures (and busy PSAPs) takes down, and which single
 //! failure hurts most. Built on the same walks as `check` (only touched routes re-walked).
 
+use crate::capacity::{Load, Loads, Standard};
 use std::collections::BTreeMap;
 
 use crate::analysis::{Analysis, FailureDomain, Scenario};
@@ -18,6 +19,19 @@ pub struct Simulation {
     pub moved: Vec<(u32, u32, u32)>,
     /// Origins lost normally already (not counted as lost by the what-if).
     pub already_lost: usize,
+    /// PSAPs with `positions` that receive extra calls: their busy hour before and after.
+    pub capacity: Vec<CapacityChange>,
+}
+
+/// A PSAP's busy hour before and after a what-if.
+#[derive(Debug, Clone)]
+pub struct CapacityChange {
+    pub psap: u32,
+    pub positions: u32,
+    pub before: Load,
+    pub after: Load,
+    /// Whether it meets the answering standard after.
+    pub meets: bool,
 }
 
 impl Simulation {
@@ -98,7 +112,13 @@ pub fn unknown<'a>(candidates: impl Iterator<Item = &'a str>, id: &str, what: &s
 
 /// Plays the what-if against normal conditions; an origin counts as lost if any play (see
 /// [`WhatIf::plays`]) loses it.
-pub fn simulate(table: &Table, analysis: &Analysis, fail: &[String], busy: &[String]) -> Result<Simulation, String> {
+pub fn simulate(
+    table: &Table,
+    analysis: &Analysis,
+    fail: &[String],
+    busy: &[String],
+    standard: Standard,
+) -> Result<Simulation, String> {
     let what_if = resolve(table, &analysis.domains, fail, busy)?;
     let plays: Vec<Vec<(u32, Trace)>> = what_if
         .plays()
@@ -126,7 +146,7 @@ pub fn simulate(table: &Table, analysis: &Analysis, fail: &[String], busy: &[Str
         .filter(|(_, t)| t.delivered_to().is_none())
         .map(|(c, _)| analysis.classes[c].origins.len())
         .sum();
-    for (c, after) in outcome {
+    for (&c, &after) in &outcome {
         let Some(before) = analysis.normal[c as usize].delivered_to() else {
             continue;
         };
@@ -137,6 +157,22 @@ pub fn simulate(table: &Table, analysis: &Analysis, fail: &[String], busy: &[Str
                 Some(_) => {}
             }
         }
+    }
+    let loads = Loads::new(table, analysis, standard);
+    for (p, (calls, arriving)) in loads.shifted(analysis, outcome.iter().map(|(&c, &now)| (c, now))) {
+        let (Some(before), Some(after)) = (loads.load(p, loads.normal[p as usize]), loads.load(p, calls)) else {
+            continue;
+        };
+        if arriving.is_empty() {
+            continue;
+        }
+        sim.capacity.push(CapacityChange {
+            psap: p,
+            positions: table.psaps[p as usize].positions.unwrap_or(0),
+            before,
+            after,
+            meets: after.meets(&standard),
+        });
     }
     sim.lost.sort_unstable();
     sim.moved.sort_unstable();
@@ -151,10 +187,18 @@ pub struct DomainImpact {
     pub same_as: Vec<usize>,
     pub lost: Vec<u32>,
     pub population: u64,
+    /// PSAPs that meet the answering standard normally and not in this failure.
+    pub below_standard: Vec<u32>,
 }
 
 /// Every failure domain ranked by the population it cuts off (then by name).
-pub fn all_single(table: &Table, analysis: &Analysis) -> Vec<DomainImpact> {
+pub fn all_single(table: &Table, analysis: &Analysis, standard: Standard) -> Vec<DomainImpact> {
+    let mut below: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+    for shift in Loads::new(table, analysis, standard).failure_shifts(analysis) {
+        if shift.before.meets(&standard) && !shift.after.meets(&standard) {
+            below.entry(shift.domain).or_default().push(shift.psap);
+        }
+    }
     let out: Vec<DomainImpact> = analysis
         .runs
         .iter()
@@ -176,9 +220,10 @@ pub fn all_single(table: &Table, analysis: &Analysis) -> Vec<DomainImpact> {
                 same_as: Vec::new(),
                 lost,
                 population,
+                below_standard: below.get(&d).cloned().unwrap_or_default(),
             })
         })
-        .filter(|i| !i.lost.is_empty())
+        .filter(|i| !i.lost.is_empty() || !i.below_standard.is_empty())
         .collect();
     // A declared domain equal to a router's or PSAP's own is one risk, not two rows; declared
     // domains come first, so they name the row.

@@ -188,3 +188,53 @@ fn every_command_help_shows_an_example() {
         assert!(out.contains("Example"), "{cmd} --help has no example");
     }
 }
+
+/// simulate shows the busy hour of the PSAPs that take extra calls, before and after, and
+/// --all-single names the PSAPs each failure pushes below the answering standard.
+#[test]
+fn simulate_shows_capacity_before_and_after() {
+    let t = "fixtures/answer-standard/trigger-small-alternate.yaml";
+    let (code, out, _) = run(&["simulate", "--fail", "big-911", t]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("small-911                            4 positions: 0 -> 282 calls, 0.0 -> 7.1 Erlangs, 100% -> 0% answered in time; MISSES the standard"),
+        "{out}"
+    );
+    let (_, json, _) = run(&["simulate", "--fail", "big-911", t, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["capacity"][0]["psap"], "small-911");
+    assert_eq!(v["capacity"][0]["meets_standard"], false);
+    assert_eq!(v["capacity"][0]["after"]["erlangs"], 7.05);
+    let (_, all, _) = run(&["simulate", "--all-single", t]);
+    assert!(all.contains("below standard"), "{all}");
+    assert!(
+        all.lines()
+            .any(|l| l.contains("big-911") && l.trim_end().ends_with("small-911")),
+        "{all}"
+    );
+    assert!(all.contains("4 failure domains analysed; 4 cut off no one."), "{all}");
+    let (_, json, _) = run(&["simulate", "--all-single", t, "--format", "json"]);
+    assert!(
+        json.contains("\"below_standard\": [\n        \"small-911\"\n      ]"),
+        "{json}"
+    );
+}
+
+/// `[capacity]` in psapguard.toml: clear errors for bad values, and it changes the verdict.
+#[test]
+fn capacity_settings_are_checked_and_used() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy("fixtures/answer-standard/ok-just-under.yaml", dir.path().join("t.yaml")).unwrap();
+    std::fs::write(dir.path().join("psapguard.toml"), "[capacity]\nanswer_share = 1.5\n").unwrap();
+    let (code, _, err) = run_in(dir.path().to_str().unwrap(), &["check", "t.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`capacity.answer_share` must be a number more than 0 and at most 1"),
+        "{err}"
+    );
+    // A stricter standard (95% within 15 s) makes the PSAP that just met 90% miss it.
+    std::fs::write(dir.path().join("psapguard.toml"), "[capacity]\nanswer_share = 0.95\n").unwrap();
+    let (_, out, _) = run_in(dir.path().to_str().unwrap(), &["check", "t.yaml", "--format", "json"]);
+    assert!(out.contains("\"answer-standard\""), "{out}");
+    assert!(out.contains("cannot answer 95% within 15 s"), "{out}");
+}

@@ -163,6 +163,28 @@ pub fn simulate_human(table: &Table, sim: &Simulation) -> String {
                 origins_phrase(table, origins)
             );
         }
+        if !sim.capacity.is_empty() {
+            out.push_str("\nCapacity of the PSAPs that take the extra calls (busy hour):\n");
+            for c in &sim.capacity {
+                let verdict = if c.meets {
+                    "meets the standard"
+                } else {
+                    "MISSES the standard"
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<36} {} positions: {:.0} -> {:.0} calls, {:.1} -> {:.1} Erlangs, {:.0}% -> {:.0}% answered in time; {verdict}",
+                    table.psaps[c.psap as usize].id,
+                    c.positions,
+                    c.before.calls,
+                    c.after.calls,
+                    c.before.erlangs,
+                    c.after.erlangs,
+                    c.before.answered * 100.0,
+                    c.after.answered * 100.0
+                );
+            }
+        }
         out.push_str("\nPaths changed (still delivered):\n");
         let mut pairs: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
         for &(o, b, a) in &sim.moved {
@@ -212,9 +234,21 @@ pub fn simulate_json(table: &Table, sim: &Simulation) -> String {
         "lost_population": sim.lost.iter().map(|&o| table.population(o)).sum::<u64>(),
         "lost_by_place": by_place,
         "extra_traffic": extra,
+        "capacity": sim.capacity.iter().map(|c| json!({
+            "psap": table.psaps[c.psap as usize].id,
+            "positions": c.positions,
+            "before": load_json(&c.before),
+            "after": load_json(&c.after),
+            "meets_standard": c.meets,
+        })).collect::<Vec<_>>(),
         "changes": changed,
     });
     serde_json::to_string_pretty(&doc).expect("JSON") + "\n"
+}
+
+fn load_json(l: &crate::capacity::Load) -> Value {
+    let round = |x: f64, places: i32| (x * 10f64.powi(places)).round() / 10f64.powi(places);
+    json!({ "calls": round(l.calls, 1), "erlangs": round(l.erlangs, 2), "answered_in_time": round(l.answered, 4) })
 }
 
 fn domain_kind(table: &Table, analysis: &Analysis, d: usize) -> String {
@@ -226,6 +260,24 @@ fn domain_kind(table: &Table, analysis: &Analysis, d: usize) -> String {
             .unwrap_or_else(|| "domain".into()),
         None => node_kind(domain.members[0]).to_lowercase(),
     }
+}
+
+/// "-", or the PSAPs pushed below the answering standard ("a-911, b-911 +3").
+fn below_words(table: &Table, psaps: &[u32]) -> String {
+    if psaps.is_empty() {
+        return "-".into();
+    }
+    let shown: Vec<&str> = psaps
+        .iter()
+        .take(2)
+        .map(|&p| table.psaps[p as usize].id.as_str())
+        .collect();
+    let more = if psaps.len() > 2 {
+        format!(" +{}", psaps.len() - 2)
+    } else {
+        String::new()
+    };
+    format!("{}{more}", shown.join(", "))
 }
 
 /// "site-den (= esrp-den)" when other domains take down the same elements.
@@ -245,18 +297,19 @@ pub fn all_single_human(table: &Table, analysis: &Analysis, impacts: &[DomainImp
     } else {
         let _ = writeln!(
             out,
-            "{:>4}  {:<36} {:<10} {:>10} {:>14}",
+            "{:>4}  {:<36} {:<10} {:>10} {:>14}  below standard",
             "rank", "failure domain", "kind", "origins", "population"
         );
         for (i, imp) in impacts.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "{:>4}  {:<36} {:<10} {:>10} {:>14}",
+                "{:>4}  {:<36} {:<10} {:>10} {:>14}  {}",
                 i + 1,
                 name_with_equals(analysis, imp),
                 domain_kind(table, analysis, imp.domain),
                 thousands(imp.lost.len() as u64),
-                thousands(imp.population)
+                thousands(imp.population),
+                below_words(table, &imp.below_standard)
             );
         }
     }
@@ -264,7 +317,12 @@ pub fn all_single_human(table: &Table, analysis: &Analysis, impacts: &[DomainImp
         out,
         "\n{} failure domains analysed; {} cut off no one.",
         analysis.domains.len(),
-        analysis.domains.len() - impacts.iter().map(|i| 1 + i.same_as.len()).sum::<usize>()
+        analysis.domains.len()
+            - impacts
+                .iter()
+                .filter(|i| !i.lost.is_empty())
+                .map(|i| 1 + i.same_as.len())
+                .sum::<usize>()
     );
     out
 }
@@ -282,6 +340,7 @@ pub fn all_single_json(table: &Table, analysis: &Analysis, impacts: &[DomainImpa
                 "origins": imp.lost.len(),
                 "population": imp.population,
                 "affected": imp.lost.iter().map(|&o| table.origins[o as usize].id.as_ref()).collect::<Vec<_>>(),
+                "below_standard": imp.below_standard.iter().map(|&p| table.psaps[p as usize].id.as_str()).collect::<Vec<_>>(),
             })
         })
         .collect();
