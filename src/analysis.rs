@@ -1,7 +1,8 @@
 //! Plays every origin's calls through the table under every analysed scenario (SPEC §2).
 //!
-//! Origins that share a route — same ingress, ESN, kind and county, and not named by any
-//! `match.origin` — are one *route class*, walked once. A failure domain or busy PSAP can
+//! Origins that every rule treats alike (same ingress; ESNs between the same rule bounds; kind
+//! and county only where rules look at them; not named by any `match.origin`) are one *route
+//! class*, walked once. A failure domain or busy PSAP can
 //! only change the walks that consulted one of its elements, so each scenario re-walks just
 //! those classes (found through an index from node to classes).
 
@@ -130,36 +131,92 @@ impl Analysis {
     }
 }
 
-/// Groups origins into route classes.
+/// What the rules of the table look at, for grouping origins by rule outcome.
 ///
-/// The class key must hold every attribute the engine's rule matching reads (`engine::route`:
-/// ingress, ESN, kind, county compared case-insensitively, and the origin id where a rule names
-/// it): two origins in one class are walked once, so anything the engine distinguishes and
-/// the key does not would hand one origin another's route.
+/// Two origins belong to one route class when every rule of every router treats them alike —
+/// not when their attributes are equal (the idea behind VeriFlow's and APKeep's equivalence
+/// classes: classes follow the rules). So the key holds, besides the ingress:
+/// - the ESN's interval among the cut points of every rule's ESN bounds (ESNs between two cuts
+///   meet exactly the same rules);
+/// - the kind, only when some rule matches on kind;
+/// - the county, only when some rule names it (compared folded, as `engine::rule_matches` does);
+/// - the origin id, only when some rule names it.
+///
+/// This must mirror `engine::rule_matches`: any attribute the engine distinguishes and this
+/// key does not would hand one origin another's route (the property test checks it).
+struct RuleView<'t> {
+    /// Sorted cut points: each rule ESN range `lo-hi` cuts at `lo` and `hi + 1`.
+    esn_cuts: Vec<u32>,
+    any_kind_rule: bool,
+    /// Folded county names some rule matches on.
+    counties: HashMap<String, u32>,
+    origins: HashSet<&'t str>,
+}
+
+impl<'t> RuleView<'t> {
+    fn new(table: &'t Table) -> Self {
+        let matchers = || {
+            table
+                .routers
+                .iter()
+                .flat_map(|r| r.rules.iter())
+                .map(|rule| &rule.matcher)
+        };
+        let mut esn_cuts: Vec<u32> = matchers()
+            .flat_map(|m| m.esn.iter().flatten())
+            .flat_map(|&(lo, hi)| [lo, hi.saturating_add(1)])
+            .collect();
+        esn_cuts.sort_unstable();
+        esn_cuts.dedup();
+        let mut counties = HashMap::new();
+        for c in matchers().flat_map(|m| m.county.iter().flatten()) {
+            let next = counties.len() as u32;
+            counties.entry(c.clone()).or_insert(next);
+        }
+        RuleView {
+            esn_cuts,
+            any_kind_rule: matchers().any(|m| m.kind.is_some()),
+            counties,
+            origins: matchers()
+                .flat_map(|m| m.origin.iter().flatten())
+                .map(|l| &*l.name)
+                .collect(),
+        }
+    }
+
+    /// The ESN's interval: how many cut points lie at or below it (None: no ESN).
+    fn esn_interval(&self, esn: Option<u32>) -> u32 {
+        esn.map_or(u32::MAX, |e| self.esn_cuts.partition_point(|&c| c <= e) as u32)
+    }
+}
+
+/// Groups origins into route classes: origins that every rule treats alike (see [`RuleView`]).
 pub fn route_classes(table: &Table) -> Vec<RouteClass> {
-    let named: HashSet<&str> = table
-        .routers
-        .iter()
-        .flat_map(|r| r.rules.iter())
-        .flat_map(|rule| rule.matcher.origin.iter().flatten())
-        .map(|l| &*l.name)
-        .collect();
+    let view = RuleView::new(table);
     type Key<'a> = (
         Vec<Option<Node>>,
+        u32,
+        Option<crate::model::OriginKind>,
         Option<u32>,
-        crate::model::OriginKind,
-        Option<String>,
         Option<&'a str>,
     );
+    // County names repeat across origins: each distinct spelling is folded and looked up once.
+    let mut county_of: HashMap<&str, Option<u32>> = HashMap::new();
     let mut index: HashMap<Key<'_>, u32> = HashMap::new();
     let mut classes: Vec<RouteClass> = Vec::new();
     for (i, o) in table.origins.iter().enumerate() {
-        let own = named.contains(&*o.id).then_some(&*o.id);
+        let own = view.origins.contains(&*o.id).then_some(&*o.id);
+        let county = match (&o.county, view.counties.is_empty()) {
+            (Some(c), false) => *county_of
+                .entry(c)
+                .or_insert_with(|| view.counties.get(&crate::model::fold_county(c)).copied()),
+            _ => None,
+        };
         let key: Key<'_> = (
             o.ingress.iter().map(|l| l.target()).collect(),
-            o.esn,
-            o.kind,
-            o.county.as_ref().map(|c| crate::model::fold_county(c)),
+            view.esn_interval(o.esn),
+            view.any_kind_rule.then_some(o.kind),
+            county,
             own,
         );
         let next = classes.len() as u32;

@@ -284,3 +284,34 @@ fn a_busy_psap_whose_overflow_is_down_queues_its_calls() {
         }
     );
 }
+
+/// Route classes follow the rules, not the attributes: origins with different ESNs inside one
+/// rule range, or different counties no rule names, share a class — and every origin's own
+/// walk ends where its class's walk does (the engine and the grouping agree exactly).
+#[test]
+fn route_classes_follow_the_rules_and_agree_with_each_origins_walk() {
+    let mut origins = String::new();
+    let counties = ["Adams", "ADAMS", "adams", "Weld", "Mayagüez", "MAYAGÜEZ", "Elbert"];
+    for i in 0..140u32 {
+        let county = counties[i as usize % counties.len()];
+        let kind = ["esz", "cell_sector", "voip"][i as usize % 3];
+        origins.push_str(&format!(
+            "  o{i}: {{ kind: {kind}, esn: {}, county: \"{county}\", ingress: [r1] }}\n",
+            100 + i
+        ));
+    }
+    let t = table(&format!(
+        "psaps:\n  a: {{ status: active }}\n  b: {{ status: active }}\n  c: {{ status: active }}\nrouters:\n  r1:\n    rules:\n      - match: {{ esn: [\"110-119\", 150] }}\n        to: b\n      - match: {{ county: [adams], kind: [cell_sector] }}\n        to: c\n      - match: {{ county: [mayagüez] }}\n        to: b\n    default: a\norigins:\n{origins}"
+    ));
+    let analysis = psapguard::analysis::analyse_normal(&t, 8);
+    // 140 origins, but only a handful of rule outcomes.
+    // 140 origins; at most 5 ESN intervals x 3 kinds x 3 county groups of rule outcomes.
+    assert!(analysis.classes.len() <= 45, "{} classes", analysis.classes.len());
+    let cond = Conditions::normal(&t);
+    for (c, class) in analysis.classes.iter().enumerate() {
+        for &o in &class.origins {
+            let own = route(&t, &t.origins[o as usize], &cond, 8);
+            assert_eq!(own.end, analysis.normal[c].end, "origin {}", t.origins[o as usize].id);
+        }
+    }
+}
