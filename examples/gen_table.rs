@@ -27,6 +27,9 @@ struct Args {
     seed: u64,
     /// Known faults to inject (one per state, in turn), listed in `<out>.faults.json`.
     faults: usize,
+    /// Give nearly every ESZ and cell sector its own ESN, as real E9-1-1 ESN plans do, with
+    /// router rules over each PSAP's ESN range (the shape that defeats grouping by attribute).
+    esn_per_origin: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -37,6 +40,7 @@ fn parse_args() -> Result<Args, String> {
         data: PathBuf::from("data"),
         seed: 911,
         faults: 0,
+        esn_per_origin: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -48,6 +52,7 @@ fn parse_args() -> Result<Args, String> {
             "--data" => a.data = value()?.into(),
             "--seed" => a.seed = value()?.parse().map_err(|_| "--seed takes a number")?,
             "--faults" => a.faults = value()?.parse().map_err(|_| "--faults takes a number")?,
+            "--esn-per-origin" => a.esn_per_origin = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -173,6 +178,31 @@ fn load_states(data: &std::path::Path) -> Vec<State> {
     states.into_values().filter(|s| !s.psaps.is_empty()).collect()
 }
 
+/// Each PSAP's ESN range (first ESN, how many): its own ten, or with `per_origin` as many as
+/// it has origins, packed from 1 and scaled down where the state's origins outnumber the
+/// five-digit ESNs.
+fn esn_ranges(st: &State, origins_of: &[u32], per_origin: bool) -> Vec<(u32, u32)> {
+    if !per_origin {
+        return st.psaps.iter().map(|p| (p.esn, 10)).collect();
+    }
+    let total: u64 = origins_of.iter().map(|&n| n.max(1) as u64).sum();
+    let space = 99_000u64;
+    let mut next = 1u32;
+    origins_of
+        .iter()
+        .map(|&n| {
+            let len = if total <= space {
+                n.max(1) as u64
+            } else {
+                (n.max(1) as u64 * space / total).max(1)
+            };
+            let range = (next, len as u32);
+            next += len as u32;
+            range
+        })
+        .collect()
+}
+
 /// A county's origins: the PSAPs its ESZs are spread over, how many ESZs and cell sectors it
 /// gets (in proportion to its population) and the population of each.
 fn split_county(
@@ -266,14 +296,21 @@ fn main() {
         }
         // The population each PSAP answers for normally, as the origins below are routed.
         let mut answers_for = vec![0u64; st.psaps.len()];
+        let mut origins_of = vec![0u32; st.psaps.len()];
         for (county, pop) in &counties {
             let (psaps, esz, cells, per) = split_county(county, *pop, &home, args.origins, total_pop);
             for k in 0..esz {
                 answers_for[psaps[k % psaps.len()]] += per;
+                origins_of[psaps[k % psaps.len()]] += 1;
             }
             let cell_psap = by_county.get(&county.to_lowercase()).map_or(0, |idx| idx[0]);
             answers_for[cell_psap] += per * cells as u64;
+            origins_of[cell_psap] += cells as u32;
         }
+        // Each PSAP's ESN range: ten ESNs of its own, or with --esn-per-origin one per origin
+        // (shared only where a state has more origins than five-digit ESNs).
+        let ranges = esn_ranges(st, &origins_of, args.esn_per_origin);
+        let mut next_esn: Vec<u32> = vec![0; st.psaps.len()];
         let alternate_of = |i: usize| -> Option<usize> {
             let peers = &by_county[&st.psaps[i].county.to_lowercase()];
             let alt = if peers.len() > 1 {
@@ -344,12 +381,12 @@ fn main() {
                 y,
                 "  {me}:\n    kind: esrp\n    domains: [site-{s}-{site}]\n    mate: [{mate}]\n    rules:"
             );
-            for p in &st.psaps {
+            for (p, &(lo, len)) in st.psaps.iter().zip(&ranges) {
                 let _ = writeln!(
                     y,
                     "      - match: {{ esn: [\"{}-{}\"] }}\n        to: {}",
-                    p.esn,
-                    p.esn + 9,
+                    lo,
+                    lo + len - 1,
                     p.id
                 );
             }
@@ -379,12 +416,30 @@ fn main() {
                 } else {
                     format!("{first}, {second}")
                 };
+                // The ESN within the PSAP's range: at random among its ten, or the next one.
+                let mut esn_at = |i: usize| {
+                    let (lo, len) = ranges[i];
+                    let k = if args.esn_per_origin {
+                        next_esn[i]
+                    } else {
+                        rng.next() as u32
+                    };
+                    next_esn[i] += 1;
+                    lo + k % len
+                };
                 if k < esz {
-                    let p = &st.psaps[psaps[k % psaps.len()]];
-                    let esn = p.esn + (rng.next() % 10) as u32;
+                    let esn = esn_at(psaps[k % psaps.len()]);
                     let _ = writeln!(
                         y,
                         "  esz-{origin_no:07}: {{ kind: esz, esn: {esn}, state: {}, county: {c}, population: {per}, ingress: [{ingress}] }}",
+                        st.abbr
+                    );
+                } else if args.esn_per_origin {
+                    let cell_psap = by_county.get(&county.to_lowercase()).map_or(0, |idx| idx[0]);
+                    let esn = esn_at(cell_psap);
+                    let _ = writeln!(
+                        y,
+                        "  cs-{origin_no:07}: {{ kind: cell_sector, esn: {esn}, state: {}, county: {c}, population: {per}, ingress: [{ingress}] }}",
                         st.abbr
                     );
                 } else {
@@ -406,7 +461,7 @@ fn main() {
                 lo,
                 lo + 99,
                 p.id,
-                p.esn
+                ranges[i].0
             );
             if fault == Some(2) && i == 0 {
                 faults.push(fault_entry("pool-overlap", &format!("esrk-{}-extra", p.id)));

@@ -154,12 +154,12 @@ struct RuleView<'t> {
 }
 
 impl<'t> RuleView<'t> {
-    fn new(table: &'t Table) -> Self {
+    /// The view of the rules of `routers` (the ones an origin's calls can reach).
+    fn new(table: &'t Table, routers: &[u32]) -> Self {
         let matchers = || {
-            table
-                .routers
+            routers
                 .iter()
-                .flat_map(|r| r.rules.iter())
+                .flat_map(|&r| table.routers[r as usize].rules.iter())
                 .map(|rule| &rule.matcher)
         };
         let mut esn_cuts: Vec<u32> = matchers()
@@ -190,30 +190,69 @@ impl<'t> RuleView<'t> {
     }
 }
 
-/// Groups origins into route classes: origins that every rule treats alike (see [`RuleView`]).
+/// The routers a call entering at `ingress` can reach, in any scenario: through rules,
+/// defaults, mates and the alternate and overflow lists of the PSAPs on the way.
+fn reachable_routers(table: &Table, ingress: &[Option<Node>]) -> Vec<u32> {
+    let mut seen = vec![false; table.node_count()];
+    let mut stack: Vec<Node> = ingress.iter().flatten().copied().collect();
+    let mut routers = Vec::new();
+    while let Some(n) = stack.pop() {
+        if std::mem::replace(&mut seen[table.node_index(n)], true) {
+            continue;
+        }
+        match n {
+            Node::Router(r) => {
+                routers.push(r);
+                let router = &table.routers[r as usize];
+                let rules = router.rules.iter();
+                let links = router
+                    .mate
+                    .iter()
+                    .chain(router.default.iter())
+                    .chain(rules.flat_map(|rule| std::iter::once(&rule.to).chain(rule.alternate.iter().flatten())));
+                stack.extend(links.filter_map(|l| l.target()));
+            }
+            Node::Psap(p) => {
+                let psap = &table.psaps[p as usize];
+                stack.extend(psap.alternate.iter().chain(&psap.overflow).filter_map(|l| l.target()));
+            }
+        }
+    }
+    routers.sort_unstable();
+    routers
+}
+
+/// Groups origins into route classes: origins that every rule they can meet treats alike (see
+/// [`RuleView`]; only the rules of the routers reachable from their ingress count).
 pub fn route_classes(table: &Table) -> Vec<RouteClass> {
-    let view = RuleView::new(table);
-    type Key<'a> = (
-        Vec<Option<Node>>,
-        u32,
-        Option<crate::model::OriginKind>,
-        Option<u32>,
-        Option<&'a str>,
-    );
-    // County names repeat across origins: each distinct spelling is folded and looked up once.
-    let mut county_of: HashMap<&str, Option<u32>> = HashMap::new();
+    type Key<'a> = (u32, u32, Option<crate::model::OriginKind>, Option<u32>, Option<&'a str>);
+    // Origins with one ingress list reach the same routers: one view of their rules each.
+    let mut by_ingress: HashMap<Vec<Option<Node>>, u32> = HashMap::new();
+    let mut views: Vec<RuleView<'_>> = Vec::new();
+    // County names repeat across origins: each spelling is folded and looked up once a view.
+    let mut county_of: HashMap<(u32, &str), Option<u32>> = HashMap::new();
     let mut index: HashMap<Key<'_>, u32> = HashMap::new();
     let mut classes: Vec<RouteClass> = Vec::new();
     for (i, o) in table.origins.iter().enumerate() {
+        let ingress: Vec<Option<Node>> = o.ingress.iter().map(|l| l.target()).collect();
+        let v = match by_ingress.get(&ingress) {
+            Some(&v) => v,
+            None => {
+                views.push(RuleView::new(table, &reachable_routers(table, &ingress)));
+                by_ingress.insert(ingress, views.len() as u32 - 1);
+                views.len() as u32 - 1
+            }
+        };
+        let view = &views[v as usize];
         let own = view.origins.contains(&*o.id).then_some(&*o.id);
         let county = match (&o.county, view.counties.is_empty()) {
             (Some(c), false) => *county_of
-                .entry(c)
+                .entry((v, c))
                 .or_insert_with(|| view.counties.get(&crate::model::fold_county(c)).copied()),
             _ => None,
         };
         let key: Key<'_> = (
-            o.ingress.iter().map(|l| l.target()).collect(),
+            v,
             view.esn_interval(o.esn),
             view.any_kind_rule.then_some(o.kind),
             county,

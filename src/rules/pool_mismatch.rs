@@ -6,7 +6,8 @@ use crate::model::Element;
 declare_rule! {
     /// ## What it does
     /// Reports a pool with an `esn` and a `psap` when origins with that ESN have their calls
-    /// delivered, under normal conditions, to a different PSAP.
+    /// delivered, under normal conditions, to a different PSAP. ESN plans belong to a state:
+    /// when the pool's PSAP has a `state`, only origins of that state (or without one) count.
     ///
     /// ## Why it matters
     /// The pool's keys are provisioned for one PSAP's location queries. Calls that arrive
@@ -44,9 +45,16 @@ impl PoolMismatch {
             let Some(Element::Psap(want)) = cx.table.lookup(&link.name) else {
                 continue;
             };
+            // ESN plans are a state's (a selective router's area): the same ESN in another
+            // state is another ESN.
+            let state = cx.table.psaps[want as usize].state.as_deref();
+            let same_state = |o: u32| match (state, cx.table.origins[o as usize].state.as_deref()) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => true,
+            };
             let mut elsewhere: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
             for &(o, p) in by_esn.get(&esn).into_iter().flatten() {
-                if p != want {
+                if p != want && same_state(o) {
                     elsewhere.entry(p).or_default().push(o);
                 }
             }
