@@ -6,7 +6,7 @@ use std::process::Command as Process;
 
 mod common;
 
-use common::{run, run_in};
+use common::{denver_with, rules_of, run, run_in};
 
 const OLD: &str = "fixtures/blast-radius/trigger/old.yaml";
 const NEW: &str = "fixtures/blast-radius/trigger/new.yaml";
@@ -22,12 +22,7 @@ fn diff_reports_moves_new_and_fixed_findings() {
         changes[0],
         serde_json::json!({ "scenario": "normal", "origin": "o1", "before": "b-911", "after": "a-911", "population": 100 })
     );
-    let rules: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_of(&v);
     assert!(
         rules.contains(&"blast-radius") && rules.contains(&"psap-lost-traffic"),
         "{rules:?}"
@@ -457,32 +452,19 @@ fn a_change_that_weakens_the_gate_fails_its_review() {
 /// fail, and `diff` must show the failover change with its scenario.
 #[test]
 fn a_mate_that_misroutes_only_in_failover_fails_check_and_diff() {
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("denver");
-    std::fs::create_dir_all(copy.join("origins")).unwrap();
-    for entry in std::fs::read_dir("examples/denver")
-        .unwrap()
-        .chain(std::fs::read_dir("examples/denver/origins").unwrap())
-    {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            let rel = path.strip_prefix("examples/denver").unwrap();
-            std::fs::copy(&path, copy.join(rel)).unwrap();
-        }
-    }
-    let network = std::fs::read_to_string(copy.join("network.yaml")).unwrap();
-    let cos = network.find("  esrp-cos:").unwrap();
-    let (head, tail) = network.split_at(cos);
-    let changed = format!(
-        "{head}{}",
-        tail.replacen(
-            "match: { esn: [\"400-409\"] }\n        to: jeffco-so",
-            "match: { esn: [\"400-409\"] }\n        to: douglas-so",
-            1
+    let dir = denver_with("network.yaml", |network| {
+        let cos = network.find("  esrp-cos:").unwrap();
+        let (head, tail) = network.split_at(cos);
+        format!(
+            "{head}{}",
+            tail.replacen(
+                "match: { esn: [\"400-409\"] }\n        to: jeffco-so",
+                "match: { esn: [\"400-409\"] }\n        to: douglas-so",
+                1
+            )
         )
-    );
-    assert_ne!(changed, network);
-    std::fs::write(copy.join("network.yaml"), changed).unwrap();
+    });
+    let copy = dir.path();
     let shown = copy.to_str().unwrap();
     let (code, out, _) = run(&["check", shown, "--format", "json"]);
     assert_eq!(code, 1, "{out}");

@@ -3,27 +3,7 @@
 
 mod common;
 
-use common::run;
-
-/// A copy of `examples/denver` with `edit` applied to one of its files.
-fn denver_with(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for sub in ["", "origins"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        for entry in std::fs::read_dir(std::path::Path::new("examples/denver").join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_file() {
-                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
-            }
-        }
-    }
-    let path = dir.path().join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let changed = edit(&text);
-    assert_ne!(changed, text, "the edit must change {file}");
-    std::fs::write(&path, changed).unwrap();
-    dir
-}
+use common::{denver_with, rules_of, run};
 
 /// The findings of `check` as (rule, message).
 fn findings(dir: &tempfile::TempDir) -> Vec<(String, String)> {
@@ -86,12 +66,7 @@ fn parse_and_schema_findings_come_first() {
     });
     let (_, out, _) = run(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let rules: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_of(&v);
     let first_other = rules
         .iter()
         .position(|r| !matches!(*r, "parse-error" | "schema"))

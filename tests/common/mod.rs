@@ -22,3 +22,35 @@ pub fn run_in(dir: impl AsRef<Path>, args: &[&str]) -> (i32, String, String) {
 pub fn run(args: &[&str]) -> (i32, String, String) {
     run_in(".", args)
 }
+
+/// A copy of `examples/denver` in a temporary directory, with `edit` applied to `file`.
+#[allow(dead_code)]
+pub fn denver_with(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["", "origins"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(Path::new("examples/denver").join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let path = dir.path().join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let changed = edit(&text);
+    assert_ne!(changed, text, "the edit must change {file}");
+    std::fs::write(&path, changed).unwrap();
+    dir
+}
+
+/// The rule of each finding of a JSON report, in order.
+#[allow(dead_code)]
+pub fn rules_of(report: &serde_json::Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect()
+}
