@@ -32,6 +32,7 @@ pub const FILE_NAME: &str = crate::model::CONFIG_FILE;
 #[serde(deny_unknown_fields)]
 struct Raw {
     table: Option<Spanned<String>>,
+    baseline: Option<Spanned<String>>,
     max_hops: Option<Spanned<i64>>,
     horizon_days: Option<Spanned<i64>>,
     #[serde(default)]
@@ -64,6 +65,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// The table path, relative to where psapguard runs.
     pub table: Option<PathBuf>,
+    /// A baseline file `check` reads (relative to where psapguard runs).
+    pub baseline: Option<PathBuf>,
     pub max_hops: Option<usize>,
     pub horizon_days: Option<u64>,
     pub levels: Levels,
@@ -83,6 +86,7 @@ impl Config {
             max_moved_origins: self.max_moved_origins,
             max_moved_population: self.max_moved_population,
             table: self.table.as_ref().map(|t| t.display().to_string()),
+            baseline: self.baseline.as_ref().map(|t| t.display().to_string()),
             capacity: self.capacity,
             present,
         }
@@ -178,6 +182,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
             base.join(t.get_ref())
         };
         config.table = Some(joined);
+    }
+    if let Some(b) = raw.baseline {
+        config.baseline = Some(if base == Path::new(".") {
+            PathBuf::from(b.get_ref())
+        } else {
+            base.join(b.get_ref())
+        });
     }
     let positive = |v: &Spanned<i64>, name: &str, max: i64| -> Result<u64, String> {
         let n = *v.get_ref();

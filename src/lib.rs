@@ -10,6 +10,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod analysis;
+pub mod baseline;
 pub mod capacity;
 pub mod check;
 pub mod cli;

@@ -10,12 +10,14 @@ use crate::rules::{Context, Finding, Needs, RULES, Settings, Severity};
 pub mod waivers;
 
 /// The findings of one table, with its counts.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Report {
     pub findings: Vec<Finding>,
     pub summary: Summary,
     /// Why routing analysis was skipped, if it was.
     pub skipped_routing: Option<String>,
+    /// Against a baseline: the baseline's findings this run no longer has (rule, message).
+    pub gone_since_baseline: Option<Vec<(String, String)>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,8 +33,11 @@ pub struct Summary {
 }
 
 impl Report {
+    /// Whether the run fails: a failing finding (against a baseline, a new one).
     pub fn fails(&self) -> bool {
-        self.findings.iter().any(Finding::fails)
+        self.findings
+            .iter()
+            .any(|f| f.fails() && f.new != Some(crate::finding::Novelty::PreExisting))
     }
 }
 
@@ -84,6 +89,7 @@ pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> (Report, 
             findings,
             summary,
             skipped_routing,
+            gone_since_baseline: None,
         },
         analysis,
     )

@@ -307,10 +307,19 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
             text.push_str(&format!("changed {} {}:\n{}\n", e.kind, e.id, inert_lines(&e.unified)));
         }
     }
+    if let Some(gone) = &report.gone_since_baseline {
+        for (rule, message) in gone {
+            text.push_str(&format!("fixed since the baseline: {rule}: {}\n", inert(message)));
+        }
+        if !gone.is_empty() {
+            text.push_str("(remove them from the baseline: `psapguard check --write-baseline FILE`)\n\n");
+        }
+    }
     if let Some(note) = &report.skipped_routing {
         text.push_str(&format!("note: {note}\n"));
     }
-    text.push_str(&summary_line(table, report, out.fails, out.diff.is_some()));
+    let new_counted = out.diff.is_some() || report.gone_since_baseline.is_some();
+    text.push_str(&summary_line(table, report, out.fails, new_counted));
     text
 }
 

@@ -81,6 +81,12 @@ pub fn render(out: &super::Output<'_>) -> String {
     if let Some(note) = &report.skipped_routing {
         doc["note"] = json!(note);
     }
+    if let Some(gone) = &report.gone_since_baseline {
+        doc["fixed"] = gone
+            .iter()
+            .map(|(rule, message)| json!({ "rule": rule, "message": message }))
+            .collect();
+    }
     doc["summary"] = summary(&report.summary);
     let mut s = serde_json::to_string_pretty(&doc).expect("JSON values always serialise");
     s.push('\n');

@@ -10,6 +10,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod statistics;
 pub mod whatif;
 
 use std::collections::BTreeMap;
@@ -118,12 +119,19 @@ pub enum Format {
 }
 
 /// What a renderer gets: the (new) table, its report, and for `diff` what changed.
+#[derive(Clone, Copy)]
 pub struct Output<'a> {
     pub table: &'a Table,
     pub report: &'a Report,
     pub diff: Option<&'a DiffReport>,
     /// Whether the run fails (diff decides this differently from check).
     pub fails: bool,
+}
+
+/// Whether a finding fails the run in this report (in a diff or against a baseline, only new
+/// ones do, unless the run says otherwise).
+pub fn fails_in(f: &crate::finding::Finding) -> bool {
+    f.fails() && f.new != Some(crate::finding::Novelty::PreExisting)
 }
 
 pub fn render(format: Format, out: &Output<'_>, style: human::Style) -> String {

@@ -37,6 +37,7 @@ pub struct GateSettings {
     pub max_moved_population: Option<Limit>,
     /// The table path it names, as written.
     pub table: Option<String>,
+    pub baseline: Option<String>,
     pub capacity: crate::capacity::Standard,
     /// Whether the file exists.
     pub present: bool,
@@ -104,6 +105,14 @@ impl GateWeakened {
             || now.handle_seconds < was.handle_seconds
         {
             weaker.push("the capacity load model lowered (fewer calls or shorter calls assumed)".to_string());
+        }
+        if old.baseline != new.baseline {
+            let shown = |t: &Option<String>| t.clone().unwrap_or_else(|| "(none)".into());
+            weaker.push(format!(
+                "the baseline changed to {} (was {})",
+                crate::escape::short(&shown(&new.baseline), 100),
+                crate::escape::short(&shown(&old.baseline), 100)
+            ));
         }
         if old.table != new.table {
             let shown = |t: &Option<String>| t.clone().unwrap_or_else(|| "(none)".into());

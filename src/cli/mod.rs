@@ -11,8 +11,11 @@ use crate::check::check;
 use crate::config::{Config, discover};
 use crate::escape::inert_lines;
 use crate::load::{Loaded, load};
-use crate::report::{Format, Output, human, whatif};
+use crate::report::{Output, whatif};
+
+mod flags;
 use crate::rules::Settings;
+use flags::ReportArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -49,6 +52,8 @@ enum Command {
     Check {
         /// Table files or directories (every *.yaml/*.yml below a directory).
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        baseline: BaselineArgs,
         #[command(flatten)]
         report: ReportArgs,
     },
@@ -152,72 +157,8 @@ enum Command {
     Man,
 }
 
-/// Report options shared by `check` and `diff`.
-#[derive(Debug, clap::Args)]
-struct ReportArgs {
-    /// Report format; repeat with --output to write several reports in one run.
-    #[arg(long, value_enum)]
-    format: Vec<Format>,
-    /// Write the report of the --format before it to FILE (else stdout).
-    #[arg(long, value_name = "FILE")]
-    output: Vec<PathBuf>,
-    /// Compare waiver expiry dates with this day (YYYY-MM-DD) instead of today.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    date: Option<String>,
-    /// Most elements a call may pass before it counts as lost (default 8, or psapguard.toml).
-    #[arg(long)]
-    max_hops: Option<usize>,
-}
-
 fn parse_limit(s: &str) -> Result<crate::config::Limit, String> {
     crate::config::Limit::parse(s).ok_or_else(|| format!("`{s}` is not a percentage like 5% or a whole number"))
-}
-
-impl ReportArgs {
-    fn settings(&self, config: &Config) -> Result<Settings, String> {
-        let mut s = settings(config, self.max_hops);
-        if let Some(d) = &self.date {
-            if !crate::date::is_valid(d) {
-                return Err(format!("--date must be a date YYYY-MM-DD, not `{d}`"));
-            }
-            s.today = d.clone();
-        }
-        Ok(s)
-    }
-
-    /// Writes the report in every requested format: to its --output file, or to stdout.
-    fn emit(&self, out: &Output<'_>) -> Result<(), String> {
-        crate::progress::finish();
-        if self.output.len() > self.format.len().max(1) {
-            return Err("each --output needs a --format before it".into());
-        }
-        let formats = if self.format.is_empty() {
-            vec![Format::Human]
-        } else {
-            self.format.clone()
-        };
-        if formats.len() > self.output.len() + 1 {
-            return Err("only one report can go to stdout: give an --output FILE after each other --format".into());
-        }
-        for (i, &format) in formats.iter().enumerate() {
-            match self.output.get(i) {
-                Some(path) => {
-                    let text = crate::report::render(
-                        format,
-                        out,
-                        human::Style {
-                            color: false,
-                            width: 100,
-                        },
-                    );
-                    std::fs::write(path, text)
-                        .map_err(|e| format!("cannot write {}: {}", path.display(), crate::load::plain_io(&e)))?;
-                }
-                None => print(&crate::report::render(format, out, terminal_style()))?,
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Runs the command line and returns the exit code.
@@ -239,7 +180,7 @@ pub fn main() -> i32 {
     }
 }
 
-fn settings(config: &Config, max_hops: Option<usize>) -> Settings {
+pub(crate) fn settings(config: &Config, max_hops: Option<usize>) -> Settings {
     let mut s = Settings::default();
     s.max_hops = max_hops.or(config.max_hops).unwrap_or(s.max_hops);
     s.horizon_days = config.horizon_days.unwrap_or(s.horizon_days);
@@ -266,9 +207,7 @@ fn well_formed(paths: Vec<PathBuf>) -> Result<Loaded, String> {
 fn run(cli: Cli) -> Result<i32, String> {
     // Progress only for human reports on a terminal; never around machine-readable output.
     let machine = match &cli.command {
-        Command::Check { report, .. } | Command::Diff { report, .. } => {
-            report.format.iter().any(|f| *f != Format::Human)
-        }
+        Command::Check { report, .. } | Command::Diff { report, .. } => report.machine_readable(),
         Command::Simulate { format, .. } => *format == WhatIfFormat::Json,
         _ => false,
     };
@@ -280,7 +219,11 @@ fn run(cli: Cli) -> Result<i32, String> {
         _ => discover(cli.config.as_deref())?,
     };
     match cli.command {
-        Command::Check { paths, report } => check_command(&config, paths, &report),
+        Command::Check {
+            paths,
+            report,
+            baseline,
+        } => check_command(&config, paths, &report, &baseline),
         Command::Diff {
             paths,
             base,
@@ -343,13 +286,25 @@ fn run(cli: Cli) -> Result<i32, String> {
     }
 }
 
-fn check_command(config: &Config, paths: Vec<PathBuf>, args: &ReportArgs) -> Result<i32, String> {
+fn check_command(
+    config: &Config,
+    paths: Vec<PathBuf>,
+    args: &ReportArgs,
+    baseline: &BaselineArgs,
+) -> Result<i32, String> {
     let settings = args.settings(config)?;
     if let Some(hint) = one_file_of_a_directory(&paths) {
         eprintln!("psapguard: note: {hint}");
     }
     let loaded = load(&table_paths(config, paths)).map_err(|e| e.to_string())?;
-    let (report, _) = check(&loaded, &settings, &config.levels);
+    let (mut report, _) = check(&loaded, &settings, &args.levels(config)?);
+    if let Some(path) = &baseline.write {
+        std::fs::write(path, crate::baseline::render(&report))
+            .map_err(|e| format!("cannot write {}: {}", path.display(), crate::load::plain_io(&e)))?;
+    }
+    if let Some(path) = baseline.read.as_ref().or(config.baseline.as_ref()) {
+        crate::baseline::apply(path, &mut report)?;
+    }
     let fails = report.fails();
     args.emit(&Output {
         table: &loaded.table,
@@ -357,7 +312,18 @@ fn check_command(config: &Config, paths: Vec<PathBuf>, args: &ReportArgs) -> Res
         diff: None,
         fails,
     })?;
-    Ok(i32::from(fails))
+    Ok(args.exit_code(fails))
+}
+
+/// `check --baseline FILE` / `--write-baseline FILE`.
+#[derive(Debug, clap::Args)]
+struct BaselineArgs {
+    /// Report the findings this baseline records as known; fail only on new ones.
+    #[arg(long = "baseline", value_name = "FILE")]
+    read: Option<PathBuf>,
+    /// Record today's findings as the baseline FILE.
+    #[arg(long = "write-baseline", value_name = "FILE", conflicts_with = "read")]
+    write: Option<PathBuf>,
 }
 
 /// How `diff` judges: which errors fail, whether a weaker psapguard.toml is accepted, limits.
@@ -390,7 +356,7 @@ fn diff_command(
         (Some(_), _) => return Err("with --base, give at most one PATH".into()),
         (None, _) => return Err("give OLD and NEW, or --base REV [PATH]".into()),
     };
-    let (mut report, diff) = crate::diff::diff(&old, &new, &settings, &config.levels, gate.limits);
+    let (mut report, diff) = crate::diff::diff(&old, &new, &settings, &args.levels(config)?, gate.limits);
     if let Some(rev) = base {
         // The gate at the base revision, against the one this change brings.
         let commit = crate::load::git::resolve_commit(rev)?;
@@ -405,7 +371,7 @@ fn diff_command(
         diff: Some(&diff),
         fails,
     })?;
-    Ok(i32::from(fails))
+    Ok(args.exit_code(fails))
 }
 
 fn trace_command(
@@ -527,13 +493,7 @@ pub fn man_page() -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-fn terminal_style() -> human::Style {
-    let tty = std::io::stdout().is_terminal();
-    let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    human::Style { color, width: 100 }
-}
-
-fn print(text: &str) -> Result<(), String> {
+pub(crate) fn print(text: &str) -> Result<(), String> {
     crate::progress::finish();
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {

@@ -1,0 +1,161 @@
+//! The report options `check` and `diff` share, and what they do: formats and outputs, the
+//! date, rule selection, exit-zero, quiet, statistics, colour, and the baseline.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{print, settings};
+use crate::config::Config;
+use crate::finding::{Level, Levels};
+use crate::report::{Format, Output, human};
+use crate::rules::Settings;
+
+/// Report options shared by `check` and `diff`.
+#[derive(Debug, clap::Args)]
+pub(super) struct ReportArgs {
+    /// Report format; repeat with --output to write several reports in one run.
+    #[arg(long, value_enum)]
+    format: Vec<Format>,
+    /// Write the report of the --format before it to FILE (else stdout).
+    #[arg(long, value_name = "FILE")]
+    output: Vec<PathBuf>,
+    /// Compare waiver expiry dates with this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+    /// Most elements a call may pass before it counts as lost (default 8, or psapguard.toml).
+    #[arg(long)]
+    pub(super) max_hops: Option<usize>,
+    /// Run only these rules (comma-separated).
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not run these rules (comma-separated).
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Report, but never fail: exit 0 instead of 1 (a run that cannot do its job still exits 2).
+    #[arg(long)]
+    exit_zero: bool,
+    /// Human output: only the findings that fail the run, and the summary.
+    #[arg(long)]
+    quiet: bool,
+    /// Human output: counts per rule (errors, warnings, waived) instead of the findings.
+    #[arg(long)]
+    statistics: bool,
+    /// Colour in human output: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it),
+    /// always or never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(super) enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ReportArgs {
+    /// The rule levels: psapguard.toml's, narrowed by --select and --ignore.
+    pub(super) fn levels(&self, config: &Config) -> Result<Levels, String> {
+        let mut levels = config.levels.clone();
+        for name in self.select.iter().chain(&self.ignore) {
+            if crate::rules::lookup(name).is_none() {
+                let hint = crate::suggest::did_you_mean(name, crate::rules::names())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                return Err(format!("unknown rule `{}`{hint}", crate::escape::short(name, 80)));
+            }
+        }
+        if !self.select.is_empty() {
+            for name in crate::rules::names().filter(|n| !self.select.iter().any(|s| s == n)) {
+                levels.insert(name.to_string(), Level::Off);
+            }
+        }
+        for name in &self.ignore {
+            levels.insert(name.clone(), Level::Off);
+        }
+        Ok(levels)
+    }
+
+    /// Whether a report goes out in a machine-readable format (no progress on stderr then).
+    pub(super) fn machine_readable(&self) -> bool {
+        self.format.iter().any(|f| *f != Format::Human)
+    }
+
+    /// The exit code for a run that fails or not.
+    pub(super) fn exit_code(&self, fails: bool) -> i32 {
+        i32::from(fails && !self.exit_zero)
+    }
+
+    pub(super) fn settings(&self, config: &Config) -> Result<Settings, String> {
+        let mut s = settings(config, self.max_hops);
+        if let Some(d) = &self.date {
+            if !crate::date::is_valid(d) {
+                return Err(format!("--date must be a date YYYY-MM-DD, not `{d}`"));
+            }
+            s.today = d.clone();
+        }
+        Ok(s)
+    }
+
+    /// Writes the report in every requested format: to its --output file, or to stdout.
+    pub(super) fn emit(&self, out: &Output<'_>) -> Result<(), String> {
+        crate::progress::finish();
+        if self.output.len() > self.format.len().max(1) {
+            return Err("each --output needs a --format before it".into());
+        }
+        let formats = if self.format.is_empty() {
+            vec![Format::Human]
+        } else {
+            self.format.clone()
+        };
+        if formats.len() > self.output.len() + 1 {
+            return Err("only one report can go to stdout: give an --output FILE after each other --format".into());
+        }
+        for (i, &format) in formats.iter().enumerate() {
+            match self.output.get(i) {
+                Some(path) => {
+                    let text = self.render(format, out, false);
+                    std::fs::write(path, text)
+                        .map_err(|e| format!("cannot write {}: {}", path.display(), crate::load::plain_io(&e)))?;
+                }
+                None => print(&self.render(format, out, self.color_on_terminal()))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ReportArgs {
+    /// One report: --statistics and --quiet shape the human one.
+    fn render(&self, format: Format, out: &Output<'_>, color: bool) -> String {
+        let style = human::Style { color, width: 100 };
+        if format != Format::Human {
+            return crate::report::render(format, out, style);
+        }
+        if self.statistics {
+            return crate::report::statistics::render(out);
+        }
+        if self.quiet {
+            let mut report = out.report.clone();
+            report.findings.retain(crate::report::fails_in);
+            let quiet = Output {
+                report: &report,
+                ..*out
+            };
+            return crate::report::render(format, &quiet, style);
+        }
+        crate::report::render(format, out, style)
+    }
+
+    /// Colour on stdout: --color, else a terminal without NO_COLOR, or FORCE_COLOR.
+    fn color_on_terminal(&self) -> bool {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        match self.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => set("FORCE_COLOR") || (std::io::stdout().is_terminal() && !set("NO_COLOR")),
+        }
+    }
+}
