@@ -137,3 +137,13 @@ fn quiet_statistics_and_color() {
     );
     assert!(!out.contains('\u{1b}'));
 }
+
+/// Human output never breaks an id across lines (miette would split `a-911` at its hyphen).
+#[test]
+fn ids_are_never_split_across_lines() {
+    let (_, out, _) = run_in(".", &["check", "fixtures/cross-jurisdiction/trigger.yaml", "--color", "never"]);
+    for line in out.lines() {
+        assert!(!line.trim_end().ends_with('-') || line.trim_end().ends_with(" -"), "an id split: {line:?}\n{out}");
+    }
+    assert!(out.contains("a-911, a PSAP that does not list Weld"), "{out}");
+}

@@ -273,7 +273,10 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_context_lines(1)
-        .with_links(false);
+        .with_links(false)
+        // Ids are words with hyphens (`esrp-den`, `a-911`): never split one across lines.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false);
     let frames = Frames::new(table, &report.findings);
     let mut text = String::new();
     if let Some(d) = out.diff
