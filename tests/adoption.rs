@@ -141,9 +141,15 @@ fn quiet_statistics_and_color() {
 /// Human output never breaks an id across lines (miette would split `a-911` at its hyphen).
 #[test]
 fn ids_are_never_split_across_lines() {
-    let (_, out, _) = run_in(".", &["check", "fixtures/cross-jurisdiction/trigger.yaml", "--color", "never"]);
+    let (_, out, _) = run_in(
+        ".",
+        &["check", "fixtures/cross-jurisdiction/trigger.yaml", "--color", "never"],
+    );
     for line in out.lines() {
-        assert!(!line.trim_end().ends_with('-') || line.trim_end().ends_with(" -"), "an id split: {line:?}\n{out}");
+        assert!(
+            !line.trim_end().ends_with('-') || line.trim_end().ends_with(" -"),
+            "an id split: {line:?}\n{out}"
+        );
     }
     assert!(out.contains("a-911, a PSAP that does not list Weld"), "{out}");
 }

@@ -412,3 +412,23 @@ proptest::proptest! {
         tree_builder::load_and_check(&root);
     }
 }
+
+/// A file name with backticks and a pipe cannot break out of its code span in Markdown.
+#[test]
+fn markdown_code_spans_hold_any_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(&dir, "a`b|c``.yaml", b"version: 1\npsaps:\n  p1: { status: active }\n");
+    let out = Command::cargo_bin("psapguard")
+        .unwrap()
+        .args(["check", "--format", "markdown"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    let row = md.lines().find(|l| l.contains("unreachable-psap")).expect("a row");
+    assert!(
+        row.contains("```"),
+        "a span longer than the name's run of two backticks: {row}"
+    );
+    assert!(row.contains("a`b\\|c``.yaml"), "{row}");
+}

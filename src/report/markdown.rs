@@ -19,6 +19,20 @@ fn cell(s: &str) -> String {
         .replace('|', "\\|")
 }
 
+/// Table text as an inline code span in a table cell: delimited by more backticks than any
+/// run inside it, inert, with no cell break.
+fn code(text: &str) -> String {
+    let text = super::escape::short(&text.replace('\n', " "), 300).replace('|', "\\|");
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let ticks = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{text}{pad}{ticks}")
+}
+
 /// A fenced block around `text`, its fence longer than any run of backticks inside.
 fn fenced(lang: &str, text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
@@ -34,10 +48,7 @@ fn findings_table(out: &Output<'_>, findings: &[&Finding]) -> String {
             (false, crate::rules::Severity::Error) => "❌",
             (false, crate::rules::Severity::Warning) => "⚠️",
         };
-        let at = f
-            .location
-            .map(|l| format!("`{}`", place(out.table, l)))
-            .unwrap_or_default();
+        let at = f.location.map(|l| code(&place(out.table, l))).unwrap_or_default();
         let _ = writeln!(t, "| {icon} | `{}` | {at} | {} |", f.rule, cell(&f.message));
     }
     t
@@ -152,7 +163,7 @@ pub fn render(out: &Output<'_>) -> String {
             md.push_str("**Waivers this change adds:**\n\n");
             for w in &d.added_waivers {
                 let until = w.expires.as_deref().map(|e| format!(" until {e}")).unwrap_or_default();
-                let _ = writeln!(md, "- `{}` on `{}`{until}: {}", w.rule, w.element, cell(&w.reason));
+                let _ = writeln!(md, "- {} on `{}`{until}: {}", code(&w.rule), w.element, cell(&w.reason));
             }
             md.push('\n');
         }
