@@ -53,10 +53,12 @@ fn group(e: &Edge) -> u8 {
     }
 }
 
+/// (from, to, style group) → (first edge's kind, rule numbers, whether the default goes there).
+type Merged = std::collections::BTreeMap<(NodeIndex, NodeIndex, u8), (Edge, Vec<usize>, bool)>;
+
 fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec<Drawn> {
     let kept: std::collections::HashSet<NodeIndex> = keep.iter().copied().collect();
-    let mut by: std::collections::BTreeMap<(NodeIndex, NodeIndex, u8), (Edge, Vec<usize>, bool)> =
-        std::collections::BTreeMap::new();
+    let mut by = Merged::new();
     for e in g
         .edge_references()
         .filter(|e| kept.contains(&e.source()) && kept.contains(&e.target()))
