@@ -17,7 +17,8 @@ pub enum Vertex {
         count: usize,
     },
     Router(String),
-    Psap(String),
+    /// A PSAP's id and its name, if the table gives one.
+    Psap(String, Option<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +45,10 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
         nodes.insert(Node::Router(i as u32), g.add_node(Vertex::Router(r.id.clone())));
     }
     for (i, p) in table.psaps.iter().enumerate() {
-        nodes.insert(Node::Psap(i as u32), g.add_node(Vertex::Psap(p.id.clone())));
+        nodes.insert(
+            Node::Psap(i as u32),
+            g.add_node(Vertex::Psap(p.id.clone(), p.name.clone())),
+        );
     }
     // Origins by (state, county) so a state table stays readable.
     let mut groups: BTreeMap<(String, String), OriginGroup> = BTreeMap::new();
@@ -104,7 +108,7 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
 pub fn name(v: &Vertex) -> String {
     match v {
         Vertex::Origins { state, county, .. } => format!("origins:{state}:{county}"),
-        Vertex::Router(id) | Vertex::Psap(id) => id.clone(),
+        Vertex::Router(id) | Vertex::Psap(id, _) => id.clone(),
     }
 }
 

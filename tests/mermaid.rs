@@ -159,3 +159,33 @@ fn edges_are_merged_and_mermaid_stays_under_its_limit() {
         out.lines().last().unwrap()
     );
 }
+
+/// The DOT output parses with Graphviz, when it is installed (skipped with a message if not).
+#[test]
+fn dot_output_parses_when_graphviz_is_installed() {
+    let (code, out, _) = run(&["graph", "examples/denver", "--format", "dot"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Denver Combined Communications\\ndenver-911"),
+        "PSAP names with ids: {out}"
+    );
+    assert!(out.contains("subgraph cluster_legend"), "a legend: {out}");
+    let Ok(mut child) = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("skipped: Graphviz `dot` is not installed");
+        return;
+    };
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(out.as_bytes()).unwrap();
+    let done = child.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "dot rejects it: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}

@@ -27,7 +27,9 @@ fn raw_label(v: &Vertex) -> String {
             };
             format!("{place}\\n{count} origins")
         }
-        Vertex::Router(id) | Vertex::Psap(id) => id.clone(),
+        Vertex::Router(id) | Vertex::Psap(id, None) => id.clone(),
+        // The name a board member knows, the id an engineer greps for.
+        Vertex::Psap(id, Some(name)) => format!("{name}\\n{id}"),
     }
 }
 
@@ -124,7 +126,7 @@ pub fn dot(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
         let shape = match &g[i] {
             Vertex::Origins { .. } => "shape=folder, style=filled, fillcolor=\"#eef3fb\"",
             Vertex::Router(_) => "shape=box, style=\"rounded,filled\", fillcolor=\"#fff4d6\"",
-            Vertex::Psap(_) => "shape=doubleoctagon, style=filled, fillcolor=\"#e3f6e3\"",
+            Vertex::Psap(..) => "shape=doubleoctagon, style=filled, fillcolor=\"#e3f6e3\"",
         };
         let _ = writeln!(out, "  {} [label=\"{}\", {shape}];", dot_id(&g[i]), label(&g[i]));
     }
@@ -143,9 +145,23 @@ pub fn dot(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
             e.label
         );
     }
+    out.push_str(LEGEND);
     out.push_str("}\n");
     out
 }
+
+/// What the shapes and lines of the DOT picture mean.
+const LEGEND: &str = "  subgraph cluster_legend {
+    label=\"legend\"; fontname=\"Helvetica\"; style=dashed; color=\"#bbbbbb\";
+    node [shape=plaintext, fontname=\"Helvetica\", fontsize=10];
+    legend_o [label=\"origins of a county\", shape=folder, style=filled, fillcolor=\"#eef3fb\"];
+    legend_r [label=\"router (ESRP, selective router)\", shape=box, style=\"rounded,filled\", fillcolor=\"#fff4d6\"];
+    legend_p [label=\"PSAP (name, id)\", shape=doubleoctagon, style=filled, fillcolor=\"#e3f6e3\"];
+    legend_o -> legend_r [label=\"ingress; dashed: backup\", style=solid];
+    legend_r -> legend_p [label=\"rules, default\", style=solid];
+    legend_p -> legend_p [label=\"alternate (dashed), overflow (dotted orange)\", style=dashed];
+  }
+";
 
 /// A Mermaid flowchart.
 pub fn mermaid(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
@@ -156,7 +172,7 @@ pub fn mermaid(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
         let node = match &g[i] {
             Vertex::Origins { .. } => format!("{id}[/\"{text}\"/]"),
             Vertex::Router(_) => format!("{id}([\"{text}\"])"),
-            Vertex::Psap(_) => format!("{id}{{{{\"{text}\"}}}}"),
+            Vertex::Psap(..) => format!("{id}{{{{\"{text}\"}}}}"),
         };
         let _ = writeln!(out, "  {node}");
     }
