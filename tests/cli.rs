@@ -199,3 +199,25 @@ fn readme_links_stay_inside_the_repository() {
         }
     }
 }
+
+/// A loop in a failure names a declared domain and the element it equals once, not as two
+/// scenarios.
+#[test]
+fn a_loop_names_a_domain_and_its_equal_element_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.yaml");
+    std::fs::write(
+        &path,
+        "version: 1\ndomains:\n  site-x: { kind: site }\npsaps:\n  a-911: { status: active, alternate: [r2], domains: [site-x] }\n  b-911: { status: active, alternate: [a-911] }\nrouters:\n  r1: { mate: [r2], rules: [ { match: { esn: [1] }, to: a-911 } ], default: b-911 }\n  r2: { mate: [r1], rules: [ { match: { esn: [1] }, to: a-911 } ], default: b-911 }\norigins:\n  o1: { kind: esz, esn: 1, ingress: [r1, r2] }\n",
+    )
+    .unwrap();
+    let (_, out, _) = stdout_of(&["check", path.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lp = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "routing-loop")
+        .unwrap();
+    assert!(lp["message"].as_str().unwrap().ends_with("when site-x is down"), "{lp}");
+}

@@ -49,7 +49,13 @@ impl RoutingLoop {
                 origins: vec![],
                 example: t,
             });
-            if seen.scenarios.last() != Some(scenario) {
+            // A declared domain and an element's own that take down the same elements are one
+            // scenario (SPEC §2), named by the first (declared domains come first).
+            let same = |x: &Scenario| match (x, scenario) {
+                (Scenario::Fail(p), Scenario::Fail(q)) => a.domains[*p].members == a.domains[*q].members,
+                _ => x == scenario,
+            };
+            if !seen.scenarios.iter().any(same) {
                 seen.scenarios.push(scenario.clone());
             }
             seen.origins.extend(&a.classes[class as usize].origins);
@@ -79,7 +85,11 @@ impl RoutingLoop {
             let when = match (&scenario, seen.scenarios.len()) {
                 (ScenarioLabel::Normal, _) => String::new(),
                 (_, 1) => format!(" when {}", scenario.words()),
-                (_, n) => format!(" when {} (and in {} other scenarios)", scenario.words(), n - 1),
+                (_, n) => format!(
+                    " when {} (and in {})",
+                    scenario.words(),
+                    crate::finding::plural(n - 1, "other scenario")
+                ),
             };
             let message = format!(
                 "calls from {} loop {}{when}",
