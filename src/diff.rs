@@ -333,9 +333,9 @@ fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
             })
         };
         let first_line = |t: &Table, e: Option<Element>| e.map_or(0, |e| t.element_loc(e).line as usize - 1);
+        let text_diff = similar::TextDiff::from_lines(before, after);
         let unified = unified_in_file(
-            before,
-            after,
+            &text_diff,
             (&path(old, o), first_line(old, o)),
             (&path(new, n), first_line(new, n)),
         );
@@ -344,8 +344,7 @@ fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
         let lines = loc.map(|l| (l.line, l.line + after.lines().count().max(1) as u32 - 1));
         // The first line of the new text that the change wrote (inserted or replaced).
         let changed_at = loc.and_then(|l| {
-            let ops = similar::TextDiff::from_lines(before, after).ops().to_vec();
-            ops.iter().find_map(|op| match op.tag() {
+            text_diff.ops().iter().find_map(|op| match op.tag() {
                 similar::DiffTag::Insert | similar::DiffTag::Replace => Some(Loc {
                     file: l.file,
                     line: l.line + op.new_range().start as u32,
@@ -373,9 +372,8 @@ fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
 
 /// A unified diff of an element's text whose hunk headers count the lines of the file the
 /// element sits in (it starts after `skip` lines), so a reader finds the edit where it is.
-fn unified_in_file(before: &str, after: &str, old: (&str, usize), new: (&str, usize)) -> String {
+fn unified_in_file(diff: &similar::TextDiff<'_, '_, str>, old: (&str, usize), new: (&str, usize)) -> String {
     use std::fmt::Write as _;
-    let diff = similar::TextDiff::from_lines(before, after);
     let mut out = format!("--- {}\n+++ {}\n", old.0, new.0);
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         let ops = hunk.ops();

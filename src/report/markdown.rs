@@ -23,8 +23,7 @@ fn cell(s: &str) -> String {
 /// run inside it, inert, with no cell break.
 fn code(text: &str) -> String {
     let text = super::escape::short(&text.replace('\n', " "), 300).replace('|', "\\|");
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let ticks = "`".repeat(longest + 1);
+    let ticks = "`".repeat(longest_backtick_run(&text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
     } else {
@@ -33,10 +32,14 @@ fn code(text: &str) -> String {
     format!("{ticks}{pad}{text}{pad}{ticks}")
 }
 
+/// The longest run of backticks in `text`: a code span or fence must be longer.
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
 /// A fenced block around `text`, its fence longer than any run of backticks inside.
 fn fenced(lang: &str, text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest.max(2) + 1);
+    let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
     format!("{fence}{lang}\n{}{fence}\n", super::escape::inert_lines(text))
 }
 

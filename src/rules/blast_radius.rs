@@ -85,25 +85,35 @@ impl BlastRadius {
     /// A finding when the normal moves, or the failover changes of any one failure, exceed
     /// the limits.
     pub fn run(cx: &DiffContext<'_>, out: &mut Vec<Finding>) {
+        // The old table's totals, once: every scenario is judged against them.
+        let totals = (
+            cx.old.origins.len() as u64,
+            (0..cx.old.origins.len() as u32).map(|o| cx.old.population(o)).sum(),
+        );
         let moved: Vec<u32> = cx.moves.iter().map(|m| m.origin).collect();
-        out.extend(Self::judge(cx, &moved, ScenarioLabel::Normal));
+        out.extend(Self::judge(cx, totals, &moved, ScenarioLabel::Normal));
         let mut by_domain: std::collections::BTreeMap<&str, Vec<u32>> = std::collections::BTreeMap::new();
         for m in cx.failover {
             by_domain.entry(&m.domain).or_default().push(m.origin);
         }
         for (domain, origins) in by_domain {
-            out.extend(Self::judge(cx, &origins, ScenarioLabel::Fail(domain.to_string())));
+            out.extend(Self::judge(
+                cx,
+                totals,
+                &origins,
+                ScenarioLabel::Fail(domain.to_string()),
+            ));
         }
     }
 
     /// The finding for `moved` (new-table origins, sorted) in `scenario`, if over a limit.
-    fn judge(cx: &DiffContext<'_>, moved: &[u32], scenario: ScenarioLabel) -> Option<Finding> {
+    /// `totals`: the old table's origins and population.
+    fn judge(cx: &DiffContext<'_>, totals: (u64, u64), moved: &[u32], scenario: ScenarioLabel) -> Option<Finding> {
         if moved.is_empty() {
             return None;
         }
         let moved_pop = cx.population(moved);
-        let origins = cx.old.origins.len() as u64;
-        let population: u64 = (0..cx.old.origins.len() as u32).map(|o| cx.old.population(o)).sum();
+        let (origins, population) = totals;
         let limits = cx.limits;
         let over_o = moved.len() as f64 > limits.origins.of(origins);
         let over_p = moved_pop as f64 > limits.population.of(population);
