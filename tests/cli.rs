@@ -2,6 +2,10 @@
 
 use assert_cmd::Command;
 
+mod common;
+
+use common::finding_of;
+
 fn psapguard() -> Command {
     let mut cmd = Command::cargo_bin("psapguard").unwrap();
     cmd.env_remove("NO_COLOR");
@@ -213,11 +217,6 @@ fn a_loop_names_a_domain_and_its_equal_element_once() {
     .unwrap();
     let (_, out, _) = stdout_of(&["check", path.to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let lp = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "routing-loop")
-        .unwrap();
+    let lp = finding_of(&v, "routing-loop");
     assert!(lp["message"].as_str().unwrap().ends_with("when site-x is down"), "{lp}");
 }

@@ -6,7 +6,7 @@ use std::process::Command as Process;
 
 mod common;
 
-use common::{denver_with, rules_of, run, run_in};
+use common::{denver_with, finding_of, rules_of, run, run_in};
 
 const OLD: &str = "fixtures/blast-radius/trigger/old.yaml";
 const NEW: &str = "fixtures/blast-radius/trigger/new.yaml";
@@ -399,12 +399,7 @@ fn a_change_that_weakens_the_gate_fails_its_review() {
     let (code, out, _) = run_in(repo, &["diff", "--base", "HEAD", "--format", "json"]);
     assert_eq!(code, 1, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let f = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "gate-weakened")
-        .expect("gate-weakened");
+    let f = finding_of(&v, "gate-weakened");
     let message = f["message"].as_str().unwrap();
     assert!(
         message.contains("`single-point-of-failure` turned off (was an error)"),
@@ -515,12 +510,7 @@ fn findings_match_by_the_set_of_their_entities() {
     std::fs::write(&new, table.replace("ingress: [r1]", "ingress: [r2]")).unwrap();
     let (_, out, _) = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let lp = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "routing-loop")
-        .unwrap();
+    let lp = finding_of(&v, "routing-loop");
     assert_eq!(lp["new"], false, "{out}");
     assert!(
         v["fixed"]
@@ -544,12 +534,7 @@ fn a_new_finding_points_at_the_edit_that_caused_it() {
     std::fs::write(&new, table.replace("counties: [Adams, Weld]", "counties: [Adams]")).unwrap();
     let (_, out, _) = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let f = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "cross-jurisdiction")
-        .unwrap();
+    let f = finding_of(&v, "cross-jurisdiction");
     assert_eq!(f["location"]["line"], 3, "{out}");
     assert_eq!(f["related"][0]["message"], "the finding shows here", "{out}");
     assert_eq!(f["related"][0]["line"], 6, "the default that sends the calls: {out}");

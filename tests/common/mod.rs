@@ -3,6 +3,7 @@
 use std::path::Path;
 
 /// Runs psapguard in `dir`: (exit code, stdout, stderr).
+#[allow(dead_code)]
 pub fn run_in(dir: impl AsRef<Path>, args: &[&str]) -> (i32, String, String) {
     let out = assert_cmd::Command::cargo_bin("psapguard")
         .unwrap()
@@ -53,4 +54,15 @@ pub fn rules_of(report: &serde_json::Value) -> Vec<&str> {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect()
+}
+
+/// The first finding of `rule` in a JSON report.
+#[allow(dead_code)]
+pub fn finding_of<'v>(report: &'v serde_json::Value, rule: &str) -> &'v serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {report:#}"))
 }
