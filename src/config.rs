@@ -39,6 +39,13 @@ struct Raw {
     rules: BTreeMap<Spanned<String>, Spanned<String>>,
     blast_radius: Option<RawBlast>,
     capacity: Option<RawCapacity>,
+    gis: Option<RawGis>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGis {
+    sliver_m2: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +81,8 @@ pub struct Config {
     pub max_moved_population: Option<Limit>,
     /// The load model and answering standard (defaults where not set).
     pub capacity: crate::capacity::Standard,
+    /// `[gis]`: the sliver tolerance of the boundary rules.
+    pub gis: crate::coverage::GisSettings,
 }
 
 impl Config {
@@ -232,7 +241,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
         let open = f64::INFINITY;
         number(
             &c.calls_per_1000_per_day,
-            "calls_per_1000_per_day",
+            "capacity.calls_per_1000_per_day",
             (0.0, false),
             open,
             &at,
@@ -240,7 +249,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
         )?;
         number(
             &c.busy_hour_share,
-            "busy_hour_share",
+            "capacity.busy_hour_share",
             (0.0, false),
             1.0,
             &at,
@@ -248,7 +257,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
         )?;
         number(
             &c.handle_seconds,
-            "handle_seconds",
+            "capacity.handle_seconds",
             (1.0, true),
             open,
             &at,
@@ -256,7 +265,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
         )?;
         number(
             &c.answer_within_s,
-            "answer_within_s",
+            "capacity.answer_within_s",
             (0.0, false),
             open,
             &at,
@@ -264,17 +273,27 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
         )?;
         number(
             &c.answer_share,
-            "answer_share",
+            "capacity.answer_share",
             (0.0, false),
             1.0,
             &at,
             &mut s.answer_share,
         )?;
     }
+    if let Some(g) = &raw.gis {
+        number(
+            &g.sliver_m2,
+            "gis.sliver_m2",
+            (0.0, true),
+            f64::INFINITY,
+            &at,
+            &mut config.gis.sliver_m2,
+        )?;
+    }
     Ok(config)
 }
 
-/// A `[capacity]` number above `min` (or at it, when the bool says so) and at most `max`.
+/// A `[capacity]` or `[gis]` number above `min` (or at it, when the bool says so) and at most `max`.
 fn number(
     v: &Option<Spanned<toml::Value>>,
     name: &str,
@@ -301,7 +320,7 @@ fn number(
                 (false, false) => format!("more than {}", min.0),
                 (_, true) => format!("more than {} and at most {max}", min.0),
             };
-            Err(format!("{}: `capacity.{name}` must be a number {range}", at(v.span())))
+            Err(format!("{}: `{name}` must be a number {range}", at(v.span())))
         }
     }
 }

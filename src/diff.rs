@@ -147,6 +147,7 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
             broken: &broken,
             analysis: Some(na),
             settings,
+            coverage: None,
         };
         let dcx = DiffContext {
             new: Routed { cx, analysis: na },

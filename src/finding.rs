@@ -188,6 +188,9 @@ pub struct Finding {
     pub affected: Vec<String>,
     pub population: u64,
     pub location: Option<Loc>,
+    /// Where a GIS finding points (SPEC §7): a layer's feature and a point; then `location`
+    /// is None.
+    pub place: Option<crate::model::Place>,
     pub related: Vec<Related>,
     /// `diff` only.
     pub new: Option<Novelty>,

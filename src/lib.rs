@@ -15,6 +15,7 @@ pub mod capacity;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod date;
 pub mod diff;
 pub mod engine;

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("engine", 2),
     ("analysis", 3),
     ("capacity", 3),
+    ("coverage", 3),
     ("rules", 4),
     ("check", 5),
     ("config", 5),

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use crate::analysis::{Analysis, analyse};
 use crate::finding::Levels;
 use crate::load::{Loaded, Problem, ProblemKind};
-use crate::rules::{Context, Finding, Needs, RULES, Settings, Severity};
+use crate::rules::{Context, Finding, RULES, Settings, Severity};
 
 pub mod waivers;
 
@@ -48,12 +48,15 @@ pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> (Report, 
     let analysis = analysable.then(|| analyse(&loaded.table, settings.max_hops));
     let problems: Vec<Problem> = loaded.problems.iter().cloned().chain(waivers).collect();
     let broken = broken_elements(&problems);
+    let coverage = (!loaded.table.boundaries.is_empty())
+        .then(|| crate::coverage::Coverage::build(&loaded.table, &settings.today, &settings.gis));
     let cx = Context {
         table: &loaded.table,
         problems: &problems,
         broken: &broken,
         analysis: analysis.as_ref(),
         settings,
+        coverage: coverage.as_ref(),
     };
     // Rules read the same table and analysis and push their own findings: run them side by
     // side, then concatenate in rule order (the sort below makes the output order fixed).
@@ -73,7 +76,7 @@ pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> (Report, 
     // Waivers are judged for the rules that ran: on, and with their input there.
     let ran: std::collections::HashSet<&str> = RULES
         .iter()
-        .filter(|r| r.meta().level_in(levels).is_some() && (r.needs() == Needs::Table || analysis.is_some()))
+        .filter(|r| r.meta().level_in(levels).is_some() && r.needs().met(&cx))
         .map(|r| r.meta().name)
         .collect();
     let mut unused = waivers::apply(&loaded.table, &settings.today, &ran, &mut findings);
@@ -151,8 +154,12 @@ pub fn sort(table: &crate::model::Table, findings: &mut [Finding]) {
             let first = !matches!(f.rule, "parse-error" | "schema");
             (
                 first,
+                f.place.is_some(),
                 f.location
                     .map(|l| (table.files[l.file as usize].path.clone(), l.line, l.col)),
+                f.place
+                    .as_ref()
+                    .map(|p| (p.file.clone(), p.layer.clone(), p.feature.clone())),
             )
         };
         key(a)

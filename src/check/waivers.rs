@@ -180,6 +180,7 @@ fn unused(table: &Table, today: &str, ran: &HashSet<&str>, used: &HashSet<Waiver
                 affected: Vec::new(),
                 population: 0,
                 location: Some(w.loc),
+                place: None,
                 related: Vec::new(),
                 new: None,
             });

@@ -185,6 +185,7 @@ pub(crate) fn settings(config: &Config, max_hops: Option<usize>) -> Settings {
     s.max_hops = max_hops.or(config.max_hops).unwrap_or(s.max_hops);
     s.horizon_days = config.horizon_days.unwrap_or(s.horizon_days);
     s.capacity = config.capacity;
+    s.gis = config.gis.clone();
     s
 }
 

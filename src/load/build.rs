@@ -159,6 +159,7 @@ impl FileBuilder<'_> {
                     self.table.name.get_or_insert(name);
                 }
             }
+            "boundaries" => self.boundaries(value),
             section => {
                 // Not a mapping (mappings are streamed as elements): null is an empty section.
                 if !Self::is_null(value) {
@@ -258,6 +259,7 @@ impl FileBuilder<'_> {
             id,
             loc,
             name: None,
+            uri: None,
             fcc_id: None,
             state: None,
             counties: None,
@@ -276,6 +278,7 @@ impl FileBuilder<'_> {
             }
             let _ = match key {
                 "name" => self.string(value, Some(&e), key).map(|v| p.name = Some(v)).is_some(),
+                "uri" => self.sip_uri(value, &e).map(|v| p.uri = Some(v)).is_some(),
                 "fcc_id" => self
                     .uint(value, Some(&e), key, u32::MAX as u64)
                     .map(|v| p.fcc_id = Some(v as u32))
@@ -356,7 +359,7 @@ impl FileBuilder<'_> {
 
     fn rule(&mut self, node: &YNode<'_>, router: &str) -> Option<Rule> {
         let fields = self.fields(node, &format!("a rule of router `{router}`"), Some(router), RULE_FIELDS)?;
-        let mut ok = self.require(&fields, node, "a rule", router, &["match", "to"]);
+        let mut ok = self.require(&fields, node, "a rule", Some(router), &["match", "to"]);
         let mut matcher = None;
         let mut to = None;
         let mut alternate = None;
@@ -461,7 +464,13 @@ impl FileBuilder<'_> {
 
     fn origin(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
         let fields = self.fields(node, &format!("origin `{id}`"), Some(&id), ORIGIN_FIELDS)?;
-        self.require(&fields, node, &format!("origin `{id}`"), &id, &["kind", "ingress"]);
+        self.require(
+            &fields,
+            node,
+            &format!("origin `{id}`"),
+            Some(&id),
+            &["kind", "ingress"],
+        );
         let mut o = Origin {
             id: id.into(),
             loc,
@@ -471,6 +480,7 @@ impl FileBuilder<'_> {
             county: None,
             population: None,
             calls_per_day: None,
+            location: None,
             ingress: Box::default(),
             waivers: Box::default(),
         };
@@ -504,6 +514,7 @@ impl FileBuilder<'_> {
                     .rate(value, Some(&e), key)
                     .map(|v| o.calls_per_day = Some(v as f32))
                     .is_some(),
+                "location" => self.location(value, &e).map(|v| o.location = Some(v)).is_some(),
                 "ingress" => self.links(value, &e, key).map(|v| o.ingress = v.into()).is_some(),
                 _ => self.waivers(value, &e).map(|v| o.waivers = v.into()).is_some(),
             };
@@ -518,7 +529,7 @@ impl FileBuilder<'_> {
 
     fn pool(&mut self, id: String, loc: Loc, node: &YNode<'_>) -> Option<Element> {
         let fields = self.fields(node, &format!("pool `{id}`"), Some(&id), POOL_FIELDS)?;
-        self.require(&fields, node, &format!("pool `{id}`"), &id, &["kind"]);
+        self.require(&fields, node, &format!("pool `{id}`"), Some(&id), &["kind"]);
         let mut p = Pool {
             id,
             loc,

@@ -7,10 +7,20 @@ use crate::model::*;
 use crate::suggest::did_you_mean;
 
 /// The fields each part of the format takes.
-pub(super) const TOP_FIELDS: &[&str] = &["version", "name", "domains", "psaps", "routers", "origins", "pools"];
+pub(super) const TOP_FIELDS: &[&str] = &[
+    "version",
+    "name",
+    "boundaries",
+    "domains",
+    "psaps",
+    "routers",
+    "origins",
+    "pools",
+];
 pub(super) const DOMAIN_FIELDS: &[&str] = &["kind", "provider", "note", "waivers"];
 pub(super) const PSAP_FIELDS: &[&str] = &[
     "name",
+    "uri",
     "fcc_id",
     "state",
     "counties",
@@ -32,6 +42,7 @@ pub(super) const ORIGIN_FIELDS: &[&str] = &[
     "county",
     "population",
     "calls_per_day",
+    "location",
     "ingress",
     "waivers",
 ];
@@ -88,17 +99,13 @@ impl FileBuilder<'_> {
         fields: &Fields<'_, '_>,
         node: &YNode<'_>,
         what: &str,
-        element: &str,
+        element: Option<&str>,
         required: &[&str],
     ) -> bool {
         let mut ok = true;
         for r in required {
             if !fields.iter().any(|(k, _)| k == r) {
-                self.schema(
-                    node.pos,
-                    Some(element),
-                    format!("{what} is missing the required field `{r}`"),
-                );
+                self.schema(node.pos, element, format!("{what} is missing the required field `{r}`"));
                 ok = false;
             }
         }
@@ -263,7 +270,7 @@ impl FileBuilder<'_> {
 
     pub(super) fn waiver(&mut self, node: &YNode<'_>, element: &str) -> Option<Waiver> {
         let fields = self.fields(node, "a waiver", Some(element), WAIVER_FIELDS)?;
-        let mut ok = self.require(&fields, node, "a waiver", element, &["rule", "reason"]);
+        let mut ok = self.require(&fields, node, "a waiver", Some(element), &["rule", "reason"]);
         let mut w = Waiver {
             loc: self.loc(node.pos),
             rule_loc: self.loc(node.pos),

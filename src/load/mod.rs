@@ -3,7 +3,9 @@
 mod admit;
 pub mod build;
 mod fields;
+pub mod gis;
 pub mod git;
+mod places;
 pub mod register;
 pub mod schema;
 pub mod text;
@@ -76,7 +78,10 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
         )));
     }
     let mut reader = TableReader::new(entries.len(), Vec::new());
+    let mut layer_files = gis::DiskFiles { files: Vec::new() };
     for entry in &entries {
+        let real = entry.admitted.as_ref().ok().filter(|_| entry.path != Path::new("-"));
+        layer_files.files.push(real.map(|r| (r.clone(), entry.root.clone())));
         let shown = entry.path.display().to_string();
         let opened = match &entry.admitted {
             Ok(real) if entry.path == Path::new("-") => text::FileText::stdin().map(|t| (t, real)),
@@ -99,7 +104,9 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
             }
         }
     }
-    Ok(reader.finish())
+    let mut loaded = reader.finish();
+    gis::read_boundaries(&mut loaded.table, &layer_files);
+    Ok(loaded)
 }
 
 fn parse_problem(file: u32, pos: yaml::Pos, message: String) -> Problem {
@@ -228,6 +235,8 @@ struct Entry {
     /// As the user gave it, or as found below the directory they gave.
     path: PathBuf,
     admitted: Result<PathBuf, String>,
+    /// The directory it must stay inside, and so must the layer files it names.
+    root: PathBuf,
 }
 
 /// The table files a path stands for: itself, or every *.yaml/*.yml below it, sorted; each
@@ -238,6 +247,7 @@ fn table_files(path: &Path) -> Result<Vec<Entry>, LoadError> {
         return Ok(vec![Entry {
             path: path.to_path_buf(),
             admitted,
+            root: PathBuf::new(),
         }]);
     }
     let meta =
@@ -248,6 +258,7 @@ fn table_files(path: &Path) -> Result<Vec<Entry>, LoadError> {
         return Ok(vec![Entry {
             path: path.to_path_buf(),
             admitted,
+            root,
         }]);
     }
     let mut out = Vec::new();
@@ -279,11 +290,16 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>, seen: &mut HashSet<PathBu
                 Err(reason) => out.push(Entry {
                     path,
                     admitted: Err(reason.replace("a link to a place", "a link to a directory")),
+                    root: root.to_path_buf(),
                 }),
             },
             _ if table_file => {
                 let admitted = admit::inside(root, &path);
-                out.push(Entry { path, admitted });
+                out.push(Entry {
+                    path,
+                    admitted,
+                    root: root.to_path_buf(),
+                });
             }
             _ => {}
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::{Domain, Link, Origin, Pool, Psap, Router};
+use super::{Boundary, Domain, Link, Origin, Pool, Psap, Router};
 
 /// Element ids: letters, digits, `-`, `_`, `.`.
 pub struct Id;
@@ -40,6 +40,8 @@ pub struct Document {
     version: u32,
     /// Shown in reports.
     name: Option<String>,
+    /// NG9-1-1 GIS boundary layers (SPEC §7), paths relative to this file.
+    boundaries: Option<Vec<Boundary>>,
     #[schemars(schema_with = "section::<Domain>")]
     domains: Option<BTreeMap<String, Domain>>,
     #[schemars(schema_with = "section::<Psap>")]

@@ -7,10 +7,14 @@
 use schemars::JsonSchema;
 
 mod format;
+mod gis;
 mod source;
 mod table;
 
 pub use format::{ID_PATTERN, Id, json_schema, schema_text};
+pub use gis::{
+    Boundary, BoundaryKind, Feature, Location, NENA_FIELDS, NenaField, NenaFields, Place, RawPolygon, Ring, is_sip_uri,
+};
 pub use source::{SourceFile, open_regular, plain_io};
 pub use table::{Expect, IdIndex, Reference, Table};
 
@@ -271,6 +275,8 @@ pub struct Psap {
     #[schemars(skip)]
     pub loc: Loc,
     pub name: Option<String>,
+    /// The PSAP's queue URI (`sip:` or `sips:`): a PSAP boundary's `ServiceURI` names it (SPEC §7).
+    pub uri: Option<String>,
     /// FCC PSAP Registry id.
     #[schemars(range(min = 0))]
     pub fcc_id: Option<u32>,
@@ -427,6 +433,8 @@ pub struct Origin {
     /// 911 calls a day from here (else population × `capacity.calls_per_1000_per_day` / 1000).
     #[schemars(range(min = 0), with = "Option<f64>")]
     pub calls_per_day: Option<f32>,
+    /// Where calls come from (WGS84); for a cell sector, the sector's centroid (SPEC §7).
+    pub location: Option<Location>,
     /// Routers its trunks reach, in order of preference.
     #[schemars(with = "Vec<Link>")]
     pub ingress: Box<[Link]>,

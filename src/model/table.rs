@@ -14,6 +14,8 @@ pub struct Table {
     pub routers: Vec<Router>,
     pub origins: Vec<Origin>,
     pub pools: Vec<Pool>,
+    /// GIS boundary layers (SPEC §7), in the order the files declare them.
+    pub boundaries: Vec<super::Boundary>,
     /// id → element, for the first definition of each id.
     pub ids: IdIndex,
     /// Interned names used while loading.

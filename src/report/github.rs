@@ -32,10 +32,15 @@ pub fn render(out: &Output<'_>) -> String {
             props.push(format!("file={}", property(&out.table.files[loc.file as usize].path)));
             props.push(format!("line={}", loc.line));
             props.push(format!("col={}", loc.col));
+        } else if let Some(p) = &f.place {
+            props.push(format!("file={}", property(&p.file)));
         }
         let new = f.new.map(|n| format!(" ({})", n.word())).unwrap_or_default();
         props.push(format!("title={}", property(&format!("psapguard {}{new}", f.rule))));
         let mut message = f.message.clone();
+        if let Some(p) = f.place.as_ref().filter(|_| f.location.is_none()) {
+            message.push_str(&format!("\nat {}", super::gis_place(p)));
+        }
         if let Some(line) = super::human::affected_line(f) {
             message.push('\n');
             message.push_str(&line);

@@ -236,6 +236,19 @@ fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic 
             None => help.insert(0, format!("at {}", super::place(table, loc))),
         }
     }
+    if let Some(p) = &f.place {
+        let mut at = format!("at {}", super::gis_place(p));
+        if let Some(point) = p.point {
+            at.push_str(&format!(" {}", crate::rules::mapped::point(point)));
+        }
+        help.insert(0, inert(&at).into_owned());
+        if let Some(point) = p.point {
+            help.insert(1, format!("map: {}", super::map_link(point)));
+        }
+        for r in &f.related {
+            help.push(format!("{}: {}", super::place(table, r.loc), inert(&r.message)));
+        }
+    }
     if let Some(w) = &f.waiver {
         help.push(format!("waived: {}", short(&w.words(), MAX_SHOWN_CHARS)));
     }
@@ -276,6 +289,8 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
         .with_links(false)
         // Ids are words with hyphens (`esrp-den`, `a-911`): never split one across lines.
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        // Spaces only: a map link must not break at its `?`.
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_break_words(false);
     let frames = Frames::new(table, &report.findings);
     let mut text = String::new();

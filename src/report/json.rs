@@ -26,7 +26,13 @@ pub fn finding(table: &Table, f: &Finding) -> Value {
     m.insert("entities".into(), json!(f.entities));
     m.insert("affected".into(), json!(f.affected));
     m.insert("population".into(), json!(f.population));
-    m.insert("location".into(), location(table, f.location));
+    let at = match &f.place {
+        Some(p) => {
+            json!({ "file": p.file, "layer": p.layer, "feature": p.feature, "lat": p.point.map(|x| x[1]), "lon": p.point.map(|x| x[0]) })
+        }
+        None => location(table, f.location),
+    };
+    m.insert("location".into(), at);
     let related: Vec<Value> = f
         .related
         .iter()

@@ -3,7 +3,7 @@
 
 use quick_junit::{NonSuccessKind, Report as JUnit, TestCase, TestCaseStatus, TestSuite};
 
-use super::{Output, place};
+use super::Output;
 use crate::rules::all_meta;
 
 pub fn render(out: &Output<'_>) -> String {
@@ -20,7 +20,7 @@ pub fn render(out: &Output<'_>) -> String {
             let status = if f.fails() {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_message(f.message.clone()).set_type(f.severity.name());
-                let mut description = f.location.map(|l| place(out.table, l)).unwrap_or_default();
+                let mut description = super::where_of(out.table, f).unwrap_or_default();
                 if let Some(line) = super::human::affected_line(f) {
                     description.push('\n');
                     description.push_str(&line);
@@ -30,13 +30,8 @@ pub fn render(out: &Output<'_>) -> String {
             } else {
                 TestCaseStatus::success()
             };
-            let name = match f.location {
-                Some(l) => format!(
-                    "{} {} ({})",
-                    meta.name,
-                    f.entities.first().map_or("", String::as_str),
-                    place(out.table, l)
-                ),
+            let name = match super::where_of(out.table, f) {
+                Some(at) => format!("{} {} ({at})", meta.name, f.entities.first().map_or("", String::as_str)),
                 None => format!("{} {}", meta.name, f.entities.join(" ")),
             };
             let mut case = TestCase::new(name, status);

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::{Output, place};
+use super::Output;
 use crate::diff::DiffReport;
 use crate::finding::ScenarioLabel;
 use crate::rules::{Finding, thousands};
@@ -51,7 +51,7 @@ fn findings_table(out: &Output<'_>, findings: &[&Finding]) -> String {
             (false, crate::rules::Severity::Error) => "❌",
             (false, crate::rules::Severity::Warning) => "⚠️",
         };
-        let at = f.location.map(|l| code(&place(out.table, l))).unwrap_or_default();
+        let at = super::where_of(out.table, f).map(|w| code(&w)).unwrap_or_default();
         let _ = writeln!(t, "| {icon} | `{}` | {at} | {} |", f.rule, cell(&f.message));
     }
     t

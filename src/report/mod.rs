@@ -107,6 +107,29 @@ pub fn place(table: &Table, loc: Loc) -> String {
     format!("{}:{}:{}", table.files[loc.file as usize].path, loc.line, loc.col)
 }
 
+/// Where a GIS finding points, for people: `file › layer › feature`.
+pub fn gis_place(place: &crate::model::Place) -> String {
+    let mut parts = vec![place.file.clone()];
+    parts.extend(place.layer.clone());
+    parts.extend(place.feature.clone());
+    parts.join(" › ")
+}
+
+/// The point on OpenStreetMap (SPEC §7).
+pub fn map_link(point: [f64; 2]) -> String {
+    let (lat, lon) = (point[1], point[0]);
+    format!("https://www.openstreetmap.org/?mlat={lat:.5}&mlon={lon:.5}#map=13/{lat:.5}/{lon:.5}")
+}
+
+/// Where a finding points, in one line: `file:line:col` or `file › layer › feature`.
+pub fn where_of(table: &Table, f: &crate::finding::Finding) -> Option<String> {
+    match (&f.location, &f.place) {
+        (Some(l), _) => Some(place(table, *l)),
+        (None, Some(p)) => Some(gis_place(p)),
+        (None, None) => None,
+    }
+}
+
 /// Report formats of `check` and `diff`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {

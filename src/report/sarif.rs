@@ -26,6 +26,21 @@ fn location(table: &Table, loc: Loc, message: Option<&str>) -> Value {
     v
 }
 
+/// A GIS finding: the layer file as the artifact, the feature as a logical location.
+fn feature_location(p: &crate::model::Place) -> Value {
+    let mut v = json!({ "physicalLocation": { "artifactLocation": { "uri": p.file.replace('\\', "/") } } });
+    let mut names: Vec<String> = p.layer.iter().cloned().collect();
+    names.extend(p.feature.clone());
+    if !names.is_empty() {
+        let kind = if p.feature.is_some() { "object" } else { "module" };
+        v["logicalLocations"] = json!([{ "name": names.last(), "fullyQualifiedName": names.join("/"), "kind": kind }]);
+    }
+    if let Some(point) = p.point {
+        v["properties"] = json!({ "lat": point[1], "lon": point[0] });
+    }
+    v
+}
+
 fn result(table: &Table, f: &Finding, rule_index: usize) -> Value {
     let mut r = json!({
         "ruleId": f.rule,
@@ -37,6 +52,8 @@ fn result(table: &Table, f: &Finding, rule_index: usize) -> Value {
     });
     if let Some(loc) = f.location {
         r["locations"] = json!([location(table, loc, None)]);
+    } else if let Some(p) = &f.place {
+        r["locations"] = json!([feature_location(p)]);
     }
     if !f.related.is_empty() {
         let related: Vec<Value> = f

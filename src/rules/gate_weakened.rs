@@ -136,6 +136,7 @@ impl GateWeakened {
             affected: Vec::new(),
             population: 0,
             location: None,
+            place: None,
             related: Vec::new(),
             new: None,
         })

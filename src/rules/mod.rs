@@ -10,20 +10,31 @@ use crate::model::{Loc, Node, Table};
 mod answer_standard;
 mod black_hole;
 pub mod blast_radius;
+mod boundary_attribute;
+mod boundary_format;
+mod boundary_gap;
+mod boundary_outside_provisioning;
+mod boundary_overlap;
+mod boundary_unrouted;
 mod cross_jurisdiction;
 mod decommissioned_reference;
 mod duplicate_id;
 mod failover_misroute;
 pub mod gate_weakened;
 mod inactive_destination;
+mod invalid_geometry;
+mod location_misroute;
+pub mod mapped;
 mod missing_default;
 mod parse_error;
 mod pool_exhaustion;
 mod pool_mismatch;
 mod pool_overlap;
 pub mod psap_lost_traffic;
+mod psap_without_boundary;
 mod routing_loop;
 mod schema;
+mod sector_misroute;
 mod shadowed_rule;
 mod single_point_of_failure;
 mod unknown_reference;
@@ -32,6 +43,7 @@ pub mod unused_waiver;
 
 pub(crate) use crate::declare_rule;
 pub use crate::finding::{Finding, Related, RuleMeta, ScenarioLabel, Severity, thousands};
+pub use mapped::{Located, Mapped};
 
 /// The input a rule reads besides the loaded table: `check` runs a rule only when its input
 /// exists, so no rule opens with a guard.
@@ -43,6 +55,23 @@ pub enum Needs {
     Routing,
     /// The old and the new table of a `diff`, both analysed.
     Diff,
+    /// The boundary layers (the table names some).
+    Geography,
+    /// The boundary layers and the routing analysis: where located calls go.
+    LocatedRouting,
+}
+
+impl Needs {
+    /// Whether a rule with these needs runs on this context.
+    pub fn met(self, cx: &Context<'_>) -> bool {
+        match self {
+            Needs::Table => true,
+            Needs::Routing => cx.analysis.is_some(),
+            Needs::Diff => false,
+            Needs::Geography => cx.coverage.is_some(),
+            Needs::LocatedRouting => cx.coverage.is_some() && cx.analysis.is_some(),
+        }
+    }
 }
 
 /// A rule's check.
@@ -63,6 +92,23 @@ impl<'a> Input<'a> for Context<'a> {
     const NEEDS: Needs = Needs::Table;
     fn from_context(cx: &Context<'a>) -> Option<Self> {
         Some(*cx)
+    }
+}
+
+impl<'a> Input<'a> for Mapped<'a> {
+    const NEEDS: Needs = Needs::Geography;
+    fn from_context(cx: &Context<'a>) -> Option<Self> {
+        cx.coverage.map(|coverage| Mapped { cx: *cx, coverage })
+    }
+}
+
+impl<'a> Input<'a> for Located<'a> {
+    const NEEDS: Needs = Needs::LocatedRouting;
+    fn from_context(cx: &Context<'a>) -> Option<Self> {
+        Some(Located {
+            map: Mapped::from_context(cx)?,
+            analysis: cx.analysis?,
+        })
     }
 }
 
@@ -115,6 +161,16 @@ registry! {
     pool_mismatch::PoolMismatch,
     pool_exhaustion::PoolExhaustion,
     answer_standard::AnswerStandard,
+    boundary_format::BoundaryFormat,
+    boundary_attribute::BoundaryAttribute,
+    invalid_geometry::InvalidGeometry,
+    boundary_gap::BoundaryGap,
+    boundary_overlap::BoundaryOverlap,
+    boundary_outside_provisioning::BoundaryOutsideProvisioning,
+    boundary_unrouted::BoundaryUnrouted,
+    psap_without_boundary::PsapWithoutBoundary,
+    location_misroute::LocationMisroute,
+    sector_misroute::SectorMisroute,
 }
 
 /// A rule that only `diff` reports: it compares the old and the new table.
@@ -171,6 +227,8 @@ pub struct Settings {
     pub today: String,
     /// The load model and the answering standard (`[capacity]`).
     pub capacity: crate::capacity::Standard,
+    /// The boundary rules' tolerances (`[gis]`).
+    pub gis: crate::coverage::GisSettings,
 }
 
 impl Default for Settings {
@@ -180,6 +238,7 @@ impl Default for Settings {
             horizon_days: 90,
             today: crate::date::today(),
             capacity: crate::capacity::Standard::default(),
+            gis: crate::coverage::GisSettings::default(),
         }
     }
 }
@@ -195,6 +254,8 @@ pub struct Context<'a> {
     /// judge an element's own fields pass them over (one typo, one finding).
     pub broken: &'a std::collections::HashSet<String>,
     pub settings: &'a Settings,
+    /// The boundary layers checked; None when the table names none.
+    pub coverage: Option<&'a crate::coverage::Coverage>,
 }
 
 impl Context<'_> {
@@ -247,6 +308,7 @@ impl Context<'_> {
             affected: self.origin_ids(origins),
             population: self.population(origins),
             location: Some(loc),
+            place: None,
             related: Vec::new(),
             new: None,
         }

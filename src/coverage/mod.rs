@@ -1,0 +1,390 @@
+//! Where the boundary layers put a located call (SPEC §7): each feature's geometry checked
+//! and repaired, which features are in force, where PSAP boundaries overlap, leave gaps or
+//! reach outside the provisioning boundary, and which boundaries hold a point.
+//!
+//! The GIS rules read this; like the routing analysis, it is computed once per check.
+
+pub mod validity;
+
+use geo::orient::{Direction, Orient};
+use geo::{
+    BooleanOps, BoundingRect, Contains, GeodesicArea, InteriorPoint, Intersects, MultiPolygon, Point, Polygon, Rect,
+};
+use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
+
+use crate::model::{Boundary, BoundaryKind, Feature, Table};
+
+/// A feature of a usable layer: its boundary (index into `Table::boundaries`) and feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FeatureRef {
+    pub boundary: u32,
+    pub feature: u32,
+}
+
+/// A feature's geometry as the coverage rules use it.
+#[derive(Debug)]
+pub struct Shape {
+    pub at: FeatureRef,
+    pub kind: BoundaryKind,
+    pub in_force: bool,
+    /// Valid (repaired where it was not), exteriors counter-clockwise.
+    pub geometry: MultiPolygon<f64>,
+    pub bbox: Option<Rect<f64>>,
+}
+
+#[derive(Debug)]
+pub struct Invalid {
+    pub shape: u32,
+    pub problems: Vec<validity::Problem>,
+}
+
+/// Two boundaries of one kind in force sharing more than the sliver tolerance.
+#[derive(Debug)]
+pub struct Overlap {
+    pub a: u32,
+    pub b: u32,
+    pub area_m2: f64,
+    pub point: [f64; 2],
+}
+
+/// A connected area no PSAP boundary in force covers.
+#[derive(Debug)]
+pub struct Gap {
+    pub area_m2: f64,
+    pub point: [f64; 2],
+    /// The PSAP boundaries in force that touch it.
+    pub neighbours: Vec<u32>,
+    pub polygon: Polygon<f64>,
+}
+
+/// A PSAP boundary reaching outside the provisioning boundary.
+#[derive(Debug)]
+pub struct Outside {
+    pub shape: u32,
+    pub area_m2: f64,
+    pub point: [f64; 2],
+}
+
+/// Where the located origins are: for each, the PSAP boundaries in force that hold it
+/// (several inside an overlap) and the reported gap it lies in, if any.
+#[derive(Debug, Default)]
+pub struct Placement {
+    /// Origins with a `location`, in table order.
+    pub origins: Vec<u32>,
+    /// `shapes[offsets[i]..offsets[i + 1]]` hold origin `origins[i]`.
+    offsets: Vec<u32>,
+    shapes: Vec<u32>,
+    pub gap: Vec<Option<u32>>,
+}
+
+impl Placement {
+    pub fn shapes_of(&self, i: usize) -> &[u32] {
+        &self.shapes[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    /// (origin, the boundaries that hold it, its gap), for each located origin.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &[u32], Option<u32>)> + '_ {
+        (0..self.origins.len()).map(|i| (self.origins[i], self.shapes_of(i), self.gap[i]))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Coverage {
+    pub placement: Placement,
+    pub shapes: Vec<Shape>,
+    pub invalid: Vec<Invalid>,
+    pub overlaps: Vec<Overlap>,
+    pub gaps: Vec<Gap>,
+    pub outside: Vec<Outside>,
+    /// The PSAP boundaries in force, by bounding box.
+    psap_index: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>,
+    gap_index: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>,
+}
+
+/// The settings the coverage rules share.
+#[derive(Debug, Clone)]
+pub struct GisSettings {
+    /// Gaps and overlaps smaller than this (m², geodesic) are rounding, not findings.
+    pub sliver_m2: f64,
+}
+
+impl Default for GisSettings {
+    fn default() -> Self {
+        GisSettings { sliver_m2: 1_000.0 }
+    }
+}
+
+/// Whether a feature is in force on `today` (YYYY-MM-DD): not expired, already effective.
+/// Dates compare by day; a date that cannot be read does not take the feature out of force.
+pub fn in_force(feature: &Feature, today: &str) -> bool {
+    let expired = day_of(&feature.fields.expire).is_some_and(|e| e < today);
+    let pending = day_of(&feature.fields.effective).is_some_and(|e| e > today);
+    !expired && !pending
+}
+
+/// The day (YYYY-MM-DD) of a NENA date or date-time field, if it has a readable one.
+pub fn day_of(field: &Option<String>) -> Option<&str> {
+    field
+        .as_deref()
+        .and_then(|s| s.get(..10))
+        .filter(|s| crate::date::is_valid(s))
+}
+
+impl Coverage {
+    /// Checks every usable layer of the table.
+    pub fn build(table: &Table, today: &str, settings: &GisSettings) -> Coverage {
+        let mut c = Coverage::default();
+        for (b, boundary) in table.boundaries.iter().enumerate() {
+            let Ok(features) = &boundary.read else { continue };
+            for (f, feature) in features.iter().enumerate() {
+                c.add_shape(
+                    boundary,
+                    FeatureRef {
+                        boundary: b as u32,
+                        feature: f as u32,
+                    },
+                    feature,
+                    today,
+                );
+            }
+        }
+        c.psap_index = RTree::bulk_load(c.boxes(|s| s.kind == BoundaryKind::Psap && s.in_force));
+        c.find_overlaps(settings.sliver_m2);
+        let psaps = c.union_of(BoundaryKind::Psap);
+        let provisioning = c.union_of(BoundaryKind::Provisioning);
+        c.find_gaps(&psaps, &provisioning, settings.sliver_m2);
+        c.find_outside(&provisioning, settings.sliver_m2);
+        let gap_boxes = c
+            .gaps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| Some(boxed(g.polygon.bounding_rect()?, i as u32)))
+            .collect();
+        c.gap_index = RTree::bulk_load(gap_boxes);
+        c.placement = c.place(table);
+        c
+    }
+
+    /// Locates every origin that has a `location`, on both cores.
+    fn place(&self, table: &Table) -> Placement {
+        use rayon::prelude::*;
+        let origins: Vec<u32> = (0..table.origins.len() as u32)
+            .filter(|&o| table.origins[o as usize].location.is_some())
+            .collect();
+        let found: Vec<(Vec<u32>, Option<u32>)> = origins
+            .par_iter()
+            .map(|&o| {
+                let at = table.origins[o as usize].location.expect("located");
+                let shapes = self.psaps_at(at.lon, at.lat);
+                let gap = if shapes.is_empty() {
+                    self.gap_at(at.lon, at.lat).map(|g| g as u32)
+                } else {
+                    None
+                };
+                (shapes, gap)
+            })
+            .collect();
+        let mut p = Placement {
+            origins,
+            offsets: vec![0],
+            ..Placement::default()
+        };
+        for (shapes, gap) in found {
+            p.shapes.extend(shapes);
+            p.offsets.push(p.shapes.len() as u32);
+            p.gap.push(gap);
+        }
+        p
+    }
+
+    fn add_shape(&mut self, boundary: &Boundary, at: FeatureRef, feature: &Feature, today: &str) {
+        let (problems, geometry) = validity::check_and_repair(&feature.polygons);
+        let shape = self.shapes.len() as u32;
+        if !problems.is_empty() {
+            self.invalid.push(Invalid { shape, problems });
+        }
+        self.shapes.push(Shape {
+            at,
+            kind: boundary.kind,
+            in_force: in_force(feature, today),
+            bbox: geometry.bounding_rect(),
+            geometry,
+        });
+    }
+
+    fn boxes(&self, keep: impl Fn(&Shape) -> bool) -> Vec<GeomWithData<Rectangle<[f64; 2]>, u32>> {
+        self.shapes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| keep(s))
+            .filter_map(|(i, s)| Some(boxed(s.bbox?, i as u32)))
+            .collect()
+    }
+
+    /// Pairs of one exclusive kind whose boxes meet, then their shared area.
+    fn find_overlaps(&mut self, sliver: f64) {
+        let exclusive = |s: &Shape| s.in_force && s.kind.exclusive();
+        let tree = RTree::bulk_load(self.boxes(exclusive));
+        let mut found = Vec::new();
+        for (a, b) in tree.intersection_candidates_with_other_tree(&tree) {
+            let (a, b) = (a.data, b.data);
+            let (sa, sb) = (&self.shapes[a as usize], &self.shapes[b as usize]);
+            if a >= b || sa.kind != sb.kind {
+                continue;
+            }
+            let shared = sa.geometry.intersection(&sb.geometry);
+            let area = area_m2(&shared);
+            if area > sliver {
+                found.push(Overlap {
+                    a,
+                    b,
+                    area_m2: area,
+                    point: inside(&shared),
+                });
+            }
+        }
+        found.sort_by_key(|o| (o.a, o.b));
+        self.overlaps = found;
+    }
+
+    fn union_of(&self, kind: BoundaryKind) -> MultiPolygon<f64> {
+        let parts: Vec<&MultiPolygon<f64>> = self
+            .shapes
+            .iter()
+            .filter(|s| s.in_force && s.kind == kind)
+            .map(|s| &s.geometry)
+            .collect();
+        geo::unary_union(parts)
+    }
+
+    /// Gaps inside the provisioning boundary, or, without one, holes the PSAP boundaries enclose.
+    fn find_gaps(&mut self, psaps: &MultiPolygon<f64>, provisioning: &MultiPolygon<f64>, sliver: f64) {
+        let uncovered: Vec<Polygon<f64>> = if provisioning.0.is_empty() {
+            psaps
+                .0
+                .iter()
+                .flat_map(|p| p.interiors().iter().map(|r| Polygon::new(r.clone(), vec![])))
+                .collect()
+        } else {
+            provisioning.difference(psaps).0
+        };
+        for polygon in uncovered {
+            let polygon = polygon.orient(Direction::Default);
+            let area = polygon.geodesic_area_unsigned();
+            if area <= sliver {
+                continue;
+            }
+            let neighbours = self.touching(&polygon);
+            let point = inside(&MultiPolygon::new(vec![polygon.clone()]));
+            self.gaps.push(Gap {
+                area_m2: area,
+                point,
+                neighbours,
+                polygon,
+            });
+        }
+        self.gaps.sort_by(|a, b| {
+            a.point[0]
+                .total_cmp(&b.point[0])
+                .then(a.point[1].total_cmp(&b.point[1]))
+        });
+    }
+
+    /// PSAP boundaries in force that touch an area (within a rounding tolerance).
+    fn touching(&self, polygon: &Polygon<f64>) -> Vec<u32> {
+        let Some(rect) = polygon.bounding_rect() else {
+            return vec![];
+        };
+        const NEAR: f64 = 1e-6; // degrees: about 10 cm
+        let envelope = AABB::from_corners(
+            [rect.min().x - NEAR, rect.min().y - NEAR],
+            [rect.max().x + NEAR, rect.max().y + NEAR],
+        );
+        let grown = geo::Buffer::buffer(polygon, NEAR);
+        let mut out: Vec<u32> = self
+            .psap_index
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|g| g.data)
+            .filter(|&s| self.shapes[s as usize].geometry.intersects(&grown))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn find_outside(&mut self, provisioning: &MultiPolygon<f64>, sliver: f64) {
+        if provisioning.0.is_empty() {
+            return;
+        }
+        for (i, s) in self.shapes.iter().enumerate() {
+            if !(s.in_force && s.kind == BoundaryKind::Psap) {
+                continue;
+            }
+            let beyond = s.geometry.difference(provisioning);
+            let area = area_m2(&beyond);
+            if area > sliver {
+                self.outside.push(Outside {
+                    shape: i as u32,
+                    area_m2: area,
+                    point: inside(&beyond),
+                });
+            }
+        }
+    }
+
+    /// The PSAP boundaries in force that hold a point (several inside an overlap).
+    pub fn psaps_at(&self, lon: f64, lat: f64) -> Vec<u32> {
+        let point = Point::new(lon, lat);
+        let mut out: Vec<u32> = self
+            .psap_index
+            .locate_all_at_point(&[lon, lat])
+            .map(|g| g.data)
+            .filter(|&s| covers(&self.shapes[s as usize].geometry, &point))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// The reported gap that holds a point.
+    pub fn gap_at(&self, lon: f64, lat: f64) -> Option<usize> {
+        let point = Point::new(lon, lat);
+        self.gap_index
+            .locate_all_at_point(&[lon, lat])
+            .map(|g| g.data as usize)
+            .filter(|&g| self.gaps[g].polygon.contains(&point))
+            .min()
+    }
+}
+
+/// Inside or on the boundary: a location on a shared border belongs to both sides.
+fn covers(geometry: &MultiPolygon<f64>, point: &Point<f64>) -> bool {
+    use geo::coordinate_position::{CoordPos, CoordinatePosition};
+    geometry.coordinate_position(&point.0) != CoordPos::Outside
+}
+
+fn boxed(rect: Rect<f64>, data: u32) -> GeomWithData<Rectangle<[f64; 2]>, u32> {
+    GeomWithData::new(
+        Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]),
+        data,
+    )
+}
+
+/// Geodesic area on the WGS84 ellipsoid, in square metres. Rings are oriented first: a
+/// clockwise exterior would measure the rest of the globe.
+pub fn area_m2(geometry: &MultiPolygon<f64>) -> f64 {
+    geometry
+        .0
+        .iter()
+        .map(|p| p.orient(Direction::Default).geodesic_area_unsigned())
+        .sum()
+}
+
+/// A point inside an area (on it, for a degenerate one).
+fn inside(geometry: &MultiPolygon<f64>) -> [f64; 2] {
+    let biggest = geometry
+        .0
+        .iter()
+        .max_by(|a, b| a.geodesic_area_unsigned().total_cmp(&b.geodesic_area_unsigned()));
+    biggest
+        .and_then(|p| p.interior_point())
+        .map_or([0.0, 0.0], |p| [p.x(), p.y()])
+}

@@ -1,0 +1,111 @@
+//! The format's geographic fields (SPEC §7): the `boundaries:` list, a PSAP's `uri` and an
+//! origin's `location`.
+
+use super::build::FileBuilder;
+use super::yaml::Node as YNode;
+use crate::model::{Boundary, BoundaryKind, Location};
+
+pub(super) const BOUNDARY_FIELDS: &[&str] = &["file", "layer", "kind"];
+pub(super) const LOCATION_FIELDS: &[&str] = &["lat", "lon"];
+
+impl FileBuilder<'_> {
+    /// The top-level `boundaries:` list; each entry is kept for the GIS loader to read.
+    pub(super) fn boundaries(&mut self, node: &YNode<'_>) {
+        let Some(entries) = self.list(node, None, "boundaries", |b, n| b.boundary(n)) else {
+            return;
+        };
+        self.table.boundaries.extend(entries.into_iter().flatten());
+    }
+
+    /// One entry; Some(None) when it is unusable but already reported (the list goes on).
+    fn boundary(&mut self, node: &YNode<'_>) -> Option<Option<Boundary>> {
+        let Some(fields) = self.fields(node, "a boundary layer", None, BOUNDARY_FIELDS) else {
+            return Some(None);
+        };
+        if !self.require(&fields, node, "a boundary layer", None, &["file", "kind"]) {
+            return Some(None);
+        }
+        let (mut file, mut layer, mut kind) = (None, None, None);
+        for (key, value) in fields {
+            match key {
+                "file" => file = self.string(value, None, key),
+                "layer" if !Self::is_null(value) => layer = self.string(value, None, key),
+                "kind" => kind = self.choice(value, None, key, &BoundaryKind::ALL),
+                _ => {}
+            }
+        }
+        let (Some(file), Some(kind)) = (file, kind) else {
+            return Some(None);
+        };
+        if file.is_empty() {
+            self.schema(node.pos, None, "a boundary layer's `file` must not be empty".into());
+            return Some(None);
+        }
+        Some(Some(Boundary {
+            file,
+            layer,
+            kind,
+            loc: self.loc(node.pos),
+            shown: String::new(),
+            read: Ok(Vec::new()),
+        }))
+    }
+
+    /// `uri:` of a PSAP: a SIP URI, as a boundary's `ServiceURI` names it.
+    pub(super) fn sip_uri(&mut self, node: &YNode<'_>, element: &str) -> Option<String> {
+        let uri = self.string(node, Some(element), "uri")?;
+        if !crate::model::is_sip_uri(&uri) {
+            self.schema(
+                node.pos,
+                Some(element),
+                format!(
+                    "`uri` must be a `sip:` or `sips:` URI, found `{}`",
+                    crate::escape::short(&uri, 80)
+                ),
+            );
+            return None;
+        }
+        Some(uri)
+    }
+
+    /// `location: { lat, lon }` in WGS84 degrees.
+    pub(super) fn location(&mut self, node: &YNode<'_>, element: &str) -> Option<Location> {
+        let fields = self.fields(node, "`location`", Some(element), LOCATION_FIELDS)?;
+        if !self.require(&fields, node, "`location`", Some(element), &["lat", "lon"]) {
+            return None;
+        }
+        let (mut lat, mut lon) = (None, None);
+        for (key, value) in fields {
+            let limit = if key == "lat" { 90.0 } else { 180.0 };
+            let v = self.degrees(value, element, key, limit)?;
+            if key == "lat" { lat = Some(v) } else { lon = Some(v) }
+        }
+        Some(Location { lat: lat?, lon: lon? })
+    }
+
+    fn degrees(&mut self, node: &YNode<'_>, element: &str, field: &str, limit: f64) -> Option<f64> {
+        use super::yaml::Resolved;
+        let value = match node.resolve() {
+            Some(Resolved::Int(i)) => i as f64,
+            Some(Resolved::Float(f)) => f,
+            _ => {
+                let found = node.describe();
+                self.schema(
+                    node.pos,
+                    Some(element),
+                    format!("`{field}` must be a number of degrees, found {found}"),
+                );
+                return None;
+            }
+        };
+        if !(value.is_finite() && value.abs() <= limit) {
+            self.schema(
+                node.pos,
+                Some(element),
+                format!("`{field}` must be between -{limit} and {limit} degrees, found {value}"),
+            );
+            return None;
+        }
+        Some(value)
+    }
+}

@@ -1,0 +1,91 @@
+use super::mapped::{area, point};
+use super::{Finding, Mapped, declare_rule};
+use crate::model::{BoundaryKind, Place};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports an area that no PSAP boundary in force covers: inside the provisioning
+    /// boundary when the table names one, else a hole the PSAP boundaries enclose. One
+    /// finding per connected gap larger than the sliver tolerance (`gis.sliver_m2`), with its
+    /// area, a point inside it, the boundaries around it, and the located origins in it.
+    ///
+    /// ## Why it matters
+    /// A located call from inside a gap matches no PSAP boundary: the ECRF has no answer and
+    /// the call falls to a default route, if there is one. Gaps appear when one authority
+    /// moves a border and its neighbour does not, or when a boundary expires before its
+    /// replacement is in force.
+    ///
+    /// ## Example
+    /// ```text
+    /// 4.1 km² around (39.7010, -105.0920) between Jefferson-PSAP and Denver-PSAP
+    /// ```
+    ///
+    /// ## How to fix
+    /// Extend the neighbouring boundary over the area, or make the replacement boundary's
+    /// `Effective` date no later than the old one's `Expire`.
+    pub struct BoundaryGap { name: "boundary-gap", severity: Error }
+}
+
+impl BoundaryGap {
+    pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
+        let provisioned = cx
+            .coverage
+            .shapes
+            .iter()
+            .any(|s| s.in_force && s.kind == BoundaryKind::Provisioning);
+        for (g, gap) in cx.coverage.gaps.iter().enumerate() {
+            let origins: Vec<u32> = cx
+                .coverage
+                .placement
+                .iter()
+                .filter(|(_, _, in_gap)| *in_gap == Some(g as u32))
+                .map(|(o, _, _)| o)
+                .collect();
+            let names: Vec<String> = gap.neighbours.iter().map(|&s| cx.shape_name(s)).collect();
+            let within = if provisioned {
+                "inside the provisioning boundary"
+            } else {
+                "enclosed by the PSAP boundaries"
+            };
+            let around = if names.is_empty() {
+                String::new()
+            } else {
+                format!(", between {}", names.join(", "))
+            };
+            let callers = if origins.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; located calls from {} there reach no PSAP",
+                    cx.origins_phrase(&origins)
+                )
+            };
+            let message = format!(
+                "{} {within} is covered by no PSAP boundary in force, around {}{around}{callers}",
+                area(gap.area_m2),
+                point(gap.point)
+            );
+            let place = match gap.neighbours.first() {
+                Some(&s) => cx.place(cx.shape_ref(s), Some(gap.point)),
+                None => provisioning_place(cx, gap.point),
+            };
+            out.push(cx.gis_finding(&Self::META, place, message, names, &origins));
+        }
+    }
+}
+
+/// A gap no PSAP boundary touches points at the provisioning layer.
+fn provisioning_place(cx: &Mapped<'_>, at: [f64; 2]) -> Place {
+    let b = cx
+        .table
+        .boundaries
+        .iter()
+        .find(|b| b.kind == BoundaryKind::Provisioning)
+        .unwrap_or(&cx.table.boundaries[0]);
+    Place {
+        file: b.shown.clone(),
+        layer: b.layer.clone(),
+        feature: None,
+        point: Some(at),
+    }
+}

@@ -1,0 +1,100 @@
+use std::collections::BTreeMap;
+
+use super::mapped::UriJoin;
+use super::{Finding, Located, RuleMeta, ScenarioLabel, declare_rule};
+use crate::model::{OriginKind, PsapStatus};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports origins of a fixed kind (`esz`, `wireline`, `voip`, `text`, `other`) with a
+    /// `location` whose calls are delivered, under normal conditions, to another PSAP than
+    /// the one whose boundary holds the location. Grouped by (routed PSAP, boundary PSAP),
+    /// with the origins and their population.
+    ///
+    /// An origin inside an overlap is held by each overlapping boundary (a misroute only when
+    /// its PSAP is none of them); origins in a gap are listed by `boundary-gap`, origins held
+    /// only by unrouted boundaries by `boundary-unrouted`, and a boundary whose PSAP is not
+    /// active is not judged (its alternates answer there by design).
+    ///
+    /// ## Why it matters
+    /// The routing table and the GIS layer are two statements of who answers a place. When
+    /// they disagree for a fixed location, one of them is wrong, and a caller from there
+    /// reaches a centre that does not dispatch for them and must be transferred.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// origins:
+    ///   esz-2101: { location: { lat: 39.74, lon: -104.99 }, ingress: [esrp-a] }
+    ///   # esrp-a sends ESN 2101 to aurora-pd; the point is inside Denver's boundary
+    /// ```
+    ///
+    /// ## How to fix
+    /// Correct the routing rule (or the origin's ESN), or the boundary, whichever is wrong.
+    pub struct LocationMisroute { name: "location-misroute", severity: Error }
+}
+
+impl LocationMisroute {
+    pub fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
+        misroutes(cx, &Self::META, false, out);
+    }
+}
+
+/// The misroute findings of fixed (`cell == false`) or cell-sector origins.
+pub(super) fn misroutes(cx: &Located<'_>, meta: &'static RuleMeta, cell: bool, out: &mut Vec<Finding>) {
+    let table = cx.table;
+    let join = UriJoin::new(table);
+    let mut class_of = vec![u32::MAX; table.origins.len()];
+    for (c, class) in cx.analysis.classes.iter().enumerate() {
+        for &o in &class.origins {
+            class_of[o as usize] = c as u32;
+        }
+    }
+    // (routed PSAP, boundary PSAP) → origins
+    let mut groups: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+    for (o, shapes, _) in cx.coverage.placement.iter() {
+        let origin = &table.origins[o as usize];
+        if (origin.kind == OriginKind::CellSector) != cell || shapes.is_empty() || class_of[o as usize] == u32::MAX {
+            continue;
+        }
+        let Some(routed) = cx.analysis.normal[class_of[o as usize] as usize].delivered_to() else {
+            continue;
+        };
+        let held: Vec<u32> = shapes.iter().filter_map(|&s| cx.routed_psap(&join, s)).collect();
+        let judged = held
+            .iter()
+            .all(|&p| table.psaps[p as usize].status == PsapStatus::Active);
+        if held.is_empty() || !judged || held.contains(&routed) {
+            continue;
+        }
+        groups.entry((routed, held[0])).or_default().push(o);
+    }
+    for ((routed, boundary), origins) in groups {
+        let (r, b) = (&table.psaps[routed as usize], &table.psaps[boundary as usize]);
+        let first = &table.origins[origins[0] as usize];
+        let message = if cell {
+            format!(
+                "calls from {} are delivered to {} by sector routing, but their sectors' locations are inside {}'s boundary: location-based routing will send them to {}",
+                cx.origins_phrase(&origins),
+                r.id,
+                b.id,
+                b.id
+            )
+        } else {
+            format!(
+                "calls from {} are delivered to {}, but their locations are inside {}'s boundary",
+                cx.origins_phrase(&origins),
+                r.id,
+                b.id
+            )
+        };
+        // Where to fix: the rule, default or alternate that sends the calls.
+        let class = class_of[origins[0] as usize] as usize;
+        let sends = cx.analysis.normal[class].hops.last().map_or(first.loc, |h| h.loc);
+        let f = cx.finding(meta, sends, message, vec![r.id.clone(), b.id.clone()], &origins);
+        out.push(
+            f.scenario(ScenarioLabel::Normal)
+                .related(first.loc, format!("{} is located inside {}'s boundary", first.id, b.id))
+                .related(b.loc, format!("{} is declared here", b.id)),
+        );
+    }
+}

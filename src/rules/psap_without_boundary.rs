@@ -1,0 +1,60 @@
+use super::mapped::UriJoin;
+use super::{Finding, Mapped, declare_rule};
+use crate::model::{BoundaryKind, PsapStatus};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports an active PSAP with a `uri` that no PSAP boundary in force names in its
+    /// `ServiceURI`, when the table has a PSAP boundary layer. A PSAP whose only boundary has
+    /// expired, or whose replacement is not yet in force, is reported too.
+    ///
+    /// ## Why it matters
+    /// Location-based routing can only reach a PSAP through its boundary. A centre without
+    /// one receives no located calls: its area's wireless callers are answered elsewhere, or
+    /// its boundary carries another PSAP's URI.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// psaps:
+    ///   aurora-pd: { uri: "sip:psap@aurora.co.us" }   # no boundary has this ServiceURI
+    /// ```
+    ///
+    /// ## How to fix
+    /// Give the PSAP's boundary its `uri` as `ServiceURI`, or remove the `uri` of a PSAP that
+    /// only answers transferred calls.
+    pub struct PsapWithoutBoundary { name: "psap-without-boundary", severity: Warning }
+}
+
+impl PsapWithoutBoundary {
+    pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
+        let psap_layers = cx
+            .table
+            .boundaries
+            .iter()
+            .any(|b| b.kind == BoundaryKind::Psap && b.read.is_ok());
+        if !psap_layers {
+            return;
+        }
+        let join = UriJoin::new(cx.table);
+        let mut named = vec![false; cx.table.psaps.len()];
+        for (s, shape) in cx.coverage.shapes.iter().enumerate() {
+            if shape.in_force && shape.kind == BoundaryKind::Psap {
+                let uri = cx.feature(cx.shape_ref(s as u32)).fields.service_uri.as_deref();
+                if let Some(p) = join.psap(uri) {
+                    named[p as usize] = true;
+                }
+            }
+        }
+        for (p, psap) in cx.table.psaps.iter().enumerate() {
+            let Some(uri) = &psap.uri else { continue };
+            if named[p] || psap.status != PsapStatus::Active || cx.broken(&psap.id) {
+                continue;
+            }
+            let message = format!(
+                "active PSAP {} has the uri {uri}, which no PSAP boundary in force names: located calls never reach it",
+                psap.id
+            );
+            out.push(cx.finding(&Self::META, psap.loc, message, vec![psap.id.clone()], &[]));
+        }
+    }
+}
