@@ -51,12 +51,19 @@ fn main() {
     let a = psapguard::analysis::analyse(&loaded.table, 8);
     let settings = psapguard::rules::Settings::default();
     let broken = psapguard::check::broken_elements(&loaded.problems);
+    let t = Instant::now();
+    let coverage = (!loaded.table.boundaries.is_empty())
+        .then(|| psapguard::coverage::Coverage::build(&loaded.table, &settings.today, &settings.gis));
+    if coverage.is_some() {
+        println!("  {:<26} {:.3}s", "(boundary coverage)", t.elapsed().as_secs_f64());
+    }
     let cx = psapguard::rules::Context {
         table: &loaded.table,
         problems: &loaded.problems,
         broken: &broken,
         analysis: Some(&a),
         settings: &settings,
+        coverage: coverage.as_ref(),
     };
     for rule in psapguard::rules::RULES {
         let t = Instant::now();

@@ -145,6 +145,13 @@ fn sarif_is_valid_sarif_2_1_0() {
         ],
         vec!["diff", OLD, NEW, "--format", "sarif"],
         vec!["check", "examples/denver", "--format", "sarif"],
+        vec!["check", "fixtures/boundary-gap/trigger", "--format", "sarif"],
+        vec![
+            "check",
+            "fixtures/boundary-format/trigger-not-nena",
+            "--format",
+            "sarif",
+        ],
     ] {
         let (_, out, _) = run(&args);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -240,7 +247,9 @@ fn diff_against_a_git_revision() {
     let repo = dir.path();
     git(repo, &["init", "-q"]);
     std::fs::create_dir_all(repo.join("tables/origins")).unwrap();
+    std::fs::create_dir_all(repo.join("tables/gis")).unwrap();
     for entry in [
+        "gis/denver.gpkg",
         "network.yaml",
         "psaps.yaml",
         "pools.yaml",

@@ -402,7 +402,8 @@ fn trace_command(
             crate::engine::route(table, o, &cond, settings.max_hops)
         })
         .collect();
-    let text = whatif::traces_human(table, o, &what_if.label, &traces, settings.max_hops);
+    let mut text = whatif::traces_human(table, o, &what_if.label, &traces, settings.max_hops);
+    text.extend(whatif::location_human(table, o, &settings.today));
     print(&inert_lines(&text))?;
     Ok(0)
 }

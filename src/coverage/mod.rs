@@ -355,6 +355,29 @@ impl Coverage {
     }
 }
 
+/// The PSAP boundaries in force that hold a point, read straight from the layers (for one
+/// origin's trace: no coverage is built). Rings are taken as written.
+pub fn boundaries_holding(table: &Table, today: &str, lon: f64, lat: f64) -> Vec<FeatureRef> {
+    let point = Point::new(lon, lat);
+    let mut out = Vec::new();
+    for (b, boundary) in table.boundaries.iter().enumerate() {
+        let Ok(features) = &boundary.read else { continue };
+        if boundary.kind != BoundaryKind::Psap {
+            continue;
+        }
+        for (f, feature) in features.iter().enumerate() {
+            let (_, geometry) = validity::check_and_repair(&feature.polygons);
+            if in_force(feature, today) && covers(&geometry, &point) {
+                out.push(FeatureRef {
+                    boundary: b as u32,
+                    feature: f as u32,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Inside or on the boundary: a location on a shared border belongs to both sides.
 fn covers(geometry: &MultiPolygon<f64>, point: &Point<f64>) -> bool {
     use geo::coordinate_position::{CoordPos, CoordinatePosition};

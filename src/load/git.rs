@@ -122,7 +122,20 @@ pub fn load_revision(rev: &str, path: &Path) -> Result<Loaded, String> {
         };
         sources.push(SourceFile::in_memory(label, text));
     }
-    Ok(super::from_sources(sources, problems))
+    let mut loaded = super::from_sources(sources, problems);
+    // A single table file's tree is its directory.
+    let single = entries.len() == 1 && Path::new(&entries[0].name) == path;
+    let layers = GitLayers {
+        commit,
+        root: if single {
+            path.parent().unwrap_or(Path::new("")).to_path_buf()
+        } else {
+            path.to_path_buf()
+        },
+        files: entries.iter().map(|e| e.name.clone()).collect(),
+    };
+    super::gis::read_boundaries(&mut loaded.table, &layers);
+    Ok(loaded)
 }
 
 /// The text of one file at a commit (`psapguard.toml`, say); None when it is not there.
@@ -147,15 +160,74 @@ pub fn file_at(commit: &str, path: &Path) -> Result<Option<String>, String> {
 
 /// A blob's text, within the size limit and UTF-8.
 fn read_blob(object: &str) -> Result<String, String> {
-    let size = git(&["cat-file", "-s", object])?;
-    let size: u64 = String::from_utf8_lossy(&size).trim().parse().unwrap_or(u64::MAX);
-    if size > MAX_FILE_BYTES {
-        return Err(format!(
+    let bytes = read_bytes(object, |size| {
+        format!(
             "is {} MB; psapguard reads table files of at most {} MB",
             size >> 20,
             MAX_FILE_BYTES >> 20
-        ));
-    }
-    let bytes = git(&["cat-file", "blob", object])?;
+        )
+    })?;
     String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_string())
+}
+
+/// A blob's bytes, refused unread when it is over the size limit.
+fn read_bytes(object: &str, too_big: impl Fn(u64) -> String) -> Result<Vec<u8>, String> {
+    let size = git(&["cat-file", "-s", object])?;
+    let size: u64 = String::from_utf8_lossy(&size).trim().parse().unwrap_or(u64::MAX);
+    if size > MAX_FILE_BYTES {
+        return Err(too_big(size));
+    }
+    git(&["cat-file", "blob", object])
+}
+
+/// Layer files at the revision, beside the table files that name them, inside the table's
+/// path; read from git objects in memory (nothing is written to disk).
+struct GitLayers {
+    commit: String,
+    /// The table's path as given (its tree's root in the repository).
+    root: std::path::PathBuf,
+    /// Each table file's path in the repository.
+    files: Vec<String>,
+}
+
+impl super::gis::LayerFiles for GitLayers {
+    fn read(&self, from: u32, rel: &str) -> Result<Vec<u8>, String> {
+        let Some(file) = self.files.get(from as usize) else {
+            return Err("cannot be read".into());
+        };
+        let dir = Path::new(file).parent().unwrap_or(Path::new(""));
+        let path = lexical(&dir.join(rel)).ok_or("is outside the table's tree; it is not read")?;
+        let root = lexical(&self.root).unwrap_or_default();
+        if !path.starts_with(&root) {
+            return Err("is outside the table's tree; it is not read".into());
+        }
+        let shown = path.display().to_string();
+        let entry = list(&self.commit, &shown)?
+            .into_iter()
+            .find(|e| Path::new(&e.name) == path)
+            .ok_or_else(|| "cannot be read: no such file at the base revision".to_string())?;
+        if entry.mode == "120000" {
+            return Err("is a symbolic link in git; links are not followed".into());
+        }
+        read_bytes(&entry.object, super::gis::too_big)
+    }
+}
+
+/// A path with `.` and `..` resolved by name; None when it climbs above its start.
+fn lexical(path: &Path) -> Option<std::path::PathBuf> {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::Normal(n) => out.push(n),
+            _ => return None,
+        }
+    }
+    Some(out)
 }

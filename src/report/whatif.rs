@@ -73,6 +73,39 @@ pub fn traces_human(table: &Table, origin: &Origin, scenario: &str, traces: &[Tr
         .collect()
 }
 
+/// Which PSAP boundary holds a located origin (SPEC §7), for `trace`.
+pub fn location_human(table: &Table, origin: &Origin, today: &str) -> Option<String> {
+    let at = origin.location?;
+    if table.boundaries.is_empty() {
+        return None;
+    }
+    let point = crate::rules::mapped::point([at.lon, at.lat]);
+    let held = crate::coverage::boundaries_holding(table, today, at.lon, at.lat);
+    if held.is_empty() {
+        return Some(format!("location {point}: inside no PSAP boundary in force\n"));
+    }
+    let mut out = String::new();
+    for r in held {
+        let b = &table.boundaries[r.boundary as usize];
+        let Ok(features) = &b.read else { continue };
+        let f = &features[r.feature as usize];
+        let uri = f.fields.service_uri.as_deref().unwrap_or("(no ServiceURI)");
+        let psap = table
+            .psaps
+            .iter()
+            .find(|p| p.uri.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(uri)))
+            .map_or_else(|| "no PSAP of the table".to_string(), |p| p.id.clone());
+        let layer = b.layer.as_deref().map(|l| format!(" › {l}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "location {point}: inside PSAP boundary {} ({}{layer}), ServiceURI {uri} → {psap}",
+            f.name(),
+            b.shown
+        );
+    }
+    Some(out)
+}
+
 pub fn trace_human(table: &Table, origin: &Origin, scenario: &str, trace: &Trace, max_hops: usize) -> String {
     let mut out = format!("trace of {}\nscenario: {scenario}\n", origin_line(origin));
     let mut prev = None;

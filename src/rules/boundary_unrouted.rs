@@ -1,5 +1,5 @@
 use super::mapped::UriJoin;
-use super::{Finding, Mapped, declare_rule};
+use super::{Finding, Located, declare_rule};
 use crate::model::BoundaryKind;
 
 declare_rule! {
@@ -7,6 +7,9 @@ declare_rule! {
     /// Reports a PSAP boundary in force whose `ServiceURI` is the `uri` of no PSAP in the
     /// table, or of a decommissioned one, with the located origins that only such boundaries
     /// hold.
+    ///
+    /// Judged only when every table file was read (a PSAP in a file that failed to parse is
+    /// not missing).
     ///
     /// ## Why it matters
     /// The ECRF answers a location inside the boundary with its `ServiceURI`; if no PSAP of
@@ -26,7 +29,7 @@ declare_rule! {
 }
 
 impl BoundaryUnrouted {
-    pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
+    pub fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
         let join = UriJoin::new(cx.table);
         let unrouted: Vec<bool> = (0..cx.coverage.shapes.len() as u32)
             .map(|s| {

@@ -71,7 +71,8 @@ impl<'a> Mapped<'a> {
             file: b.shown.clone(),
             layer: b.layer.clone(),
             feature: Some(self.feature_name(at)),
-            point,
+            // To the centimetre: the same point on every machine, whatever the overlay's noise.
+            point: point.map(|p| p.map(|v| (v * 1e7).round() / 1e7)),
         }
     }
 

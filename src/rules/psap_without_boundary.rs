@@ -1,5 +1,5 @@
 use super::mapped::UriJoin;
-use super::{Finding, Mapped, declare_rule};
+use super::{Finding, Located, declare_rule};
 use crate::model::{BoundaryKind, PsapStatus};
 
 declare_rule! {
@@ -7,6 +7,9 @@ declare_rule! {
     /// Reports an active PSAP with a `uri` that no PSAP boundary in force names in its
     /// `ServiceURI`, when the table has a PSAP boundary layer. A PSAP whose only boundary has
     /// expired, or whose replacement is not yet in force, is reported too.
+    ///
+    /// Judged only when every table file was read (a PSAP in a file that failed to parse is
+    /// not missing).
     ///
     /// ## Why it matters
     /// Location-based routing can only reach a PSAP through its boundary. A centre without
@@ -26,7 +29,7 @@ declare_rule! {
 }
 
 impl PsapWithoutBoundary {
-    pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
+    pub fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
         let psap_layers = cx
             .table
             .boundaries

@@ -28,7 +28,7 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
 #[allow(dead_code)]
 pub fn denver_with(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["", "origins"] {
+    for sub in ["", "origins", "gis"] {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         for entry in std::fs::read_dir(Path::new("examples/denver").join(sub)).unwrap() {
             let path = entry.unwrap().path();
