@@ -300,3 +300,43 @@ fn a_table_file_that_fails_to_parse_does_not_unroute_boundaries() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(rules_of(&report), vec!["parse-error"], "{report:#}");
 }
+
+#[test]
+fn diff_reports_boundary_moves_and_counts_them_toward_the_blast_radius() {
+    let old = common::denver_with("network.yaml", |t| t.to_string() + "\n");
+    let new = common::denver_with("network.yaml", |t| t.to_string() + "\n");
+    let db = rusqlite::Connection::open(new.path().join("gis/denver.gpkg")).unwrap();
+    db.execute(
+        "UPDATE PsapPolygon SET ServiceURI = 'sip:arapahoe-so@arapahoegov.example.gov' WHERE NGUID LIKE '%:08031:%'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let (code, out, _) = run(&[
+        "diff",
+        old.path().to_str().unwrap(),
+        new.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["changes"].as_array().unwrap().len(), 0, "routing moves nothing");
+    let moves = report["boundary_changes"].as_array().unwrap();
+    assert_eq!(moves.len(), 5, "{report:#}");
+    assert_eq!(moves[0]["before"], "denver-911");
+    assert_eq!(moves[0]["after"], "arapahoe-so");
+    let features = &report["boundary_features"];
+    assert_eq!(features["changed"].as_array().unwrap().len(), 1);
+    let km2 = features["area_moved"][0]["km2"].as_f64().unwrap();
+    assert!((390.0..400.0).contains(&km2), "{km2}");
+    let rules = rules_of(&report);
+    for rule in [
+        "blast-radius",
+        "location-misroute",
+        "sector-misroute",
+        "psap-without-boundary",
+    ] {
+        assert!(rules.contains(&rule), "{rule} missing: {rules:?}");
+    }
+    assert_eq!(code, 1);
+}

@@ -43,6 +43,16 @@ impl Report {
 
 /// Runs every rule on a loaded table.
 pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> (Report, Option<Analysis>) {
+    let (report, analysis, _) = check_with_coverage(loaded, settings, levels);
+    (report, analysis)
+}
+
+/// [`check`], keeping the boundary layers' coverage too (`diff` compares them).
+pub fn check_with_coverage(
+    loaded: &Loaded,
+    settings: &Settings,
+    levels: &Levels,
+) -> (Report, Option<Analysis>, Option<crate::coverage::Coverage>) {
     let waivers = unknown_waiver_rules(&loaded.table);
     let analysable = loaded.analysable() && waivers.is_empty();
     let analysis = analysable.then(|| analyse(&loaded.table, settings.max_hops));
@@ -95,6 +105,7 @@ pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> (Report, 
             gone_since_baseline: None,
         },
         analysis,
+        coverage,
     )
 }
 

@@ -368,6 +368,45 @@ pub fn moved_traffic(d: &crate::diff::DiffReport) -> String {
         }
         text.push('\n');
     }
+    text.push_str(&boundary_changes(&d.boundaries));
+    text
+}
+
+/// The boundary layers' part of a diff: features, area and origins that change PSAP.
+pub fn boundary_changes(b: &crate::diff::boundaries::BoundaryDiff) -> String {
+    if b.is_empty() {
+        return String::new();
+    }
+    let mut text = format!(
+        "PSAP boundaries: {} added, {} removed, {} changed\n",
+        b.added.len(),
+        b.removed.len(),
+        b.changed.len()
+    );
+    for (what, list) in [("added", &b.added), ("removed", &b.removed), ("changed", &b.changed)] {
+        for nguid in list.iter().take(20) {
+            text.push_str(&format!("  {what}: {nguid}\n"));
+        }
+        if list.len() > 20 {
+            text.push_str(&format!("  … {} more {what}\n", list.len() - 20));
+        }
+    }
+    for a in &b.area {
+        text.push_str(&format!("  area {} -> {}: {:.2} km²\n", a.from, a.to, a.km2));
+    }
+    if !b.changes.is_empty() {
+        let population: u64 = b.changes.iter().map(|c| c.population).sum();
+        text.push_str(&format!(
+            "located origins whose boundary PSAP changes: {} (population {})\n",
+            super::plural(b.changes.len(), "origin"),
+            thousands(population)
+        ));
+        for c in b.changes.iter().take(20) {
+            let side = |s: &Option<String>| s.clone().unwrap_or_else(|| "(no boundary)".into());
+            text.push_str(&format!("  {}: {} -> {}\n", c.origin, side(&c.before), side(&c.after)));
+        }
+    }
+    text.push('\n');
     text
 }
 

@@ -78,6 +78,21 @@ pub fn render(out: &super::Output<'_>) -> String {
             .iter()
             .map(|f| json!({ "rule": f.rule, "entities": f.entities, "message": f.message }))
             .collect();
+        let b = &d.boundaries;
+        doc["boundary_changes"] = b
+            .changes
+            .iter()
+            .map(|c| json!({ "origin": c.origin, "before": c.before, "after": c.after, "population": c.population }))
+            .collect();
+        if !b.added.is_empty() || !b.removed.is_empty() || !b.changed.is_empty() {
+            let area: Vec<Value> = b
+                .area
+                .iter()
+                .map(|a| json!({ "from": a.from, "to": a.to, "km2": (a.km2 * 1000.0).round() / 1000.0 }))
+                .collect();
+            doc["boundary_features"] =
+                json!({ "added": b.added, "removed": b.removed, "changed": b.changed, "area_moved": area });
+        }
         doc["added_waivers"] = d
             .added_waivers
             .iter()

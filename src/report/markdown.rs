@@ -149,6 +149,11 @@ pub fn render(out: &Output<'_>) -> String {
             }
             md.push('\n');
         }
+        if !d.boundaries.is_empty() {
+            // The human text, fenced: ids and NGUIDs are shown as they are.
+            let text = super::human::boundary_changes(&d.boundaries);
+            let _ = writeln!(md, "**Boundary changes:**\n\n{}\n", fenced("text", text.trim_end()));
+        }
         let new: Vec<&Finding> = report.findings.iter().filter(|f| f.is_new()).collect();
         if new.is_empty() {
             md.push_str("**New findings:** none\n\n");

@@ -90,7 +90,15 @@ impl BlastRadius {
             cx.old.origins.len() as u64,
             (0..cx.old.origins.len() as u32).map(|o| cx.old.population(o)).sum(),
         );
-        let moved: Vec<u32> = cx.moves.iter().map(|m| m.origin).collect();
+        // An origin moved by routing and by boundaries counts once (SPEC §7).
+        let mut moved: Vec<u32> = cx
+            .moves
+            .iter()
+            .map(|m| m.origin)
+            .chain(cx.boundary_moves.iter().copied())
+            .collect();
+        moved.sort_unstable();
+        moved.dedup();
         out.extend(Self::judge(cx, totals, &moved, ScenarioLabel::Normal));
         let mut by_domain: std::collections::BTreeMap<&str, Vec<u32>> = std::collections::BTreeMap::new();
         for m in cx.failover {

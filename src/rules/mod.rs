@@ -338,6 +338,8 @@ pub struct DiffContext<'a> {
     pub moves: &'a [crate::analysis::Move],
     /// The origins whose PSAP in some single failure differs between the tables.
     pub failover: &'a [crate::analysis::FailoverMove],
+    /// New-table origins whose boundary PSAP the change moves (SPEC §7), sorted.
+    pub boundary_moves: &'a [u32],
     pub limits: blast_radius::Limits,
 }
 

@@ -1,10 +1,12 @@
 //! `diff`: what a change to the table does — moved traffic, new and fixed findings, the
 //! blast radius, PSAPs that lose all traffic, and each changed element's YAML edit.
 
+pub mod boundaries;
+
 use std::collections::HashSet;
 
 use crate::analysis::{Analysis, FailoverMove, Move};
-use crate::check::{Report, apply_levels, apply_waivers, check, sort, summarise};
+use crate::check::{Report, apply_levels, apply_waivers, check_with_coverage, sort, summarise};
 use crate::engine::Trace;
 use crate::finding::{Levels, Novelty, ScenarioLabel};
 use crate::load::Loaded;
@@ -56,6 +58,8 @@ pub struct DiffReport {
     pub paths: Vec<(Vec<String>, Vec<String>)>,
     /// Waivers the change adds, so a reviewer sees every finding it silences.
     pub added_waivers: Vec<AddedWaiver>,
+    /// What the change does to the PSAP boundary layers (SPEC §7).
+    pub boundaries: boundaries::BoundaryDiff,
 }
 
 /// A waiver in the new table that the old one did not have on the same element.
@@ -89,8 +93,8 @@ fn added_waivers(old: &Table, new: &Table) -> Vec<AddedWaiver> {
 /// Diffs two loaded tables. The report holds the new table's findings, each marked new or
 /// not, plus the diff rules' findings (blast-radius, psap-lost-traffic).
 pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, limits: Limits) -> (Report, DiffReport) {
-    let (old_report, old_analysis) = check(old, settings, levels);
-    let (mut report, new_analysis) = check(new, settings, levels);
+    let (old_report, old_analysis, old_coverage) = check_with_coverage(old, settings, levels);
+    let (mut report, new_analysis, new_coverage) = check_with_coverage(new, settings, levels);
     // The same finding is the same rule about the same set of elements: a loop entered at
     // another element is the same loop (SPEC §2).
     let key = |f: &Finding| {
@@ -123,6 +127,14 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
         added_waivers: added_waivers(&old.table, &new.table),
         ..DiffReport::default()
     };
+    let empty = crate::coverage::Coverage::default();
+    if old_coverage.is_some() || new_coverage.is_some() {
+        let (oc, nc) = (
+            old_coverage.as_ref().unwrap_or(&empty),
+            new_coverage.as_ref().unwrap_or(&empty),
+        );
+        out.boundaries = boundaries::compare(&old.table, oc, &new.table, nc);
+    }
     // A gate that cannot look must not pass a change (SPEC §2): say why and fail.
     let which = match (&old_analysis, &new_analysis) {
         (None, None) => Some("both tables have"),
@@ -155,6 +167,7 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
             old_analysis: oa,
             moves: &moves,
             failover: &failover,
+            boundary_moves: &out.boundaries.moved,
             limits,
         };
         let mut extra = Vec::new();

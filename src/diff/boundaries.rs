@@ -1,0 +1,176 @@
+//! What a change does to the boundary layers (SPEC §7 "With diff"): PSAP boundary features
+//! added, removed and changed (by NGUID), the area that moves from one PSAP to another, and
+//! the located origins whose boundary PSAP changes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use geo::{BooleanOps, MultiPolygon};
+
+use crate::coverage::{Coverage, area_m2};
+use crate::model::{BoundaryKind, Feature, Table};
+
+/// One located origin whose boundary PSAP changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundaryChange {
+    pub origin: String,
+    /// The PSAP(s) whose boundary held it before and after (ids joined with `+` inside an
+    /// overlap; None outside every routed boundary).
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub population: u64,
+}
+
+/// Area that moved from one PSAP's boundaries to another's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaMove {
+    pub from: String,
+    pub to: String,
+    pub km2: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BoundaryDiff {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+    pub area: Vec<AreaMove>,
+    pub changes: Vec<BoundaryChange>,
+    /// New-table indices of the origins in `changes` (for blast-radius).
+    pub moved: Vec<u32>,
+}
+
+impl BoundaryDiff {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty() && self.changes.is_empty()
+    }
+}
+
+/// Compares the PSAP boundary layers of two tables.
+pub fn compare(old: &Table, old_cov: &Coverage, new: &Table, new_cov: &Coverage) -> BoundaryDiff {
+    let (before, after) = (features_by_nguid(old), features_by_nguid(new));
+    let mut d = BoundaryDiff::default();
+    for (nguid, f) in &after {
+        match before.get(nguid) {
+            None => d.added.push(nguid.clone()),
+            Some(g) if g != f => d.changed.push(nguid.clone()),
+            _ => {}
+        }
+    }
+    d.removed = before.keys().filter(|n| !after.contains_key(*n)).cloned().collect();
+    if !d.added.is_empty() || !d.removed.is_empty() || !d.changed.is_empty() {
+        d.area = area_moves(old, old_cov, new, new_cov);
+    }
+    origin_moves(old, old_cov, new, new_cov, &mut d);
+    d
+}
+
+/// The PSAP boundary features of a table, by NGUID (fields and rings as read).
+fn features_by_nguid(table: &Table) -> BTreeMap<String, &Feature> {
+    let mut out = BTreeMap::new();
+    for b in table.boundaries.iter().filter(|b| b.kind == BoundaryKind::Psap) {
+        for f in b.read.iter().flatten() {
+            out.entry(f.name().to_string()).or_insert(f);
+        }
+    }
+    out
+}
+
+/// Each PSAP's area (its boundaries in force, by `uri`), by PSAP id.
+fn psap_areas(table: &Table, cov: &Coverage) -> BTreeMap<String, MultiPolygon<f64>> {
+    let by_uri: HashMap<String, &str> = table
+        .psaps
+        .iter()
+        .filter_map(|p| Some((p.uri.as_ref()?.to_ascii_lowercase(), p.id.as_str())))
+        .collect();
+    let mut parts: BTreeMap<String, Vec<&MultiPolygon<f64>>> = BTreeMap::new();
+    for s in cov.shapes.iter().filter(|s| s.in_force && s.kind == BoundaryKind::Psap) {
+        let Ok(features) = &table.boundaries[s.at.boundary as usize].read else {
+            continue;
+        };
+        let uri = features[s.at.feature as usize]
+            .fields
+            .service_uri
+            .as_deref()
+            .unwrap_or("");
+        let psap = by_uri
+            .get(&uri.to_ascii_lowercase())
+            .map_or_else(|| format!("({uri})"), |p| p.to_string());
+        parts.entry(psap).or_default().push(&s.geometry);
+    }
+    parts.into_iter().map(|(p, g)| (p, geo::unary_union(g))).collect()
+}
+
+/// km² that left one PSAP's area for another's (only PSAPs whose area changed are overlaid).
+fn area_moves(old: &Table, old_cov: &Coverage, new: &Table, new_cov: &Coverage) -> Vec<AreaMove> {
+    let (before, after) = (psap_areas(old, old_cov), psap_areas(new, new_cov));
+    let mut out = Vec::new();
+    for (from, was) in &before {
+        let lost = match after.get(from) {
+            Some(now) if now == was => continue,
+            Some(now) => was.difference(now),
+            None => was.clone(),
+        };
+        if lost.0.is_empty() {
+            continue;
+        }
+        for (to, now) in after.iter().filter(|(to, _)| *to != from) {
+            let km2 = area_m2(&lost.intersection(now)) / 1e6;
+            if km2 >= 0.001 {
+                out.push(AreaMove {
+                    from: from.clone(),
+                    to: to.clone(),
+                    km2,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The routed PSAP ids whose boundaries hold each located origin.
+fn holders(table: &Table, cov: &Coverage) -> HashMap<String, String> {
+    let by_uri: HashMap<String, &str> = table
+        .psaps
+        .iter()
+        .filter_map(|p| Some((p.uri.as_ref()?.to_ascii_lowercase(), p.id.as_str())))
+        .collect();
+    let mut out = HashMap::new();
+    for (o, shapes, _) in cov.placement.iter() {
+        let ids: BTreeSet<&str> = shapes
+            .iter()
+            .filter_map(|&s| {
+                let at = cov.shapes[s as usize].at;
+                let Ok(features) = &table.boundaries[at.boundary as usize].read else {
+                    return None;
+                };
+                let uri = features[at.feature as usize].fields.service_uri.as_deref()?;
+                by_uri.get(&uri.to_ascii_lowercase()).copied()
+            })
+            .collect();
+        if !ids.is_empty() {
+            let joined: Vec<&str> = ids.into_iter().collect();
+            out.insert(table.origins[o as usize].id.to_string(), joined.join("+"));
+        }
+    }
+    out
+}
+
+fn origin_moves(old: &Table, old_cov: &Coverage, new: &Table, new_cov: &Coverage, d: &mut BoundaryDiff) {
+    let (before, after) = (holders(old, old_cov), holders(new, new_cov));
+    for (o, origin) in new.origins.iter().enumerate() {
+        let id = origin.id.to_string();
+        let (b, a) = (before.get(&id), after.get(&id));
+        // An origin new to the table, or located only now, has no boundary PSAP to move from.
+        let located_before = old.lookup(&id).is_some();
+        if b == a || !located_before {
+            continue;
+        }
+        d.changes.push(BoundaryChange {
+            origin: id,
+            before: b.cloned(),
+            after: a.cloned(),
+            population: new.population(o as u32),
+        });
+        d.moved.push(o as u32);
+    }
+}
