@@ -14,6 +14,20 @@
 //! state: a single-homed origin, an alternate naming a missing PSAP, overlapping pools, a
 //! counter about to run out, an alternate naming a decommissioned PSAP) and writes what
 //! `check` must report to `<out>.faults.json` (or `<out-dir>/faults.json`).
+//!
+//! `--gis` adds NG9-1-1 boundary layers (SPEC §7) from the Census county TopoJSON: a
+//! GeoPackage (`gis/psap.gpkg`) with one PSAP boundary per county (repaired the way psapguard
+//! repairs, so the layer checks clean) and a provisioning boundary per state, a `uri` on each
+//! county's boundary PSAP, and a `location` on each origin routed to its county's boundary
+//! PSAP. `--densify K` adds K points along every segment of the shared borders (neighbours
+//! still meet exactly); `--raw-counties` writes the polygons as they are, unrepaired. With
+//! `--faults`, each faulty state also gets one GIS fault in turn: a gap, an overlap, a
+//! misrouted located origin, an unrouted boundary, a bad service URN.
+
+#[path = "common/gis.rs"]
+mod gis;
+#[path = "common/gis_plan.rs"]
+mod gis_plan;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -30,6 +44,10 @@ struct Args {
     /// Give nearly every ESZ and cell sector its own ESN, as real E9-1-1 ESN plans do, with
     /// router rules over each PSAP's ESN range (the shape that defeats grouping by attribute).
     esn_per_origin: bool,
+    /// Boundary layers and located origins.
+    gis: bool,
+    densify: usize,
+    raw_counties: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -41,6 +59,9 @@ fn parse_args() -> Result<Args, String> {
         seed: 911,
         faults: 0,
         esn_per_origin: false,
+        gis: false,
+        densify: 0,
+        raw_counties: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -53,6 +74,9 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => a.seed = value()?.parse().map_err(|_| "--seed takes a number")?,
             "--faults" => a.faults = value()?.parse().map_err(|_| "--faults takes a number")?,
             "--esn-per-origin" => a.esn_per_origin = true,
+            "--gis" => a.gis = true,
+            "--densify" => a.densify = value()?.parse().map_err(|_| "--densify takes a number")?,
+            "--raw-counties" => a.raw_counties = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -120,6 +144,10 @@ struct State {
     psaps: Vec<Psap>,
     /// county → population
     counties: BTreeMap<String, u64>,
+    /// county → five-digit county FIPS
+    fips: BTreeMap<String, String>,
+    /// two-digit state FIPS
+    state_fips: String,
 }
 
 /// A small deterministic generator (splitmix64).
@@ -151,7 +179,10 @@ fn load_states(data: &std::path::Path) -> Vec<State> {
             abbr: abbr.clone(),
             psaps: vec![],
             counties: BTreeMap::new(),
+            fips: BTreeMap::new(),
+            state_fips: r[0].clone(),
         });
+        st.fips.insert(county.clone(), format!("{}{}", r[0], r[1]));
         st.counties.insert(county, r[4].parse().unwrap_or(0));
     }
     let mut used = std::collections::HashSet::new();
@@ -260,6 +291,14 @@ fn main() {
     let mut files: Vec<(String, String)> = Vec::new();
     let mut origin_no = 0usize;
     let mut faults: Vec<String> = Vec::new();
+    let mut layers = args.gis.then(|| {
+        gis_plan::Layers::load(
+            &args.data.join("us-counties-2017-10m.topo.json"),
+            args.densify,
+            args.raw_counties,
+        )
+    });
+    let mut point_rng = Rng(args.seed ^ 0x5eed);
     for (state_no, st) in states.iter().enumerate() {
         let fault = (state_no < args.faults).then_some(state_no % 6);
         let mut y = String::from("version: 1\n");
@@ -335,6 +374,28 @@ fn main() {
                 faults.push(fault_entry("answer-standard", &st.psaps[j].id));
             }
         }
+        // Boundary layers: each county's PSAP boundary goes to the county's first PSAP (the
+        // one its cell sectors are routed to); counties the census does not list, to the first.
+        let mut plan = gis_plan::StatePlan {
+            abbr: st.abbr.clone(),
+            boundary_psap: BTreeMap::new(),
+            fault: None,
+        };
+        if let Some(layers) = &layers {
+            let county_of: BTreeMap<&String, &String> = st.fips.iter().map(|(c, f)| (f, c)).collect();
+            for area in layers.counties_of(&st.state_fips) {
+                let p = county_of
+                    .get(&area.fips)
+                    .and_then(|c| by_county.get(&c.to_lowercase()))
+                    .map_or(0, |idx| idx[0]);
+                plan.boundary_psap.insert(area.fips.clone(), p);
+            }
+            if fault.is_some() {
+                plan.fault = layers.plan_fault(&plan, state_no % 5);
+            }
+        }
+        let has_boundary: std::collections::BTreeSet<usize> = plan.boundary_psap.values().copied().collect();
+        let mut misrouted = false;
         y.push_str("psaps:\n");
         for (i, p) in st.psaps.iter().enumerate() {
             let peers = &by_county[&p.county.to_lowercase()];
@@ -358,9 +419,14 @@ fn main() {
             let counties: Vec<String> = served[i].iter().map(|c| quoted(c)).collect();
             let _ = writeln!(
                 y,
-                "  {}:\n    name: {}\n    fcc_id: {}\n    state: {}\n    counties: [{}]\n    status: active\n    positions: {}{}",
+                "  {}:\n    name: {}{}\n    fcc_id: {}\n    state: {}\n    counties: [{}]\n    status: active\n    positions: {}{}",
                 p.id,
                 quoted(&p.name),
+                if has_boundary.contains(&i) {
+                    format!("\n    uri: {}", quoted(&gis_plan::uri(&p.id, &st.abbr)))
+                } else {
+                    String::new()
+                },
                 p.fcc,
                 st.abbr,
                 counties.join(", "),
@@ -427,11 +493,40 @@ fn main() {
                     next_esn[i] += 1;
                     lo + k % len
                 };
+                // Located: cell sectors, and ESZs routed to their county's boundary PSAP.
+                let routed = if k < esz {
+                    psaps[k % psaps.len()]
+                } else {
+                    by_county.get(&county.to_lowercase()).map_or(0, |idx| idx[0])
+                };
+                let fips = st
+                    .fips
+                    .get(county)
+                    .filter(|f| plan.boundary_psap.get(*f) == Some(&routed));
+                let located = match (&mut layers, fips) {
+                    (Some(layers), Some(fips)) => {
+                        let mut at = fips.clone();
+                        if let Some(gis_plan::Fault::Misroute(c, d)) = &plan.fault
+                            && c == fips
+                            && k < esz
+                            && !misrouted
+                        {
+                            misrouted = true;
+                            at = d.clone();
+                        }
+                        let mut random = || point_rng.next() as f64 / u64::MAX as f64;
+                        layers.point(&at, origin_no, &mut random)
+                    }
+                    _ => None,
+                };
+                let location = located
+                    .map(|p| format!("location: {{ lat: {}, lon: {} }}, ", p[1], p[0]))
+                    .unwrap_or_default();
                 if k < esz {
                     let esn = esn_at(psaps[k % psaps.len()]);
                     let _ = writeln!(
                         y,
-                        "  esz-{origin_no:07}: {{ kind: esz, esn: {esn}, state: {}, county: {c}, population: {per}, ingress: [{ingress}] }}",
+                        "  esz-{origin_no:07}: {{ kind: esz, esn: {esn}, state: {}, county: {c}, population: {per}, {location}ingress: [{ingress}] }}",
                         st.abbr
                     );
                 } else if args.esn_per_origin {
@@ -439,13 +534,13 @@ fn main() {
                     let esn = esn_at(cell_psap);
                     let _ = writeln!(
                         y,
-                        "  cs-{origin_no:07}: {{ kind: cell_sector, esn: {esn}, state: {}, county: {c}, population: {per}, ingress: [{ingress}] }}",
+                        "  cs-{origin_no:07}: {{ kind: cell_sector, esn: {esn}, state: {}, county: {c}, population: {per}, {location}ingress: [{ingress}] }}",
                         st.abbr
                     );
                 } else {
                     let _ = writeln!(
                         y,
-                        "  cs-{origin_no:07}: {{ kind: cell_sector, state: {}, county: {c}, population: {per}, ingress: [{ingress}] }}",
+                        "  cs-{origin_no:07}: {{ kind: cell_sector, state: {}, county: {c}, population: {per}, {location}ingress: [{ingress}] }}",
                         st.abbr
                     );
                 }
@@ -485,8 +580,19 @@ fn main() {
                 "  ptm-{r}: {{ kind: counter, element: {r}, limit: 40000000, used: {used}, per_day: 16000 }}"
             );
         }
+        if let Some(layers) = &mut layers {
+            let ids: Vec<String> = st.psaps.iter().map(|p| p.id.clone()).collect();
+            for (rule, entity) in layers.add_state(&plan, &ids, &st.state_fips) {
+                faults.push(fault_entry(&rule, &entity));
+            }
+        }
         files.push((format!("{s}.yaml"), y));
     }
+    let gis_file = |name: &str| {
+        format!(
+            "boundaries:\n  - {{ file: {name}, layer: PsapPolygon, kind: psap }}\n  - {{ file: {name}, layer: ProvisioningPolygon, kind: provisioning }}\n"
+        )
+    };
     let fault_list = format!("[\n  {}\n]\n", faults.join(",\n  "));
     if let (Some(out), true) = (&args.out, args.faults > 0) {
         std::fs::write(format!("{}.faults.json", out.display()), &fault_list).expect("write the fault list");
@@ -499,6 +605,11 @@ fn main() {
         std::fs::create_dir_all(dir).expect("create --out-dir");
         for (name, text) in &files {
             std::fs::write(dir.join(name), text).expect("write a state file");
+        }
+        if let Some(layers) = &layers {
+            layers.write(&dir.join("gis/psap.gpkg"));
+            let header = format!("version: 1\n{}", gis_file("gis/psap.gpkg"));
+            std::fs::write(dir.join("boundaries.yaml"), header).expect("write boundaries.yaml");
         }
     }
     if let Some(out) = &args.out {
@@ -518,6 +629,14 @@ fn main() {
             }
         }
         let mut y = String::from("version: 1\nname: generated national table\n");
+        if let Some(layers) = &layers {
+            let stem = out
+                .file_stem()
+                .map_or_else(|| "table".into(), |s| s.to_string_lossy().into_owned());
+            let name = format!("{stem}-gis.gpkg");
+            layers.write(&out.with_file_name(&name));
+            y.push_str(&gis_file(&name));
+        }
         for h in order {
             y.push_str(h);
             y.push('\n');

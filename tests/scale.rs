@@ -14,7 +14,12 @@ fn gen_table() -> PathBuf {
 }
 
 fn generate(dir: &std::path::Path, faults: usize) {
+    generate_with(dir, faults, &[]);
+}
+
+fn generate_with(dir: &std::path::Path, faults: usize, extra: &[&str]) {
     let out = Command::new(gen_table())
+        .args(extra)
         .args([
             "--origins",
             "5000",
@@ -54,10 +59,45 @@ fn generated_national_table_checks_clean() {
 fn every_injected_fault_is_found_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path(), 15);
+    faults_found_and_nothing_else(dir.path(), 15);
+}
+
+#[test]
+fn the_generated_boundary_layers_check_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_with(dir.path(), 0, &["--gis", "--densify", "1"]);
+    let v = check(dir.path());
+    assert_eq!(v["summary"]["errors"], 0, "{}", v["findings"]);
+    assert_eq!(v["summary"]["warnings"], 0, "{}", v["findings"]);
+}
+
+#[test]
+fn every_injected_gis_fault_is_found_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_with(dir.path(), 15, &["--gis"]);
     let faults: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("faults.json")).unwrap()).unwrap();
-    assert_eq!(faults.len(), 15);
-    let v = check(dir.path());
+    let gis = [
+        "boundary-gap",
+        "boundary-overlap",
+        "location-misroute",
+        "boundary-unrouted",
+        "boundary-attribute",
+    ];
+    let kinds: std::collections::BTreeSet<&str> = faults
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .filter(|r| gis.contains(r))
+        .collect();
+    assert_eq!(kinds.len(), gis.len(), "every kind of GIS fault is injected: {kinds:?}");
+    faults_found_and_nothing_else(dir.path(), faults.len());
+}
+
+fn faults_found_and_nothing_else(dir: &std::path::Path, count: usize) {
+    let faults: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("faults.json")).unwrap()).unwrap();
+    assert_eq!(faults.len(), count);
+    let v = check(dir);
     let findings = v["findings"].as_array().unwrap();
     for fault in &faults {
         let found = findings

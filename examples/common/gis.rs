@@ -18,6 +18,8 @@ pub struct Area {
     pub fips: String,
     pub name: String,
     pub polygons: Polygons,
+    /// The arcs its rings use: areas sharing an arc are neighbours.
+    pub arcs: std::collections::BTreeSet<usize>,
 }
 
 pub struct Topology {
@@ -91,10 +93,13 @@ impl Topology {
                     Some("MultiPolygon") => g["arcs"].as_array().unwrap().iter().map(|p| self.polygon(p)).collect(),
                     _ => vec![],
                 };
+                let mut arcs = std::collections::BTreeSet::new();
+                collect_arcs(&g["arcs"], &mut arcs);
                 Area {
                     fips: g["id"].as_str().unwrap_or("").to_string(),
                     name: g["properties"]["name"].as_str().unwrap_or("").to_string(),
                     polygons,
+                    arcs,
                 }
             })
             .collect()
@@ -120,7 +125,81 @@ impl Topology {
     }
 }
 
+fn collect_arcs(v: &Value, out: &mut std::collections::BTreeSet<usize>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| collect_arcs(i, out)),
+        Value::Number(n) => {
+            let i = n.as_i64().unwrap_or(0);
+            out.insert(if i >= 0 { i as usize } else { !i as usize });
+        }
+        _ => {}
+    }
+}
+
 impl Area {
+    /// Whether two areas share a border (an arc).
+    pub fn borders(&self, other: &Area) -> bool {
+        self.arcs.intersection(&other.arcs).next().is_some()
+    }
+
+    /// The area repaired the way psapguard repairs a boundary (for a clean generated layer).
+    pub fn repaired(&self) -> Area {
+        let (_, geometry) = psapguard::coverage::validity::check_and_repair(&self.polygons);
+        let polygons = geometry
+            .0
+            .iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
+                    .collect()
+            })
+            .collect();
+        Area {
+            polygons,
+            ..self.clone()
+        }
+    }
+
+    /// Up to `n` points well inside (200 m from any border), from `n * 20` random tries.
+    pub fn points_inside(&self, mut random: impl FnMut() -> f64, n: usize) -> Vec<[f64; 2]> {
+        use geo::{Contains, LineString, MultiPolygon, Point, Polygon};
+        let shape = MultiPolygon::new(
+            self.polygons
+                .iter()
+                .map(|p| {
+                    let mut rings = p
+                        .iter()
+                        .map(|r| LineString::from(r.iter().map(|c| (c[0], c[1])).collect::<Vec<_>>()));
+                    let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
+                    Polygon::new(exterior, rings.collect())
+                })
+                .collect(),
+        );
+        let Some(rect) = geo::BoundingRect::bounding_rect(&shape) else {
+            return vec![];
+        };
+        const NEAR: f64 = 0.002;
+        let mut out = Vec::new();
+        for _ in 0..n * 20 {
+            let p = [
+                rect.min().x + rect.width() * random(),
+                rect.min().y + rect.height() * random(),
+            ];
+            let around = [(0.0, 0.0), (NEAR, 0.0), (-NEAR, 0.0), (0.0, NEAR), (0.0, -NEAR)];
+            if around
+                .iter()
+                .all(|(dx, dy)| shape.contains(&Point::new(p[0] + dx, p[1] + dy)))
+            {
+                out.push([(p[0] * 1e5).round() / 1e5, (p[1] * 1e5).round() / 1e5]);
+                if out.len() == n {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
     /// Without the rings the 1:10M quantization collapsed (fewer than 4 points once repeated
     /// points go): a polygon whose exterior collapsed goes with its holes. Neighbours lose the
     /// same slivers, since they share the arcs.

@@ -4,6 +4,7 @@
 //!
 //! The GIS rules read this; like the routing analysis, it is computed once per check.
 
+mod edges;
 pub mod validity;
 
 use geo::orient::{Direction, Orient};
@@ -150,10 +151,16 @@ impl Coverage {
         }
         c.psap_index = RTree::bulk_load(c.boxes(|s| s.kind == BoundaryKind::Psap && s.in_force));
         c.find_overlaps(settings.sliver_m2);
-        let psaps = c.union_of(BoundaryKind::Psap);
-        let provisioning = c.union_of(BoundaryKind::Provisioning);
-        c.find_gaps(&psaps, &provisioning, settings.sliver_m2);
-        c.find_outside(&provisioning, settings.sliver_m2);
+        let in_force = |kind: BoundaryKind| {
+            let shapes = &c.shapes;
+            shapes
+                .iter()
+                .filter(move |s| s.in_force && s.kind == kind)
+                .map(|s| &s.geometry)
+        };
+        let edges = edges::EdgeCount::new(in_force(BoundaryKind::Psap), in_force(BoundaryKind::Provisioning));
+        c.find_gaps(settings.sliver_m2, &edges);
+        c.find_outside(settings.sliver_m2, &edges);
         let gap_boxes = c
             .gaps
             .iter()
@@ -247,30 +254,59 @@ impl Coverage {
         self.overlaps = found;
     }
 
-    fn union_of(&self, kind: BoundaryKind) -> MultiPolygon<f64> {
+    /// The union of the shapes in force of `kind` whose boxes meet `rect`. Overlays run per
+    /// neighbourhood, not nationally: their snapping grid follows the extent, so a small one
+    /// keeps shared borders exact to well under a millimetre.
+    fn union_near(&self, kind: BoundaryKind, rect: Rect<f64>) -> MultiPolygon<f64> {
         let parts: Vec<&MultiPolygon<f64>> = self
             .shapes
             .iter()
-            .filter(|s| s.in_force && s.kind == kind)
+            .filter(|s| s.in_force && s.kind == kind && s.bbox.is_some_and(|b| b.intersects(&rect)))
             .map(|s| &s.geometry)
             .collect();
         geo::unary_union(parts)
     }
 
-    /// Gaps inside the provisioning boundary, or, without one, holes the PSAP boundaries enclose.
-    fn find_gaps(&mut self, psaps: &MultiPolygon<f64>, provisioning: &MultiPolygon<f64>, sliver: f64) {
-        let uncovered: Vec<Polygon<f64>> = if provisioning.0.is_empty() {
-            psaps
-                .0
-                .iter()
-                .flat_map(|p| p.interiors().iter().map(|r| Polygon::new(r.clone(), vec![])))
-                .collect()
+    /// Gaps inside each provisioning boundary, or, without one, holes the PSAP boundaries
+    /// enclose.
+    fn find_gaps(&mut self, sliver: f64, edges: &edges::EdgeCount) {
+        let provisioning: Vec<&Shape> = self
+            .shapes
+            .iter()
+            .filter(|s| s.in_force && s.kind == BoundaryKind::Provisioning)
+            .collect();
+        // Where a gap can be: around PSAP edges that match nothing.
+        let loose = edges.unmatched_psap_boxes();
+        let mut uncovered: Vec<Polygon<f64>> = Vec::new();
+        if provisioning.is_empty() {
+            if !loose.is_empty() {
+                let all: Vec<&MultiPolygon<f64>> = self
+                    .shapes
+                    .iter()
+                    .filter(|s| s.in_force && s.kind == BoundaryKind::Psap)
+                    .map(|s| &s.geometry)
+                    .collect();
+                let psaps = geo::unary_union(all);
+                uncovered.extend(
+                    psaps
+                        .0
+                        .iter()
+                        .flat_map(|p| p.interiors().iter().map(|r| Polygon::new(r.clone(), vec![]))),
+                );
+            }
         } else {
-            provisioning.difference(psaps).0
-        };
+            for p in provisioning {
+                let Some(rect) = p.bbox else { continue };
+                let loose_here = loose.iter().any(|b| b.intersects(&rect));
+                if !loose_here && edges.provisioning_matched(&p.geometry) {
+                    continue;
+                }
+                uncovered.extend(p.geometry.difference(&self.union_near(BoundaryKind::Psap, rect)).0);
+            }
+        }
         for polygon in uncovered {
             let polygon = polygon.orient(Direction::Default);
-            let area = polygon.geodesic_area_unsigned();
+            let area = polygon_m2(&polygon);
             if area <= sliver {
                 continue;
             }
@@ -311,15 +347,25 @@ impl Coverage {
         out
     }
 
-    fn find_outside(&mut self, provisioning: &MultiPolygon<f64>, sliver: f64) {
-        if provisioning.0.is_empty() {
+    fn find_outside(&mut self, sliver: f64, edges: &edges::EdgeCount) {
+        if !self
+            .shapes
+            .iter()
+            .any(|s| s.in_force && s.kind == BoundaryKind::Provisioning)
+        {
             return;
         }
         for (i, s) in self.shapes.iter().enumerate() {
-            if !(s.in_force && s.kind == BoundaryKind::Psap) {
+            let (true, BoundaryKind::Psap, Some(rect)) = (s.in_force, s.kind, s.bbox) else {
+                continue;
+            };
+            // Every edge shared with a neighbour or on the provisioning boundary: inside.
+            if edges.psap_matched(&s.geometry) {
                 continue;
             }
-            let beyond = s.geometry.difference(provisioning);
+            let beyond = s
+                .geometry
+                .difference(&self.union_near(BoundaryKind::Provisioning, rect));
             let area = area_m2(&beyond);
             if area > sliver {
                 self.outside.push(Outside {
@@ -391,22 +437,24 @@ fn boxed(rect: Rect<f64>, data: u32) -> GeomWithData<Rectangle<[f64; 2]>, u32> {
     )
 }
 
-/// Geodesic area on the WGS84 ellipsoid, in square metres. Rings are oriented first: a
-/// clockwise exterior would measure the rest of the globe.
+/// The WGS84 ellipsoid's surface, m².
+const EARTH_M2: f64 = 510_065_621_724_088.4;
+
+/// Geodesic area on the WGS84 ellipsoid, in square metres. A ring whose winding the overlay
+/// left clockwise (or degenerate) would measure the rest of the globe: no boundary is half
+/// the earth, so the smaller side is the area.
 pub fn area_m2(geometry: &MultiPolygon<f64>) -> f64 {
-    geometry
-        .0
-        .iter()
-        .map(|p| p.orient(Direction::Default).geodesic_area_unsigned())
-        .sum()
+    geometry.0.iter().map(polygon_m2).sum()
+}
+
+fn polygon_m2(p: &Polygon<f64>) -> f64 {
+    let a = p.orient(Direction::Default).geodesic_area_unsigned();
+    if a > EARTH_M2 / 2.0 { EARTH_M2 - a } else { a }
 }
 
 /// A point inside an area (on it, for a degenerate one).
 fn inside(geometry: &MultiPolygon<f64>) -> [f64; 2] {
-    let biggest = geometry
-        .0
-        .iter()
-        .max_by(|a, b| a.geodesic_area_unsigned().total_cmp(&b.geodesic_area_unsigned()));
+    let biggest = geometry.0.iter().max_by(|a, b| polygon_m2(a).total_cmp(&polygon_m2(b)));
     biggest
         .and_then(|p| p.interior_point())
         .map_or([0.0, 0.0], |p| [p.x(), p.y()])

@@ -1,9 +1,10 @@
 //! OGC simple-features validity of a feature's polygons, with the coordinates of each
 //! problem, and the repair ("make valid") the coverage rules work on.
 
+use geo::algorithm::bool_ops::FillRule;
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::line_intersection::{LineIntersection, line_intersection};
-use geo::{Coord, Line, LineString, MultiPolygon, Orient, Polygon, orient::Direction};
+use geo::{BooleanOps, Coord, Line, LineString, MultiPolygon, Orient, Polygon, orient::Direction};
 
 use crate::model::{RawPolygon, Ring};
 
@@ -29,12 +30,19 @@ pub fn check_and_repair(polygons: &[RawPolygon]) -> (Vec<Problem>, MultiPolygon<
     }
     let geometry = MultiPolygon::new(kept);
     let oriented: Vec<Polygon<f64>> = geometry.0.iter().map(|p| p.orient(Direction::Default)).collect();
-    if problems.is_empty() && oriented.len() <= 1 {
+    if problems.is_empty() {
+        // Valid as written: kept exactly, so that neighbours' shared borders still match
+        // vertex for vertex (an overlay would snap them to its own grid).
         return (problems, MultiPolygon::new(oriented));
     }
-    // The OGC "make valid" way for areas: the overlay keeps the area the rings enclose (and
-    // merges the parts of a multipolygon that overlap).
-    (problems, geo::unary_union(oriented.iter()))
+    // The OGC "make valid" way for areas: each polygon keeps the area its rings enclose an
+    // odd number of times (both lobes of a bow-tie, holes cut out), then the parts are merged.
+    let empty = MultiPolygon::<f64>::new(vec![]);
+    let fixed: Vec<MultiPolygon<f64>> = oriented
+        .iter()
+        .map(|p| p.union_with_fill_rule(&empty, FillRule::EvenOdd))
+        .collect();
+    (problems, geo::unary_union(fixed.iter()))
 }
 
 /// Checks each ring as written; returns the polygon with closed rings, or None when its
