@@ -46,6 +46,7 @@ struct Raw {
 #[serde(deny_unknown_fields)]
 struct RawGis {
     sliver_m2: Option<Spanned<toml::Value>>,
+    sliver_width_m: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -288,6 +289,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
             f64::INFINITY,
             &at,
             &mut config.gis.sliver_m2,
+        )?;
+        number(
+            &g.sliver_width_m,
+            "gis.sliver_width_m",
+            (0.0, true),
+            f64::INFINITY,
+            &at,
+            &mut config.gis.sliver_width_m,
         )?;
     }
     Ok(config)

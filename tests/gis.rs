@@ -340,3 +340,22 @@ fn diff_reports_boundary_moves_and_counts_them_toward_the_blast_radius() {
     }
     assert_eq!(code, 1);
 }
+
+#[test]
+fn gis_fuzz_corpus_replays_without_panics() {
+    let mut replayed = 0;
+    for (dir, file) in [
+        ("gpkg", "layer.gpkg"),
+        ("geojson", "layer.geojson"),
+        ("shp", "layer.shp"),
+    ] {
+        let path = Path::new("fuzz/gis_regressions").join(dir);
+        let mut inputs: Vec<_> = std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()).collect();
+        inputs.sort();
+        for input in inputs {
+            psapguard::coverage::fuzz_layer(file, &std::fs::read(&input).unwrap());
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 30, "the GIS fuzz corpus is missing ({replayed} inputs)");
+}

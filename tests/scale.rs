@@ -65,7 +65,7 @@ fn every_injected_fault_is_found_and_nothing_else() {
 #[test]
 fn the_generated_boundary_layers_check_clean() {
     let dir = tempfile::tempdir().unwrap();
-    generate_with(dir.path(), 0, &["--gis", "--densify", "1"]);
+    generate_with(dir.path(), 0, &["--gis"]);
     let v = check(dir.path());
     assert_eq!(v["summary"]["errors"], 0, "{}", v["findings"]);
     assert_eq!(v["summary"]["warnings"], 0, "{}", v["findings"]);

@@ -58,7 +58,14 @@ pub fn check_with_coverage(
     let analysis = analysable.then(|| analyse(&loaded.table, settings.max_hops));
     let problems: Vec<Problem> = loaded.problems.iter().cloned().chain(waivers).collect();
     let broken = broken_elements(&problems);
-    let coverage = (!loaded.table.boundaries.is_empty())
+    // The boundary layers are checked when the table names some and a rule reads them.
+    let geographic = RULES.iter().any(|r| {
+        matches!(
+            r.needs(),
+            crate::rules::Needs::Geography | crate::rules::Needs::LocatedRouting
+        ) && r.meta().level_in(levels).is_some()
+    });
+    let coverage = (geographic && !loaded.table.boundaries.is_empty())
         .then(|| crate::coverage::Coverage::build(&loaded.table, &settings.today, &settings.gis));
     let cx = Context {
         table: &loaded.table,

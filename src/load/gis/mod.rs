@@ -85,6 +85,37 @@ fn shown_path(from: &SourceFile, rel: &str) -> String {
     joined.to_string_lossy().into_owned()
 }
 
+/// Layer files held in memory, by their path relative to the table file (tests, fuzzing).
+pub struct MemoryFiles(pub std::collections::HashMap<String, Vec<u8>>);
+
+impl LayerFiles for MemoryFiles {
+    fn read(&self, _from: u32, rel: &str) -> Result<Vec<u8>, String> {
+        self.0
+            .get(rel)
+            .cloned()
+            .ok_or_else(|| "cannot be read: no such file or directory".into())
+    }
+}
+
+/// Reads one layer file as a boundary layer of `kind` (what `check` does for each layer the
+/// table names).
+pub fn read_one(
+    file: &str,
+    layer: Option<&str>,
+    kind: BoundaryKind,
+    files: &dyn LayerFiles,
+) -> Result<Vec<Feature>, String> {
+    let b = Boundary {
+        file: file.to_string(),
+        layer: layer.map(str::to_string),
+        kind,
+        loc: crate::model::Loc::default(),
+        shown: file.to_string(),
+        read: Ok(Vec::new()),
+    };
+    read_layer(&b, files)
+}
+
 fn read_layer(b: &Boundary, files: &dyn LayerFiles) -> Result<Vec<crate::model::Feature>, String> {
     let ext = Path::new(&b.file)
         .extension()
