@@ -145,16 +145,7 @@ impl Area {
     /// The area repaired the way psapguard repairs a boundary (for a clean generated layer).
     pub fn repaired(&self) -> Area {
         let (_, geometry) = psapguard::coverage::validity::check_and_repair(&self.polygons);
-        let polygons = geometry
-            .0
-            .iter()
-            .map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
-                    .collect()
-            })
-            .collect();
+        let polygons = from_geo(&geometry);
         Area {
             polygons,
             ..self.clone()
@@ -163,19 +154,8 @@ impl Area {
 
     /// Up to `n` points well inside (200 m from any border), from `n * 20` random tries.
     pub fn points_inside(&self, mut random: impl FnMut() -> f64, n: usize) -> Vec<[f64; 2]> {
-        use geo::{Contains, LineString, MultiPolygon, Point, Polygon};
-        let shape = MultiPolygon::new(
-            self.polygons
-                .iter()
-                .map(|p| {
-                    let mut rings = p
-                        .iter()
-                        .map(|r| LineString::from(r.iter().map(|c| (c[0], c[1])).collect::<Vec<_>>()));
-                    let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
-                    Polygon::new(exterior, rings.collect())
-                })
-                .collect(),
-        );
+        use geo::{Contains, Point};
+        let shape = to_geo(self);
         let Some(rect) = geo::BoundingRect::bounding_rect(&shape) else {
             return vec![];
         };
@@ -348,28 +328,26 @@ pub fn geometry_blob(polygons: &Polygons) -> Vec<u8> {
     b
 }
 
-/// The union of areas as plain polygons (for a provisioning boundary made of counties).
-pub fn union(areas: &[&Area]) -> Polygons {
-    use geo::{LineString, MultiPolygon, Polygon};
-    let polygons: Vec<MultiPolygon<f64>> = areas
-        .iter()
-        .map(|a| {
-            MultiPolygon::new(
-                a.polygons
+/// An area as a geo multipolygon.
+pub fn to_geo(a: &Area) -> geo::MultiPolygon<f64> {
+    use geo::{LineString, Polygon};
+    geo::MultiPolygon::new(
+        a.polygons
+            .iter()
+            .map(|p| {
+                let mut rings = p
                     .iter()
-                    .map(|p| {
-                        let mut rings = p
-                            .iter()
-                            .map(|r| LineString::from(r.iter().map(|c| (c[0], c[1])).collect::<Vec<_>>()));
-                        let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
-                        Polygon::new(exterior, rings.collect())
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
-    let u = geo::unary_union(polygons.iter());
-    u.0.iter()
+                    .map(|r| LineString::from(r.iter().map(|c| (c[0], c[1])).collect::<Vec<_>>()));
+                let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
+                Polygon::new(exterior, rings.collect())
+            })
+            .collect(),
+    )
+}
+
+/// A geo multipolygon as plain rings.
+pub fn from_geo(m: &geo::MultiPolygon<f64>) -> Polygons {
+    m.0.iter()
         .map(|p| {
             std::iter::once(p.exterior())
                 .chain(p.interiors())
@@ -377,6 +355,12 @@ pub fn union(areas: &[&Area]) -> Polygons {
                 .collect()
         })
         .collect()
+}
+
+/// The union of areas as plain polygons (for a provisioning boundary made of counties).
+pub fn union(areas: &[&Area]) -> Polygons {
+    let polygons: Vec<geo::MultiPolygon<f64>> = areas.iter().map(|a| to_geo(a)).collect();
+    from_geo(&geo::unary_union(polygons.iter()))
 }
 
 /// A PSAP boundary feature's NENA fields.

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::gis::{Area, Feature, psap_fields};
+use super::gis::{Area, Feature, from_geo, psap_fields, to_geo};
 
 /// The national layers being built, state by state.
 pub struct Layers {
@@ -215,33 +215,6 @@ impl Layers {
             &self.provisioning,
         );
     }
-}
-
-fn to_geo(a: &Area) -> geo::MultiPolygon<f64> {
-    use geo::{LineString, Polygon};
-    geo::MultiPolygon::new(
-        a.polygons
-            .iter()
-            .map(|p| {
-                let mut rings = p
-                    .iter()
-                    .map(|r| LineString::from(r.iter().map(|c| (c[0], c[1])).collect::<Vec<_>>()));
-                let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
-                Polygon::new(exterior, rings.collect())
-            })
-            .collect(),
-    )
-}
-
-fn from_geo(m: &geo::MultiPolygon<f64>) -> super::gis::Polygons {
-    m.0.iter()
-        .map(|p| {
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
-                .collect()
-        })
-        .collect()
 }
 
 /// Removes what the real 1:10M polygons leave untidy, so the clean layer checks clean: the
