@@ -249,7 +249,8 @@ impl Coverage {
             if a >= b || sa.kind != sb.kind {
                 continue;
             }
-            let shared = sliver.keep(for_overlay(&sa.geometry).intersection(&for_overlay(&sb.geometry)));
+            let pair = overlay_inputs([&sa.geometry, &sb.geometry].into_iter());
+            let shared = sliver.keep(pair[0].intersection(&pair[1]));
             let area = area_m2(&shared);
             if area > sliver.m2 {
                 found.push(Overlap {
@@ -268,12 +269,12 @@ impl Coverage {
     /// neighbourhood, not nationally: their snapping grid follows the extent, so a small one
     /// keeps shared borders exact to well under a millimetre.
     fn union_near(&self, kind: BoundaryKind, rect: Rect<f64>) -> MultiPolygon<f64> {
-        let parts: Vec<MultiPolygon<f64>> = self
-            .shapes
-            .iter()
-            .filter(|s| s.in_force && s.kind == kind && s.bbox.is_some_and(|b| b.intersects(&rect)))
-            .map(|s| for_overlay(&s.geometry))
-            .collect();
+        let parts = overlay_inputs(
+            self.shapes
+                .iter()
+                .filter(|s| s.in_force && s.kind == kind && s.bbox.is_some_and(|b| b.intersects(&rect)))
+                .map(|s| &s.geometry),
+        );
         geo::unary_union(parts.iter())
     }
 
@@ -311,11 +312,8 @@ impl Coverage {
                 if !loose_here && edges.provisioning_matched(&p.geometry) {
                     continue;
                 }
-                uncovered.extend(
-                    for_overlay(&p.geometry)
-                        .difference(&self.union_near(BoundaryKind::Psap, rect))
-                        .0,
-                );
+                let within = overlay_inputs(std::iter::once(&p.geometry)).remove(0);
+                uncovered.extend(within.difference(&self.union_near(BoundaryKind::Psap, rect)).0);
             }
         }
         for polygon in uncovered {
@@ -452,12 +450,58 @@ fn boxed(rect: Rect<f64>, data: u32) -> GeomWithData<Rectangle<[f64; 2]>, u32> {
     )
 }
 
-/// A geometry as the overlays take it: without the points that only densify a straight
-/// border (collinear within 0.1 mm). The overlay's contour simplification goes quadratic on
-/// borders densified to thousands of collinear points; the shape is the same.
+/// Overlay inputs of more points than this are thinned first ([`for_overlay`]).
+const THIN_ABOVE: usize = 50_000;
+
+fn points(g: &MultiPolygon<f64>) -> usize {
+    g.0.iter()
+        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
+        .sum()
+}
+
+/// Overlay inputs as they are, or all thinned when together they are large.
+fn overlay_inputs<'a>(parts: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Vec<MultiPolygon<f64>> {
+    let parts: Vec<&MultiPolygon<f64>> = parts.collect();
+    let thin = parts.iter().map(|g| points(g)).sum::<usize>() > THIN_ABOVE;
+    parts
+        .into_iter()
+        .map(|g| if thin { for_overlay(g) } else { g.clone() })
+        .collect()
+}
+
+/// A geometry as a large overlay takes it: without the points that only densify a straight
+/// border (where the border turns by less than a micro-radian). The overlay's contour
+/// simplification goes quadratic on borders densified to thousands of collinear points
+/// (24 GB on the national layer densified 32 times). Small overlays take their input exactly:
+/// thinning one side of a shared border can open a hair-wide seam there.
 fn for_overlay(g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    use geo::Simplify;
-    g.simplify(1e-9)
+    let ring = |r: &geo::LineString<f64>| geo::LineString::new(drop_collinear(&r.0));
+    MultiPolygon::new(
+        g.0.iter()
+            .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
+            .collect(),
+    )
+}
+
+/// A closed ring without its straight-through points (it keeps at least 4).
+fn drop_collinear(ring: &[geo::Coord<f64>]) -> Vec<geo::Coord<f64>> {
+    if ring.len() <= 4 {
+        return ring.to_vec();
+    }
+    let mut out: Vec<geo::Coord<f64>> = Vec::with_capacity(ring.len());
+    out.push(ring[0]);
+    for i in 1..ring.len() - 1 {
+        let (a, b, c) = (*out.last().expect("the first point"), ring[i], ring[i + 1]);
+        let (u, v) = (b - a, c - b);
+        let cross = u.x * v.y - u.y * v.x;
+        let dot = u.x * v.x + u.y * v.y;
+        let straight = dot > 0.0 && cross.abs() <= 1e-6 * (u.x.hypot(u.y) * v.x.hypot(v.y));
+        if !straight {
+            out.push(b);
+        }
+    }
+    out.push(ring[ring.len() - 1]);
+    if out.len() < 4 { ring.to_vec() } else { out }
 }
 
 /// What is too small to report: under the area, or narrower than the width.
