@@ -98,6 +98,7 @@ impl Config {
             table: self.table.as_ref().map(|t| t.display().to_string()),
             baseline: self.baseline.as_ref().map(|t| t.display().to_string()),
             capacity: self.capacity,
+            gis: self.gis.clone(),
             present,
         }
     }

@@ -103,7 +103,7 @@ pub struct Coverage {
 }
 
 /// The settings the coverage rules share.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GisSettings {
     /// Gaps and overlaps smaller than this (m², geodesic) are rounding, not findings.
     pub sliver_m2: f64,

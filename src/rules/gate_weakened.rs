@@ -6,8 +6,9 @@ declare_rule! {
     /// ## What it does
     /// Reported by `diff --base REV`: the working `psapguard.toml` weakens the gate against
     /// the one at REV — a rule turned off or downgraded from error to warning, a blast-radius
-    /// limit loosened, `max_hops` raised, `horizon_days` lowered, the checked table moved, or
-    /// the file removed. `--allow-config-change` accepts the change for the pull request that
+    /// limit loosened, `max_hops` raised, `horizon_days` lowered, the answering standard or
+    /// the load model of `[capacity]` loosened, the sliver tolerance of `[gis]` raised, the
+    /// baseline changed, the checked table moved, or the file removed. `--allow-config-change` accepts the change for the pull request that
     /// means it (the finding is then a warning).
     ///
     /// ## Why it matters
@@ -39,6 +40,8 @@ pub struct GateSettings {
     pub table: Option<String>,
     pub baseline: Option<String>,
     pub capacity: crate::capacity::Standard,
+    /// The boundary rules' tolerances (`[gis]`).
+    pub gis: crate::coverage::GisSettings,
     /// Whether the file exists.
     pub present: bool,
 }
@@ -105,6 +108,13 @@ impl GateWeakened {
             || now.handle_seconds < was.handle_seconds
         {
             weaker.push("the capacity load model lowered (fewer calls or shorter calls assumed)".to_string());
+        }
+        let (was, now) = (&old.gis, &new.gis);
+        if now.sliver_m2 > was.sliver_m2 || now.sliver_width_m > was.sliver_width_m {
+            weaker.push(format!(
+                "the boundary sliver tolerance raised to {} m² and {} m wide (was {} m² and {} m): smaller gaps and overlaps go unreported",
+                now.sliver_m2, now.sliver_width_m, was.sliver_m2, was.sliver_width_m
+            ));
         }
         if old.baseline != new.baseline {
             let shown = |t: &Option<String>| t.clone().unwrap_or_else(|| "(none)".into());
@@ -187,7 +197,17 @@ mod tests {
         stricter.levels.insert("shadowed-rule".into(), Level::Error);
         stricter.max_moved_origins = Some(Limit::Percent(1.0));
         stricter.max_hops = Some(6);
+        stricter.gis.sliver_m2 = 100.0;
         assert!(GateWeakened::run(&gate(), &stricter, &rules).is_none());
+    }
+
+    #[test]
+    fn a_wider_sliver_tolerance_weakens_the_gate() {
+        let rules: Vec<_> = crate::rules::all_meta().collect();
+        let mut looser = gate();
+        looser.gis.sliver_width_m = 50.0;
+        let f = GateWeakened::run(&gate(), &looser, &rules).expect("weaker");
+        assert!(f.message.contains("sliver tolerance raised"), "{}", f.message);
     }
 
     #[test]
