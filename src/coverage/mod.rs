@@ -13,7 +13,7 @@ use geo::{
 };
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 
-use crate::model::{Boundary, BoundaryKind, Feature, Table};
+use crate::model::{Boundary, BoundaryKind, Feature, Table, UriIndex};
 
 /// A feature of a usable layer: its boundary (index into `Table::boundaries`) and feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,6 +31,8 @@ pub struct Shape {
     /// Valid (repaired where it was not), exteriors counter-clockwise.
     pub geometry: MultiPolygon<f64>,
     pub bbox: Option<Rect<f64>>,
+    /// The PSAP its `ServiceURI` names (decommissioned ones too), joined once here.
+    pub psap: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -141,6 +143,7 @@ impl Coverage {
     /// Checks every usable layer of the table.
     pub fn build(table: &Table, today: &str, settings: &GisSettings) -> Coverage {
         let mut c = Coverage::default();
+        let uris = UriIndex::new(table);
         for (b, boundary) in table.boundaries.iter().enumerate() {
             let Ok(features) = &boundary.read else { continue };
             for (f, feature) in features.iter().enumerate() {
@@ -152,6 +155,7 @@ impl Coverage {
                     },
                     feature,
                     today,
+                    &uris,
                 );
             }
         }
@@ -214,7 +218,7 @@ impl Coverage {
         p
     }
 
-    fn add_shape(&mut self, boundary: &Boundary, at: FeatureRef, feature: &Feature, today: &str) {
+    fn add_shape(&mut self, boundary: &Boundary, at: FeatureRef, feature: &Feature, today: &str, uris: &UriIndex) {
         let (problems, geometry) = validity::check_and_repair(&feature.polygons);
         let shape = self.shapes.len() as u32;
         if !problems.is_empty() {
@@ -226,6 +230,7 @@ impl Coverage {
             in_force: in_force(feature, today),
             bbox: geometry.bounding_rect(),
             geometry,
+            psap: uris.psap(feature.fields.service_uri.as_deref()),
         });
     }
 

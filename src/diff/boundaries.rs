@@ -75,27 +75,35 @@ fn features_by_nguid(table: &Table) -> BTreeMap<String, &Feature> {
     out
 }
 
+/// The PSAP id a shape's `ServiceURI` names, or the URI in brackets when it names none.
+fn psap_of(table: &Table, cov: &Coverage, shape: usize) -> Option<String> {
+    let s = &cov.shapes[shape];
+    if let Some(p) = s.psap {
+        return Some(table.psaps[p as usize].id.clone());
+    }
+    let Ok(features) = &table.boundaries[s.at.boundary as usize].read else {
+        return None;
+    };
+    let uri = features[s.at.feature as usize]
+        .fields
+        .service_uri
+        .as_deref()
+        .unwrap_or("");
+    Some(format!("({uri})"))
+}
+
 /// Each PSAP's area (its boundaries in force, by `uri`), by PSAP id.
 fn psap_areas(table: &Table, cov: &Coverage) -> BTreeMap<String, MultiPolygon<f64>> {
-    let by_uri: HashMap<String, &str> = table
-        .psaps
-        .iter()
-        .filter_map(|p| Some((p.uri.as_ref()?.to_ascii_lowercase(), p.id.as_str())))
-        .collect();
     let mut parts: BTreeMap<String, Vec<&MultiPolygon<f64>>> = BTreeMap::new();
-    for s in cov.shapes.iter().filter(|s| s.in_force && s.kind == BoundaryKind::Psap) {
-        let Ok(features) = &table.boundaries[s.at.boundary as usize].read else {
-            continue;
-        };
-        let uri = features[s.at.feature as usize]
-            .fields
-            .service_uri
-            .as_deref()
-            .unwrap_or("");
-        let psap = by_uri
-            .get(&uri.to_ascii_lowercase())
-            .map_or_else(|| format!("({uri})"), |p| p.to_string());
-        parts.entry(psap).or_default().push(&s.geometry);
+    for (i, s) in cov
+        .shapes
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.in_force && s.kind == BoundaryKind::Psap)
+    {
+        if let Some(psap) = psap_of(table, cov, i) {
+            parts.entry(psap).or_default().push(&s.geometry);
+        }
     }
     parts.into_iter().map(|(p, g)| (p, geo::unary_union(g))).collect()
 }
@@ -127,25 +135,14 @@ fn area_moves(old: &Table, old_cov: &Coverage, new: &Table, new_cov: &Coverage) 
     out
 }
 
-/// The routed PSAP ids whose boundaries hold each located origin.
+/// The PSAP ids whose boundaries hold each located origin.
 fn holders(table: &Table, cov: &Coverage) -> HashMap<String, String> {
-    let by_uri: HashMap<String, &str> = table
-        .psaps
-        .iter()
-        .filter_map(|p| Some((p.uri.as_ref()?.to_ascii_lowercase(), p.id.as_str())))
-        .collect();
     let mut out = HashMap::new();
     for (o, shapes, _) in cov.placement.iter() {
         let ids: BTreeSet<&str> = shapes
             .iter()
-            .filter_map(|&s| {
-                let at = cov.shapes[s as usize].at;
-                let Ok(features) = &table.boundaries[at.boundary as usize].read else {
-                    return None;
-                };
-                let uri = features[at.feature as usize].fields.service_uri.as_deref()?;
-                by_uri.get(&uri.to_ascii_lowercase()).copied()
-            })
+            .filter_map(|&s| cov.shapes[s as usize].psap)
+            .map(|p| table.psaps[p as usize].id.as_str())
             .collect();
         if !ids.is_empty() {
             let joined: Vec<&str> = ids.into_iter().collect();

@@ -166,3 +166,26 @@ pub fn is_sip_uri(s: &str) -> bool {
     };
     !rest.is_empty() && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
 }
+
+/// PSAPs by `uri`, as a PSAP boundary's `ServiceURI` names them (SPEC §7; compared without
+/// regard to case). The one place the join is made.
+pub struct UriIndex {
+    by_uri: std::collections::HashMap<String, u32>,
+}
+
+impl UriIndex {
+    pub fn new(table: &super::Table) -> UriIndex {
+        let mut by_uri = std::collections::HashMap::new();
+        for (p, psap) in table.psaps.iter().enumerate() {
+            if let Some(uri) = &psap.uri {
+                by_uri.entry(uri.to_ascii_lowercase()).or_insert(p as u32);
+            }
+        }
+        UriIndex { by_uri }
+    }
+
+    /// The PSAP a `ServiceURI` names, if any (decommissioned ones too).
+    pub fn psap(&self, uri: Option<&str>) -> Option<u32> {
+        self.by_uri.get(&uri?.to_ascii_lowercase()).copied()
+    }
+}

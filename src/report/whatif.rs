@@ -84,17 +84,17 @@ pub fn location_human(table: &Table, origin: &Origin, today: &str) -> Option<Str
     if held.is_empty() {
         return Some(format!("location {point}: inside no PSAP boundary in force\n"));
     }
+    let uris = crate::model::UriIndex::new(table);
     let mut out = String::new();
     for r in held {
         let b = &table.boundaries[r.boundary as usize];
         let Ok(features) = &b.read else { continue };
         let f = &features[r.feature as usize];
         let uri = f.fields.service_uri.as_deref().unwrap_or("(no ServiceURI)");
-        let psap = table
-            .psaps
-            .iter()
-            .find(|p| p.uri.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(uri)))
-            .map_or_else(|| "no PSAP of the table".to_string(), |p| p.id.clone());
+        let psap = uris.psap(f.fields.service_uri.as_deref()).map_or_else(
+            || "no PSAP of the table".to_string(),
+            |p| table.psaps[p as usize].id.clone(),
+        );
         let layer = b.layer.as_deref().map(|l| format!(" › {l}")).unwrap_or_default();
         let _ = writeln!(
             out,

@@ -33,14 +33,14 @@ impl BoundaryGap {
             .shapes
             .iter()
             .any(|s| s.in_force && s.kind == BoundaryKind::Provisioning);
-        for (g, gap) in cx.coverage.gaps.iter().enumerate() {
-            let origins: Vec<u32> = cx
-                .coverage
-                .placement
-                .iter()
-                .filter(|(_, _, in_gap)| *in_gap == Some(g as u32))
-                .map(|(o, _, _)| o)
-                .collect();
+        // The located origins in each gap, in one pass over the origins.
+        let mut in_gap: Vec<Vec<u32>> = vec![Vec::new(); cx.coverage.gaps.len()];
+        for (o, _, gap) in cx.coverage.placement.iter() {
+            if let Some(g) = gap {
+                in_gap[g as usize].push(o);
+            }
+        }
+        for (gap, origins) in cx.coverage.gaps.iter().zip(in_gap) {
             let names: Vec<String> = gap.neighbours.iter().map(|&s| cx.shape_name(s)).collect();
             let within = if provisioned {
                 "inside the provisioning boundary"

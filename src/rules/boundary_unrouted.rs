@@ -1,4 +1,3 @@
-use super::mapped::UriJoin;
 use super::{Finding, Located, declare_rule};
 use crate::model::BoundaryKind;
 
@@ -30,11 +29,10 @@ declare_rule! {
 
 impl BoundaryUnrouted {
     pub fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
-        let join = UriJoin::new(cx.table);
         let unrouted: Vec<bool> = (0..cx.coverage.shapes.len() as u32)
             .map(|s| {
                 let shape = &cx.coverage.shapes[s as usize];
-                shape.in_force && shape.kind == BoundaryKind::Psap && cx.routed_psap(&join, s).is_none()
+                shape.in_force && shape.kind == BoundaryKind::Psap && cx.routed_psap(s).is_none()
             })
             .collect();
         let mut held: Vec<Vec<u32>> = vec![Vec::new(); unrouted.len()];
@@ -47,7 +45,7 @@ impl BoundaryUnrouted {
             let at = cx.shape_ref(s as u32);
             let name = cx.feature_name(at);
             let uri = cx.feature(at).fields.service_uri.clone().unwrap_or_default();
-            let why = match UriJoin::psap(&join, Some(&uri)) {
+            let why = match cx.coverage.shapes[s].psap {
                 Some(p) => format!("names {}, which is decommissioned", cx.table.psaps[p as usize].id),
                 None => "is the uri of no PSAP in the table".to_string(),
             };

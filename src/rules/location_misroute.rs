@@ -1,6 +1,5 @@
 use std::collections::BTreeMap;
 
-use super::mapped::UriJoin;
 use super::{Finding, Located, RuleMeta, ScenarioLabel, declare_rule};
 use crate::model::{OriginKind, PsapStatus};
 
@@ -42,7 +41,6 @@ impl LocationMisroute {
 /// The misroute findings of fixed (`cell == false`) or cell-sector origins.
 pub(super) fn misroutes(cx: &Located<'_>, meta: &'static RuleMeta, cell: bool, out: &mut Vec<Finding>) {
     let table = cx.table;
-    let join = UriJoin::new(table);
     let mut class_of = vec![u32::MAX; table.origins.len()];
     for (c, class) in cx.analysis.classes.iter().enumerate() {
         for &o in &class.origins {
@@ -59,14 +57,16 @@ pub(super) fn misroutes(cx: &Located<'_>, meta: &'static RuleMeta, cell: bool, o
         let Some(routed) = cx.analysis.normal[class_of[o as usize] as usize].delivered_to() else {
             continue;
         };
-        let held: Vec<u32> = shapes.iter().filter_map(|&s| cx.routed_psap(&join, s)).collect();
+        // Shapes hold a handful of boundaries at most: no allocation per origin.
+        let mut held = shapes.iter().filter_map(|&s| cx.routed_psap(s));
+        let Some(first) = held.clone().next() else { continue };
         let judged = held
-            .iter()
-            .all(|&p| table.psaps[p as usize].status == PsapStatus::Active);
-        if held.is_empty() || !judged || held.contains(&routed) {
+            .clone()
+            .all(|p| table.psaps[p as usize].status == PsapStatus::Active);
+        if !judged || held.any(|p| p == routed) {
             continue;
         }
-        groups.entry((routed, held[0])).or_default().push(o);
+        groups.entry((routed, first)).or_default().push(o);
     }
     for ((routed, boundary), origins) in groups {
         let (r, b) = (&table.psaps[routed as usize], &table.psaps[boundary as usize]);

@@ -94,34 +94,12 @@ impl<'a> Mapped<'a> {
     }
 }
 
-/// PSAP boundaries joined with the table's PSAPs by `ServiceURI` = `uri` (SPEC §7).
-pub struct UriJoin {
-    by_uri: std::collections::HashMap<String, u32>,
-}
-
-impl UriJoin {
-    pub fn new(table: &crate::model::Table) -> UriJoin {
-        let mut by_uri = std::collections::HashMap::new();
-        for (p, psap) in table.psaps.iter().enumerate() {
-            if let Some(uri) = &psap.uri {
-                by_uri.entry(uri.to_ascii_lowercase()).or_insert(p as u32);
-            }
-        }
-        UriJoin { by_uri }
-    }
-
-    /// The PSAP a `ServiceURI` names, if any (decommissioned ones too).
-    pub fn psap(&self, uri: Option<&str>) -> Option<u32> {
-        self.by_uri.get(&uri?.to_ascii_lowercase()).copied()
-    }
-}
-
 impl Mapped<'_> {
     /// The PSAP a PSAP boundary sends located calls to: named by its `ServiceURI`, and not
     /// decommissioned. None for an unrouted boundary.
-    pub fn routed_psap(&self, join: &UriJoin, shape: u32) -> Option<u32> {
-        let uri = self.feature(self.shape_ref(shape)).fields.service_uri.as_deref();
-        join.psap(uri)
+    pub fn routed_psap(&self, shape: u32) -> Option<u32> {
+        self.coverage.shapes[shape as usize]
+            .psap
             .filter(|&p| self.table.psaps[p as usize].status != crate::model::PsapStatus::Decommissioned)
     }
 }

@@ -1,4 +1,3 @@
-use super::mapped::UriJoin;
 use super::{Finding, Located, declare_rule};
 use crate::model::{BoundaryKind, PsapStatus};
 
@@ -38,14 +37,15 @@ impl PsapWithoutBoundary {
         if !psap_layers {
             return;
         }
-        let join = UriJoin::new(cx.table);
         let mut named = vec![false; cx.table.psaps.len()];
-        for (s, shape) in cx.coverage.shapes.iter().enumerate() {
-            if shape.in_force && shape.kind == BoundaryKind::Psap {
-                let uri = cx.feature(cx.shape_ref(s as u32)).fields.service_uri.as_deref();
-                if let Some(p) = join.psap(uri) {
-                    named[p as usize] = true;
-                }
+        for shape in cx
+            .coverage
+            .shapes
+            .iter()
+            .filter(|s| s.in_force && s.kind == BoundaryKind::Psap)
+        {
+            if let Some(p) = shape.psap {
+                named[p as usize] = true;
             }
         }
         for (p, psap) in cx.table.psaps.iter().enumerate() {
