@@ -54,8 +54,16 @@ fn main() {
     let t = Instant::now();
     let coverage = (!loaded.table.boundaries.is_empty())
         .then(|| psapguard::coverage::Coverage::build(&loaded.table, &settings.today, &settings.gis));
-    if coverage.is_some() {
+    if let Some(coverage) = &coverage {
         println!("  {:<26} {:.3}s", "(boundary coverage)", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let placement = coverage.locate(&loaded.table);
+        println!(
+            "  {:<26} {:.3}s ({} located origins)",
+            "(of which locating)",
+            t.elapsed().as_secs_f64(),
+            placement.origins.len()
+        );
     }
     let cx = psapguard::rules::Context {
         table: &loaded.table,

@@ -12,6 +12,34 @@ use serde_json::Value;
 /// Polygons → rings → [lon, lat].
 pub type Polygons = Vec<Vec<Vec<[f64; 2]>>>;
 
+/// Adds `k` points along every segment of every ring. Each segment is cut from its smaller
+/// end to its larger one, so two neighbours that share a segment (walking it in opposite
+/// directions) get the very same points and still meet exactly.
+pub fn densify(polygons: &mut Polygons, k: usize) {
+    if k == 0 {
+        return;
+    }
+    for ring in polygons.iter_mut().flatten() {
+        let mut out = Vec::with_capacity(ring.len() * (k + 1));
+        for w in ring.windows(2) {
+            out.push(w[0]);
+            let forward = w[0] <= w[1];
+            let (a, b) = if forward { (w[0], w[1]) } else { (w[1], w[0]) };
+            let cut = |i: usize| {
+                let t = i as f64 / (k + 1) as f64;
+                [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
+            };
+            if forward {
+                out.extend((1..=k).map(cut));
+            } else {
+                out.extend((1..=k).rev().map(cut));
+            }
+        }
+        out.extend(ring.last().copied());
+        *ring = out;
+    }
+}
+
 /// A county (or state) of the TopoJSON: FIPS id, name, polygons.
 #[derive(Clone, Debug)]
 pub struct Area {
@@ -59,25 +87,6 @@ impl Topology {
         Topology {
             arcs,
             objects: v["objects"].clone(),
-        }
-    }
-
-    /// Adds `k` points along every segment of every arc: shared borders stay shared.
-    pub fn densify(&mut self, k: usize) {
-        if k == 0 {
-            return;
-        }
-        for arc in &mut self.arcs {
-            let mut out = Vec::with_capacity(arc.len() * (k + 1));
-            for w in arc.windows(2) {
-                out.push(w[0]);
-                for i in 1..=k {
-                    let t = i as f64 / (k + 1) as f64;
-                    out.push([w[0][0] + (w[1][0] - w[0][0]) * t, w[0][1] + (w[1][1] - w[0][1]) * t]);
-                }
-            }
-            out.extend(arc.last().copied());
-            *arc = out;
         }
     }
 

@@ -49,21 +49,24 @@ pub fn uri(psap: &str, abbr: &str) -> String {
 
 impl Layers {
     pub fn load(topo: &std::path::Path, densify: usize, raw: bool) -> Layers {
-        let mut topology = super::gis::Topology::load(topo);
-        topology.densify(densify);
+        // Densified after tidying: an overlay would not keep the added points exactly.
+        let topology = super::gis::Topology::load(topo);
         let prepare = |a: Area| if raw { a } else { a.cleaned().repaired() };
         let mut counties = topology
             .areas("counties")
             .into_iter()
             .map(|a| (a.fips.clone(), prepare(a)))
             .collect();
-        let states: BTreeMap<String, Area> = topology
+        let mut states: BTreeMap<String, Area> = topology
             .areas("states")
             .into_iter()
             .map(|a| (a.fips.clone(), prepare(a)))
             .collect();
         if !raw {
             tidy(&mut counties, &states);
+        }
+        for area in counties.values_mut().chain(states.values_mut()) {
+            super::gis::densify(&mut area.polygons, densify);
         }
         Layers {
             counties,
@@ -238,12 +241,10 @@ fn tidy(counties: &mut BTreeMap<String, Area>, states: &BTreeMap<String, Area>) 
             }
         }
     }
-    let mut changed = std::collections::BTreeSet::new();
     for (a, b) in pairs {
         let (ga, gb) = (to_geo(&counties[&a]), to_geo(&counties[&b]));
         if area_m2(&ga.intersection(&gb)) > 500.0 {
             counties.get_mut(&b).unwrap().polygons = from_geo(&gb.difference(&ga));
-            changed.insert(b);
         }
     }
     // The state outlines share the counties' arcs but for a few slivers (rivers, the
@@ -255,19 +256,12 @@ fn tidy(counties: &mut BTreeMap<String, Area>, states: &BTreeMap<String, Area>) 
         if area_m2(&outside) > 500.0 {
             eprintln!("tidy: {fips} loses {:.0} m2 outside its state", area_m2(&outside));
             county.polygons = from_geo(&gc.intersection(&gs));
-            changed.insert(fips.clone());
         }
     }
-    for (fips, county) in counties.iter_mut() {
-        if changed.contains(fips)
-            || !psapguard::coverage::validity::check_and_repair(&county.polygons)
-                .0
-                .is_empty()
-        {
-            let (problems, _) = psapguard::coverage::validity::check_and_repair(&county.polygons);
-            if !problems.is_empty() {
-                county.polygons = from_geo(&geo::Buffer::buffer(&to_geo(county), 1e-9));
-            }
+    for county in counties.values_mut() {
+        let (problems, _) = psapguard::coverage::validity::check_and_repair(&county.polygons);
+        if !problems.is_empty() {
+            county.polygons = from_geo(&geo::Buffer::buffer(&to_geo(county), 1e-9));
         }
     }
 }

@@ -5,6 +5,7 @@
 //! The GIS rules read this; like the routing analysis, it is computed once per check.
 
 mod edges;
+mod overlay;
 pub mod validity;
 
 use geo::orient::{Direction, Orient};
@@ -14,6 +15,7 @@ use geo::{
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 
 use crate::model::{Boundary, BoundaryKind, Feature, Table, UriIndex};
+use overlay::{Sliver, overlay_inputs};
 
 /// A feature of a usable layer: its boundary (index into `Table::boundaries`) and feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -182,12 +184,14 @@ impl Coverage {
             .filter_map(|(i, g)| Some(boxed(g.polygon.bounding_rect()?, i as u32)))
             .collect();
         c.gap_index = RTree::bulk_load(gap_boxes);
-        c.placement = c.place(table);
+        c.placement = c.locate(table);
         c
     }
 
-    /// Locates every origin that has a `location`, on both cores.
-    fn place(&self, table: &Table) -> Placement {
+    /// Locates every origin that has a `location`, on both cores: the PSAP boundaries that
+    /// hold it, or the gap it is in. ([`Coverage::build`] has done it once already; public so
+    /// that its cost can be measured apart.)
+    pub fn locate(&self, table: &Table) -> Placement {
         use rayon::prelude::*;
         let origins: Vec<u32> = (0..table.origins.len() as u32)
             .filter(|&o| table.origins[o as usize].location.is_some())
@@ -273,14 +277,20 @@ impl Coverage {
     /// The union of the shapes in force of `kind` whose boxes meet `rect`. Overlays run per
     /// neighbourhood, not nationally: their snapping grid follows the extent, so a small one
     /// keeps shared borders exact to well under a millimetre.
-    fn union_near(&self, kind: BoundaryKind, rect: Rect<f64>) -> MultiPolygon<f64> {
-        let parts = overlay_inputs(
-            self.shapes
-                .iter()
-                .filter(|s| s.in_force && s.kind == kind && s.bbox.is_some_and(|b| b.intersects(&rect)))
-                .map(|s| &s.geometry),
+    /// A shape minus the union of the shapes of a kind around it. Both sides of the overlay
+    /// are thinned or neither: a border thinned on one side only is bent against the same
+    /// border kept whole on the other, and the overlay reads the difference as gaps.
+    fn minus_near(&self, subject: &MultiPolygon<f64>, kind: BoundaryKind, rect: Rect<f64>) -> MultiPolygon<f64> {
+        let mut parts = overlay_inputs(
+            std::iter::once(subject).chain(
+                self.shapes
+                    .iter()
+                    .filter(|s| s.in_force && s.kind == kind && s.bbox.is_some_and(|b| b.intersects(&rect)))
+                    .map(|s| &s.geometry),
+            ),
         );
-        geo::unary_union(parts.iter())
+        let subject = parts.remove(0);
+        subject.difference(&geo::unary_union(parts.iter()))
     }
 
     /// Gaps inside each provisioning boundary, or, without one, holes the PSAP boundaries
@@ -317,8 +327,7 @@ impl Coverage {
                 if !loose_here && edges.provisioning_matched(&p.geometry) {
                     continue;
                 }
-                let within = overlay_inputs(std::iter::once(&p.geometry)).remove(0);
-                uncovered.extend(within.difference(&self.union_near(BoundaryKind::Psap, rect)).0);
+                uncovered.extend(self.minus_near(&p.geometry, BoundaryKind::Psap, rect).0);
             }
         }
         for polygon in uncovered {
@@ -380,10 +389,7 @@ impl Coverage {
             if edges.psap_matched(&s.geometry) {
                 continue;
             }
-            let beyond = sliver.keep(
-                s.geometry
-                    .difference(&self.union_near(BoundaryKind::Provisioning, rect)),
-            );
+            let beyond = sliver.keep(self.minus_near(&s.geometry, BoundaryKind::Provisioning, rect));
             let area = area_m2(&beyond);
             if area > sliver.m2 {
                 self.outside.push(Outside {
@@ -453,81 +459,6 @@ fn boxed(rect: Rect<f64>, data: u32) -> GeomWithData<Rectangle<[f64; 2]>, u32> {
         Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]),
         data,
     )
-}
-
-/// Overlay inputs of more points than this are thinned first ([`for_overlay`]).
-const THIN_ABOVE: usize = 50_000;
-
-fn points(g: &MultiPolygon<f64>) -> usize {
-    g.0.iter()
-        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
-        .sum()
-}
-
-/// Overlay inputs as they are, or all thinned when together they are large.
-fn overlay_inputs<'a>(parts: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Vec<MultiPolygon<f64>> {
-    let parts: Vec<&MultiPolygon<f64>> = parts.collect();
-    let thin = parts.iter().map(|g| points(g)).sum::<usize>() > THIN_ABOVE;
-    parts
-        .into_iter()
-        .map(|g| if thin { for_overlay(g) } else { g.clone() })
-        .collect()
-}
-
-/// A geometry as a large overlay takes it: without the points that only densify a straight
-/// border (where the border turns by less than a micro-radian). The overlay's contour
-/// simplification goes quadratic on borders densified to thousands of collinear points
-/// (24 GB on the national layer densified 32 times). Small overlays take their input exactly:
-/// thinning one side of a shared border can open a hair-wide seam there.
-fn for_overlay(g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    let ring = |r: &geo::LineString<f64>| geo::LineString::new(drop_collinear(&r.0));
-    MultiPolygon::new(
-        g.0.iter()
-            .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
-            .collect(),
-    )
-}
-
-/// A closed ring without its straight-through points (it keeps at least 4).
-fn drop_collinear(ring: &[geo::Coord<f64>]) -> Vec<geo::Coord<f64>> {
-    if ring.len() <= 4 {
-        return ring.to_vec();
-    }
-    let mut out: Vec<geo::Coord<f64>> = Vec::with_capacity(ring.len());
-    out.push(ring[0]);
-    for i in 1..ring.len() - 1 {
-        let (a, b, c) = (*out.last().expect("the first point"), ring[i], ring[i + 1]);
-        let (u, v) = (b - a, c - b);
-        let cross = u.x * v.y - u.y * v.x;
-        let dot = u.x * v.x + u.y * v.y;
-        let straight = dot > 0.0 && cross.abs() <= 1e-6 * (u.x.hypot(u.y) * v.x.hypot(v.y));
-        if !straight {
-            out.push(b);
-        }
-    }
-    out.push(ring[ring.len() - 1]);
-    if out.len() < 4 { ring.to_vec() } else { out }
-}
-
-/// What is too small to report: under the area, or narrower than the width.
-#[derive(Debug, Clone, Copy)]
-struct Sliver {
-    m2: f64,
-    width_m: f64,
-}
-
-impl Sliver {
-    /// Whether a part is wider than a seam: its mean width (2 × area / perimeter, the width
-    /// of a long thin strip) is above the tolerance.
-    fn wide(&self, p: &Polygon<f64>, area: f64) -> bool {
-        let perimeter = p.geodesic_perimeter();
-        perimeter <= 0.0 || 2.0 * area / perimeter > self.width_m
-    }
-
-    /// The parts of an overlay's result that are wider than a seam.
-    fn keep(&self, g: MultiPolygon<f64>) -> MultiPolygon<f64> {
-        MultiPolygon::new(g.0.into_iter().filter(|p| self.wide(p, polygon_m2(p))).collect())
-    }
 }
 
 /// The WGS84 ellipsoid's surface, m².

@@ -1,0 +1,157 @@
+//! Preparing polygon overlays and judging their results: thinning large inputs the same way
+//! on every side, and telling a real area from a seam.
+
+use geo::{GeodesicArea, MultiPolygon, Polygon};
+
+use super::polygon_m2;
+
+/// Overlay inputs of more points than this are thinned first ([`for_overlay`]).
+const THIN_ABOVE: usize = 50_000;
+
+fn points(g: &MultiPolygon<f64>) -> usize {
+    g.0.iter()
+        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
+        .sum()
+}
+
+/// Overlay inputs as they are, or all thinned when together they are large.
+pub(super) fn overlay_inputs<'a>(parts: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Vec<MultiPolygon<f64>> {
+    let parts: Vec<&MultiPolygon<f64>> = parts.collect();
+    let thin = parts.iter().map(|g| points(g)).sum::<usize>() > THIN_ABOVE;
+    parts
+        .into_iter()
+        .map(|g| if thin { for_overlay(g) } else { g.clone() })
+        .collect()
+}
+
+/// A geometry as a large overlay takes it: without the points that only densify a straight
+/// border (where it turns by less than a nano-radian: rounding, not a real corner). The
+/// overlay's contour
+/// simplification goes quadratic on borders densified to thousands of collinear points
+/// (24 GB on the national layer densified 32 times). Small overlays take their input exactly:
+/// thinning one side of a shared border can open a hair-wide seam there.
+fn for_overlay(g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let ring = |r: &geo::LineString<f64>| geo::LineString::new(drop_collinear(&r.0));
+    MultiPolygon::new(
+        g.0.iter()
+            .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
+            .collect(),
+    )
+}
+
+/// A closed ring without its straight-through points (it keeps at least 4). Each point is
+/// judged by its own neighbours in the input, so a border shared by two rings, walked in
+/// opposite directions and from different starts, is thinned the same way on both.
+fn drop_collinear(ring: &[geo::Coord<f64>]) -> Vec<geo::Coord<f64>> {
+    if ring.len() <= 4 {
+        return ring.to_vec();
+    }
+    let straight = |a: geo::Coord<f64>, b: geo::Coord<f64>, c: geo::Coord<f64>| {
+        let (u, v) = (b - a, c - b);
+        let cross = u.x * v.y - u.y * v.x;
+        let dot = u.x * v.x + u.y * v.y;
+        dot > 0.0 && cross.abs() <= 1e-9 * (u.x.hypot(u.y) * v.x.hypot(v.y))
+    };
+    let mut out: Vec<geo::Coord<f64>> = Vec::with_capacity(ring.len());
+    out.push(ring[0]);
+    out.extend(ring.windows(3).filter(|w| !straight(w[0], w[1], w[2])).map(|w| w[1]));
+    out.push(ring[ring.len() - 1]);
+    if out.len() < 4 { ring.to_vec() } else { out }
+}
+
+/// What is too small to report: under the area, or narrower than the width.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sliver {
+    pub(super) m2: f64,
+    pub(super) width_m: f64,
+}
+
+impl Sliver {
+    /// Whether a part is wider than a seam: its mean width (2 × area / perimeter, the width
+    /// of a long thin strip) is above the tolerance. The width is taken from the area of the
+    /// ring drawn straight in longitude and latitude, as the layer draws it, as well as from
+    /// the geodesic area: a zero-width spike along a 30 km border has no area drawn straight,
+    /// but its geodesic edges bow apart and enclose 0.1 km².
+    pub(super) fn wide(&self, p: &Polygon<f64>, area: f64) -> bool {
+        use geo::ChamberlainDuquetteArea;
+        let perimeter = p.geodesic_perimeter();
+        let straight = p.chamberlain_duquette_unsigned_area();
+        perimeter <= 0.0 || 2.0 * area.min(straight) / perimeter > self.width_m
+    }
+
+    /// The parts of an overlay's result that are wider than a seam.
+    pub(super) fn keep(&self, g: MultiPolygon<f64>) -> MultiPolygon<f64> {
+        MultiPolygon::new(g.0.into_iter().filter(|p| self.wide(p, polygon_m2(p))).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Coord, LineString};
+
+    fn c(x: f64, y: f64) -> Coord<f64> {
+        Coord { x, y }
+    }
+
+    #[test]
+    fn a_shared_border_is_thinned_alike_from_either_side() {
+        // A border densified between two real corners, walked both ways from different starts.
+        let (a, b) = (c(-91.6, 34.57), c(-91.3, 34.56));
+        let mut border: Vec<Coord<f64>> = (0..=33).map(|i| a + (b - a) * (i as f64 / 33.0)).collect();
+        border.push(c(-91.2, 34.7));
+        let mut forward = border.clone();
+        forward.push(border[0]);
+        let mut backward: Vec<Coord<f64>> = border.iter().rev().copied().collect();
+        backward.push(backward[0]);
+        let kept = |r: &[Coord<f64>]| {
+            let mut v: Vec<(u64, u64)> = drop_collinear(r)
+                .iter()
+                .map(|p| (p.x.to_bits(), p.y.to_bits()))
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        assert_eq!(kept(&forward), kept(&backward));
+        assert_eq!(kept(&forward).len(), 3, "only the corners stay");
+    }
+
+    #[test]
+    fn a_corner_that_turns_by_a_microradian_is_kept() {
+        let ring = vec![c(0.0, 0.0), c(1.0, 0.0), c(2.0, 2e-6), c(1.0, 1.0), c(0.0, 0.0)];
+        assert_eq!(drop_collinear(&ring).len(), 5);
+    }
+
+    #[test]
+    fn a_zero_width_spike_along_a_long_border_is_a_seam() {
+        // An overlay left this spike on a 28 km border in Arkansas: its geodesic edges bow
+        // apart and enclose 0.1 km², drawn straight it has no area.
+        let spike = Polygon::new(
+            LineString::new(vec![
+                c(-91.37833398744674, 34.563329749530695),
+                c(-91.59369163379283, 34.567625046497724),
+                c(-91.29219093337865, 34.56161163074388),
+                c(-91.37833398744674, 34.563329749530695),
+            ]),
+            vec![],
+        );
+        let sliver = Sliver {
+            m2: 1000.0,
+            width_m: 1.0,
+        };
+        assert!(polygon_m2(&spike) > 50_000.0);
+        assert!(!sliver.wide(&spike, polygon_m2(&spike)));
+        let square = Polygon::new(
+            LineString::new(vec![
+                c(0.0, 0.0),
+                c(0.01, 0.0),
+                c(0.01, 0.01),
+                c(0.0, 0.01),
+                c(0.0, 0.0),
+            ]),
+            vec![],
+        );
+        assert!(sliver.wide(&square, polygon_m2(&square)));
+    }
+}
