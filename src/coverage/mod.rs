@@ -306,13 +306,14 @@ impl Coverage {
         let mut uncovered: Vec<Polygon<f64>> = Vec::new();
         if provisioning.is_empty() {
             if !loose.is_empty() {
-                let all: Vec<&MultiPolygon<f64>> = self
+                // Thinned like every large overlay: on the national layer this union costs
+                // about 2 s.
+                let all = self
                     .shapes
                     .iter()
                     .filter(|s| s.in_force && s.kind == BoundaryKind::Psap)
-                    .map(|s| &s.geometry)
-                    .collect();
-                let psaps = geo::unary_union(all);
+                    .map(|s| &s.geometry);
+                let psaps = geo::unary_union(overlay_inputs(all).iter());
                 uncovered.extend(
                     psaps
                         .0
