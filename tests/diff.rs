@@ -222,6 +222,41 @@ fn several_formats_in_one_run() {
     let (code, _, err) = run(&["check", "examples/denver", "--format", "json", "--format", "sarif"]);
     assert_eq!(code, 2);
     assert!(err.contains("only one report can go to stdout"), "{err}");
+    let (code, _, err) = run(&["check", "examples/denver", "--output", "x.txt", "--format", "json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("each --output needs a --format before it"), "{err}");
+}
+
+/// Each --output belongs to the --format just before it, as the workflow template writes
+/// them: annotations on stdout, SARIF and Markdown in files (they once went by count, and the
+/// annotations landed in the SARIF file).
+#[test]
+fn an_output_belongs_to_the_format_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sarif, md) = (dir.path().join("p.sarif"), dir.path().join("p.md"));
+    let (code, out, _) = run(&[
+        "diff",
+        OLD,
+        NEW,
+        "--format",
+        "github",
+        "--format",
+        "sarif",
+        "--output",
+        sarif.to_str().unwrap(),
+        "--format",
+        "markdown",
+        "--output",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("::error "), "annotations on stdout: {out}");
+    assert!(
+        std::fs::read_to_string(&sarif)
+            .unwrap()
+            .contains("\"version\": \"2.1.0\"")
+    );
+    assert!(std::fs::read_to_string(&md).unwrap().starts_with("### "));
 }
 
 fn git(dir: &Path, args: &[&str]) {

@@ -21,6 +21,9 @@ pub(super) struct ReportArgs {
     /// Write the report of the --format before it to FILE (else stdout).
     #[arg(long, value_name = "FILE")]
     output: Vec<PathBuf>,
+    /// Each --format's --output, by where they stand on the command line.
+    #[arg(skip)]
+    outputs: Vec<Option<PathBuf>>,
     /// Compare waiver expiry dates with this day (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<String>,
@@ -99,22 +102,39 @@ impl ReportArgs {
         Ok(s)
     }
 
+    /// Gives each --output to the --format just before it on the command line (`--format
+    /// github --format sarif --output x.sarif` writes SARIF to the file, annotations to stdout).
+    pub(super) fn pair_outputs(&mut self, matches: &clap::ArgMatches) -> Result<(), String> {
+        let formats: Vec<usize> = matches.indices_of("format").map(Iterator::collect).unwrap_or_default();
+        let outputs: Vec<usize> = matches.indices_of("output").map(Iterator::collect).unwrap_or_default();
+        self.outputs = vec![None; formats.len().max(1)];
+        for (at, path) in outputs.iter().zip(&self.output) {
+            // Without any --format, one --output takes the human report.
+            let owner = match formats.iter().rposition(|f| f < at) {
+                Some(i) => i,
+                None if formats.is_empty() => 0,
+                None => return Err("each --output needs a --format before it".into()),
+            };
+            if self.outputs[owner].replace(path.clone()).is_some() {
+                return Err("each --output needs a --format before it".into());
+            }
+        }
+        if self.outputs.iter().filter(|o| o.is_none()).count() > 1 {
+            return Err("only one report can go to stdout: give an --output FILE after each other --format".into());
+        }
+        Ok(())
+    }
+
     /// Writes the report in every requested format: to its --output file, or to stdout.
     pub(super) fn emit(&self, out: &Output<'_>) -> Result<(), String> {
         crate::progress::finish();
-        if self.output.len() > self.format.len().max(1) {
-            return Err("each --output needs a --format before it".into());
-        }
         let formats = if self.format.is_empty() {
             vec![Format::Human]
         } else {
             self.format.clone()
         };
-        if formats.len() > self.output.len() + 1 {
-            return Err("only one report can go to stdout: give an --output FILE after each other --format".into());
-        }
         for (i, &format) in formats.iter().enumerate() {
-            match self.output.get(i) {
+            match self.outputs.get(i).cloned().flatten().as_ref() {
                 Some(path) => {
                     let text = self.render(format, out, false);
                     std::fs::write(path, text)

@@ -163,8 +163,21 @@ fn parse_limit(s: &str) -> Result<crate::config::Limit, String> {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let cli = match parsed {
+        Ok((mut cli, matches)) => {
+            if let (Command::Check { report, .. } | Command::Diff { report, .. }, Some((_, sub))) =
+                (&mut cli.command, matches.subcommand())
+                && let Err(message) = report.pair_outputs(sub)
+            {
+                eprintln!("psapguard: {message}");
+                return 2;
+            }
+            cli
+        }
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
