@@ -51,6 +51,7 @@ fn diff_json(dir: &Path, rule: &str) -> (serde_json::Value, String) {
         report: &report,
         diff: Some(&diff),
         fails,
+        pictures: None,
     };
     let text = psapguard::report::json::render(&out);
     (serde_json::from_str(&text).unwrap(), text)
@@ -103,6 +104,7 @@ fn report_json(path: &Path) -> (serde_json::Value, String) {
         report: &report,
         diff: None,
         fails: report.fails(),
+        pictures: None,
     };
     let text = psapguard::report::json::render(&out);
     (serde_json::from_str(&text).unwrap(), text)

@@ -29,6 +29,7 @@ fn fuzz_corpus_replays_without_panics() {
             report: &report,
             diff: None,
             fails: report.fails(),
+            pictures: None,
         };
         for format in [
             Format::Human,
@@ -37,6 +38,7 @@ fn fuzz_corpus_replays_without_panics() {
             Format::Github,
             Format::Junit,
             Format::Markdown,
+            Format::Html,
         ] {
             let text = render(
                 format,

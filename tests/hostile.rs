@@ -185,6 +185,7 @@ fn a_file_rewritten_after_loading_shows_no_code() {
             report: &report,
             diff: None,
             fails: report.fails(),
+            pictures: None,
         };
         render(
             Format::Human,

@@ -189,3 +189,31 @@ fn dot_output_parses_when_graphviz_is_installed() {
         String::from_utf8_lossy(&done.stderr)
     );
 }
+
+/// Mated routers that route alike are one cluster with each destination drawn once; where
+/// they differ, the edge only one mate has is red and says so (the failover misroute).
+#[test]
+fn mates_are_one_cluster_and_their_differences_stand_out() {
+    let (code, out, _) = run(&["graph", "examples/denver", "--format", "dot"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("subgraph cluster_mates_0 { label=\"mates\""), "{out}");
+    assert_eq!(
+        out.matches("-> \"denver-911\" [label=\"rules 1, 19; default\"").count(),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains("(only "), "the Denver mates route alike: {out}");
+    let (_, out, _) = run(&["graph", "fixtures/failover-misroute/trigger.yaml", "--format", "dot"]);
+    assert!(
+        out.contains("\"esrp-den\" -> \"jeffco-so\" [label=\"rule 1 (only esrp-den)\""),
+        "{out}"
+    );
+    assert!(out.contains("color=\"#c01c28\""), "{out}");
+    let (_, out, _) = run(&[
+        "graph",
+        "fixtures/failover-misroute/ok-mates-agree.yaml",
+        "--format",
+        "dot",
+    ]);
+    assert!(!out.contains("(only "), "{out}");
+}

@@ -356,6 +356,7 @@ fn run_check(files: &[(String, String)]) -> (psapguard::load::Loaded, String) {
         report: &report,
         diff: None,
         fails: report.fails(),
+        pictures: None,
     };
     let json = psapguard::report::json::render(&out);
     (loaded, json)

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let loaded = psapguard::load::from_sources(vec![SourceFile::in_memory("fuzz.yaml", text.to_string())], vec![]);
     let settings = psapguard::rules::Settings { today: "2026-01-01".into(), ..Default::default() };
     let (report, _) = check(&loaded, &settings, &Levels::new());
-    let out = Output { table: &loaded.table, report: &report, diff: None, fails: report.fails() };
+    let out = Output { table: &loaded.table, report: &report, diff: None, fails: report.fails(), pictures: None };
     for format in [Format::Human, Format::Json, Format::Sarif, Format::Github, Format::Junit, Format::Markdown] {
         let _ = render(format, &out, psapguard::report::human::Style { color: false, width: 100 });
     }

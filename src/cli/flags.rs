@@ -82,6 +82,10 @@ impl ReportArgs {
     }
 
     /// Whether a report goes out in a machine-readable format (no progress on stderr then).
+    pub(super) fn wants_html(&self) -> bool {
+        self.format.contains(&Format::Html)
+    }
+
     pub(super) fn machine_readable(&self) -> bool {
         self.format.iter().any(|f| *f != Format::Human)
     }

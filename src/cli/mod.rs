@@ -35,6 +35,8 @@ pub struct Cli {
 pub enum WhatIfFormat {
     Human,
     Json,
+    /// A self-contained page (with --all-single): the ranking, the graph and the map.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -320,11 +322,13 @@ fn check_command(
         crate::baseline::apply(path, &mut report)?;
     }
     let fails = report.fails();
+    let pictures = args.wants_html().then(|| pictures(&loaded, &settings)).flatten();
     args.emit(&Output {
         table: &loaded.table,
         report: &report,
         diff: None,
         fails,
+        pictures: pictures.as_ref(),
     })?;
     Ok(args.exit_code(fails))
 }
@@ -379,13 +383,33 @@ fn diff_command(
         crate::diff::judge_gate(&mut report, &new.table, &before, &after, gate.allow_config_change);
     }
     let fails = crate::diff::fails(&report, gate.all);
+    let pictures = args.wants_html().then(|| pictures(&new, &settings)).flatten();
     args.emit(&Output {
         table: &new.table,
         report: &report,
         diff: Some(&diff),
         fails,
+        pictures: pictures.as_ref(),
     })?;
     Ok(args.exit_code(fails))
+}
+
+/// What the HTML report draws: the N-1 ranking and, with boundary layers, the coverage. None
+/// for a table that cannot be analysed (its findings say why).
+fn pictures(loaded: &Loaded, settings: &Settings) -> Option<crate::report::html::Pictures> {
+    if !loaded.analysable() {
+        return None;
+    }
+    let table = &loaded.table;
+    let analysis = analyse(table, settings.max_hops);
+    let ranking = crate::simulate::all_single(table, &analysis, settings.capacity);
+    let coverage =
+        (!table.boundaries.is_empty()).then(|| crate::coverage::Coverage::build(table, &settings.today, &settings.gis));
+    Some(crate::report::html::Pictures {
+        analysis,
+        ranking,
+        coverage,
+    })
 }
 
 fn trace_command(
@@ -434,19 +458,24 @@ fn simulate_command(
     let loaded = well_formed(table_paths(config, path.into_iter().collect()))?;
     let table = &loaded.table;
     // Only the ranking needs every single failure; a what-if re-walks what it touches.
-    let text = if all_single {
+    let text = if all_single && format == WhatIfFormat::Html {
+        let pictures = pictures(&loaded, &settings).ok_or("the table cannot be analysed: run check")?;
+        crate::report::html::render_ranking(table, &pictures)
+    } else if all_single {
         let analysis = analyse(table, settings.max_hops);
         let impacts = crate::simulate::all_single(table, &analysis, settings.capacity);
         match format {
-            WhatIfFormat::Human => inert_lines(&whatif::all_single_human(table, &analysis, &impacts)),
             WhatIfFormat::Json => whatif::all_single_json(table, &analysis, &impacts),
+            _ => inert_lines(&whatif::all_single_human(table, &analysis, &impacts)),
         }
+    } else if format == WhatIfFormat::Html {
+        return Err("--format html draws the ranking of every single failure: add --all-single".into());
     } else {
         let analysis = analyse_normal(table, settings.max_hops);
         let sim = crate::simulate::simulate(table, &analysis, fail, busy, settings.capacity)?;
         match format {
-            WhatIfFormat::Human => inert_lines(&whatif::simulate_human(table, &sim)),
             WhatIfFormat::Json => whatif::simulate_json(table, &sim),
+            _ => inert_lines(&whatif::simulate_human(table, &sim)),
         }
     };
     print(&text)?;

@@ -1,5 +1,6 @@
 //! The routing graph as Graphviz DOT and as a Mermaid flowchart.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -17,7 +18,7 @@ fn label(v: &Vertex) -> String {
         .join("\\n")
 }
 
-fn raw_label(v: &Vertex) -> String {
+pub(super) fn raw_label(v: &Vertex) -> String {
     match v {
         Vertex::Origins { state, county, count } => {
             let place = if state.is_empty() {
@@ -35,12 +36,12 @@ fn raw_label(v: &Vertex) -> String {
 
 /// One drawn edge: every parallel edge of one kind between two vertices, merged, with what
 /// it carries ("rules 1, 2, 5; default"). A mate pair is drawn once.
-struct Drawn {
-    from: NodeIndex,
-    to: NodeIndex,
+pub(super) struct Drawn {
+    pub(super) from: NodeIndex,
+    pub(super) to: NodeIndex,
     /// The first edge's kind, for its style.
-    kind: Edge,
-    label: String,
+    pub(super) kind: Edge,
+    pub(super) label: String,
 }
 
 /// The style group an edge belongs to: rules and the default are one route.
@@ -58,7 +59,7 @@ fn group(e: &Edge) -> u8 {
 /// (from, to, style group) → (first edge's kind, rule numbers, whether the default goes there).
 type Merged = std::collections::BTreeMap<(NodeIndex, NodeIndex, u8), (Edge, Vec<usize>, bool)>;
 
-fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec<Drawn> {
+pub(super) fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec<Drawn> {
     let kept: std::collections::HashSet<NodeIndex> = keep.iter().copied().collect();
     let mut by = Merged::new();
     for e in g
@@ -119,9 +120,55 @@ fn dot_id(v: &Vertex) -> String {
     format!("\"{}\"", name(v).replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// Mated routers among the drawn vertices, as groups (each group's first member leads).
+fn mate_groups(drawn: &[Drawn]) -> Vec<Vec<NodeIndex>> {
+    let mut groups: Vec<Vec<NodeIndex>> = Vec::new();
+    for e in drawn.iter().filter(|e| e.kind == Edge::Mate) {
+        let find = |groups: &Vec<Vec<NodeIndex>>, n| groups.iter().position(|g| g.contains(&n));
+        match (find(&groups, e.from), find(&groups, e.to)) {
+            (Some(a), Some(b)) if a != b => {
+                let merged = groups.remove(a.max(b));
+                groups[a.min(b)].extend(merged);
+            }
+            (Some(a), None) => groups[a].push(e.to),
+            (None, Some(b)) => groups[b].push(e.from),
+            (None, None) => groups.push(vec![e.from, e.to]),
+            _ => {}
+        }
+    }
+    for g in &mut groups {
+        g.sort_unstable();
+    }
+    groups
+}
+
+/// How a route edge of a mated router is drawn: once from the mates' cluster when every
+/// mate routes there, red and marked "only" when some mate does not — a failover to the
+/// mate would send those calls elsewhere.
+enum MateRoute {
+    NotMated,
+    Shared { cluster: usize, lead: bool },
+    Differs,
+}
+
+fn mate_route(e: &Drawn, groups: &[Vec<NodeIndex>], routes: &HashSet<(NodeIndex, NodeIndex)>) -> MateRoute {
+    let Some(c) = groups.iter().position(|g| g.contains(&e.from)) else {
+        return MateRoute::NotMated;
+    };
+    if groups[c].iter().all(|&m| routes.contains(&(m, e.to))) {
+        MateRoute::Shared {
+            cluster: c,
+            lead: groups[c][0] == e.from,
+        }
+    } else {
+        MateRoute::Differs
+    }
+}
+
 /// Graphviz DOT.
 pub fn dot(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
-    let mut out = String::from("digraph routing {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+    let mut out =
+        String::from("digraph routing {\n  rankdir=LR;\n  compound=true;\n  node [fontname=\"Helvetica\"];\n");
     for &i in keep {
         let shape = match &g[i] {
             Vertex::Origins { .. } => "shape=folder, style=filled, fillcolor=\"#eef3fb\"",
@@ -130,19 +177,55 @@ pub fn dot(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
         };
         let _ = writeln!(out, "  {} [label=\"{}\", {shape}];", dot_id(&g[i]), label(&g[i]));
     }
-    for e in merged_edges(g, keep) {
-        let style = match e.kind {
-            Edge::Ingress { first: false } | Edge::Alternate => "style=dashed",
-            Edge::Mate => "style=dotted, dir=both, color=\"#888888\"",
-            Edge::Overflow => "style=dotted, color=\"#d07000\"",
-            _ => "style=solid",
+    let drawn = merged_edges(g, keep);
+    let groups = mate_groups(&drawn);
+    for (c, members) in groups.iter().enumerate() {
+        let ids: Vec<String> = members.iter().map(|&m| dot_id(&g[m])).collect();
+        let _ = writeln!(
+            out,
+            "  subgraph cluster_mates_{c} {{ label=\"mates\"; style=dashed; color=\"#888888\"; {}; }}",
+            ids.join("; ")
+        );
+    }
+    let routes: HashSet<(NodeIndex, NodeIndex)> = drawn
+        .iter()
+        .filter(|e| matches!(e.kind, Edge::Rule(_) | Edge::Default))
+        .map(|e| (e.from, e.to))
+        .collect();
+    for e in &drawn {
+        let mut style = match e.kind {
+            Edge::Ingress { first: false } | Edge::Alternate => "style=dashed".to_string(),
+            Edge::Mate => "style=dotted, dir=both, color=\"#888888\"".into(),
+            Edge::Overflow => "style=dotted, color=\"#d07000\"".into(),
+            _ => "style=solid".into(),
         };
+        let mut text = e.label.clone();
+        let mated = groups.iter().any(|m| m.contains(&e.from) && m.contains(&e.to));
+        if e.kind == Edge::Mate && mated {
+            continue; // the cluster shows the pair
+        }
+        if matches!(e.kind, Edge::Rule(_) | Edge::Default) {
+            match mate_route(e, &groups, &routes) {
+                MateRoute::NotMated => {}
+                MateRoute::Shared { lead: false, .. } => continue,
+                MateRoute::Shared { cluster, lead: true } => {
+                    style.push_str(&format!(", ltail=cluster_mates_{cluster}"))
+                }
+                MateRoute::Differs => {
+                    style.push_str(", color=\"#c01c28\", fontcolor=\"#c01c28\", penwidth=2");
+                    text = format!(
+                        "{text} (only {})",
+                        label(&g[e.from]).split("\\n").next().unwrap_or_default()
+                    );
+                }
+            }
+        }
         let _ = writeln!(
             out,
             "  {} -> {} [label=\"{}\", {style}];",
             dot_id(&g[e.from]),
             dot_id(&g[e.to]),
-            e.label
+            text
         );
     }
     out.push_str(LEGEND);
@@ -158,7 +241,7 @@ const LEGEND: &str = "  subgraph cluster_legend {
     legend_r [label=\"router (ESRP, selective router)\", shape=box, style=\"rounded,filled\", fillcolor=\"#fff4d6\"];
     legend_p [label=\"PSAP (name, id)\", shape=doubleoctagon, style=filled, fillcolor=\"#e3f6e3\"];
     legend_o -> legend_r [label=\"ingress; dashed: backup\", style=solid];
-    legend_r -> legend_p [label=\"rules, default\", style=solid];
+    legend_r -> legend_p [label=\"rules, default; red: only one of two mates\", style=solid];
     legend_p -> legend_p [label=\"alternate (dashed), overflow (dotted orange)\", style=dashed];
   }
 ";

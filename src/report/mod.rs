@@ -5,6 +5,7 @@
 pub use crate::escape;
 pub mod github;
 pub mod graph;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -139,6 +140,8 @@ pub enum Format {
     Github,
     Junit,
     Markdown,
+    /// One self-contained page: verdict, findings, graph, failure ranking, map.
+    Html,
 }
 
 /// What a renderer gets: the (new) table, its report, and for `diff` what changed.
@@ -149,6 +152,8 @@ pub struct Output<'a> {
     pub diff: Option<&'a DiffReport>,
     /// Whether the run fails (diff decides this differently from check).
     pub fails: bool,
+    /// What the HTML report draws, when it is asked for.
+    pub pictures: Option<&'a html::Pictures>,
 }
 
 /// Whether a finding fails the run in this report (in a diff or against a baseline, only new
@@ -165,6 +170,7 @@ pub fn render(format: Format, out: &Output<'_>, style: human::Style) -> String {
         Format::Github => github::render(out),
         Format::Junit => junit::render(out),
         Format::Markdown => markdown::render(out),
+        Format::Html => html::render(out),
     }
 }
 

@@ -1,0 +1,290 @@
+//! One self-contained HTML report (`--format html`) for people who would rather look than
+//! read: the verdict, the findings with their code excerpts and waivers, the routing graph,
+//! the failure ranking as a bar chart and, when the table has boundary layers, a map. No
+//! network: the styles, the script and every picture (inline SVG) are in the file. Table text
+//! is escaped before it reaches the page.
+
+mod graph;
+mod map;
+
+use std::fmt::Write as _;
+
+use crate::analysis::Analysis;
+use crate::coverage::Coverage;
+use crate::finding::{Finding, Severity};
+use crate::model::Table;
+use crate::simulate::DomainImpact;
+
+use super::Output;
+
+/// What the pictures need beyond the report, computed by the command before rendering.
+pub struct Pictures {
+    pub analysis: Analysis,
+    /// Single failures ranked by the population they cut off.
+    pub ranking: Vec<DomainImpact>,
+    pub coverage: Option<Coverage>,
+}
+
+/// Text for an HTML element or attribute: inert (no control or bidi characters) and escaped.
+pub(crate) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in super::escape::inert(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The report of `check` or `diff`.
+pub fn render(out: &Output<'_>) -> String {
+    let title = if out.diff.is_some() {
+        "psapguard diff"
+    } else {
+        "psapguard check"
+    };
+    let mut body = verdict(out);
+    body.push_str(&findings(out));
+    if let Some(p) = out.pictures {
+        body.push_str(&pictures_html(out.table, p, &out.report.findings));
+    }
+    page(title, out.table, &body)
+}
+
+/// The report of `simulate --all-single`: the ranking, the graph and the map.
+pub fn render_ranking(table: &Table, pictures: &Pictures) -> String {
+    let mut body = String::from("<section id=\"verdict\" class=\"verdict info\"><h1>Single failures</h1>");
+    let _ = write!(
+        body,
+        "<p>{} failure domains analysed; {} cut off calls or push a PSAP below its answering standard.</p></section>",
+        pictures.analysis.domains.len(),
+        pictures.ranking.len()
+    );
+    body.push_str(&pictures_html(table, pictures, &[]));
+    page("psapguard simulate --all-single", table, &body)
+}
+
+fn verdict(out: &Output<'_>) -> String {
+    let s = &out.report.summary;
+    let (class, head) = if out.fails {
+        ("fail", "This change must not be deployed")
+    } else if s.errors + s.warnings > 0 {
+        ("warn", "Passes, with findings to look at")
+    } else {
+        ("pass", "No findings: every call reaches a PSAP")
+    };
+    let mut v = format!(
+        "<section id=\"verdict\" class=\"verdict {class}\" data-verdict=\"{class}\"><h1>{head}</h1><p>{} errors, {} warnings, {} waived · {}</p>",
+        s.errors,
+        s.warnings,
+        s.waived,
+        esc(&super::table_counts(s))
+    );
+    if let Some(d) = out.diff {
+        let moved: usize = super::moves_by_scenario(d).iter().map(|m| m.origins).sum();
+        let _ = write!(
+            v,
+            "<p>The change moves traffic of {moved} origins (over all scenarios).</p>"
+        );
+    }
+    if let Some(reason) = &out.report.skipped_routing {
+        let _ = write!(v, "<p class=\"note\">Routing was not analysed: {}</p>", esc(reason));
+    }
+    v.push_str("</section>");
+    v
+}
+
+/// Findings open on the page up to this many; a longer report folds them by rule.
+const OPEN_FINDINGS: usize = 20;
+
+/// The findings grouped by rule, each group one `<details>` (keyboard and print friendly).
+fn findings(out: &Output<'_>) -> String {
+    let mut s = String::from("<section id=\"findings\"><h2>Findings</h2>");
+    if out.report.findings.is_empty() {
+        s.push_str("<p>None.</p>");
+    }
+    let open = if out.report.findings.len() <= OPEN_FINDINGS {
+        " open"
+    } else {
+        ""
+    };
+    let mut rules: Vec<&str> = out.report.findings.iter().map(|f| f.rule).collect();
+    rules.dedup();
+    rules.sort_unstable();
+    rules.dedup();
+    for rule in rules {
+        let of_rule: Vec<(usize, &Finding)> = out
+            .report
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.rule == rule)
+            .collect();
+        let failing = of_rule.iter().filter(|(_, f)| f.fails()).count();
+        let _ = write!(
+            s,
+            "<details class=\"rule\"{open}><summary><code>{rule}</code> — {} ({failing} failing)</summary>",
+            crate::finding::plural(of_rule.len(), "finding")
+        );
+        for (i, f) in of_rule {
+            s.push_str(&finding(out.table, f, i));
+        }
+        s.push_str("</details>");
+    }
+    s.push_str("</section>");
+    s
+}
+
+fn finding(table: &Table, f: &Finding, i: usize) -> String {
+    let level = match (f.waived, f.severity) {
+        (true, _) => "waived",
+        (false, Severity::Error) => "error",
+        (false, _) => "warning",
+    };
+    let mut s = format!(
+        "<article class=\"finding {level}\" id=\"f{i}\" tabindex=\"0\" data-rule=\"{rule}\"><header><span class=\"badge\">{level}</span> <code>{rule}</code>",
+        rule = f.rule
+    );
+    if let Some(n) = f.new {
+        let _ = write!(
+            s,
+            " <span class=\"novelty\">{}</span>",
+            esc(&format!("{n:?}").to_lowercase())
+        );
+    }
+    let _ = write!(s, "</header><p class=\"message\">{}</p>", esc(&f.message));
+    if let Some(w) = super::where_of(table, f) {
+        let _ = write!(s, "<p class=\"where\">{}</p>", esc(&w));
+    }
+    if let Some(loc) = f.location {
+        s.push_str(&excerpt(table, loc));
+    }
+    if let Some(p) = f.place.as_ref().and_then(|p| p.point) {
+        let _ = write!(
+            s,
+            "<p class=\"where\">at ({:.5}, {:.5}) · <a href=\"{}\">map</a></p>",
+            p[1],
+            p[0],
+            esc(&super::map_link(p))
+        );
+    }
+    if let Some(w) = &f.waiver {
+        let until = w
+            .expires
+            .as_deref()
+            .map(|d| format!(" (until {})", esc(d)))
+            .unwrap_or_default();
+        let _ = write!(s, "<p class=\"waiver\">Waived{until}: {}</p>", esc(&w.reason));
+    }
+    s.push_str("</article>");
+    s
+}
+
+/// Two lines either side of a finding's line, numbered as in the file.
+fn excerpt(table: &Table, loc: crate::model::Loc) -> String {
+    let Some(file) = table.files.get(loc.file as usize) else {
+        return String::new();
+    };
+    let (from, to) = (loc.line.saturating_sub(2).max(1), loc.line + 2);
+    let mut s = String::from("<pre class=\"code\">");
+    file.each_line(|n, line| {
+        if n >= from {
+            let mark = if n == loc.line { " class=\"hit\"" } else { "" };
+            let _ = writeln!(
+                s,
+                "<span{mark}><span class=\"ln\">{n:>5}</span> {}</span>",
+                esc(&super::escape::short(line.trim_end_matches(['\n', '\r']), 160))
+            );
+        }
+        n < to
+    });
+    s.push_str("</pre>");
+    s
+}
+
+/// Where the origins the misroute rules name are located.
+fn misrouted(table: &Table, findings: &[Finding]) -> Vec<[f64; 2]> {
+    findings
+        .iter()
+        .filter(|f| matches!(f.rule, "location-misroute" | "sector-misroute"))
+        .flat_map(|f| &f.affected)
+        .filter_map(|id| match table.lookup(id)? {
+            crate::model::Element::Origin(o) => table.origins[o as usize].location.map(|l| [l.lon, l.lat]),
+            _ => None,
+        })
+        .collect()
+}
+
+fn pictures_html(table: &Table, p: &Pictures, findings: &[Finding]) -> String {
+    let mut s = String::new();
+    s.push_str("<section id=\"ranking\"><h2>Single failures ranked by the population they cut off</h2>");
+    s.push_str(&graph::ranking_chart(&p.analysis, &p.ranking));
+    s.push_str("</section><section id=\"graph\"><h2>Routing graph</h2>");
+    s.push_str(&graph::routing_svg(table));
+    s.push_str("</section>");
+    if let Some(c) = &p.coverage {
+        s.push_str("<section id=\"map\"><h2>Boundaries</h2>");
+        s.push_str(&map::map(
+            table,
+            c,
+            &p.analysis,
+            &p.ranking,
+            &misrouted(table, findings),
+        ));
+        s.push_str("</section>");
+    }
+    s
+}
+
+fn page(title: &str, table: &Table, body: &str) -> String {
+    let name = table
+        .name
+        .as_deref()
+        .map(|n| format!(" — {}", esc(n)))
+        .unwrap_or_default();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\
+<title>{title}{name}</title><style>{CSS}</style></head><body>\
+<nav><a href=\"#verdict\">Verdict</a> <a href=\"#findings\">Findings</a> <a href=\"#ranking\">Failures</a> <a href=\"#graph\">Graph</a> <a href=\"#map\">Map</a></nav>\
+<main>{body}</main><footer>psapguard {version}</footer><script>{JS}</script></body></html>\n",
+        version = env!("CARGO_PKG_VERSION")
+    )
+}
+
+const CSS: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fff}\
+nav{position:sticky;top:0;background:#f4f4f4;padding:.4em 1em;border-bottom:1px solid #ccc;z-index:2}\
+nav a{margin-right:1em}main{max-width:1200px;margin:0 auto;padding:0 1em}\
+a:focus,article:focus,select:focus{outline:3px solid #1a5fb4;outline-offset:2px}\
+.verdict{padding:.6em 1em;margin:1em 0;border-left:8px solid}.verdict h1{margin:.2em 0;font-size:1.5em}\
+.fail{border-color:#c01c28;background:#fbe9ea}.warn{border-color:#c88800;background:#fdf5e0}\
+.pass{border-color:#26a269;background:#e8f6ee}.info{border-color:#1a5fb4;background:#e8f0fb}\
+.finding{border:1px solid #ddd;border-left:6px solid #999;margin:.6em 0;padding:.3em .8em}\
+.finding.error{border-left-color:#c01c28}.finding.warning{border-left-color:#c88800}.finding.waived{border-left-color:#777;opacity:.85}\
+details.rule{margin:.4em 0}details.rule summary{cursor:pointer;font-weight:600;padding:.2em 0}\
+.badge{text-transform:uppercase;font-size:.75em;font-weight:700}.message{margin:.3em 0}.where{color:#444;margin:.2em 0;font-size:.9em}\
+.waiver{color:#555;font-style:italic}.code{background:#f6f6f6;padding:.4em;overflow-x:auto;font-size:.85em}\
+.code .hit{background:#ffe08a;display:inline-block;min-width:100%}.ln{color:#888}\
+svg{max-width:100%;height:auto;border:1px solid #ddd;background:#fff}\
+svg text{font:11px system-ui,sans-serif}.bar{fill:#c01c28}.bar.below{fill:#c88800}\
+.edge{fill:none;stroke:#555;stroke-width:1.2}.edge.mate{stroke-dasharray:4 3;stroke:#1a5fb4}\
+.edge.alternate{stroke:#26a269;stroke-dasharray:2 2}.edge.ingress{stroke:#999}.edge.differs{stroke:#c01c28;stroke-width:2}\
+.node rect{fill:#f4f4f4;stroke:#333}.node.psap rect{fill:#e8f0fb}.node.router rect{fill:#fdf5e0}\
+.area{fill:#dfe8f3;stroke:#4a6a8a;stroke-width:.4}.area.lost{fill:#f3a3a9}\
+.gap{fill:#c01c28;stroke:#c01c28;stroke-width:1}.overlap{fill:#c88800;stroke:#c88800}\
+.misroute{fill:#6d2a8c;stroke:#fff;stroke-width:.5}.legend span{margin-right:1.2em}\
+.swatch{display:inline-block;width:1em;height:1em;vertical-align:middle;margin-right:.3em;border:1px solid #555}\
+@media print{nav,select,label{display:none}details.rule>*{display:block}.finding{break-inside:avoid}svg{border:none}a{color:inherit;text-decoration:none}}";
+
+/// The failure selector shades the areas that lose service; errors are recorded on the page
+/// (`data-errors`) so a test in a browser can read them from the DOM.
+const JS: &str = "(function(){var errs=[];window.addEventListener('error',function(e){errs.push(String(e.message));document.body.dataset.errors=errs.join('; ');});\
+var sel=document.getElementById('failure');if(sel){var show=function(){var lost=(sel.value||'').split(' ');\
+document.querySelectorAll('#map .area').forEach(function(p){p.classList.toggle('lost',lost.indexOf(p.dataset.psap)>=0);});};\
+sel.addEventListener('change',show);show();}\
+document.body.dataset.rendered=[document.querySelectorAll('.finding').length+' findings',document.querySelector('#graph svg')?'graph':'',document.querySelector('#map svg')?'map':''].join(' ');})();";
