@@ -112,30 +112,74 @@ pub fn name(v: &Vertex) -> String {
     }
 }
 
-/// The part of the graph within `depth` hops (either direction) of `focus`.
-pub fn focus(g: &DiGraph<Vertex, Edge>, focus: &str, depth: usize) -> Result<Vec<NodeIndex>, String> {
+/// Most neighbours of one vertex a focused picture draws; the rest are counted.
+pub const MAX_FANOUT: usize = 12;
+
+/// A focused part of the graph: the vertices drawn, and per vertex and kind of neighbour
+/// how many were left out (drawn as "+N more PSAPs").
+#[derive(Debug, Default)]
+pub struct Focus {
+    pub keep: Vec<NodeIndex>,
+    pub more: BTreeMap<(NodeIndex, u8), usize>,
+}
+
+/// The kinds of neighbour a focused picture counts, as `Focus::more` numbers them.
+pub const KINDS: [&str; 3] = ["origin groups", "routers", "PSAPs"];
+
+/// The whole graph, nothing left out.
+pub fn everything(g: &DiGraph<Vertex, Edge>) -> Focus {
+    Focus {
+        keep: g.node_indices().collect(),
+        more: BTreeMap::new(),
+    }
+}
+
+/// The part of the graph within `depth` hops (either direction) of `focus`. A vertex with
+/// more than [`MAX_FANOUT`] new neighbours keeps the largest origin groups and the first
+/// routers and PSAPs by name; the others are counted, so a national router stays readable.
+pub fn focus(g: &DiGraph<Vertex, Edge>, focus: &str, depth: usize) -> Result<Focus, String> {
     let start = g.node_indices().find(|&i| name(&g[i]) == focus).ok_or_else(|| {
         let names: Vec<String> = g.node_indices().map(|i| name(&g[i])).collect();
         crate::simulate::unknown(names.iter().map(String::as_str), focus, "router or PSAP")
     })?;
     let mut dist: HashMap<NodeIndex, usize> = HashMap::from([(start, 0)]);
+    let mut more = BTreeMap::new();
     let mut queue = VecDeque::from([start]);
     while let Some(n) = queue.pop_front() {
         let d = dist[&n];
         if d == depth {
             continue;
         }
-        for next in g
+        let mut fresh: Vec<NodeIndex> = g
             .neighbors_directed(n, Direction::Outgoing)
             .chain(g.neighbors_directed(n, Direction::Incoming))
-        {
-            if let std::collections::hash_map::Entry::Vacant(e) = dist.entry(next) {
-                e.insert(d + 1);
+            .filter(|next| !dist.contains_key(next))
+            .collect();
+        fresh.sort_by(|a, b| importance(&g[*a]).cmp(&importance(&g[*b])));
+        fresh.dedup();
+        // Each kind of neighbour (origin groups, routers, PSAPs) is capped on its own.
+        for kind in 0..3u8 {
+            let of_kind: Vec<NodeIndex> = fresh.iter().copied().filter(|v| importance(&g[*v]).0 == kind).collect();
+            if of_kind.len() > MAX_FANOUT {
+                more.insert((n, kind), of_kind.len() - MAX_FANOUT);
+            }
+            for next in of_kind.into_iter().take(MAX_FANOUT) {
+                dist.insert(next, d + 1);
                 queue.push_back(next);
             }
         }
     }
     let mut keep: Vec<NodeIndex> = dist.into_keys().collect();
     keep.sort();
-    Ok(keep)
+    Ok(Focus { keep, more })
+}
+
+/// Which neighbours a capped vertex draws first: the largest origin groups, then routers
+/// and PSAPs by name.
+fn importance(v: &Vertex) -> (u8, std::cmp::Reverse<usize>, String) {
+    match v {
+        Vertex::Origins { count, .. } => (0, std::cmp::Reverse(*count), name(v)),
+        Vertex::Router(_) => (1, std::cmp::Reverse(0), name(v)),
+        Vertex::Psap(..) => (2, std::cmp::Reverse(0), name(v)),
+    }
 }

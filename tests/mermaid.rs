@@ -217,3 +217,33 @@ fn mates_are_one_cluster_and_their_differences_stand_out() {
     ]);
     assert!(!out.contains("(only "), "{out}");
 }
+
+/// A focused picture of a router with hundreds of PSAPs draws a dozen and counts the rest.
+#[test]
+fn a_focused_picture_caps_fan_out_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut yaml = String::from("version: 1\npsaps:\n");
+    for i in 0..30 {
+        yaml.push_str(&format!("  p{i:02}: {{ name: \"PSAP {i}\" }}\n"));
+    }
+    yaml.push_str("routers:\n  r1:\n    default: p00\n    rules:\n");
+    for i in 0..30 {
+        yaml.push_str(&format!("      - {{ match: {{ esn: [{i}] }}, to: p{i:02} }}\n"));
+    }
+    yaml.push_str("origins:\n  o1: { kind: wireline, ingress: [r1], population: 10 }\n");
+    let path = dir.path().join("t.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let path = path.to_str().unwrap();
+    let (code, out, err) = run(&["graph", path, "--format", "mermaid", "--focus", "r1", "--depth", "1"]);
+    assert_eq!(code, 0, "{err}");
+    check_chart(&out);
+    assert!(out.contains("n_r1_more2[\"+18 more PSAPs\"]"), "{out}");
+    assert_eq!(out.lines().filter(|l| l.contains("{{\"PSAP")).count(), 12, "{out}");
+    let (_, out, _) = run(&["graph", path, "--format", "dot", "--focus", "r1", "--depth", "1"]);
+    assert!(out.contains("[label=\"+18 more PSAPs\", shape=plaintext]"), "{out}");
+    let (_, out, _) = run(&["graph", path, "--format", "dot"]);
+    assert!(
+        !out.contains(" more PSAPs"),
+        "the whole graph leaves nothing out: {out}"
+    );
+}

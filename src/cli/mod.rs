@@ -491,13 +491,13 @@ fn graph_command(
 ) -> Result<i32, String> {
     let loaded = load(&table_paths(config, path.into_iter().collect())).map_err(|e| e.to_string())?;
     let g = crate::graph::build(&loaded.table);
-    let keep = match focus {
+    let shown = match focus {
         Some(f) => crate::graph::focus(&g, f, depth)?,
-        None => g.node_indices().collect(),
+        None => crate::graph::everything(&g),
     };
     print(&match format {
-        GraphFormat::Dot => crate::report::graph::dot(&g, &keep),
-        GraphFormat::Mermaid => crate::report::graph::mermaid(&g, &keep),
+        GraphFormat::Dot => crate::report::graph::dot(&g, &shown),
+        GraphFormat::Mermaid => crate::report::graph::mermaid(&g, &shown),
     })?;
     Ok(0)
 }

@@ -7,7 +7,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 use super::mermaid_id;
-use crate::graph::{Edge, Vertex, name};
+use crate::graph::{Edge, Focus, Vertex, name};
 
 /// A label inside double quotes (DOT and Mermaid): inert, no quote or backslash of the table's.
 fn label(v: &Vertex) -> String {
@@ -166,7 +166,8 @@ fn mate_route(e: &Drawn, groups: &[Vec<NodeIndex>], routes: &HashSet<(NodeIndex,
 }
 
 /// Graphviz DOT.
-pub fn dot(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
+pub fn dot(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
+    let keep = &shown.keep;
     let mut out =
         String::from("digraph routing {\n  rankdir=LR;\n  compound=true;\n  node [fontname=\"Helvetica\"];\n");
     for &i in keep {
@@ -228,6 +229,15 @@ pub fn dot(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
             text
         );
     }
+    for (&(n, kind), count) in &shown.more {
+        let what = crate::graph::KINDS[kind as usize];
+        let more = format!(
+            "\"more:{kind}:{}\"",
+            name(&g[n]).replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        let _ = writeln!(out, "  {more} [label=\"+{count} more {what}\", shape=plaintext];");
+        let _ = writeln!(out, "  {} -> {more} [style=dotted, arrowhead=none];", dot_id(&g[n]));
+    }
     out.push_str(LEGEND);
     out.push_str("}\n");
     out
@@ -247,7 +257,8 @@ const LEGEND: &str = "  subgraph cluster_legend {
 ";
 
 /// A Mermaid flowchart.
-pub fn mermaid(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
+pub fn mermaid(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
+    let keep = &shown.keep;
     let mut out = String::from("flowchart LR\n");
     for &i in keep {
         let text = label(&g[i]).replace("\\n", "<br/>");
@@ -274,6 +285,12 @@ pub fn mermaid(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> String {
             e.label,
             mermaid_id(&name(&g[e.to]))
         );
+    }
+    for (&(n, kind), count) in &shown.more {
+        let id = mermaid_id(&name(&g[n]));
+        let what = crate::graph::KINDS[kind as usize];
+        let _ = writeln!(out, "  {id}_more{kind}[\"+{count} more {what}\"]");
+        let _ = writeln!(out, "  {id} -.-> {id}_more{kind}");
     }
     if edges.len() > MERMAID_MAX_EDGES {
         let _ = writeln!(
