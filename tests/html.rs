@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn psapguard(args: &[&str]) -> (i32, String) {
     let out = assert_cmd::Command::cargo_bin("psapguard")
         .unwrap()
@@ -56,6 +58,31 @@ fn a_failing_table_shows_its_findings_with_code_and_the_ranking() {
     assert!(
         html.contains("metro-power"),
         "the failure that cuts most is named in the chart"
+    );
+}
+
+#[test]
+fn a_diff_report_shows_what_the_change_does() {
+    let dir = common::denver_with("network.yaml", |t| {
+        t.replacen("        to: broomfield-pd", "        to: westminster-911", 1)
+    });
+    let (code, html) = psapguard(&[
+        "diff",
+        "examples/denver",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "html",
+    ]);
+    assert_eq!(code, 1);
+    assert_self_contained(&html);
+    assert!(html.contains("<section id=\"change\"><h2>What the change does</h2>"));
+    assert!(
+        html.contains("<tr><td><code>broomfield-pd</code></td><td><code>westminster-911</code></td>"),
+        "the moved traffic, before and after"
+    );
+    assert!(
+        html.contains("data-rule=\"failover-misroute\""),
+        "the mates now route apart"
     );
 }
 
@@ -207,29 +234,7 @@ fn the_denver_report_opens_in_a_browser() {
 #[test]
 fn a_national_report_opens_in_a_browser_and_stays_small() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let gen_table = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join("gen_table");
-    let out = Command::new(gen_table)
-        .args([
-            "--origins",
-            "5000",
-            "--seed",
-            "7",
-            "--faults",
-            "15",
-            "--gis",
-            "--out-dir",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::generate_table(dir.path(), 15, &["--gis"]);
     let (code, html) = psapguard(&["check", dir.path().to_str().unwrap(), "--format", "html"]);
     assert_eq!(code, 1);
     assert_self_contained(&html);

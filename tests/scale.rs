@@ -1,38 +1,14 @@
 //! The generated national table (real PSAPs and counties from `data/`) checks clean, and
 //! every fault injected into it is found — and nothing else.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-/// The gen_table example, built by `cargo test` next to the test binaries.
-fn gen_table() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    profile_dir
-        .join("examples")
-        .join(format!("gen_table{}", std::env::consts::EXE_SUFFIX))
-}
+mod common;
 
 fn generate(dir: &std::path::Path, faults: usize) {
     generate_with(dir, faults, &[]);
 }
 
 fn generate_with(dir: &std::path::Path, faults: usize, extra: &[&str]) {
-    let out = Command::new(gen_table())
-        .args(extra)
-        .args([
-            "--origins",
-            "5000",
-            "--seed",
-            "7",
-            "--faults",
-            &faults.to_string(),
-            "--out-dir",
-        ])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::generate_table(dir, faults, extra);
 }
 
 fn check(dir: &std::path::Path) -> serde_json::Value {

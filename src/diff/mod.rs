@@ -2,6 +2,7 @@
 //! blast radius, PSAPs that lose all traffic, and each changed element's YAML edit.
 
 pub mod boundaries;
+mod texts;
 
 use std::collections::HashSet;
 
@@ -282,62 +283,29 @@ impl DiffReport {
     }
 }
 
-/// Line starts of every file of a table, to cut elements' text out of it.
-struct Lines<'t> {
-    table: &'t Table,
-    starts: Vec<Vec<usize>>,
-}
-
-impl<'t> Lines<'t> {
-    fn new(table: &'t Table) -> Self {
-        let starts = table
-            .files
-            .iter()
-            .map(|f| {
-                std::iter::once(0)
-                    .chain(f.text().match_indices('\n').map(|(i, _)| i + 1))
-                    .collect()
-            })
-            .collect();
-        Lines { table, starts }
-    }
-
-    /// The YAML text of an element: its key line and the lines indented deeper below it
-    /// (comments and blank lines inside included, trailing blank lines not).
-    fn element(&self, loc: Loc) -> &'t str {
-        let text: &str = self.table.files[loc.file as usize].text();
-        let starts = &self.starts[loc.file as usize];
-        let first = loc.line.saturating_sub(1) as usize;
-        let Some(&from) = starts.get(first) else { return "" };
-        let indent = loc.col.saturating_sub(1) as usize;
-        let line_at = |i: usize| -> &str { &text[starts[i]..starts.get(i + 1).copied().unwrap_or(text.len())] };
-        let mut end = first + 1;
-        let mut last_content = first + 1;
-        while end < starts.len() && starts[end] < text.len() {
-            let l = line_at(end);
-            let trimmed = l.trim_start();
-            let blank = trimmed.trim().is_empty();
-            if !blank && !trimmed.starts_with('#') && l.len() - trimmed.len() <= indent {
-                break;
-            }
-            end += 1;
-            if !blank {
-                last_content = end;
-            }
-        }
-        &text[from..starts.get(last_content).copied().unwrap_or(text.len())]
-    }
-}
-
 /// Unified diffs of every element whose YAML differs (added and removed ones too).
 fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
-    let (lo, ln) = (Lines::new(old), Lines::new(new));
-    let ids: std::collections::BTreeSet<&str> = old.elements().chain(new.elements()).map(|(id, _)| id).collect();
+    // Hashes first, a file at a time; the text only of the elements whose hashes differ.
+    let (old_sums, new_sums) = (texts::digests(old), texts::digests(new));
+    // Every id of the new table, then those only the old one has.
+    let both = new.elements().map(|(id, n)| (id, old.lookup(id), Some(n)));
+    let removed = old
+        .elements()
+        .filter(|(id, _)| new.lookup(id).is_none())
+        .map(|(id, o)| (id, Some(o), None));
+    let changed: Vec<(&str, Option<Element>, Option<Element>)> = both
+        .chain(removed)
+        .filter(|(_, o, n)| o.and_then(|e| old_sums.get(&e)) != n.and_then(|e| new_sums.get(&e)))
+        .collect();
+    drop((old_sums, new_sums));
+    let (old_texts, new_texts) = (
+        texts::texts(old, &changed.iter().filter_map(|c| c.1).collect()),
+        texts::texts(new, &changed.iter().filter_map(|c| c.2).collect()),
+    );
     let mut edits = Vec::new();
-    for id in ids {
-        let (o, n) = (old.lookup(id), new.lookup(id));
-        let before = o.map(|e| lo.element(old.element_loc(e))).unwrap_or("");
-        let after = n.map(|e| ln.element(new.element_loc(e))).unwrap_or("");
+    for (id, o, n) in changed {
+        let before = o.and_then(|e| old_texts.get(&e)).map_or("", String::as_str);
+        let after = n.and_then(|e| new_texts.get(&e)).map_or("", String::as_str);
         if before == after {
             continue;
         }

@@ -66,3 +66,32 @@ pub fn finding_of<'v>(report: &'v serde_json::Value, rule: &str) -> &'v serde_js
         .find(|f| f["rule"] == rule)
         .unwrap_or_else(|| panic!("no {rule} finding in {report:#}"))
 }
+
+/// Writes a national table (real PSAPs and counties from `data/`) into `dir` with the
+/// gen_table example, which `cargo test` builds beside the test binaries.
+#[allow(dead_code)]
+pub fn generate_table(dir: &Path, faults: usize, extra: &[&str]) {
+    let exe = std::env::current_exe().unwrap();
+    let gen_table = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(format!("gen_table{}", std::env::consts::EXE_SUFFIX));
+    let out = std::process::Command::new(gen_table)
+        .args(extra)
+        .args([
+            "--origins",
+            "5000",
+            "--seed",
+            "7",
+            "--faults",
+            &faults.to_string(),
+            "--out-dir",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -49,6 +49,9 @@ pub fn render(out: &Output<'_>) -> String {
         "psapguard check"
     };
     let mut body = verdict(out);
+    if let Some(d) = out.diff {
+        body.push_str(&change(d));
+    }
     body.push_str(&findings(out));
     if let Some(p) = out.pictures {
         body.push_str(&pictures_html(out.table, p, &out.report.findings));
@@ -103,6 +106,73 @@ fn verdict(out: &Output<'_>) -> String {
 const OPEN_FINDINGS: usize = 20;
 
 /// The findings grouped by rule, each group one `<details>` (keyboard and print friendly).
+/// What a change does: the moved traffic per scenario, the boundary changes, the findings it
+/// fixes and the waivers it adds.
+fn change(d: &crate::diff::DiffReport) -> String {
+    use crate::finding::thousands;
+    let mut s = String::from("<section id=\"change\"><h2>What the change does</h2>");
+    let scenarios = super::moves_by_scenario(d);
+    if scenarios.is_empty() {
+        s.push_str("<p>Every origin reaches the same PSAP as before, in every scenario.</p>");
+    }
+    for m in &scenarios {
+        let _ = write!(
+            s,
+            "<h3>{}: {}, population {}</h3><table><thead><tr><th>before</th><th>after</th><th>origins</th><th>population</th><th>e.g.</th></tr></thead><tbody>",
+            esc(&m.title()),
+            crate::finding::plural(m.origins, "origin"),
+            thousands(m.population)
+        );
+        for (before, after, n, p, first) in &m.groups {
+            let _ = write!(
+                s,
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                esc(before),
+                esc(after),
+                thousands(*n as u64),
+                thousands(*p),
+                esc(first)
+            );
+        }
+        s.push_str("</tbody></table>");
+    }
+    if !d.boundaries.is_empty() {
+        let text = super::human::boundary_changes(&d.boundaries);
+        let _ = write!(
+            s,
+            "<h3>Boundary changes</h3><pre class=\"code\">{}</pre>",
+            esc(text.trim_end())
+        );
+    }
+    if !d.fixed.is_empty() {
+        s.push_str("<h3>Fixed by this change</h3><ul>");
+        for f in &d.fixed {
+            let _ = write!(s, "<li><code>{}</code> {}</li>", f.rule, esc(&f.message));
+        }
+        s.push_str("</ul>");
+    }
+    if !d.added_waivers.is_empty() {
+        s.push_str("<h3>Waivers this change adds</h3><ul>");
+        for w in &d.added_waivers {
+            let until = w
+                .expires
+                .as_deref()
+                .map(|e| format!(" until {}", esc(e)))
+                .unwrap_or_default();
+            let _ = write!(
+                s,
+                "<li><code>{}</code> on <code>{}</code>{until}: {}</li>",
+                esc(&w.rule),
+                esc(&w.element),
+                esc(&w.reason)
+            );
+        }
+        s.push_str("</ul>");
+    }
+    s.push_str("</section>");
+    s
+}
+
 fn findings(out: &Output<'_>) -> String {
     let mut s = String::from("<section id=\"findings\"><h2>Findings</h2>");
     if out.report.findings.is_empty() {
@@ -251,7 +321,7 @@ fn page(title: &str, table: &Table, body: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\
 <title>{title}{name}</title><style>{CSS}</style></head><body>\
-<nav><a href=\"#verdict\">Verdict</a> <a href=\"#findings\">Findings</a> <a href=\"#ranking\">Failures</a> <a href=\"#graph\">Graph</a> <a href=\"#map\">Map</a></nav>\
+<nav><a href=\"#verdict\">Verdict</a> <a href=\"#change\">Change</a> <a href=\"#findings\">Findings</a> <a href=\"#ranking\">Failures</a> <a href=\"#graph\">Graph</a> <a href=\"#map\">Map</a></nav>\
 <main>{body}</main><footer>psapguard {version}</footer><script>{JS}</script></body></html>\n",
         version = env!("CARGO_PKG_VERSION")
     )
@@ -268,7 +338,7 @@ a:focus,article:focus,select:focus{outline:3px solid #1a5fb4;outline-offset:2px}
 .finding.error{border-left-color:#c01c28}.finding.warning{border-left-color:#c88800}.finding.waived{border-left-color:#777;opacity:.85}\
 details.rule{margin:.4em 0}details.rule summary{cursor:pointer;font-weight:600;padding:.2em 0}\
 .badge{text-transform:uppercase;font-size:.75em;font-weight:700}.message{margin:.3em 0}.where{color:#444;margin:.2em 0;font-size:.9em}\
-.waiver{color:#555;font-style:italic}.code{background:#f6f6f6;padding:.4em;overflow-x:auto;font-size:.85em}\
+.waiver{color:#555;font-style:italic}table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}td.num{text-align:right}.code{background:#f6f6f6;padding:.4em;overflow-x:auto;font-size:.85em}\
 .code .hit{background:#ffe08a;display:inline-block;min-width:100%}.ln{color:#888}\
 svg{max-width:100%;height:auto;border:1px solid #ddd;background:#fff}\
 svg text{font:11px system-ui,sans-serif}.bar{fill:#c01c28}.bar.below{fill:#c88800}\
@@ -284,6 +354,7 @@ svg text{font:11px system-ui,sans-serif}.bar{fill:#c01c28}.bar.below{fill:#c8880
 /// The failure selector shades the areas that lose service; errors are recorded on the page
 /// (`data-errors`) so a test in a browser can read them from the DOM.
 const JS: &str = "(function(){var errs=[];window.addEventListener('error',function(e){errs.push(String(e.message));document.body.dataset.errors=errs.join('; ');});\
+document.querySelectorAll('nav a').forEach(function(a){if(!document.querySelector(a.getAttribute('href')))a.remove();});\
 var sel=document.getElementById('failure');if(sel){var show=function(){var lost=(sel.value||'').split(' ');\
 document.querySelectorAll('#map .area').forEach(function(p){p.classList.toggle('lost',lost.indexOf(p.dataset.psap)>=0);});};\
 sel.addEventListener('change',show);show();}\
