@@ -246,6 +246,19 @@ fn a_national_report_opens_in_a_browser_and_stays_small() {
     );
     let Some(browser) = browser() else { return };
     let findings = html.matches("<article class=\"finding").count();
+    // `#failure=1` picks the worst failure: the areas whose calls it cuts off are shaded.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.html"), &html).unwrap();
+    let (dom, _) = open(&browser, &dir.path().join("r.html#failure=1"), None, 2400);
+    assert!(
+        dom.contains("class=\"area lost\""),
+        "the chosen failure shades its areas"
+    );
+    let (dom, _) = open(&browser, &dir.path().join("r.html"), None, 2400);
+    assert!(
+        !dom.contains("class=\"area lost\""),
+        "no failure chosen, nothing shaded"
+    );
     let shot = Some(("report-national.png", 4400));
     check_in_browser(&browser, &html, &format!("{findings} findings graph map"), shot);
 }

@@ -164,7 +164,10 @@ mod tests {
         let all: HashSet<Element> = t.elements().map(|(_, e)| e).collect();
         let texts = texts(t, &all);
         let of = |id: &str| texts[&t.lookup(id).unwrap()].as_str();
-        assert_eq!(of("a"), "  a:\n    name: A\n    # a comment inside\n\n    status: active\n");
+        assert_eq!(
+            of("a"),
+            "  a:\n    name: A\n    # a comment inside\n\n    status: active\n"
+        );
         assert_eq!(of("b"), "  b: { name: B }\n");
         assert_eq!(of("c"), "  c: { name: C }\n");
         let sums = digests(t);

@@ -191,10 +191,10 @@ fn failure_selector(table: &Table, analysis: &Analysis, ranking: &[DomainImpact]
         let value: Vec<&str> = psaps.into_iter().collect();
         let _ = write!(
             s,
-            "<option value=\"{}\">{} ({} origins)</option>",
+            "<option value=\"{}\">{} ({})</option>",
             esc(&value.join(" ")),
             esc(&analysis.domains[imp.domain].name),
-            imp.lost.len()
+            crate::finding::plural(imp.lost.len(), "origin")
         );
     }
     s.push_str("</select>");

@@ -351,11 +351,13 @@ svg text{font:11px system-ui,sans-serif}.bar{fill:#c01c28}.bar.below{fill:#c8880
 .swatch{display:inline-block;width:1em;height:1em;vertical-align:middle;margin-right:.3em;border:1px solid #555}\
 @media print{nav,select,label{display:none}details.rule>*{display:block}.finding{break-inside:avoid}svg{border:none}a{color:inherit;text-decoration:none}}";
 
-/// The failure selector shades the areas that lose service; errors are recorded on the page
+/// The failure selector shades the areas that lose service (`#failure=N` in the address
+/// picks the Nth failure, so a link can show one); errors are recorded on the page
 /// (`data-errors`) so a test in a browser can read them from the DOM.
 const JS: &str = "(function(){var errs=[];window.addEventListener('error',function(e){errs.push(String(e.message));document.body.dataset.errors=errs.join('; ');});\
 document.querySelectorAll('nav a').forEach(function(a){if(!document.querySelector(a.getAttribute('href')))a.remove();});\
-var sel=document.getElementById('failure');if(sel){var show=function(){var lost=(sel.value||'').split(' ');\
+var sel=document.getElementById('failure');if(sel){var pick=location.hash.match(/^#failure=([0-9]+)$/);\
+if(pick&&sel.options[+pick[1]])sel.selectedIndex=+pick[1];var show=function(){var lost=sel.value?sel.value.split(' '):[];\
 document.querySelectorAll('#map .area').forEach(function(p){p.classList.toggle('lost',lost.indexOf(p.dataset.psap)>=0);});};\
 sel.addEventListener('change',show);show();}\
 document.body.dataset.rendered=[document.querySelectorAll('.finding').length+' findings',document.querySelector('#graph svg')?'graph':'',document.querySelector('#map svg')?'map':''].join(' ');})();";
