@@ -13,6 +13,23 @@ fn statement(line: &str) -> bool {
     };
     let id = |s: &str| s.starts_with("n_") && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     let quoted = |s: &str| s.len() >= 2 && s.starts_with('"') && s.ends_with('"') && !s[1..s.len() - 1].contains('"');
+    // Mated routers: `subgraph id [mates]`, their ids indented below, `end`; a route only
+    // one mate has: `linkStyle N stroke:#c01c28,stroke-width:2px`.
+    if let Some(sub) = line.strip_prefix("subgraph ") {
+        return sub.strip_suffix(" [mates]").is_some_and(id);
+    }
+    if line == "end" {
+        return true;
+    }
+    if let Some(member) = line.strip_prefix("  ") {
+        return id(member);
+    }
+    if let Some(n) = line
+        .strip_prefix("linkStyle ")
+        .and_then(|l| l.strip_suffix(" stroke:#c01c28,stroke-width:2px"))
+    {
+        return n.parse::<usize>().is_ok();
+    }
     // Nodes: id["label"], id(["label"]), id[/"label"/], id{{"label"}}.
     for (open, close) in [("[", "]"), ("([", "])"), ("[/", "/]"), ("{{", "}}")] {
         if let Some(i) = line.find(open)
@@ -125,15 +142,14 @@ fn edges_are_merged_and_mermaid_stays_under_its_limit() {
         pairs.len() - unique.len() <= pairs.len() / 10,
         "few parallel edges left: {out}"
     );
+    // The mate pair is one subgraph (not two "mates" edges), and each of the 18 PSAPs the
+    // Denver mates both route to is reached once, from it.
     assert!(
-        out.contains("n_esrp_2d_den -.->|\"mates\"| n_esrp_2d_cos")
-            || out.contains("n_esrp_2d_cos -.->|\"mates\"| n_esrp_2d_den"),
+        out.contains("  subgraph n_mates_0 [mates]\n    n_esrp_2d_den\n    n_esrp_2d_cos\n  end\n"),
         "{out}"
     );
-    assert!(
-        !out.contains("n_esrp_2d_cos -.->|\"mates\"| n_esrp_2d_den\n  n_esrp_2d_den -.->|\"mates\""),
-        "{out}"
-    );
+    assert!(!out.contains("|\"mates\"|"), "{out}");
+    assert_eq!(out.matches("  n_mates_0 -->").count(), 18, "{out}");
 
     let dir = tempfile::tempdir().unwrap();
     let mut yaml = String::from("version: 1\npsaps:\n");
@@ -216,6 +232,21 @@ fn mates_are_one_cluster_and_their_differences_stand_out() {
         "dot",
     ]);
     assert!(!out.contains("(only "), "{out}");
+    // Mermaid draws the same: one subgraph, shared routes from it, the difference in red.
+    let (_, out, _) = run(&[
+        "graph",
+        "fixtures/failover-misroute/trigger.yaml",
+        "--format",
+        "mermaid",
+    ]);
+    check_chart(&out);
+    assert!(out.contains("  subgraph n_mates_0 [mates]\n"), "{out}");
+    assert!(out.contains("  n_mates_0 -->|\"default\"| n_douglas_2d_so"), "{out}");
+    assert!(
+        out.contains("  n_esrp_2d_den -->|\"rule 1 (only esrp-den)\"| n_jeffco_2d_so"),
+        "{out}"
+    );
+    assert!(out.contains("  linkStyle 0 stroke:#c01c28,stroke-width:2px"), "{out}");
 }
 
 /// A focused picture of a router with hundreds of PSAPs draws a dozen and counts the rest.

@@ -142,27 +142,49 @@ fn mate_groups(drawn: &[Drawn]) -> Vec<Vec<NodeIndex>> {
     groups
 }
 
-/// How a route edge of a mated router is drawn: once from the mates' cluster when every
-/// mate routes there, red and marked "only" when some mate does not — a failover to the
-/// mate would send those calls elsewhere.
-enum MateRoute {
-    NotMated,
-    Shared { cluster: usize, lead: bool },
-    Differs,
+/// How a drawn edge looks once mated routers are one cluster: a route every mate has is
+/// drawn once, from the cluster; a route only some mates have stands out ("only X") — a
+/// failover to the mate would send those calls elsewhere; a mate edge inside a cluster is
+/// not drawn (the cluster shows it).
+#[derive(Clone, Copy, PartialEq)]
+enum Look {
+    Plain,
+    FromCluster(usize),
+    Only,
 }
 
-fn mate_route(e: &Drawn, groups: &[Vec<NodeIndex>], routes: &HashSet<(NodeIndex, NodeIndex)>) -> MateRoute {
-    let Some(c) = groups.iter().position(|g| g.contains(&e.from)) else {
-        return MateRoute::NotMated;
-    };
-    if groups[c].iter().all(|&m| routes.contains(&(m, e.to))) {
-        MateRoute::Shared {
-            cluster: c,
-            lead: groups[c][0] == e.from,
-        }
-    } else {
-        MateRoute::Differs
-    }
+fn looks(drawn: &[Drawn], groups: &[Vec<NodeIndex>]) -> Vec<Option<Look>> {
+    let routes: HashSet<(NodeIndex, NodeIndex)> = drawn
+        .iter()
+        .filter(|e| matches!(e.kind, Edge::Rule(_) | Edge::Default))
+        .map(|e| (e.from, e.to))
+        .collect();
+    let group_of = |n: NodeIndex| groups.iter().position(|g| g.contains(&n));
+    drawn
+        .iter()
+        .map(|e| match (&e.kind, group_of(e.from)) {
+            (Edge::Mate, Some(c)) if groups[c].contains(&e.to) => None,
+            (Edge::Rule(_) | Edge::Default, Some(c)) => {
+                if !groups[c].iter().all(|&m| routes.contains(&(m, e.to))) {
+                    Some(Look::Only)
+                } else if groups[c][0] == e.from {
+                    Some(Look::FromCluster(c))
+                } else {
+                    None
+                }
+            }
+            _ => Some(Look::Plain),
+        })
+        .collect()
+}
+
+/// "rule 1 (only esrp-den)".
+fn only_label(g: &DiGraph<Vertex, Edge>, e: &Drawn) -> String {
+    format!(
+        "{} (only {})",
+        e.label,
+        label(&g[e.from]).split("\\n").next().unwrap_or_default()
+    )
 }
 
 /// Graphviz DOT.
@@ -188,12 +210,8 @@ pub fn dot(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
             ids.join("; ")
         );
     }
-    let routes: HashSet<(NodeIndex, NodeIndex)> = drawn
-        .iter()
-        .filter(|e| matches!(e.kind, Edge::Rule(_) | Edge::Default))
-        .map(|e| (e.from, e.to))
-        .collect();
-    for e in &drawn {
+    for (e, look) in drawn.iter().zip(looks(&drawn, &groups)) {
+        let Some(look) = look else { continue };
         let mut style = match e.kind {
             Edge::Ingress { first: false } | Edge::Alternate => "style=dashed".to_string(),
             Edge::Mate => "style=dotted, dir=both, color=\"#888888\"".into(),
@@ -201,24 +219,12 @@ pub fn dot(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
             _ => "style=solid".into(),
         };
         let mut text = e.label.clone();
-        let mated = groups.iter().any(|m| m.contains(&e.from) && m.contains(&e.to));
-        if e.kind == Edge::Mate && mated {
-            continue; // the cluster shows the pair
-        }
-        if matches!(e.kind, Edge::Rule(_) | Edge::Default) {
-            match mate_route(e, &groups, &routes) {
-                MateRoute::NotMated => {}
-                MateRoute::Shared { lead: false, .. } => continue,
-                MateRoute::Shared { cluster, lead: true } => {
-                    style.push_str(&format!(", ltail=cluster_mates_{cluster}"))
-                }
-                MateRoute::Differs => {
-                    style.push_str(", color=\"#c01c28\", fontcolor=\"#c01c28\", penwidth=2");
-                    text = format!(
-                        "{text} (only {})",
-                        label(&g[e.from]).split("\\n").next().unwrap_or_default()
-                    );
-                }
+        match look {
+            Look::Plain => {}
+            Look::FromCluster(c) => style.push_str(&format!(", ltail=cluster_mates_{c}")),
+            Look::Only => {
+                style.push_str(", color=\"#c01c28\", fontcolor=\"#c01c28\", penwidth=2");
+                text = only_label(g, e);
             }
         }
         let _ = writeln!(
@@ -270,21 +276,41 @@ pub fn mermaid(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
         };
         let _ = writeln!(out, "  {node}");
     }
-    let edges = merged_edges(g, keep);
-    for e in edges.iter().take(MERMAID_MAX_EDGES) {
+    let drawn = merged_edges(g, keep);
+    let groups = mate_groups(&drawn);
+    for (c, members) in groups.iter().enumerate() {
+        let _ = writeln!(out, "  subgraph n_mates_{c} [mates]");
+        for &m in members {
+            let _ = writeln!(out, "    {}", mermaid_id(&name(&g[m])));
+        }
+        out.push_str("  end\n");
+    }
+    let edges: Vec<(&Drawn, Look)> = drawn
+        .iter()
+        .zip(looks(&drawn, &groups))
+        .filter_map(|(e, look)| Some((e, look?)))
+        .collect();
+    for &(e, look) in edges.iter().take(MERMAID_MAX_EDGES) {
         let arrow = match e.kind {
-            // A mate pair is one edge, labelled "mates" (Mermaid's two-headed dotted arrow is
-            // not in every version's grammar).
+            // Mermaid's two-headed dotted arrow is not in every version's grammar.
             Edge::Ingress { first: false } | Edge::Alternate | Edge::Overflow | Edge::Mate => "-.->",
             _ => "-->",
         };
-        let _ = writeln!(
-            out,
-            "  {} {arrow}|\"{}\"| {}",
-            mermaid_id(&name(&g[e.from])),
-            e.label,
-            mermaid_id(&name(&g[e.to]))
-        );
+        let (from, text) = match look {
+            Look::FromCluster(c) => (format!("n_mates_{c}"), e.label.clone()),
+            Look::Only => (mermaid_id(&name(&g[e.from])), only_label(g, e)),
+            Look::Plain => (mermaid_id(&name(&g[e.from])), e.label.clone()),
+        };
+        let _ = writeln!(out, "  {from} {arrow}|\"{text}\"| {}", mermaid_id(&name(&g[e.to])));
+    }
+    // Routes only one mate has, in red (links are numbered in the order they are written).
+    for (k, _) in edges
+        .iter()
+        .take(MERMAID_MAX_EDGES)
+        .enumerate()
+        .filter(|(_, (_, l))| *l == Look::Only)
+    {
+        let _ = writeln!(out, "  linkStyle {k} stroke:#c01c28,stroke-width:2px");
     }
     for (&(n, kind), count) in &shown.more {
         let id = mermaid_id(&name(&g[n]));
