@@ -94,6 +94,8 @@ fn added_waivers(old: &Table, new: &Table) -> Vec<AddedWaiver> {
 /// Diffs two loaded tables. The report holds the new table's findings, each marked new or
 /// not, plus the diff rules' findings (blast-radius, psap-lost-traffic).
 pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, limits: Limits) -> (Report, DiffReport) {
+    // Edits first: their digests are gone before the analyses are built (a lower peak).
+    let edits = element_edits(&old.table, &new.table);
     let (old_report, old_analysis, old_coverage) = check_with_coverage(old, settings, levels);
     let (mut report, new_analysis, new_coverage) = check_with_coverage(new, settings, levels);
     // The same finding is the same rule about the same set of elements: a loop entered at
@@ -124,7 +126,7 @@ pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, li
                 message: f.message.clone(),
             })
             .collect(),
-        edits: element_edits(&old.table, &new.table),
+        edits,
         added_waivers: added_waivers(&old.table, &new.table),
         ..DiffReport::default()
     };
