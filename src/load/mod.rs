@@ -11,7 +11,7 @@ pub mod schema;
 pub mod text;
 pub mod yaml;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -312,7 +312,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>, seen: &mut HashSet<PathBu
 /// there).
 fn resolve(table: &mut Table) {
     // Each distinct name is looked up once: references name a few thousand ids millions of times.
-    let elements: HashMap<Name, Option<Element>> = table
+    let elements: hashbrown::HashMap<Name, Option<Element>> = table
         .names
         .iter()
         .map(|name| (name.clone(), table.lookup(name)))

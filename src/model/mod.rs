@@ -102,9 +102,10 @@ impl std::fmt::Display for Name {
     }
 }
 
-/// Hands out one shared [`Name`] per distinct string.
+/// Hands out one shared [`Name`] per distinct string (foldhash: it is asked millions of
+/// times on a national table; nothing reads its order into the output).
 #[derive(Debug, Default)]
-pub struct Interner(std::collections::HashSet<Name>);
+pub struct Interner(hashbrown::HashSet<Name>);
 
 impl Interner {
     pub fn name(&mut self, s: &str) -> Name {

@@ -27,7 +27,9 @@ pub struct Table {
 #[derive(Default)]
 pub struct IdIndex {
     slots: hashbrown::HashTable<Element>,
-    hasher: std::hash::RandomState,
+    // foldhash, not SipHash: a national table hashes a million ids, and nothing iterates
+    // the index, so its order cannot reach the output.
+    hasher: hashbrown::DefaultHashBuilder,
 }
 
 impl std::fmt::Debug for IdIndex {
