@@ -82,6 +82,17 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Each origin's route class, by origin index (`u32::MAX` for an origin in none).
+    pub fn class_of_origins(&self, origins: usize) -> Vec<u32> {
+        let mut class_of = vec![u32::MAX; origins];
+        for (c, class) in self.classes.iter().enumerate() {
+            for &o in &class.origins {
+                class_of[o as usize] = c as u32;
+            }
+        }
+        class_of
+    }
+
     /// How findings and reports name a scenario.
     pub fn scenario_label(&self, table: &Table, s: &Scenario) -> ScenarioLabel {
         match s {

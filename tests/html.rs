@@ -86,6 +86,20 @@ fn a_diff_report_shows_what_the_change_does() {
     );
 }
 
+/// Where two mated routers route apart, the graph marks the route only one of them has.
+#[test]
+fn the_graph_marks_a_route_only_one_mate_has() {
+    let (_, html) = psapguard(&["check", "fixtures/failover-misroute/trigger.yaml", "--format", "html"]);
+    assert_eq!(html.matches("class=\"edge differs\"").count(), 1);
+    let (_, html) = psapguard(&[
+        "check",
+        "fixtures/failover-misroute/ok-mates-agree.yaml",
+        "--format",
+        "html",
+    ]);
+    assert!(!html.contains("edge differs"));
+}
+
 #[test]
 fn gaps_and_misrouted_origins_are_on_the_map() {
     let (code, html) = psapguard(&["check", "fixtures/boundary-gap/trigger", "--format", "html"]);

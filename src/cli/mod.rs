@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::analysis::{analyse, analyse_normal};
-use crate::check::check;
+use crate::check::check_with_coverage;
 use crate::config::{Config, discover};
 use crate::escape::inert_lines;
 use crate::load::{Loaded, load};
@@ -313,7 +313,7 @@ fn check_command(
         eprintln!("psapguard: note: {hint}");
     }
     let loaded = load(&table_paths(config, paths)).map_err(|e| e.to_string())?;
-    let (mut report, _) = check(&loaded, &settings, &args.levels(config)?);
+    let (mut report, analysis, coverage) = check_with_coverage(&loaded, &settings, &args.levels(config)?);
     if let Some(path) = &baseline.write {
         std::fs::write(path, crate::baseline::render(&report))
             .map_err(|e| format!("cannot write {}: {}", path.display(), crate::load::plain_io(&e)))?;
@@ -322,7 +322,10 @@ fn check_command(
         crate::baseline::apply(path, &mut report)?;
     }
     let fails = report.fails();
-    let pictures = args.wants_html().then(|| pictures(&loaded, &settings)).flatten();
+    let pictures = args
+        .wants_html()
+        .then(|| pictures(&loaded, &settings, analysis, coverage))
+        .flatten();
     args.emit(&Output {
         table: &loaded.table,
         report: &report,
@@ -383,7 +386,10 @@ fn diff_command(
         crate::diff::judge_gate(&mut report, &new.table, &before, &after, gate.allow_config_change);
     }
     let fails = crate::diff::fails(&report, gate.all);
-    let pictures = args.wants_html().then(|| pictures(&new, &settings)).flatten();
+    let pictures = args
+        .wants_html()
+        .then(|| pictures(&new, &settings, None, None))
+        .flatten();
     args.emit(&Output {
         table: &new.table,
         report: &report,
@@ -396,15 +402,22 @@ fn diff_command(
 
 /// What the HTML report draws: the N-1 ranking and, with boundary layers, the coverage. None
 /// for a table that cannot be analysed (its findings say why).
-fn pictures(loaded: &Loaded, settings: &Settings) -> Option<crate::report::html::Pictures> {
+/// What `check` has already computed is taken, not computed again.
+fn pictures(
+    loaded: &Loaded,
+    settings: &Settings,
+    analysis: Option<crate::analysis::Analysis>,
+    coverage: Option<crate::coverage::Coverage>,
+) -> Option<crate::report::html::Pictures> {
     if !loaded.analysable() {
         return None;
     }
     let table = &loaded.table;
-    let analysis = analyse(table, settings.max_hops);
+    let analysis = analysis.unwrap_or_else(|| analyse(table, settings.max_hops));
     let ranking = crate::simulate::all_single(table, &analysis, settings.capacity);
-    let coverage =
-        (!table.boundaries.is_empty()).then(|| crate::coverage::Coverage::build(table, &settings.today, &settings.gis));
+    let coverage = coverage.or_else(|| {
+        (!table.boundaries.is_empty()).then(|| crate::coverage::Coverage::build(table, &settings.today, &settings.gis))
+    });
     Some(crate::report::html::Pictures {
         analysis,
         ranking,
@@ -459,7 +472,7 @@ fn simulate_command(
     let table = &loaded.table;
     // Only the ranking needs every single failure; a what-if re-walks what it touches.
     let text = if all_single && format == WhatIfFormat::Html {
-        let pictures = pictures(&loaded, &settings).ok_or("the table cannot be analysed: run check")?;
+        let pictures = pictures(&loaded, &settings, None, None).ok_or("the table cannot be analysed: run check")?;
         crate::report::html::render_ranking(table, &pictures)
     } else if all_single {
         let analysis = analyse(table, settings.max_hops);

@@ -121,7 +121,7 @@ fn dot_id(v: &Vertex) -> String {
 }
 
 /// Mated routers among the drawn vertices, as groups (each group's first member leads).
-fn mate_groups(drawn: &[Drawn]) -> Vec<Vec<NodeIndex>> {
+pub(super) fn mate_groups(drawn: &[Drawn]) -> Vec<Vec<NodeIndex>> {
     let mut groups: Vec<Vec<NodeIndex>> = Vec::new();
     for e in drawn.iter().filter(|e| e.kind == Edge::Mate) {
         let find = |groups: &Vec<Vec<NodeIndex>>, n| groups.iter().position(|g| g.contains(&n));
@@ -147,13 +147,13 @@ fn mate_groups(drawn: &[Drawn]) -> Vec<Vec<NodeIndex>> {
 /// failover to the mate would send those calls elsewhere; a mate edge inside a cluster is
 /// not drawn (the cluster shows it).
 #[derive(Clone, Copy, PartialEq)]
-enum Look {
+pub(super) enum Look {
     Plain,
     FromCluster(usize),
     Only,
 }
 
-fn looks(drawn: &[Drawn], groups: &[Vec<NodeIndex>]) -> Vec<Option<Look>> {
+pub(super) fn looks(drawn: &[Drawn], groups: &[Vec<NodeIndex>]) -> Vec<Option<Look>> {
     let routes: HashSet<(NodeIndex, NodeIndex)> = drawn
         .iter()
         .filter(|e| matches!(e.kind, Edge::Rule(_) | Edge::Default))

@@ -41,12 +41,7 @@ impl LocationMisroute {
 /// The misroute findings of fixed (`cell == false`) or cell-sector origins.
 pub(super) fn misroutes(cx: &Located<'_>, meta: &'static RuleMeta, cell: bool, out: &mut Vec<Finding>) {
     let table = cx.table;
-    let mut class_of = vec![u32::MAX; table.origins.len()];
-    for (c, class) in cx.analysis.classes.iter().enumerate() {
-        for &o in &class.origins {
-            class_of[o as usize] = c as u32;
-        }
-    }
+    let class_of = cx.analysis.class_of_origins(table.origins.len());
     // (routed PSAP, boundary PSAP) → origins
     let mut groups: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
     for (o, shapes, _) in cx.coverage.placement.iter() {

@@ -15,7 +15,7 @@ use super::esc;
 use crate::analysis::Analysis;
 use crate::graph::{Edge, Vertex};
 use crate::model::Table;
-use crate::report::graph::{merged_edges, raw_label};
+use crate::report::graph::{Look, looks, mate_groups, merged_edges, raw_label};
 use crate::simulate::DomainImpact;
 
 /// Most vertices drawn per column.
@@ -67,22 +67,6 @@ fn choose(g: &DiGraph<Vertex, Edge>) -> ([Vec<NodeIndex>; 3], [usize; 3]) {
     (cols, left)
 }
 
-/// Edges of a router that its mate lacks (same kind of route, different target).
-fn differing(g: &DiGraph<Vertex, Edge>) -> BTreeSet<(NodeIndex, NodeIndex)> {
-    let targets = |r: NodeIndex| -> BTreeSet<NodeIndex> {
-        g.edges(r)
-            .filter(|e| matches!(e.weight(), Edge::Rule(_) | Edge::Default))
-            .map(|e| e.target())
-            .collect()
-    };
-    let mut out = BTreeSet::new();
-    for e in g.edge_references().filter(|e| *e.weight() == Edge::Mate) {
-        let (mine, theirs) = (targets(e.source()), targets(e.target()));
-        out.extend(mine.difference(&theirs).map(|&t| (e.source(), t)));
-    }
-    out
-}
-
 pub fn routing_svg(table: &Table) -> String {
     let g = crate::graph::build(table);
     let (cols, left) = choose(&g);
@@ -105,8 +89,11 @@ pub fn routing_svg(table: &Table) -> String {
         );
     }
     let keep: Vec<NodeIndex> = cols.iter().flatten().copied().collect();
-    let differs = differing(&g);
-    for e in merged_edges(&g, &keep) {
+    let drawn = merged_edges(&g, &keep);
+    // Both mates' edges are drawn (there is no cluster box here); a route only one mate has
+    // is marked as `graph` marks it.
+    let looks = looks(&drawn, &mate_groups(&drawn));
+    for (e, look) in drawn.iter().zip(looks) {
         let (Some(&(x1, y1)), Some(&(x2, y2))) = (at.get(&e.from), at.get(&e.to)) else {
             continue;
         };
@@ -114,7 +101,7 @@ pub fn routing_svg(table: &Table) -> String {
             Edge::Mate => "mate",
             Edge::Alternate | Edge::Overflow => "alternate",
             Edge::Ingress { .. } => "ingress",
-            _ if differs.contains(&(e.from, e.to)) => "differs",
+            _ if look == Some(Look::Only) => "differs",
             _ => "route",
         };
         let (y1, y2) = (y1 + NODE_H / 2.0, y2 + NODE_H / 2.0);

@@ -172,12 +172,7 @@ fn feature_name(table: &Table, at: crate::coverage::FeatureRef) -> Option<String
 /// A `<select>` of the worst failures; each option's value lists the PSAPs whose calls it
 /// cuts off (the PSAPs those calls reach normally).
 fn failure_selector(table: &Table, analysis: &Analysis, ranking: &[DomainImpact]) -> String {
-    let mut class_of = vec![u32::MAX; table.origins.len()];
-    for (c, class) in analysis.classes.iter().enumerate() {
-        for &o in &class.origins {
-            class_of[o as usize] = c as u32;
-        }
-    }
+    let class_of = analysis.class_of_origins(table.origins.len());
     let mut s = String::from(
         "<label for=\"failure\">Shade the areas that lose service if this fails: </label><select id=\"failure\"><option value=\"\">(no failure)</option>",
     );
