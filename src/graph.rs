@@ -155,7 +155,7 @@ pub fn focus(g: &DiGraph<Vertex, Edge>, focus: &str, depth: usize) -> Result<Foc
             .chain(g.neighbors_directed(n, Direction::Incoming))
             .filter(|next| !dist.contains_key(next))
             .collect();
-        fresh.sort_by(|a, b| importance(&g[*a]).cmp(&importance(&g[*b])));
+        fresh.sort_by_cached_key(|v| importance(&g[*v]));
         fresh.dedup();
         // Each kind of neighbour (origin groups, routers, PSAPs) is capped on its own.
         for kind in 0..3u8 {

@@ -167,14 +167,8 @@ impl Coverage {
             width_m: settings.sliver_width_m,
         };
         c.find_overlaps(sliver);
-        let in_force = |kind: BoundaryKind| {
-            let shapes = &c.shapes;
-            shapes
-                .iter()
-                .filter(move |s| s.in_force && s.kind == kind)
-                .map(|s| &s.geometry)
-        };
-        let edges = edges::EdgeCount::new(in_force(BoundaryKind::Psap), in_force(BoundaryKind::Provisioning));
+        let geometry = |kind| c.in_force(kind).map(|s| &s.geometry);
+        let edges = edges::EdgeCount::new(geometry(BoundaryKind::Psap), geometry(BoundaryKind::Provisioning));
         c.find_gaps(sliver, &edges);
         c.find_outside(sliver, &edges);
         let gap_boxes = c
@@ -277,15 +271,19 @@ impl Coverage {
     /// The union of the shapes in force of `kind` whose boxes meet `rect`. Overlays run per
     /// neighbourhood, not nationally: their snapping grid follows the extent, so a small one
     /// keeps shared borders exact to well under a millimetre.
+    /// The shapes of a kind in force today.
+    pub fn in_force(&self, kind: BoundaryKind) -> impl Iterator<Item = &Shape> + '_ {
+        self.shapes.iter().filter(move |s| s.in_force && s.kind == kind)
+    }
+
     /// A shape minus the union of the shapes of a kind around it. Both sides of the overlay
     /// are thinned or neither: a border thinned on one side only is bent against the same
     /// border kept whole on the other, and the overlay reads the difference as gaps.
     fn minus_near(&self, subject: &MultiPolygon<f64>, kind: BoundaryKind, rect: Rect<f64>) -> MultiPolygon<f64> {
         let mut parts = overlay_inputs(
             std::iter::once(subject).chain(
-                self.shapes
-                    .iter()
-                    .filter(|s| s.in_force && s.kind == kind && s.bbox.is_some_and(|b| b.intersects(&rect)))
+                self.in_force(kind)
+                    .filter(|s| s.bbox.is_some_and(|b| b.intersects(&rect)))
                     .map(|s| &s.geometry),
             ),
         );
@@ -296,11 +294,7 @@ impl Coverage {
     /// Gaps inside each provisioning boundary, or, without one, holes the PSAP boundaries
     /// enclose.
     fn find_gaps(&mut self, sliver: Sliver, edges: &edges::EdgeCount) {
-        let provisioning: Vec<&Shape> = self
-            .shapes
-            .iter()
-            .filter(|s| s.in_force && s.kind == BoundaryKind::Provisioning)
-            .collect();
+        let provisioning: Vec<&Shape> = self.in_force(BoundaryKind::Provisioning).collect();
         // Where a gap can be: around PSAP edges that match nothing.
         let loose = edges.unmatched_psap_boxes();
         let mut uncovered: Vec<Polygon<f64>> = Vec::new();
@@ -308,11 +302,7 @@ impl Coverage {
             if !loose.is_empty() {
                 // Thinned like every large overlay: on the national layer this union costs
                 // about 2 s.
-                let all = self
-                    .shapes
-                    .iter()
-                    .filter(|s| s.in_force && s.kind == BoundaryKind::Psap)
-                    .map(|s| &s.geometry);
+                let all = self.in_force(BoundaryKind::Psap).map(|s| &s.geometry);
                 let psaps = geo::unary_union(overlay_inputs(all).iter());
                 uncovered.extend(
                     psaps
@@ -375,11 +365,7 @@ impl Coverage {
     }
 
     fn find_outside(&mut self, sliver: Sliver, edges: &edges::EdgeCount) {
-        if !self
-            .shapes
-            .iter()
-            .any(|s| s.in_force && s.kind == BoundaryKind::Provisioning)
-        {
+        if self.in_force(BoundaryKind::Provisioning).next().is_none() {
             return;
         }
         for (i, s) in self.shapes.iter().enumerate() {

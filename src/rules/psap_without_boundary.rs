@@ -38,12 +38,7 @@ impl PsapWithoutBoundary {
             return;
         }
         let mut named = vec![false; cx.table.psaps.len()];
-        for shape in cx
-            .coverage
-            .shapes
-            .iter()
-            .filter(|s| s.in_force && s.kind == BoundaryKind::Psap)
-        {
+        for shape in cx.coverage.in_force(BoundaryKind::Psap) {
             if let Some(p) = shape.psap {
                 named[p as usize] = true;
             }

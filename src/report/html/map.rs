@@ -107,7 +107,7 @@ pub fn map(
         WIDTH + 8.0,
         frame.height + 8.0
     );
-    for shape in c.shapes.iter().filter(|s| s.in_force && s.kind == BoundaryKind::Psap) {
+    for shape in c.in_force(BoundaryKind::Psap) {
         let psap = shape.psap.map(|p| table.psaps[p as usize].id.as_str()).unwrap_or("");
         let title = feature_name(table, shape.at).unwrap_or_else(|| psap.to_string());
         let _ = write!(
@@ -118,11 +118,7 @@ pub fn map(
             esc(&title)
         );
     }
-    for shape in c
-        .shapes
-        .iter()
-        .filter(|s| s.in_force && s.kind == BoundaryKind::Provisioning)
-    {
+    for shape in c.in_force(BoundaryKind::Provisioning) {
         let _ = write!(
             s,
             "<path d=\"{}\" fill=\"none\" stroke=\"#222\" stroke-width=\"1\"/>",

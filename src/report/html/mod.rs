@@ -184,7 +184,6 @@ fn findings(out: &Output<'_>) -> String {
         ""
     };
     let mut rules: Vec<&str> = out.report.findings.iter().map(|f| f.rule).collect();
-    rules.dedup();
     rules.sort_unstable();
     rules.dedup();
     for rule in rules {
@@ -195,7 +194,7 @@ fn findings(out: &Output<'_>) -> String {
             .enumerate()
             .filter(|(_, f)| f.rule == rule)
             .collect();
-        let failing = of_rule.iter().filter(|(_, f)| f.fails()).count();
+        let failing = of_rule.iter().filter(|(_, f)| super::fails_in(f)).count();
         let _ = write!(
             s,
             "<details class=\"rule\"{open}><summary><code>{rule}</code> — {} ({failing} failing)</summary>",
