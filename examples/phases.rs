@@ -28,8 +28,15 @@ fn main() {
         drop(text);
     }
     let t = Instant::now();
-    let loaded = psapguard::load::load(&[path.clone().into()]).expect("loads");
-    println!("load (all)     {:.3}s rss {} MB", t.elapsed().as_secs_f64(), rss_mb());
+    let workers = std::env::var("THREADS").ok().and_then(|t| t.parse().ok());
+    let workers = workers.unwrap_or_else(psapguard::load::workers);
+    let loaded = psapguard::load::load_with(&[path.clone().into()], workers).expect("loads");
+    println!(
+        "load (all)     {:.3}s rss {} MB, peak {} MB",
+        t.elapsed().as_secs_f64(),
+        rss_mb(),
+        peak_mb()
+    );
     let t = Instant::now();
     let a = psapguard::analysis::analyse(&loaded.table, 8);
     println!(
@@ -90,4 +97,14 @@ fn rss_mb() -> u64 {
         .unwrap_or(0)
         * 4096
         / 1_048_576
+}
+
+/// The process's peak resident memory so far (VmHWM).
+fn peak_mb() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        / 1024
 }

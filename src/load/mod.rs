@@ -14,6 +14,7 @@ pub mod yaml;
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::model::{Element, Loc, Name, SourceFile, Table};
 
@@ -66,6 +67,16 @@ impl std::fmt::Display for LoadError {
 
 /// Loads the table at the given paths (files or directories; `-` reads standard input).
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
+    load_with(paths, workers())
+}
+
+/// Threads that read the files of a table of many files at once: one per core.
+pub fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// [`load`] with at most `workers` files read at once (the result is the same for any count).
+pub fn load_with(paths: &[PathBuf], workers: usize) -> Result<Loaded, LoadError> {
     let mut entries = Vec::new();
     for path in paths {
         entries.extend(table_files(path)?);
@@ -77,34 +88,17 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
             shown.join(", ")
         )));
     }
-    let mut reader = TableReader::new(entries.len(), Vec::new());
-    let mut layer_files = gis::DiskFiles { files: Vec::new() };
-    for entry in &entries {
-        let real = entry.admitted.as_ref().ok().filter(|_| entry.path != Path::new("-"));
-        layer_files.files.push(real.map(|r| (r.clone(), entry.root.clone())));
-        let shown = entry.path.display().to_string();
-        let opened = match &entry.admitted {
-            Ok(real) if entry.path == Path::new("-") => text::FileText::stdin().map(|t| (t, real)),
-            Ok(real) => text::FileText::open(real).map(|t| (t, real)),
-            Err(reason) => Err((reason.clone(), yaml::Pos { line: 1, col: 1 })),
-        };
-        match opened {
-            // Standard input cannot be read again: its text is kept.
-            Ok((text, real)) => match text.into_owned() {
-                Ok(owned) => reader.read_kept(SourceFile::in_memory(shown, owned)),
-                Err(mapped) => {
-                    let source = SourceFile::on_disk(shown, real.clone(), mapped.stamp);
-                    reader.read(source, mapped.text(), &|read| mapped.parsed_to(read));
-                }
-            },
-            Err((message, pos)) => {
-                let problem = parse_problem(reader.files.len() as u32, pos, format!("{shown} {message}"));
-                reader.problems.push(problem);
-                reader.files.push(SourceFile::in_memory(shown, String::new()));
-            }
-        }
-    }
-    let mut loaded = reader.finish();
+    let layer_files = gis::DiskFiles {
+        files: entries
+            .iter()
+            .map(|entry| {
+                let real = entry.admitted.as_ref().ok().filter(|_| entry.path != Path::new("-"));
+                real.map(|r| (r.clone(), entry.root.clone()))
+            })
+            .collect(),
+    };
+    let pending = entries.into_iter().map(Pending::Path).collect();
+    let mut loaded = read_all(pending, Vec::new(), workers);
     gis::read_boundaries(&mut loaded.table, &layer_files);
     Ok(loaded)
 }
@@ -125,64 +119,302 @@ fn parse_problem(file: u32, pos: yaml::Pos, message: String) -> Problem {
 /// Builds the table from file texts already read (also used for git revisions and tests).
 /// `problems` may already hold a parse error for a file that could not be read.
 pub fn from_sources(sources: Vec<SourceFile>, problems: Vec<Problem>) -> Loaded {
-    let mut reader = TableReader::new(sources.len(), problems);
-    for source in sources {
-        let file = reader.files.len() as u32;
-        if reader.problems.iter().any(|p| p.loc.file == file) {
-            reader.files.push(source); // unreadable: already reported
-            continue;
-        }
-        reader.read_kept(source);
-    }
-    reader.finish()
+    from_sources_with(sources, problems, workers())
 }
 
-/// Builds one table from its files, one after another.
-struct TableReader {
+/// [`from_sources`] with at most `workers` files read at once (the result is the same).
+pub fn from_sources_with(sources: Vec<SourceFile>, problems: Vec<Problem>, workers: usize) -> Loaded {
+    let pending = sources
+        .into_iter()
+        .enumerate()
+        .map(
+            |(file, source)| match problems.iter().any(|p| p.loc.file == file as u32) {
+                true => Pending::Reported(source),
+                false => Pending::Kept(source),
+            },
+        )
+        .collect();
+    read_all(pending, problems, workers)
+}
+
+/// A table file waiting its turn to be read.
+enum Pending {
+    /// Found on disk (or standard input): opened when its turn comes, so that several
+    /// threads can check and map their files at once.
+    Path(Entry),
+    /// Its text is already in memory.
+    Kept(SourceFile),
+    /// It could not be read, and that is already reported.
+    Reported(SourceFile),
+}
+
+impl Pending {
+    /// Reads the file's elements into `table` and its problems into `problems`; its source.
+    /// `pipelined` builds on a second thread while this one parses.
+    fn read(self, file: u32, table: &mut Table, problems: &mut Vec<Problem>, pipelined: bool) -> SourceFile {
+        let entry = match self {
+            Pending::Reported(source) => return source,
+            Pending::Kept(source) => {
+                let text = source.text().clone();
+                read_text(file, &source.path, &text, table, problems, &|_| {}, pipelined);
+                return source;
+            }
+            Pending::Path(entry) => entry,
+        };
+        let shown = entry.path.display().to_string();
+        let opened = match &entry.admitted {
+            Ok(real) if entry.path == Path::new("-") => text::FileText::stdin().map(|t| (t, real)),
+            Ok(real) => text::FileText::open(real).map(|t| (t, real)),
+            Err(reason) => Err((reason.clone(), yaml::Pos { line: 1, col: 1 })),
+        };
+        match opened {
+            // Standard input cannot be read again: its text is kept.
+            Ok((text, real)) => match text.into_owned() {
+                Ok(owned) => Pending::Kept(SourceFile::in_memory(shown, owned)).read(file, table, problems, pipelined),
+                Err(mapped) => {
+                    let source = SourceFile::on_disk(shown, real.clone(), mapped.stamp);
+                    let parsed_to = |read| mapped.parsed_to(read);
+                    read_text(
+                        file,
+                        &source.path,
+                        mapped.text(),
+                        table,
+                        problems,
+                        &parsed_to,
+                        pipelined,
+                    );
+                    source
+                }
+            },
+            Err((message, pos)) => {
+                problems.push(parse_problem(file, pos, format!("{shown} {message}")));
+                SourceFile::in_memory(shown, String::new())
+            }
+        }
+    }
+}
+
+/// Adds a file's elements; `parsed_to` hears how far the parser has read. A parse error
+/// keeps what was built before it (its findings stay meaningful) but not their problems.
+fn read_text(
+    file: u32,
+    path: &str,
+    text: &str,
+    table: &mut Table,
+    problems: &mut Vec<Problem>,
+    parsed_to: &dyn Fn(usize),
+    pipelined: bool,
+) {
+    let before = problems.len();
+    let read = match pipelined {
+        true => read_pipelined(file, text, table, problems, parsed_to),
+        false => read_here(file, text, table, problems, parsed_to),
+    };
+    if let Err(e) = read {
+        // What was read before the error would only be noise next to it.
+        problems.truncate(before);
+        let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
+        let message = format!("cannot read {path} as YAML: {}", e.message);
+        problems.push(parse_problem(file, pos, message));
+    }
+    crate::progress::advance(1);
+}
+
+/// Reads the files into one table: one after another, each parsed on one thread and built on
+/// another, or — for a table of many files and several cores — several files at once, each
+/// into a table of its own, merged in file order so the result is the same as one after
+/// another.
+fn read_all(pending: Vec<Pending>, mut problems: Vec<Problem>, workers: usize) -> Loaded {
+    crate::progress::phase("table files read", pending.len());
+    let mut table = Table::default();
+    let readable = pending.iter().filter(|p| !matches!(p, Pending::Reported(_))).count();
+    let files = if workers.min(readable) < 2 {
+        (0..)
+            .zip(pending)
+            .map(|(file, p)| p.read(file, &mut table, &mut problems, true))
+            .collect()
+    } else {
+        let mut files = Vec::with_capacity(pending.len());
+        read_parallel(pending, workers.min(readable), |file, source, part| {
+            merge(&mut table, &mut problems, file, part);
+            files.push(source);
+            return_freed_memory();
+        });
+        files
+    };
+    table.files = files;
+    resolve(&mut table);
+    Loaded { table, problems }
+}
+
+/// Hands memory freed by other threads back to the system now, not after the allocator's
+/// purge delay: each part is freed at once when it is merged, and would otherwise still count
+/// in the peak while the next parts are merged (the table's global allocator is mimalloc).
+fn return_freed_memory() {
+    // SAFETY: mi_collect only walks the allocator's own free lists; it may be called at any time.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
+/// One file's elements and problems, read on a thread of its own.
+#[derive(Default)]
+struct Part {
     table: Table,
     problems: Vec<Problem>,
-    files: Vec<SourceFile>,
 }
 
-impl TableReader {
-    fn new(files: usize, problems: Vec<Problem>) -> Self {
-        crate::progress::phase("table files read", files);
-        TableReader {
-            table: Table::default(),
-            problems,
-            files: Vec::with_capacity(files),
+/// Reads every file into a part of its own on `workers` threads and hands the parts to
+/// `merge` on this thread, in file order, as soon as each and those before it are read (so
+/// that only a few parts are ever held beside the table).
+fn read_parallel(pending: Vec<Pending>, workers: usize, mut merge: impl FnMut(u32, SourceFile, Part)) {
+    let queue = Mutex::new((0..).zip(pending));
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let send = send.clone();
+            let queue = &queue;
+            scope.spawn(move || {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut queue| queue.next());
+                    let Some((file, pending)) = next else { break };
+                    let mut part = Part::default();
+                    let source = pending.read(file, &mut part.table, &mut part.problems, false);
+                    if send.send((file, source, part)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        // A part read before one it follows waits here for its turn.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut turn = 0;
+        for (file, source, part) in receive {
+            waiting.insert(file, (source, part));
+            while let Some((source, part)) = waiting.remove(&turn) {
+                merge(turn, source, part);
+                turn += 1;
+            }
+        }
+    });
+}
+
+/// Adds a file's part to the table as if the file had been read after the ones before it:
+/// an id an earlier file defines is a duplicate here, and its element is not kept (nor the
+/// schema problems found in it: reading in order would not have built it).
+fn merge(table: &mut Table, problems: &mut Vec<Problem>, file: u32, part: Part) {
+    let Part {
+        table: read,
+        problems: found,
+    } = part;
+    if table.name.is_none() {
+        table.name = read.name;
+    }
+    table.boundaries.extend(read.boundaries);
+    table.names.extend(read.names);
+    // A file that could not be parsed says only that (as `read_text` leaves it).
+    let unparsed = found.iter().any(|p| p.kind == ProblemKind::Parse);
+    let mut dropped = HashSet::new();
+    let mut adopt = |table: &mut Table, id: &str, loc: Loc| match register::admit(table, id, loc) {
+        Ok(()) => true,
+        Err(problem) => {
+            if !unparsed {
+                problems.push(problem);
+            }
+            dropped.insert(id.to_string());
+            false
+        }
+    };
+    adopt_section(
+        table,
+        read.domains,
+        |t| &mut t.domains,
+        Element::Domain,
+        |d| (&d.id, d.loc),
+        &mut adopt,
+    );
+    adopt_section(
+        table,
+        read.psaps,
+        |t| &mut t.psaps,
+        Element::Psap,
+        |p| (&p.id, p.loc),
+        &mut adopt,
+    );
+    adopt_section(
+        table,
+        read.routers,
+        |t| &mut t.routers,
+        Element::Router,
+        |r| (&r.id, r.loc),
+        &mut adopt,
+    );
+    adopt_section(
+        table,
+        read.origins,
+        |t| &mut t.origins,
+        Element::Origin,
+        |o| (&o.id, o.loc),
+        &mut adopt,
+    );
+    adopt_section(
+        table,
+        read.pools,
+        |t| &mut t.pools,
+        Element::Pool,
+        |p| (&p.id, p.loc),
+        &mut adopt,
+    );
+    for problem in found {
+        debug_assert_eq!(problem.loc.file, file);
+        let id = problem.element.as_deref().unwrap_or("");
+        match problem.kind {
+            ProblemKind::Schema if dropped.contains(id) => {}
+            // Its first definition may be in an earlier file: say what reading in order says.
+            ProblemKind::DuplicateId { .. } => problems.extend(register::admit(table, id, problem.loc).err()),
+            _ => problems.push(problem),
         }
     }
+}
 
-    /// Adds a file's elements; `parsed_to` hears how far the parser has read.
-    fn read(&mut self, source: SourceFile, text: &str, parsed_to: &dyn Fn(usize)) {
-        let file = self.files.len() as u32;
-        crate::progress::advance(usize::from(file > 0));
-        let before = self.problems.len();
-        if let Err(e) = read_file(file, text, &mut self.table, &mut self.problems, parsed_to) {
-            // What was read before the error would only be noise next to it.
-            self.problems.truncate(before);
-            let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
-            let message = format!("cannot read {} as YAML: {}", source.path, e.message);
-            self.problems.push(parse_problem(file, pos, message));
-        }
-        self.files.push(source);
-    }
-
-    /// Adds the elements of a file whose text is in memory.
-    fn read_kept(&mut self, source: SourceFile) {
-        let text = source.text().clone();
-        self.read(source, &text, &|_| {});
-    }
-
-    fn finish(mut self) -> Loaded {
-        self.table.files = self.files;
-        resolve(&mut self.table);
-        Loaded {
-            table: self.table,
-            problems: self.problems,
+/// Moves a part's section into the table's, registering each element whose id is new.
+fn adopt_section<T>(
+    table: &mut Table,
+    read: Vec<T>,
+    section: fn(&mut Table) -> &mut Vec<T>,
+    element: fn(u32) -> Element,
+    id_loc: fn(&T) -> (&str, Loc),
+    adopt: &mut impl FnMut(&mut Table, &str, Loc) -> bool,
+) {
+    for item in read {
+        let (id, loc) = id_loc(&item);
+        if adopt(table, id, loc) {
+            let kept = section(table);
+            kept.push(item);
+            let e = element(kept.len() as u32 - 1);
+            table.register(e);
         }
     }
+}
+
+/// Parses and builds one file on this thread (other threads are reading other files).
+fn read_here(
+    file: u32,
+    text: &str,
+    table: &mut Table,
+    problems: &mut Vec<Problem>,
+    parsed_to: &dyn Fn(usize),
+) -> Result<(), yaml::YamlError> {
+    let mut b = build::FileBuilder::new(file, table, problems);
+    let mut items = 0usize;
+    yaml::stream(text, yaml::Limits::default(), &mut |item, read| {
+        b.item(item);
+        items += 1;
+        if items % BATCH == 0 {
+            parsed_to(read);
+        }
+    })?;
+    b.finish();
+    Ok(())
 }
 
 /// Items handed from the parsing thread to the building thread at a time.
@@ -191,7 +423,7 @@ const BATCH: usize = 512;
 /// Parses one file on this thread while another builds its elements into the table: the
 /// YAML parse is the floor of a run's cost, and building and validating hide behind it.
 /// A parse error keeps what was built before it (its findings stay meaningful).
-fn read_file(
+fn read_pipelined(
     file: u32,
     text: &str,
     table: &mut Table,

@@ -120,6 +120,15 @@ impl Interner {
     pub fn iter(&self) -> impl Iterator<Item = &Name> {
         self.0.iter()
     }
+
+    /// Takes in the names of another interner (a file read on another thread).
+    pub fn extend(&mut self, other: Interner) {
+        for name in other.0 {
+            if !self.0.contains(&name) {
+                self.0.insert(name);
+            }
+        }
+    }
 }
 
 /// A county name folded for comparison: case-insensitive over Unicode, character by
