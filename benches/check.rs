@@ -111,8 +111,9 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("diff", "one-line change"), |b| {
             b.iter(|| {
                 let old = psapguard::load::load(std::slice::from_ref(&table)).unwrap();
+                let before = psapguard::diff::Before::new(old, &settings, &overrides);
                 let new = psapguard::load::load(std::slice::from_ref(&changed)).unwrap();
-                psapguard::diff::diff(&old, &new, &settings, &overrides, Default::default())
+                psapguard::diff::diff(&before, &new, &settings, &overrides, Default::default())
                     .1
                     .changes
                     .len()

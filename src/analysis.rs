@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::engine::{Conditions, Disposition, Trace, route};
 use crate::finding::ScenarioLabel;
-use crate::model::{Node, Table};
+use crate::model::{Element, Node, Table};
 
 /// Origins walked as one.
 #[derive(Debug, Clone)]
@@ -449,14 +449,27 @@ pub struct Move {
 }
 
 /// Per origin id: its route class.
-fn class_by_id<'t>(table: &'t Table, a: &Analysis) -> HashMap<&'t str, u32> {
-    let mut out = HashMap::with_capacity(table.origins.len());
-    for (c, class) in a.classes.iter().enumerate() {
-        for &o in &class.origins {
-            out.insert(&*table.origins[o as usize].id, c as u32);
+/// Each origin's class, found by the origin's id (through the table's id index: a map of a
+/// million ids would cost `diff` 30 MB more, twice).
+struct ClassById<'t> {
+    table: &'t Table,
+    class_of: Vec<u32>,
+}
+
+impl ClassById<'_> {
+    fn get(&self, id: &str) -> Option<u32> {
+        match self.table.lookup(id)? {
+            Element::Origin(o) => Some(self.class_of[o as usize]).filter(|&c| c != u32::MAX),
+            _ => None,
         }
     }
-    out
+}
+
+fn class_by_id<'t>(table: &'t Table, a: &Analysis) -> ClassById<'t> {
+    ClassById {
+        table,
+        class_of: a.class_of_origins(table.origins.len()),
+    }
 }
 
 /// The PSAP id a walk ends at, if it delivers.
@@ -471,7 +484,7 @@ pub fn moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<Move
     let mut out = Vec::new();
     for (c, trace) in na.normal.iter().enumerate() {
         for &o in &na.classes[c].origins {
-            let Some(&oc) = old_class.get(&*new.origins[o as usize].id) else {
+            let Some(oc) = old_class.get(&new.origins[o as usize].id) else {
                 continue;
             };
             if psap_of(old, &oa.normal[oc as usize].end) != psap_of(new, &trace.end) {
@@ -504,12 +517,7 @@ pub struct FailoverMove {
 /// re-walked in either table can differ from their normal walk, so only those are compared.
 pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<FailoverMove> {
     let old_class = class_by_id(old, oa);
-    let mut new_class = vec![0u32; new.origins.len()];
-    for (c, class) in na.classes.iter().enumerate() {
-        for &o in &class.origins {
-            new_class[o as usize] = c as u32;
-        }
-    }
+    let new_class = na.class_of_origins(new.origins.len());
     fn failed(a: &Analysis) -> HashMap<String, HashMap<u32, &Disposition>> {
         a.runs
             .iter()
@@ -544,7 +552,7 @@ pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) ->
             .collect();
         for &c in old_ends.keys() {
             for &o in &oa.classes[c as usize].origins {
-                if let Some(crate::model::Element::Origin(i)) = new.lookup(&old.origins[o as usize].id) {
+                if let Some(Element::Origin(i)) = new.lookup(&old.origins[o as usize].id) {
                     origins.push(i);
                 }
             }
@@ -552,7 +560,7 @@ pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) ->
         origins.sort_unstable();
         origins.dedup();
         for o in origins {
-            let Some(&oc) = old_class.get(&*new.origins[o as usize].id) else {
+            let Some(oc) = old_class.get(&new.origins[o as usize].id) else {
                 continue;
             };
             let nc = new_class[o as usize];

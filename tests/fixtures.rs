@@ -44,7 +44,8 @@ fn diff_json(dir: &Path, rule: &str) -> (serde_json::Value, String) {
             population: Limit::Percent(100.0),
         }
     };
-    let (report, diff) = psapguard::diff::diff(&old, &new, &settings(), &Levels::new(), limits);
+    let before = psapguard::diff::Before::new(old, &settings(), &Levels::new());
+    let (report, diff) = psapguard::diff::diff(&before, &new, &settings(), &Levels::new(), limits);
     let fails = psapguard::diff::fails(&report, false);
     let out = psapguard::report::Output {
         table: &new.table,

@@ -362,22 +362,31 @@ fn diff_command(
     args: &ReportArgs,
 ) -> Result<i32, String> {
     let settings = args.settings(config)?;
-    let (old, new) = match (base, paths.len()) {
+    let levels = args.levels(config)?;
+    // The old table is checked and reduced before the new one is read: two whole national
+    // tables never sit in memory at once.
+    let (old, new_path) = match (base, paths.len()) {
         (Some(rev), 0 | 1) => {
             let path = table_paths(config, paths).remove(0);
-            (
-                crate::load::git::load_revision(rev, &path)?,
-                load(&[path]).map_err(|e| e.to_string())?,
-            )
+            let old = crate::load::git::load_revision(rev, &path)?;
+            crate::load::find(std::slice::from_ref(&path)).map_err(|e| e.to_string())?;
+            (old, path)
         }
-        (None, 2) => (
-            load(&paths[..1]).map_err(|e| e.to_string())?,
-            load(&paths[1..]).map_err(|e| e.to_string())?,
-        ),
+        (None, 2) => {
+            // What is missing is said before the long work, in the order given.
+            for path in &paths {
+                crate::load::find(std::slice::from_ref(path)).map_err(|e| e.to_string())?;
+            }
+            let mut paths = paths;
+            let new_path = paths.pop().expect("two paths");
+            (load(&paths).map_err(|e| e.to_string())?, new_path)
+        }
         (Some(_), _) => return Err("with --base, give at most one PATH".into()),
         (None, _) => return Err("give OLD and NEW, or --base REV [PATH]".into()),
     };
-    let (mut report, diff) = crate::diff::diff(&old, &new, &settings, &args.levels(config)?, gate.limits);
+    let before = crate::diff::Before::new(old, &settings, &levels);
+    let new = load(&[new_path]).map_err(|e| e.to_string())?;
+    let (mut report, diff) = crate::diff::diff(&before, &new, &settings, &levels, gate.limits);
     if let Some(rev) = base {
         // The gate at the base revision, against the one this change brings.
         let commit = crate::load::git::resolve_commit(rev)?;

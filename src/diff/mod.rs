@@ -91,12 +91,52 @@ fn added_waivers(old: &Table, new: &Table) -> Vec<AddedWaiver> {
     out
 }
 
-/// Diffs two loaded tables. The report holds the new table's findings, each marked new or
-/// not, plus the diff rules' findings (blast-radius, psap-lost-traffic).
-pub fn diff(old: &Loaded, new: &Loaded, settings: &Settings, levels: &Levels, limits: Limits) -> (Report, DiffReport) {
-    // Edits first: their digests are gone before the analyses are built (a lower peak).
-    let edits = element_edits(&old.table, &new.table);
-    let (old_report, old_analysis, old_coverage) = check_with_coverage(old, settings, levels);
+/// The old table reduced to what comparing it with the new one reads: its findings, analysis
+/// and coverage, each element's digest, and the table with its origins' ingress dropped.
+/// Built before the new table is read, so that two whole tables are never held at once.
+pub struct Before {
+    loaded: Loaded,
+    report: Report,
+    analysis: Option<Analysis>,
+    coverage: Option<crate::coverage::Coverage>,
+    digests: texts::Digests,
+}
+
+impl Before {
+    /// Checks the old table and keeps what the comparison reads of it.
+    pub fn new(mut old: Loaded, settings: &Settings, levels: &Levels) -> Before {
+        let digests = texts::digests(&old.table);
+        let (report, analysis, coverage) = check_with_coverage(&old, settings, levels);
+        // The analysis holds every route the comparison needs: each origin's trunks are
+        // read no more (a million origins' links are a sixth of a table).
+        for origin in &mut old.table.origins {
+            origin.ingress = Box::default();
+        }
+        crate::load::return_freed_memory();
+        Before {
+            loaded: old,
+            report,
+            analysis,
+            coverage,
+            digests,
+        }
+    }
+}
+
+/// Diffs the old table (checked) with the new one. The report holds the new table's
+/// findings, each marked new or not, plus the diff rules' findings (blast-radius,
+/// psap-lost-traffic).
+pub fn diff(
+    before: &Before,
+    new: &Loaded,
+    settings: &Settings,
+    levels: &Levels,
+    limits: Limits,
+) -> (Report, DiffReport) {
+    let old = &before.loaded;
+    // Edits first: the new digests are gone before the new analysis is built (a lower peak).
+    let edits = element_edits(&old.table, &before.digests, &new.table);
+    let (old_report, old_analysis, old_coverage) = (&before.report, &before.analysis, &before.coverage);
     let (mut report, new_analysis, new_coverage) = check_with_coverage(new, settings, levels);
     // The same finding is the same rule about the same set of elements: a loop entered at
     // another element is the same loop (SPEC §2).
@@ -286,9 +326,9 @@ impl DiffReport {
 }
 
 /// Unified diffs of every element whose YAML differs (added and removed ones too).
-fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
+fn element_edits(old: &Table, old_sums: &texts::Digests, new: &Table) -> Vec<ElementEdit> {
     // Hashes first, a file at a time; the text only of the elements whose hashes differ.
-    let (old_sums, new_sums) = (texts::digests(old), texts::digests(new));
+    let new_sums = texts::digests(new);
     // Every id of the new table, then those only the old one has.
     let both = new.elements().map(|(id, n)| (id, old.lookup(id), Some(n)));
     let removed = old
@@ -297,9 +337,9 @@ fn element_edits(old: &Table, new: &Table) -> Vec<ElementEdit> {
         .map(|(id, o)| (id, Some(o), None));
     let changed: Vec<(&str, Option<Element>, Option<Element>)> = both
         .chain(removed)
-        .filter(|(_, o, n)| o.and_then(|e| old_sums.get(&e)) != n.and_then(|e| new_sums.get(&e)))
+        .filter(|(_, o, n)| o.and_then(|e| old_sums.get(e)) != n.and_then(|e| new_sums.get(e)))
         .collect();
-    drop((old_sums, new_sums));
+    drop(new_sums);
     let (old_texts, new_texts) = (
         texts::texts(old, &changed.iter().filter_map(|c| c.1).collect()),
         texts::texts(new, &changed.iter().filter_map(|c| c.2).collect()),

@@ -11,8 +11,45 @@ use std::hash::Hasher as _;
 
 use crate::model::{Element, Table};
 
-/// What an element's text is summed up as: a hash and a length.
-pub type Digest = (u64, usize);
+/// What an element's text is summed up as: a hash of its lines and their length.
+pub type Digest = u64;
+
+/// Every element's digest, by section and index (eight bytes an element: a national table has
+/// a million, and the old table's are kept while the new one is read).
+#[derive(Debug, Default)]
+pub struct Digests([Vec<Digest>; 5]);
+
+impl Digests {
+    fn slot(e: Element) -> (usize, usize) {
+        match e {
+            Element::Domain(i) => (0, i as usize),
+            Element::Psap(i) => (1, i as usize),
+            Element::Router(i) => (2, i as usize),
+            Element::Origin(i) => (3, i as usize),
+            Element::Pool(i) => (4, i as usize),
+        }
+    }
+
+    /// The element's digest; None for one with no text (past the end of a file changed
+    /// since it was read).
+    pub fn get(&self, e: Element) -> Option<Digest> {
+        let (section, i) = Self::slot(e);
+        self.0[section].get(i).copied().filter(|&d| d != NO_TEXT)
+    }
+
+    fn set(&mut self, e: Element, digest: Digest) {
+        let (section, i) = Self::slot(e);
+        let sums = &mut self.0[section];
+        if sums.len() <= i {
+            sums.resize(i + 1, NO_TEXT);
+        }
+        sums[i] = digest;
+    }
+}
+
+/// The digest slot of an element without text (a hash is this value once in 2^64 texts; the
+/// element's text then reads as changed, which shows an empty edit that is skipped).
+const NO_TEXT: Digest = 0;
 
 /// One element's text being read.
 struct Span<T> {
@@ -44,7 +81,9 @@ impl Accumulate for Sum {
         self.len += line.len();
     }
     fn keep(&mut self) {
-        self.kept = (self.hash.finish(), self.len);
+        let mut sum = self.hash.clone();
+        sum.write_usize(self.len);
+        self.kept = sum.finish();
     }
     fn finish(self) -> Digest {
         self.kept
@@ -78,17 +117,9 @@ fn continues(line: &str, indent: usize) -> bool {
 }
 
 /// Streams every file of the table once, handing each wanted element's lines to an
-/// accumulator.
-fn read<T: Accumulate>(table: &Table, wanted: impl Fn(Element) -> bool) -> HashMap<Element, T::Out> {
-    let mut starts: Vec<(u32, u32, u32, Element)> = table
-        .elements()
-        .map(|(_, e)| (e, table.element_loc(e)))
-        .filter(|&(e, _)| wanted(e))
-        .map(|(e, l)| (l.file, l.line, l.col, e))
-        .collect();
-    starts.sort_unstable();
-    let mut out = HashMap::with_capacity(starts.len());
-    let mut next = starts.into_iter().peekable();
+/// accumulator and what it sums up to `out`.
+fn read<T: Accumulate>(table: &Table, wanted: impl Fn(Element) -> bool, mut out: impl FnMut(Element, T::Out)) {
+    let mut next = in_file_order(table).filter(|s| wanted(s.3)).peekable();
     for (f, file) in table.files.iter().enumerate() {
         let f = f as u32;
         if next.peek().is_none_or(|s| s.0 != f) {
@@ -102,7 +133,7 @@ fn read<T: Accumulate>(table: &Table, wanted: impl Fn(Element) -> bool) -> HashM
                     i += 1;
                 } else {
                     let span = open.swap_remove(i);
-                    out.insert(span.element, span.acc.finish());
+                    out(span.element, span.acc.finish());
                 }
             }
             for span in &mut open {
@@ -124,18 +155,51 @@ fn read<T: Accumulate>(table: &Table, wanted: impl Fn(Element) -> bool) -> HashM
             }
             !open.is_empty() || next.peek().is_some_and(|s| s.0 == f)
         });
-        out.extend(open.into_iter().map(|span| (span.element, span.acc.finish())));
+        open.into_iter().for_each(|span| out(span.element, span.acc.finish()));
         // Elements past the end of a file changed since it was read have no text.
         while next.peek().is_some_and(|s| s.0 == f) {
             next.next();
         }
     }
-    out
+}
+
+/// Every element as (file, line, column, element), in that order. Each section already is
+/// (files are read in order, each from its top), so the sections are merged, not sorted: a
+/// sorted copy of a million elements would cost 24 MB.
+fn in_file_order(table: &Table) -> impl Iterator<Item = (u32, u32, u32, Element)> + '_ {
+    let section = |len: usize, element: fn(u32) -> Element| {
+        (0..len as u32).map(move |i| {
+            let e = element(i);
+            let l = table.element_loc(e);
+            (l.file, l.line, l.col, e)
+        })
+    };
+    let mut sections = [
+        section(table.domains.len(), Element::Domain).peekable(),
+        section(table.psaps.len(), Element::Psap).peekable(),
+        section(table.routers.len(), Element::Router).peekable(),
+        section(table.origins.len(), Element::Origin).peekable(),
+        section(table.pools.len(), Element::Pool).peekable(),
+    ];
+    std::iter::from_fn(move || {
+        let first = (0..sections.len())
+            .filter_map(|s| sections[s].peek().map(|&(f, l, c, _)| ((f, l, c), s)))
+            .min()?;
+        sections[first.1].next()
+    })
 }
 
 /// Every element's digest.
-pub fn digests(table: &Table) -> HashMap<Element, Digest> {
-    read::<Sum>(table, |_| true)
+pub fn digests(table: &Table) -> Digests {
+    let mut sums = Digests([
+        Vec::with_capacity(table.domains.len()),
+        Vec::with_capacity(table.psaps.len()),
+        Vec::with_capacity(table.routers.len()),
+        Vec::with_capacity(table.origins.len()),
+        Vec::with_capacity(table.pools.len()),
+    ]);
+    read::<Sum>(table, |_| true, |e, sum| sums.set(e, sum));
+    sums
 }
 
 /// The text of the given elements.
@@ -143,7 +207,15 @@ pub fn texts(table: &Table, elements: &HashSet<Element>) -> HashMap<Element, Str
     if elements.is_empty() {
         return HashMap::new();
     }
-    read::<Text>(table, |e| elements.contains(&e))
+    let mut texts = HashMap::new();
+    read::<Text>(
+        table,
+        |e| elements.contains(&e),
+        |e, text| {
+            texts.insert(e, text);
+        },
+    );
+    texts
 }
 
 #[cfg(test)]
@@ -171,8 +243,9 @@ mod tests {
         assert_eq!(of("b"), "  b: { name: B }\n");
         assert_eq!(of("c"), "  c: { name: C }\n");
         let sums = digests(t);
-        assert_eq!(sums[&t.lookup("c").unwrap()].1, of("c").len());
-        assert_ne!(sums[&t.lookup("b").unwrap()], sums[&t.lookup("c").unwrap()]);
+        let sum = |id: &str| sums.get(t.lookup(id).unwrap());
+        assert!(sum("c").is_some());
+        assert_ne!(sum("b"), sum("c"));
     }
 
     #[test]

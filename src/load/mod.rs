@@ -77,17 +77,7 @@ pub fn workers() -> usize {
 
 /// [`load`] with at most `workers` files read at once (the result is the same for any count).
 pub fn load_with(paths: &[PathBuf], workers: usize) -> Result<Loaded, LoadError> {
-    let mut entries = Vec::new();
-    for path in paths {
-        entries.extend(table_files(path)?);
-    }
-    if entries.is_empty() {
-        let shown: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(LoadError(format!(
-            "no *.yaml or *.yml files found in {}",
-            shown.join(", ")
-        )));
-    }
+    let entries = entries(paths)?;
     let layer_files = gis::DiskFiles {
         files: entries
             .iter()
@@ -101,6 +91,28 @@ pub fn load_with(paths: &[PathBuf], workers: usize) -> Result<Loaded, LoadError>
     let mut loaded = read_all(pending, Vec::new(), workers);
     gis::read_boundaries(&mut loaded.table, &layer_files);
     Ok(loaded)
+}
+
+/// The table files the paths stand for; an error when there are none or a path cannot be read.
+fn entries(paths: &[PathBuf]) -> Result<Vec<Entry>, LoadError> {
+    let mut entries = Vec::new();
+    for path in paths {
+        entries.extend(table_files(path)?);
+    }
+    if entries.is_empty() {
+        let shown: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(LoadError(format!(
+            "no *.yaml or *.yml files found in {}",
+            shown.join(", ")
+        )));
+    }
+    Ok(entries)
+}
+
+/// Whether [`load`] would find table files at the paths (without reading them): a command
+/// that reads one table after another says what is missing before the long work.
+pub fn find(paths: &[PathBuf]) -> Result<(), LoadError> {
+    entries(paths).map(drop)
 }
 
 fn parse_problem(file: u32, pos: yaml::Pos, message: String) -> Problem {
@@ -244,13 +256,15 @@ fn read_all(pending: Vec<Pending>, mut problems: Vec<Problem>, workers: usize) -
     };
     table.files = files;
     resolve(&mut table);
+    return_freed_memory();
     Loaded { table, problems }
 }
 
-/// Hands memory freed by other threads back to the system now, not after the allocator's
-/// purge delay: each part is freed at once when it is merged, and would otherwise still count
-/// in the peak while the next parts are merged (the table's global allocator is mimalloc).
-fn return_freed_memory() {
+/// Hands freed memory back to the system now, not after the allocator's purge delay (the
+/// global allocator is mimalloc): a part of a table read on another thread is freed at once
+/// when it is merged, and a table reduced for a comparison frees a sixth of itself; either
+/// would otherwise still count in the peak of what comes next.
+pub fn return_freed_memory() {
     // SAFETY: mi_collect only walks the allocator's own free lists; it may be called at any time.
     unsafe { libmimalloc_sys::mi_collect(true) }
 }
