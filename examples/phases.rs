@@ -81,10 +81,18 @@ fn main() {
         coverage: coverage.as_ref(),
     };
     for rule in psapguard::rules::RULES {
+        // Peak memory of this rule alone: the kernel's high-water mark is reset first.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let before = rss_mb();
         let t = Instant::now();
         let mut out = Vec::new();
         rule.check(&cx, &mut out);
-        println!("  {:<26} {:.3}s", rule.meta().name, t.elapsed().as_secs_f64());
+        println!(
+            "  {:<26} {:.3}s +{} MB at peak",
+            rule.meta().name,
+            t.elapsed().as_secs_f64(),
+            peak_mb().saturating_sub(before)
+        );
     }
 }
 

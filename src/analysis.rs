@@ -264,7 +264,7 @@ pub fn route_classes(table: &Table) -> Vec<RouteClass> {
         };
         let key: Key<'_> = (
             v,
-            view.esn_interval(o.esn),
+            view.esn_interval(o.esn.get()),
             view.any_kind_rule.then_some(o.kind),
             county,
             own,

@@ -140,8 +140,8 @@ impl<'a> Loads<'a> {
     pub fn new(table: &'a Table, analysis: &Analysis, standard: Standard) -> Self {
         let per_day = |o: u32| {
             let origin = &table.origins[o as usize];
-            origin.calls_per_day.map_or(
-                origin.population.unwrap_or(0) as f64 * standard.calls_per_1000_per_day / 1000.0,
+            origin.calls_per_day.get().map_or(
+                origin.population.get().unwrap_or(0) as f64 * standard.calls_per_1000_per_day / 1000.0,
                 f64::from,
             )
         };

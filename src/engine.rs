@@ -171,7 +171,7 @@ impl Trace {
 pub fn rule_matches(rule: &Rule, origin: &Origin) -> bool {
     let m = &rule.matcher;
     if let Some(esns) = &m.esn {
-        match origin.esn {
+        match origin.esn.get() {
             Some(e) if esns.iter().any(|&(lo, hi)| (lo..=hi).contains(&e)) => {}
             _ => return false,
         }

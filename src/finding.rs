@@ -238,7 +238,9 @@ pub fn thousands(n: u64) -> String {
 pub fn origins_phrase(table: &crate::model::Table, origins: &[u32]) -> String {
     let n = origins.len();
     let noun = if n == 1 { "origin" } else { "origins" };
-    let given = origins.iter().any(|&o| table.origins[o as usize].population.is_some());
+    let given = origins
+        .iter()
+        .any(|&o| table.origins[o as usize].population.get().is_some());
     if given {
         let pop: u64 = origins.iter().map(|&o| table.population(o)).sum();
         format!("{} {noun} (population {})", thousands(n as u64), thousands(pop))

@@ -188,12 +188,12 @@ impl Coverage {
     pub fn locate(&self, table: &Table) -> Placement {
         use rayon::prelude::*;
         let origins: Vec<u32> = (0..table.origins.len() as u32)
-            .filter(|&o| table.origins[o as usize].location.is_some())
+            .filter(|&o| table.origins[o as usize].location.get().is_some())
             .collect();
         let found: Vec<(Vec<u32>, Option<u32>)> = origins
             .par_iter()
             .map(|&o| {
-                let at = table.origins[o as usize].location.expect("located");
+                let at = table.origins[o as usize].location.get().expect("located");
                 let shapes = self.psaps_at(at.lon, at.lat);
                 let gap = if shapes.is_empty() {
                     self.gap_at(at.lon, at.lat).map(|g| g as u32)

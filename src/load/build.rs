@@ -475,14 +475,14 @@ impl FileBuilder<'_> {
             id: id.into(),
             loc,
             kind: OriginKind::Other,
-            esn: None,
+            esn: Maybe::NONE,
             state: None,
             county: None,
-            population: None,
-            calls_per_day: None,
-            location: None,
+            population: Maybe::NONE,
+            calls_per_day: Maybe::NONE,
+            location: Maybe::NONE,
             ingress: Box::default(),
-            waivers: Box::default(),
+            waivers: Rare::default(),
         };
         let e = o.id.to_string();
         for (key, value) in fields {
@@ -496,7 +496,7 @@ impl FileBuilder<'_> {
                     .is_some(),
                 "esn" => self
                     .uint(value, Some(&e), key, MAX_ESN)
-                    .map(|v| o.esn = Some(v as u32))
+                    .map(|v| o.esn = Some(v as u32).into())
                     .is_some(),
                 "state" => self
                     .string(value, Some(&e), key)
@@ -508,13 +508,13 @@ impl FileBuilder<'_> {
                     .is_some(),
                 "population" => self
                     .uint(value, Some(&e), key, u32::MAX as u64 * 16)
-                    .map(|v| o.population = Some(v))
+                    .map(|v| o.population = Some(v).into())
                     .is_some(),
                 "calls_per_day" => self
                     .rate(value, Some(&e), key)
-                    .map(|v| o.calls_per_day = Some(v as f32))
+                    .map(|v| o.calls_per_day = Some(v as f32).into())
                     .is_some(),
-                "location" => self.location(value, &e).map(|v| o.location = Some(v)).is_some(),
+                "location" => self.location(value, &e).map(|v| o.location = Some(v).into()).is_some(),
                 "ingress" => self.links(value, &e, key).map(|v| o.ingress = v.into()).is_some(),
                 _ => self.waivers(value, &e).map(|v| o.waivers = v.into()).is_some(),
             };

@@ -140,7 +140,7 @@ impl Table {
     }
 
     pub fn population(&self, origin: u32) -> u64 {
-        self.origins[origin as usize].population.unwrap_or(0)
+        self.origins[origin as usize].population.get().unwrap_or(0)
     }
 }
 

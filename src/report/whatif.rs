@@ -29,7 +29,7 @@ fn psap_name(table: &Table, p: u32) -> String {
 
 fn origin_line(o: &Origin) -> String {
     let mut facts = vec![o.kind.name().to_string()];
-    if let Some(e) = o.esn {
+    if let Some(e) = o.esn.get() {
         facts.push(format!("ESN {e}"));
     }
     let place: Vec<&str> = [o.county.as_deref(), o.state.as_deref()]
@@ -39,7 +39,7 @@ fn origin_line(o: &Origin) -> String {
     if !place.is_empty() {
         facts.push(place.join(", "));
     }
-    if let Some(p) = o.population {
+    if let Some(p) = o.population.get() {
         facts.push(format!("population {}", thousands(p)));
     }
     format!("{} ({})", o.id, facts.join("; "))
@@ -75,7 +75,7 @@ pub fn traces_human(table: &Table, origin: &Origin, scenario: &str, traces: &[Tr
 
 /// Which PSAP boundary holds a located origin (SPEC §7), for `trace`.
 pub fn location_human(table: &Table, origin: &Origin, today: &str) -> Option<String> {
-    let at = origin.location?;
+    let at = origin.location.get()?;
     if table.boundaries.is_empty() {
         return None;
     }

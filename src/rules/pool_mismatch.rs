@@ -33,7 +33,7 @@ impl PoolMismatch {
         for (c, t) in a.normal.iter().enumerate() {
             let Some(p) = t.delivered_to() else { continue };
             for &o in &a.classes[c].origins {
-                if let Some(e) = cx.table.origins[o as usize].esn {
+                if let Some(e) = cx.table.origins[o as usize].esn.get() {
                     by_esn.entry(e).or_default().push((o, p));
                 }
             }

@@ -283,7 +283,7 @@ fn misrouted(table: &Table, findings: &[Finding]) -> Vec<[f64; 2]> {
         .filter(|f| matches!(f.rule, "location-misroute" | "sector-misroute"))
         .flat_map(|f| &f.affected)
         .filter_map(|id| match table.lookup(id)? {
-            crate::model::Element::Origin(o) => table.origins[o as usize].location.map(|l| [l.lon, l.lat]),
+            crate::model::Element::Origin(o) => table.origins[o as usize].location.get().map(|l| [l.lon, l.lat]),
             _ => None,
         })
         .collect()
