@@ -45,7 +45,7 @@ fn diff_json(dir: &Path, rule: &str) -> (serde_json::Value, String) {
         }
     };
     let before = psapguard::diff::Before::new(old, &settings(), &Levels::new());
-    let (report, diff) = psapguard::diff::diff(&before, &new, &settings(), &Levels::new(), limits);
+    let (report, diff, _) = psapguard::diff::diff(&before, &new, &settings(), &Levels::new(), limits);
     let fails = psapguard::diff::fails(&report, false);
     let out = psapguard::report::Output {
         table: &new.table,

@@ -386,7 +386,7 @@ fn diff_command(
     };
     let before = crate::diff::Before::new(old, &settings, &levels);
     let new = load(&[new_path]).map_err(|e| e.to_string())?;
-    let (mut report, diff) = crate::diff::diff(&before, &new, &settings, &levels, gate.limits);
+    let (mut report, diff, after) = crate::diff::diff(&before, &new, &settings, &levels, gate.limits);
     if let Some(rev) = base {
         // The gate at the base revision, against the one this change brings.
         let commit = crate::load::git::resolve_commit(rev)?;
@@ -397,7 +397,7 @@ fn diff_command(
     let fails = crate::diff::fails(&report, gate.all);
     let pictures = args
         .wants_html()
-        .then(|| pictures(&new, &settings, None, None))
+        .then(|| pictures(&new, &settings, after.analysis, after.coverage))
         .flatten();
     args.emit(&Output {
         table: &new.table,

@@ -123,6 +123,12 @@ impl Before {
     }
 }
 
+/// The new table's analysis and coverage as `diff` built them (pictures draw from them).
+pub struct After {
+    pub analysis: Option<Analysis>,
+    pub coverage: Option<crate::coverage::Coverage>,
+}
+
 /// Diffs the old table (checked) with the new one. The report holds the new table's
 /// findings, each marked new or not, plus the diff rules' findings (blast-radius,
 /// psap-lost-traffic).
@@ -132,7 +138,7 @@ pub fn diff(
     settings: &Settings,
     levels: &Levels,
     limits: Limits,
-) -> (Report, DiffReport) {
+) -> (Report, DiffReport, After) {
     let old = &before.loaded;
     // Edits first: the new digests are gone before the new analysis is built (a lower peak).
     let edits = element_edits(&old.table, &before.digests, &new.table);
@@ -226,7 +232,11 @@ pub fn diff(
     sort(&new.table, &mut report.findings);
     report.summary = summarise(&new.table, &report.findings);
     report.summary.expiring_waivers = crate::check::waivers::expiring_soon(&new.table, &settings.today);
-    (report, out)
+    let after = After {
+        analysis: new_analysis,
+        coverage: new_coverage,
+    };
+    (report, out, after)
 }
 
 /// Adds `gate-weakened` when the change's psapguard.toml is weaker than the base's; accepted
