@@ -218,11 +218,7 @@ fn read_text(
     pipelined: bool,
 ) {
     let before = problems.len();
-    let read = match pipelined {
-        true => read_pipelined(file, text, table, problems, parsed_to),
-        false => read_here(file, text, table, problems, parsed_to),
-    };
-    if let Err(e) = read {
+    if let Err(e) = parse_and_build(file, text, table, problems, parsed_to, pipelined) {
         // What was read before the error would only be noise next to it.
         problems.truncate(before);
         let pos = e.pos.unwrap_or(yaml::Pos { line: 1, col: 1 });
@@ -343,45 +339,18 @@ fn merge(table: &mut Table, problems: &mut Vec<Problem>, file: u32, part: Part) 
             false
         }
     };
-    adopt_section(
-        table,
-        read.domains,
-        |t| &mut t.domains,
-        Element::Domain,
-        |d| (&d.id, d.loc),
-        &mut adopt,
-    );
-    adopt_section(
-        table,
-        read.psaps,
-        |t| &mut t.psaps,
-        Element::Psap,
-        |p| (&p.id, p.loc),
-        &mut adopt,
-    );
-    adopt_section(
-        table,
-        read.routers,
-        |t| &mut t.routers,
-        Element::Router,
-        |r| (&r.id, r.loc),
-        &mut adopt,
-    );
-    adopt_section(
-        table,
-        read.origins,
-        |t| &mut t.origins,
-        Element::Origin,
-        |o| (&o.id, o.loc),
-        &mut adopt,
-    );
-    adopt_section(
-        table,
-        read.pools,
-        |t| &mut t.pools,
-        Element::Pool,
-        |p| (&p.id, p.loc),
-        &mut adopt,
+    // Section by section, in the table's order.
+    macro_rules! adopt_sections {
+        ($($section:ident => $element:path),*) => {
+            $(adopt_section(table, read.$section, |t| &mut t.$section, $element, |e| (&e.id, e.loc), &mut adopt);)*
+        };
+    }
+    adopt_sections!(
+        domains => Element::Domain,
+        psaps => Element::Psap,
+        routers => Element::Router,
+        origins => Element::Origin,
+        pools => Element::Pool
     );
     for problem in found {
         debug_assert_eq!(problem.loc.file, file);
@@ -415,40 +384,34 @@ fn adopt_section<T>(
     }
 }
 
-/// Parses and builds one file on this thread (other threads are reading other files).
-fn read_here(
-    file: u32,
-    text: &str,
-    table: &mut Table,
-    problems: &mut Vec<Problem>,
-    parsed_to: &dyn Fn(usize),
-) -> Result<(), yaml::YamlError> {
-    let mut b = build::FileBuilder::new(file, table, problems);
-    let mut items = 0usize;
-    yaml::stream(text, yaml::Limits::default(), &mut |item, read| {
-        b.item(item);
-        items += 1;
-        if items % BATCH == 0 {
-            parsed_to(read);
-        }
-    })?;
-    b.finish();
-    Ok(())
-}
-
 /// Items handed from the parsing thread to the building thread at a time.
 const BATCH: usize = 512;
 
-/// Parses one file on this thread while another builds its elements into the table: the
-/// YAML parse is the floor of a run's cost, and building and validating hide behind it.
-/// A parse error keeps what was built before it (its findings stay meaningful).
-fn read_pipelined(
+/// Parses one file and builds its elements into the table. Pipelined, this thread parses
+/// while another builds: the YAML parse is the floor of a run's cost, and building and
+/// validating hide behind it. Otherwise both happen here (other threads are reading other
+/// files). A parse error keeps what was built before it (its findings stay meaningful).
+fn parse_and_build(
     file: u32,
     text: &str,
     table: &mut Table,
     problems: &mut Vec<Problem>,
     parsed_to: &dyn Fn(usize),
+    pipelined: bool,
 ) -> Result<(), yaml::YamlError> {
+    if !pipelined {
+        let mut b = build::FileBuilder::new(file, table, problems);
+        let mut items = 0usize;
+        yaml::stream(text, yaml::Limits::default(), &mut |item, read| {
+            b.item(item);
+            items += 1;
+            if items % BATCH == 0 {
+                parsed_to(read);
+            }
+        })?;
+        b.finish();
+        return Ok(());
+    }
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<yaml::Item<'_>>>(8);
     std::thread::scope(|scope| {
         let builder = scope.spawn(move || {
