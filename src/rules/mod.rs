@@ -332,6 +332,8 @@ impl<'a> std::ops::Deref for Routed<'a> {
 /// What a diff rule sees: the new table as a routing rule sees it, and the old one analysed.
 pub struct DiffContext<'a> {
     pub new: Routed<'a>,
+    /// The old table as `diff` keeps it: its origins' ingress is dropped, so its routes are
+    /// read from `old_analysis`, never walked again.
     pub old: &'a Table,
     pub old_analysis: &'a Analysis,
     /// The origins the change moves under normal conditions.
