@@ -423,8 +423,13 @@ pub fn boundaries_holding(table: &Table, today: &str, lon: f64, lat: f64) -> Vec
             continue;
         }
         for (f, feature) in features.iter().enumerate() {
+            // Repairing a national layer's every feature for one point would take seconds:
+            // only features whose rings' box holds the point are repaired and tested.
+            if !in_force(feature, today) || !in_box(&feature.polygons, lon, lat) {
+                continue;
+            }
             let (_, geometry) = validity::check_and_repair(&feature.polygons);
-            if in_force(feature, today) && covers(&geometry, &point) {
+            if covers(&geometry, &point) {
                 out.push(FeatureRef {
                     boundary: b as u32,
                     feature: f as u32,
@@ -433,6 +438,17 @@ pub fn boundaries_holding(table: &Table, today: &str, lon: f64, lat: f64) -> Vec
         }
     }
     out
+}
+
+/// Whether the box of the polygons' rings holds the point (a repaired geometry never leaves
+/// the box of the points it was made from; every ring counts, in whatever order written).
+fn in_box(polygons: &[crate::model::RawPolygon], lon: f64, lat: f64) -> bool {
+    let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for c in polygons.iter().flatten().flatten() {
+        min = [min[0].min(c[0]), min[1].min(c[1])];
+        max = [max[0].max(c[0]), max[1].max(c[1])];
+    }
+    (min[0]..=max[0]).contains(&lon) && (min[1]..=max[1]).contains(&lat)
 }
 
 /// Inside or on the boundary: a location on a shared border belongs to both sides.
@@ -509,4 +525,24 @@ fn split_parts(data: &[u8]) -> Vec<Vec<u8>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_box;
+
+    #[test]
+    fn a_point_is_in_the_box_of_every_ring_written_whatever_their_order() {
+        let square =
+            |x: f64, y: f64, side: f64| vec![[x, y], [x + side, y], [x + side, y + side], [x, y + side], [x, y]];
+        // A hole written before its outer ring still widens the box to the outer ring.
+        let polygon = vec![square(1.0, 1.0, 1.0), square(0.0, 0.0, 10.0)];
+        assert!(in_box(std::slice::from_ref(&polygon), 9.0, 9.0));
+        assert!(
+            in_box(std::slice::from_ref(&polygon), 10.0, 0.0),
+            "the box's edge is in"
+        );
+        assert!(!in_box(std::slice::from_ref(&polygon), 10.5, 5.0));
+        assert!(!in_box(&[], 0.0, 0.0), "no rings, no box");
+    }
 }
