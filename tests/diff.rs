@@ -195,30 +195,9 @@ fn fingerprints_survive_line_shifts() {
 
 #[test]
 fn several_formats_in_one_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let sarif = dir.path().join("out.sarif");
-    let md = dir.path().join("comment.md");
-    let (code, out, _) = run(&[
-        "diff",
-        OLD,
-        NEW,
-        "--format",
-        "sarif",
-        "--output",
-        sarif.to_str().unwrap(),
-        "--format",
-        "markdown",
-        "--output",
-        md.to_str().unwrap(),
-    ]);
+    let (code, out) = diff_to_sarif_and_markdown(&[]);
     assert_eq!(code, 1);
     assert!(out.is_empty(), "nothing on stdout: {out}");
-    assert!(
-        std::fs::read_to_string(&sarif)
-            .unwrap()
-            .contains("\"version\": \"2.1.0\"")
-    );
-    assert!(std::fs::read_to_string(&md).unwrap().starts_with("### "));
     let (code, _, err) = run(&["check", "examples/denver", "--format", "json", "--format", "sarif"]);
     assert_eq!(code, 2);
     assert!(err.contains("only one report can go to stdout"), "{err}");
@@ -232,31 +211,49 @@ fn several_formats_in_one_run() {
 /// annotations landed in the SARIF file).
 #[test]
 fn an_output_belongs_to_the_format_before_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let (sarif, md) = (dir.path().join("p.sarif"), dir.path().join("p.md"));
-    let (code, out, _) = run(&[
-        "diff",
-        OLD,
-        NEW,
-        "--format",
-        "github",
-        "--format",
-        "sarif",
-        "--output",
-        sarif.to_str().unwrap(),
-        "--format",
-        "markdown",
-        "--output",
-        md.to_str().unwrap(),
-    ]);
+    let (code, out) = diff_to_sarif_and_markdown(&["--format", "github"]);
     assert_eq!(code, 1);
     assert!(out.starts_with("::error "), "annotations on stdout: {out}");
-    assert!(
-        std::fs::read_to_string(&sarif)
-            .unwrap()
-            .contains("\"version\": \"2.1.0\"")
+}
+
+/// `diff OLD NEW` with `first`, then SARIF and Markdown each to a file: the exit code and
+/// stdout, once both files are checked.
+fn diff_to_sarif_and_markdown(first: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (sarif, md) = (dir.path().join("p.sarif"), dir.path().join("p.md"));
+    let mut args = vec!["diff", OLD, NEW];
+    args.extend(first);
+    let files = ["--format", "sarif", "--output", sarif.to_str().unwrap()];
+    args.extend(
+        files
+            .iter()
+            .chain(&["--format", "markdown", "--output", md.to_str().unwrap()]),
     );
+    let (code, out, _) = run(&args);
+    let log = std::fs::read_to_string(&sarif).unwrap();
+    assert!(log.contains("\"version\": \"2.1.0\""), "{log}");
     assert!(std::fs::read_to_string(&md).unwrap().starts_with("### "));
+    (code, out)
+}
+
+/// `diff --format json` of two table texts: the output and its JSON.
+fn diff_json(old_text: &str, new_text: &str) -> (String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.yaml"), dir.path().join("new.yaml"));
+    std::fs::write(&old, old_text).unwrap();
+    std::fs::write(&new, new_text).unwrap();
+    let (_, out, _) = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]);
+    let v = serde_json::from_str(&out).unwrap();
+    (out, v)
+}
+
+/// A new git repository (not committed yet) whose `tables/a.yaml` is a copy of `table`.
+fn repo_with_table(table: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    std::fs::create_dir_all(dir.path().join("tables")).unwrap();
+    std::fs::copy(table, dir.path().join("tables/a.yaml")).unwrap();
+    dir
 }
 
 fn git(dir: &Path, args: &[&str]) {
@@ -372,11 +369,8 @@ fn graph_as_dot_and_mermaid() {
 /// driver set by the repository's attributes never runs.
 #[test]
 fn a_git_revision_is_read_without_following_links_or_running_drivers() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = repo_with_table("fixtures/black-hole/ok.yaml");
     let repo = dir.path();
-    git(repo, &["init", "-q"]);
-    std::fs::create_dir_all(repo.join("tables")).unwrap();
-    std::fs::copy("fixtures/black-hole/ok.yaml", repo.join("tables/a.yaml")).unwrap();
     std::os::unix::fs::symlink("/etc/passwd", repo.join("tables/zz.yaml")).unwrap();
     let marker = repo.join("driver-ran");
     std::fs::write(repo.join(".gitattributes"), "*.yaml diff=evil filter=evil\n").unwrap();
@@ -419,11 +413,8 @@ fn a_git_revision_is_read_without_following_links_or_running_drivers() {
 /// the waivers the change adds are listed.
 #[test]
 fn a_change_that_weakens_the_gate_fails_its_review() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = repo_with_table("fixtures/black-hole/ok.yaml");
     let repo = dir.path();
-    git(repo, &["init", "-q"]);
-    std::fs::create_dir_all(repo.join("tables")).unwrap();
-    std::fs::copy("fixtures/black-hole/ok.yaml", repo.join("tables/a.yaml")).unwrap();
     std::fs::write(
         repo.join("psapguard.toml"),
         "table = \"tables\"\n[rules]\nshadowed-rule = \"error\"\n",
@@ -546,14 +537,8 @@ fn a_diff_that_cannot_compare_routing_fails_closed() {
 /// The same loop entered at another element is the same finding: neither new nor fixed.
 #[test]
 fn findings_match_by_the_set_of_their_entities() {
-    let dir = tempfile::tempdir().unwrap();
-    let old = dir.path().join("old.yaml");
-    let new = dir.path().join("new.yaml");
     let table = "version: 1\npsaps:\n  a: { status: active }\nrouters:\n  r1: { default: r2 }\n  r2: { default: r1 }\norigins:\n  o1: { kind: esz, ingress: [r1] }\n";
-    std::fs::write(&old, table).unwrap();
-    std::fs::write(&new, table.replace("ingress: [r1]", "ingress: [r2]")).unwrap();
-    let (_, out, _) = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (out, v) = diff_json(table, &table.replace("ingress: [r1]", "ingress: [r2]"));
     let lp = finding_of(&v, "routing-loop");
     assert_eq!(lp["new"], false, "{out}");
     assert!(
@@ -570,14 +555,8 @@ fn findings_match_by_the_set_of_their_entities() {
 /// annotation there); where it shows up stays in `related`.
 #[test]
 fn a_new_finding_points_at_the_edit_that_caused_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let old = dir.path().join("old.yaml");
-    let new = dir.path().join("new.yaml");
     let table = "version: 1\npsaps:\n  a-911: { state: CO, counties: [Adams, Weld], status: active, alternate: [b-911] }\n  b-911: { state: CO, status: active, alternate: [a-911] }\nrouters:\n  r1: { mate: [r2], default: a-911 }\n  r2: { mate: [r1], default: a-911 }\norigins:\n  o1: { kind: esz, state: CO, county: Weld, ingress: [r1, r2] }\n";
-    std::fs::write(&old, table).unwrap();
-    std::fs::write(&new, table.replace("counties: [Adams, Weld]", "counties: [Adams]")).unwrap();
-    let (_, out, _) = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (out, v) = diff_json(table, &table.replace("counties: [Adams, Weld]", "counties: [Adams]"));
     let f = finding_of(&v, "cross-jurisdiction");
     assert_eq!(f["location"]["line"], 3, "{out}");
     assert_eq!(f["related"][0]["message"], "the finding shows here", "{out}");
