@@ -100,13 +100,7 @@ fn is_diff_rule(rule: &str) -> bool {
 fn report_json(path: &Path) -> (serde_json::Value, String) {
     let loaded = psapguard::load::load(&[path.to_path_buf()]).expect("fixture loads");
     let (report, _) = check(&loaded, &settings(), &Levels::new());
-    let out = psapguard::report::Output {
-        table: &loaded.table,
-        report: &report,
-        diff: None,
-        fails: report.fails(),
-        pictures: None,
-    };
+    let out = psapguard::report::Output::check(&loaded.table, &report);
     let text = psapguard::report::json::render(&out);
     (serde_json::from_str(&text).unwrap(), text)
 }

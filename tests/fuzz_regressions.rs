@@ -24,13 +24,7 @@ fn fuzz_corpus_replays_without_panics() {
         let Ok(text) = String::from_utf8(bytes) else { continue };
         let loaded = psapguard::load::from_sources(vec![SourceFile::in_memory("fuzz.yaml", text)], vec![]);
         let (report, _) = check(&loaded, &settings, &Levels::new());
-        let out = Output {
-            table: &loaded.table,
-            report: &report,
-            diff: None,
-            fails: report.fails(),
-            pictures: None,
-        };
+        let out = Output::check(&loaded.table, &report);
         for format in [
             Format::Human,
             Format::Json,

@@ -180,13 +180,7 @@ fn a_file_rewritten_after_loading_shows_no_code() {
     let path = write(&dir, "t.yaml", yaml.as_bytes());
     let show = |loaded: &psapguard::load::Loaded| {
         let (report, _) = psapguard::check::check(loaded, &Default::default(), &Default::default());
-        let out = Output {
-            table: &loaded.table,
-            report: &report,
-            diff: None,
-            fails: report.fails(),
-            pictures: None,
-        };
+        let out = Output::check(&loaded.table, &report);
         render(
             Format::Human,
             &out,

@@ -351,13 +351,7 @@ fn run_check(files: &[(String, String)]) -> (psapguard::load::Loaded, String) {
         ..Settings::default()
     };
     let (report, _) = check(&loaded, &settings, &Levels::new());
-    let out = psapguard::report::Output {
-        table: &loaded.table,
-        report: &report,
-        diff: None,
-        fails: report.fails(),
-        pictures: None,
-    };
+    let out = psapguard::report::Output::check(&loaded.table, &report);
     let json = psapguard::report::json::render(&out);
     (loaded, json)
 }

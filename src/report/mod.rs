@@ -156,6 +156,19 @@ pub struct Output<'a> {
     pub pictures: Option<&'a html::Pictures>,
 }
 
+impl<'a> Output<'a> {
+    /// A `check` report as every format but HTML's pictures needs it.
+    pub fn check(table: &'a Table, report: &'a Report) -> Self {
+        Output {
+            table,
+            report,
+            diff: None,
+            fails: report.fails(),
+            pictures: None,
+        }
+    }
+}
+
 /// Whether a finding fails the run in this report (in a diff or against a baseline, only new
 /// ones do, unless the run says otherwise).
 pub fn fails_in(f: &crate::finding::Finding) -> bool {
