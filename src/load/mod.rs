@@ -70,10 +70,17 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     load_with(paths, workers())
 }
 
-/// Threads that read the files of a table of many files at once: one per core.
+/// Threads that read the files of a table of many files at once: one per core, at most
+/// [`MAX_WORKERS`].
 pub fn workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_WORKERS)
 }
+
+/// Files read at once at most. Each file in flight may hold up to the YAML limits' worth of
+/// nodes (a stranger's pull request can make every file an alias bomb just under them): on
+/// a 64-core runner, 64 at once would be 64 times that. Four keep both the bound and most of
+/// the gain.
+pub const MAX_WORKERS: usize = 4;
 
 /// [`load`] with at most `workers` files read at once (the result is the same for any count).
 pub fn load_with(paths: &[PathBuf], workers: usize) -> Result<Loaded, LoadError> {
