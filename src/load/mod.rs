@@ -73,7 +73,9 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
 /// Threads that read the files of a table of many files at once: one per core, at most
 /// [`MAX_WORKERS`].
 pub fn workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_WORKERS)
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_WORKERS)
 }
 
 /// Files read at once at most. Each file in flight may hold up to the YAML limits' worth of
