@@ -120,3 +120,35 @@ fn a_later_file_defining_an_id_again_reads_as_in_order() {
         .collect();
     assert_eq!(firsts, vec![(1, 4, 0, 4), (1, 6, 0, 4)]);
 }
+
+/// The same from a directory on disk, where each thread opens and maps its own files, and
+/// a file that cannot be read (a link out of the tree) is reported where reading in order
+/// reports it.
+#[test]
+fn a_directory_reads_the_same_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts = [
+        "version: 1\nname: first\npsaps:\n  x: { status: active }\n",
+        "version: 1\norigins:\n  x: { kind: esz, esn: -4, ingress: [r] }\n  o: { kind: esz, ingress: [r] }\n",
+        "version: 1\nrouters:\n  r: { kind: esrp, default: x }\n",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("{i}.yaml")), text).unwrap();
+    }
+    std::os::unix::fs::symlink("/etc/hostname", dir.path().join("9-outside.yaml")).unwrap();
+    let load = |workers| psapguard::load::load_with(&[dir.path().to_path_buf()], workers).unwrap();
+    let (one, several) = (load(1), load(3));
+    assert_eq!(summary(&one), summary(&several));
+    assert_eq!(several.table.origins.len(), 1, "x is the PSAP of the first file");
+    assert_eq!(several.table.routers.len(), 1);
+    let kinds: Vec<_> = several
+        .problems
+        .iter()
+        .map(|p| (p.loc.file, format!("{:?}", p.kind)))
+        .collect();
+    assert!(
+        kinds.iter().any(|(f, k)| *f == 1 && k.starts_with("DuplicateId")),
+        "{kinds:?}"
+    );
+    assert!(kinds.iter().any(|(f, k)| *f == 3 && k == "Parse"), "{kinds:?}");
+}
