@@ -54,24 +54,6 @@ impl Table {
         self.ids = ids;
     }
 
-    /// Makes room in the id index for `more` ids.
-    pub fn reserve_ids(&mut self, more: usize) {
-        let mut ids = std::mem::take(&mut self.ids);
-        let hasher = &ids.hasher;
-        ids.slots.reserve(more, |&e| hasher.hash_one(self.element_id(e)));
-        self.ids = ids;
-    }
-
-    /// How many ids the index holds without growing.
-    pub fn id_capacity(&self) -> usize {
-        self.ids.slots.capacity()
-    }
-
-    /// How many ids the table defines.
-    pub fn id_count(&self) -> usize {
-        self.ids.slots.len()
-    }
-
     /// Every element with its id, section by section in table order.
     pub fn elements(&self) -> impl Iterator<Item = (&str, Element)> {
         let section = |len: usize, element: fn(u32) -> Element| (0..len as u32).map(element);
