@@ -1,5 +1,5 @@
 //! Builds a table directory from bytes — files, links inside and out of the tree, FIFOs,
-//! odd names — and loads it: the `tree` fuzz target and a property test in `tests/hostile.rs`
+//! odd names — and loads it: the `tree` fuzz target and a property test in `tests/it/hostile.rs`
 //! share it. What must hold: no panic, no hang, and nothing outside the tree is read.
 
 use std::path::Path;

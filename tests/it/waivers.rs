@@ -1,7 +1,7 @@
 //! Waivers a reviewer can audit (SPEC §1, §2): what a waiver covers, what it says, when it
 //! lapses, and when it covers nothing.
 
-mod common;
+use crate::common;
 
 use common::run;
 

@@ -1,7 +1,7 @@
 //! One mistake, one finding (SPEC §2): a typo in a copy of the Denver example gives exactly
 //! the finding that names it, not a flood of follow-on errors.
 
-mod common;
+use crate::common;
 
 use common::{denver_with, rules_of, run};
 

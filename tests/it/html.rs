@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod common;
+use crate::common;
 
 fn psapguard(args: &[&str]) -> (i32, String) {
     let out = assert_cmd::Command::cargo_bin("psapguard")

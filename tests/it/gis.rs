@@ -1,6 +1,6 @@
 //! Boundary layers (SPEC §7): the readers on real and broken files, and the Denver example.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

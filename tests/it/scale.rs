@@ -1,7 +1,7 @@
 //! The generated national table (real PSAPs and counties from `data/`) checks clean, and
 //! every fault injected into it is found — and nothing else.
 
-mod common;
+use crate::common;
 
 fn generate(dir: &std::path::Path, faults: usize) {
     generate_with(dir, faults, &[]);

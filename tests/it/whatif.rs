@@ -1,6 +1,6 @@
 //! trace, simulate, config files, completions: what an engineer runs day to day.
 
-mod common;
+use crate::common;
 
 use common::{run, run_in};
 

@@ -1,7 +1,7 @@
 //! Adopting psapguard on a table that already has findings: a baseline, and the flags linters
 //! have (--select, --ignore, --exit-zero, --quiet, --statistics, --color).
 
-mod common;
+use crate::common;
 
 use common::run_in;
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command as Process;
 
-mod common;
+use crate::common;
 
 use common::{denver_with, finding_of, rules_of, run, run_in};
 

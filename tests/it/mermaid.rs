@@ -2,7 +2,7 @@
 //! (Mermaid 11's grammar for them: node ids of letters, digits and `_`; quoted labels with no
 //! quote inside; edge labels quoted, as `|ingress (backup)|` unquoted does not parse).
 
-mod common;
+use crate::common;
 
 use common::run;
 

@@ -99,7 +99,7 @@ fn no_module_imports_a_room_above_it() {
         }
         let Some(own) = layer(&module) else {
             wrong.push(format!(
-                "{}: module `{module}` has no layer in tests/layers.rs",
+                "{}: module `{module}` has no layer in tests/it/layers.rs",
                 path.display()
             ));
             continue;

@@ -1,0 +1,23 @@
+//! One integration-test binary (as ripgrep and ruff have): one link step for the whole suite.
+
+mod common;
+mod action;
+mod adoption;
+mod cli;
+mod diff;
+mod docs;
+mod engine;
+mod fixtures;
+mod fuzz_regressions;
+mod gis;
+mod hostile;
+mod html;
+mod layers;
+mod mermaid;
+mod one_typo;
+mod parallel_load;
+mod properties;
+mod scale;
+mod schema;
+mod waivers;
+mod whatif;
