@@ -105,7 +105,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("check", "all rules, N-1"), |b| {
             b.iter(|| {
                 let loaded = psapguard::load::load(std::slice::from_ref(&table)).unwrap();
-                check(&loaded, &settings, &overrides).0.findings.len()
+                check(&loaded, &settings, &overrides).report.findings.len()
             })
         });
         g.bench_function(BenchmarkId::new("diff", "one-line change"), |b| {
@@ -113,8 +113,8 @@ fn bench(c: &mut Criterion) {
                 let old = psapguard::load::load(std::slice::from_ref(&table)).unwrap();
                 let before = psapguard::diff::Before::new(old, &settings, &overrides);
                 let new = psapguard::load::load(std::slice::from_ref(&changed)).unwrap();
-                psapguard::diff::diff(&before, &new, &settings, &overrides, Default::default())
-                    .1
+                psapguard::diff::diff(&before, &new, &settings, &overrides, &Default::default())
+                    .diff
                     .changes
                     .len()
             })

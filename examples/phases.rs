@@ -48,7 +48,7 @@ fn main() {
         a.runs.iter().map(|r| r.ends.len()).sum::<usize>()
     );
     let t = Instant::now();
-    let (report, _) = psapguard::check::check(&loaded, &Default::default(), &Default::default());
+    let report = psapguard::check::check(&loaded, &Default::default(), &Default::default()).report;
     println!(
         "check (all)    {:.3}s rss {} MB ({} findings)",
         t.elapsed().as_secs_f64(),

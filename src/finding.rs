@@ -218,6 +218,79 @@ impl Finding {
     pub fn is_new(&self) -> bool {
         self.new == Some(Novelty::New)
     }
+
+    /// This finding's identity (SPEC §2): what `diff`, baselines and fingerprints match by.
+    pub fn identity(&self) -> Identity {
+        Identity::new(self.rule, &self.entities)
+    }
+}
+
+/// A finding's identity (SPEC §2): its rule and the set of its entities, so that line shifts
+/// and entity order do not change it (a loop entered at another element is the same loop).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Identity {
+    pub rule: String,
+    /// Sorted, without repeats.
+    pub entities: Vec<String>,
+}
+
+impl Identity {
+    pub fn new(rule: &str, entities: &[String]) -> Identity {
+        let mut entities = entities.to_vec();
+        entities.sort_unstable();
+        entities.dedup();
+        Identity {
+            rule: rule.to_string(),
+            entities,
+        }
+    }
+
+    /// A stable fingerprint (FNV-1a, 64 bits, hex), so that code-scanning alerts survive line
+    /// shifts.
+    pub fn fingerprint(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in std::iter::once(&self.rule).chain(&self.entities) {
+            for b in part.bytes().chain(std::iter::once(0)) {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("{h:016x}")
+    }
+}
+
+/// Which findings fail a run: the gate's one rule, read by the exit code and every format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Gate {
+    /// `check`: every unwaived error; against a baseline, those the baseline does not know.
+    #[default]
+    Check,
+    /// `diff`: new unwaived errors (with `all`, every one), and a change whose routing could
+    /// not be compared (a gate that cannot look does not pass a change, SPEC §2).
+    Diff { all: bool },
+}
+
+impl Gate {
+    /// Whether `f` fails a run judged by this gate.
+    pub fn fails(self, f: &Finding) -> bool {
+        let known = f.new == Some(Novelty::PreExisting);
+        f.fails() && (!known || matches!(self, Gate::Diff { all: true }))
+    }
+}
+
+/// The gate's verdict on a run (as ruff's `ExitStatus`): computed once, from the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// Findings that fail the run.
+    pub failing: usize,
+    /// A diff that could not compare routing: it fails even with no failing finding.
+    pub unjudged: bool,
+}
+
+impl Verdict {
+    pub fn fails(self) -> bool {
+        self.failing > 0 || self.unjudged
+    }
 }
 
 /// 1234567 → "1,234,567".

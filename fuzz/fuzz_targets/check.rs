@@ -11,8 +11,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let loaded = psapguard::load::from_sources(vec![SourceFile::in_memory("fuzz.yaml", text.to_string())], vec![]);
     let settings = psapguard::rules::Settings { today: "2026-01-01".into(), ..Default::default() };
-    let (report, _) = check(&loaded, &settings, &Levels::new());
-    let out = Output { table: &loaded.table, report: &report, diff: None, fails: report.fails(), pictures: None };
+    let report = check(&loaded, &settings, &Levels::new()).report;
+    let out = Output { table: &loaded.table, report: &report, diff: None, pictures: None };
     for format in [Format::Human, Format::Json, Format::Sarif, Format::Github, Format::Junit, Format::Markdown] {
         let _ = render(format, &out, psapguard::report::human::Style { color: false, width: 100 });
     }

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use crate::analysis::{Analysis, analyse};
-use crate::finding::Levels;
+use crate::finding::{Gate, Identity, Levels, Verdict};
 use crate::load::{Loaded, Problem, ProblemKind};
 use crate::rules::{Context, Finding, RULES, Settings, Severity};
 
@@ -18,6 +18,8 @@ pub struct Report {
     pub skipped_routing: Option<String>,
     /// Against a baseline: the baseline's findings this run no longer has (rule, message).
     pub gone_since_baseline: Option<Vec<(String, String)>>,
+    /// Which findings fail the run.
+    pub gate: Gate,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,26 +35,43 @@ pub struct Summary {
 }
 
 impl Report {
-    /// Whether the run fails: a failing finding (against a baseline, a new one).
-    pub fn fails(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.fails() && f.new != Some(crate::finding::Novelty::PreExisting))
+    /// Whether `f` fails this run (its gate decides: against a baseline or in a diff, known
+    /// findings do not).
+    pub fn fails_run(&self, f: &Finding) -> bool {
+        self.gate.fails(f)
+    }
+
+    /// The run's verdict: what the exit code and every format's verdict line say.
+    pub fn verdict(&self) -> Verdict {
+        Verdict {
+            failing: self.findings.iter().filter(|f| self.gate.fails(f)).count(),
+            unjudged: matches!(self.gate, Gate::Diff { .. }) && self.skipped_routing.is_some(),
+        }
     }
 }
 
-/// Runs every rule on a loaded table.
-pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> (Report, Option<Analysis>) {
-    let (report, analysis, _) = check_with_coverage(loaded, settings, levels);
-    (report, analysis)
+/// What `check` computed: the report, and the analysis and coverage it was drawn from (the
+/// HTML pictures and `diff` read them; nothing computes them twice).
+pub struct Checked {
+    pub report: Report,
+    pub analysis: Option<Analysis>,
+    pub coverage: Option<crate::coverage::Coverage>,
 }
 
-/// [`check`], keeping the boundary layers' coverage too (`diff` compares them).
-pub fn check_with_coverage(
-    loaded: &Loaded,
-    settings: &Settings,
-    levels: &Levels,
-) -> (Report, Option<Analysis>, Option<crate::coverage::Coverage>) {
+/// Findings a baseline records as known (SPEC §4): each one's identity and message.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub findings: Vec<(Identity, String)>,
+}
+
+/// Runs every rule on a loaded table.
+pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> Checked {
+    check_against(loaded, settings, levels, None)
+}
+
+/// The one pipeline of a check: analyse → rules → levels → waivers → baseline → sort →
+/// summary. Against a baseline, the findings it knows are marked pre-existing and do not fail.
+pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, baseline: Option<&Baseline>) -> Checked {
     let waivers = unknown_waiver_rules(&loaded.table);
     let analysable = loaded.analysable() && waivers.is_empty();
     let analysis = analysable.then(|| analyse(&loaded.table, settings.max_hops));
@@ -99,21 +118,46 @@ pub fn check_with_coverage(
     let mut unused = waivers::apply(&loaded.table, &settings.today, &ran, &mut findings);
     apply_levels(&mut unused, levels);
     findings.extend(unused);
+    let gone_since_baseline = baseline.map(|b| b.mark(&mut findings));
     sort(&loaded.table, &mut findings);
     let skipped_routing =
         (!analysable).then(|| "routing analysis skipped: fix the parse-error and schema findings first".to_string());
     let mut summary = summarise(&loaded.table, &findings);
     summary.expiring_waivers = waivers::expiring_soon(&loaded.table, &settings.today);
-    (
-        Report {
+    Checked {
+        report: Report {
             findings,
             summary,
             skipped_routing,
-            gone_since_baseline: None,
+            gone_since_baseline,
+            gate: Gate::Check,
         },
         analysis,
         coverage,
-    )
+    }
+}
+
+impl Baseline {
+    /// Marks the findings the baseline knows as pre-existing and the others as new; returns
+    /// the baseline's findings this run no longer has (rule, message), so it can shrink.
+    fn mark(&self, findings: &mut [Finding]) -> Vec<(String, String)> {
+        let known: std::collections::HashSet<&Identity> = self.findings.iter().map(|(id, _)| id).collect();
+        let mut seen = std::collections::HashSet::new();
+        for f in findings.iter_mut() {
+            let id = f.identity();
+            f.new = Some(if known.contains(&id) {
+                crate::finding::Novelty::PreExisting
+            } else {
+                crate::finding::Novelty::New
+            });
+            seen.insert(id);
+        }
+        self.findings
+            .iter()
+            .filter(|(id, _)| !seen.contains(id))
+            .map(|(id, message)| (id.rule.clone(), message.clone()))
+            .collect()
+    }
 }
 
 /// Elements with a schema problem.

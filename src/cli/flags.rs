@@ -163,7 +163,7 @@ impl ReportArgs {
         }
         if self.quiet {
             let mut report = out.report.clone();
-            report.findings.retain(crate::report::fails_in);
+            report.findings.retain(|f| out.report.fails_run(f));
             let quiet = Output {
                 report: &report,
                 ..*out

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::analysis::{analyse, analyse_normal};
-use crate::check::check_with_coverage;
+use crate::check::check_against;
 use crate::config::{Config, discover};
 use crate::escape::inert_lines;
 use crate::load::{Loaded, load};
@@ -258,12 +258,12 @@ fn run(cli: Cli) -> Result<i32, String> {
                     .or(config.max_moved_population)
                     .unwrap_or(defaults.population),
             };
-            let gate = Gate {
+            let judging = crate::diff::Judging {
                 all,
-                allow_config_change,
                 limits,
+                config: None,
             };
-            diff_command(&config, paths, base.as_deref(), gate, &report)
+            diff_command(&config, paths, base.as_deref(), judging, allow_config_change, &report)
         }
         Command::Trace {
             origin,
@@ -312,28 +312,29 @@ fn check_command(
     if let Some(hint) = one_file_of_a_directory(&paths) {
         eprintln!("psapguard: note: {hint}");
     }
+    // A baseline that cannot be read is said before the long work.
+    let known = match (&baseline.write, baseline.read.as_ref().or(config.baseline.as_ref())) {
+        (None, Some(path)) => Some(crate::baseline::read(path).map_err(|e| e.to_string())?),
+        _ => None,
+    };
     let loaded = load(&table_paths(config, paths)).map_err(|e| e.to_string())?;
-    let (mut report, analysis, coverage) = check_with_coverage(&loaded, &settings, &args.levels(config)?);
+    let checked = check_against(&loaded, &settings, &args.levels(config)?, known.as_ref());
     if let Some(path) = &baseline.write {
-        std::fs::write(path, crate::baseline::render(&report))
+        std::fs::write(path, crate::baseline::render(&checked.report))
             .map_err(|e| format!("cannot write {}: {}", path.display(), crate::load::plain_io(&e)))?;
     }
-    if let Some(path) = baseline.read.as_ref().or(config.baseline.as_ref()) {
-        crate::baseline::apply(path, &mut report)?;
-    }
-    let fails = report.fails();
+    let verdict = checked.report.verdict();
     let pictures = args
         .wants_html()
-        .then(|| pictures(&loaded, &settings, analysis, coverage))
+        .then(|| pictures(&loaded, &settings, checked.analysis, checked.coverage))
         .flatten();
     args.emit(&Output {
         table: &loaded.table,
-        report: &report,
+        report: &checked.report,
         diff: None,
-        fails,
         pictures: pictures.as_ref(),
     })?;
-    Ok(args.exit_code(fails))
+    Ok(args.exit_code(verdict.fails()))
 }
 
 /// `check --baseline FILE` / `--write-baseline FILE`.
@@ -347,18 +348,12 @@ struct BaselineArgs {
     write: Option<PathBuf>,
 }
 
-/// How `diff` judges: which errors fail, whether a weaker psapguard.toml is accepted, limits.
-struct Gate {
-    all: bool,
-    allow_config_change: bool,
-    limits: crate::diff::Limits,
-}
-
 fn diff_command(
     config: &Config,
     paths: Vec<PathBuf>,
     base: Option<&str>,
-    gate: Gate,
+    mut judging: crate::diff::Judging,
+    allow_config_change: bool,
     args: &ReportArgs,
 ) -> Result<i32, String> {
     let settings = args.settings(config)?;
@@ -384,29 +379,30 @@ fn diff_command(
         (Some(_), _) => return Err("with --base, give at most one PATH".into()),
         (None, _) => return Err("give OLD and NEW, or --base REV [PATH]".into()),
     };
-    let before = crate::diff::Before::new(old, &settings, &levels);
-    let new = load(&[new_path]).map_err(|e| e.to_string())?;
-    let (mut report, diff, after) = crate::diff::diff(&before, &new, &settings, &levels, gate.limits);
     if let Some(rev) = base {
         // The gate at the base revision, against the one this change brings.
         let commit = crate::load::git::resolve_commit(rev)?;
-        let before = config.at_revision(&commit)?;
-        let after = config.gate(config.path.is_some());
-        crate::diff::judge_gate(&mut report, &new.table, &before, &after, gate.allow_config_change);
+        judging.config = Some(crate::diff::ConfigChange {
+            before: config.at_revision(&commit)?,
+            after: config.gate(config.path.is_some()),
+            allowed: allow_config_change,
+        });
     }
-    let fails = crate::diff::fails(&report, gate.all);
+    let before = crate::diff::Before::new(old, &settings, &levels);
+    let new = load(&[new_path]).map_err(|e| e.to_string())?;
+    let diffed = crate::diff::diff(&before, &new, &settings, &levels, &judging);
+    let verdict = diffed.report.verdict();
     let pictures = args
         .wants_html()
-        .then(|| pictures(&new, &settings, after.analysis, after.coverage))
+        .then(|| pictures(&new, &settings, diffed.analysis, diffed.coverage))
         .flatten();
     args.emit(&Output {
         table: &new.table,
-        report: &report,
-        diff: Some(&diff),
-        fails,
+        report: &diffed.report,
+        diff: Some(&diffed.diff),
         pictures: pictures.as_ref(),
     })?;
-    Ok(args.exit_code(fails))
+    Ok(args.exit_code(verdict.fails()))
 }
 
 /// What the HTML report draws: the N-1 ranking and, with boundary layers, the coverage. None
@@ -535,10 +531,13 @@ fn one_file_of_a_directory(paths: &[PathBuf]) -> Option<String> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
+    // `./t.yaml` and `t.yaml` are one file: compare names within the directory.
+    let name = file.file_name()?;
     let siblings = std::fs::read_dir(dir)
         .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p != file && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() != name && e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| crate::load::is_table_file_name(&e.file_name()))
         .count();
     (siblings > 0).then(|| {
         format!(

@@ -7,9 +7,9 @@ mod texts;
 use std::collections::HashSet;
 
 use crate::analysis::{Analysis, FailoverMove, Move};
-use crate::check::{Report, apply_levels, apply_waivers, check_with_coverage, sort, summarise};
+use crate::check::{Report, apply_levels, apply_waivers, check, sort, summarise};
 use crate::engine::Trace;
-use crate::finding::{Levels, Novelty, ScenarioLabel};
+use crate::finding::{Gate, Identity, Levels, Novelty, ScenarioLabel};
 use crate::load::Loaded;
 use crate::model::{Element, Loc, Table};
 pub use crate::rules::blast_radius::{Limit, Limits};
@@ -106,7 +106,11 @@ impl Before {
     /// Checks the old table and keeps what the comparison reads of it.
     pub fn new(mut old: Loaded, settings: &Settings, levels: &Levels) -> Before {
         let digests = texts::digests(&old.table);
-        let (report, analysis, coverage) = check_with_coverage(&old, settings, levels);
+        let crate::check::Checked {
+            report,
+            analysis,
+            coverage,
+        } = check(&old, settings, levels);
         // The analysis holds every route the comparison needs: each origin's trunks are
         // read no more (a million origins' links are a sixth of a table).
         for origin in &mut old.table.origins {
@@ -123,39 +127,50 @@ impl Before {
     }
 }
 
-/// The new table's analysis and coverage as `diff` built them (pictures draw from them).
-pub struct After {
+/// What `diff` computed: the new table's report (each finding marked new or not, plus the
+/// diff rules' findings), what changed, and the new table's analysis and coverage as `diff`
+/// built them (pictures draw from them).
+pub struct Diffed {
+    pub report: Report,
+    pub diff: DiffReport,
     pub analysis: Option<Analysis>,
     pub coverage: Option<crate::coverage::Coverage>,
 }
 
-/// Diffs the old table (checked) with the new one. The report holds the new table's
-/// findings, each marked new or not, plus the diff rules' findings (blast-radius,
-/// psap-lost-traffic).
-pub fn diff(
-    before: &Before,
-    new: &Loaded,
-    settings: &Settings,
-    levels: &Levels,
-    limits: Limits,
-) -> (Report, DiffReport, After) {
+/// How a diff is judged: which errors fail, the limits on moved traffic, and (with `--base`)
+/// the gate's settings at the base against the change's.
+#[derive(Debug, Clone, Default)]
+pub struct Judging {
+    /// Fail on every error, not only new ones (`--all`).
+    pub all: bool,
+    pub limits: Limits,
+    pub config: Option<ConfigChange>,
+}
+
+/// psapguard.toml at the base revision and in the change, and whether a weaker one is
+/// accepted (`--allow-config-change`).
+#[derive(Debug, Clone)]
+pub struct ConfigChange {
+    pub before: GateSettings,
+    pub after: GateSettings,
+    pub allowed: bool,
+}
+
+/// Diffs the old table (checked) with the new one, in one sequence: edits → the new table's
+/// check → novelty → moves → diff rules → the config gate → sort → summary.
+pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels, judging: &Judging) -> Diffed {
     let old = &before.loaded;
     // Edits first: the new digests are gone before the new analysis is built (a lower peak).
     let edits = element_edits(&old.table, &before.digests, &new.table);
     let (old_report, old_analysis, old_coverage) = (&before.report, &before.analysis, &before.coverage);
-    let (mut report, new_analysis, new_coverage) = check_with_coverage(new, settings, levels);
-    // The same finding is the same rule about the same set of elements: a loop entered at
-    // another element is the same loop (SPEC §2).
-    let key = |f: &Finding| {
-        let mut entities = f.entities.clone();
-        entities.sort();
-        entities.dedup();
-        (f.rule, entities)
-    };
-    let old_keys: HashSet<_> = old_report.findings.iter().map(key).collect();
-    let new_keys: HashSet<_> = report.findings.iter().map(key).collect();
+    let checked = check(new, settings, levels);
+    let (mut report, new_analysis, new_coverage) = (checked.report, checked.analysis, checked.coverage);
+    report.gate = Gate::Diff { all: judging.all };
+    // The same finding is the same rule about the same set of elements (SPEC §2).
+    let old_keys: HashSet<Identity> = old_report.findings.iter().map(Finding::identity).collect();
+    let new_keys: HashSet<Identity> = report.findings.iter().map(Finding::identity).collect();
     for f in &mut report.findings {
-        f.new = Some(if old_keys.contains(&key(f)) {
+        f.new = Some(if old_keys.contains(&f.identity()) {
             Novelty::PreExisting
         } else {
             Novelty::New
@@ -165,7 +180,7 @@ pub fn diff(
         fixed: old_report
             .findings
             .iter()
-            .filter(|f| !new_keys.contains(&key(f)))
+            .filter(|f| !new_keys.contains(&f.identity()))
             .map(|f| Fixed {
                 rule: f.rule,
                 entities: f.entities.clone(),
@@ -217,7 +232,7 @@ pub fn diff(
             moves: &moves,
             failover: &failover,
             boundary_moves: &out.boundaries.moved,
-            limits,
+            limits: judging.limits,
         };
         let mut extra = Vec::new();
         for rule in DIFF_RULES.iter().filter(|r| r.meta().level_in(levels).is_some()) {
@@ -229,31 +244,33 @@ pub fn diff(
         report.findings.extend(extra);
     }
     point_at_edits(&mut report.findings, &out.edits);
+    report
+        .findings
+        .extend(judging.config.as_ref().and_then(ConfigChange::judge));
     sort(&new.table, &mut report.findings);
     report.summary = summarise(&new.table, &report.findings);
     report.summary.expiring_waivers = crate::check::waivers::expiring_soon(&new.table, &settings.today);
-    let after = After {
+    Diffed {
+        report,
+        diff: out,
         analysis: new_analysis,
         coverage: new_coverage,
-    };
-    (report, out, after)
+    }
 }
 
-/// Adds `gate-weakened` when the change's psapguard.toml is weaker than the base's; accepted
-/// (a warning) with `--allow-config-change`.
-pub fn judge_gate(report: &mut Report, table: &Table, before: &GateSettings, after: &GateSettings, allowed: bool) {
-    let rules: Vec<_> = crate::rules::all_meta().collect();
-    let Some(mut f) = GateWeakened::run(before, after, &rules) else {
-        return;
-    };
-    f.new = Some(Novelty::New);
-    if allowed {
-        f.severity = Severity::Warning;
-        f.message.push_str(" (accepted with --allow-config-change)");
+impl ConfigChange {
+    /// `gate-weakened` when the change's psapguard.toml is weaker than the base's; accepted
+    /// (a warning) with `--allow-config-change`.
+    fn judge(&self) -> Option<Finding> {
+        let rules: Vec<_> = crate::rules::all_meta().collect();
+        let mut f = GateWeakened::run(&self.before, &self.after, &rules)?;
+        f.new = Some(Novelty::New);
+        if self.allowed {
+            f.severity = Severity::Warning;
+            f.message.push_str(" (accepted with --allow-config-change)");
+        }
+        Some(f)
     }
-    report.findings.push(f);
-    sort(table, &mut report.findings);
-    report.summary = summarise(table, &report.findings);
 }
 
 /// Points each new finding outside the edited lines at the edit that caused it, when one of
@@ -285,15 +302,6 @@ fn point_at_edits(findings: &mut [Finding], edits: &[ElementEdit]) {
             );
         }
     }
-}
-
-/// Whether a diff fails the run: new errors and the diff rules, or with `all` every error.
-pub fn fails(report: &Report, all: bool) -> bool {
-    report.skipped_routing.is_some()
-        || report
-            .findings
-            .iter()
-            .any(|f| f.fails() && (all || f.new != Some(Novelty::PreExisting)))
 }
 
 impl DiffReport {

@@ -491,6 +491,12 @@ fn table_files(path: &Path) -> Result<Vec<Entry>, LoadError> {
     Ok(out)
 }
 
+/// Whether a directory table reads a file of this name: `*.yaml` / `*.yml`, not hidden.
+pub fn is_table_file_name(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_str().unwrap_or("");
+    !name.starts_with('.') && (name.ends_with(".yaml") || name.ends_with(".yml"))
+}
+
 fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>, seen: &mut HashSet<PathBuf>) -> Result<(), LoadError> {
     // Symlinked directories are followed once: a symlink loop ends here.
     let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
@@ -506,7 +512,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>, seen: &mut HashSet<PathBu
         if name.starts_with('.') {
             continue; // .git, editor files
         }
-        let table_file = name.ends_with(".yaml") || name.ends_with(".yml");
+        let table_file = is_table_file_name(std::ffi::OsStr::new(name));
         match fs::metadata(&path) {
             Ok(m) if m.is_dir() => match admit::inside(root, &path) {
                 Ok(_) => walk(root, &path, out, seen)?,

@@ -19,13 +19,17 @@ fn property(s: &str) -> String {
 pub fn render(out: &Output<'_>) -> String {
     let mut text = String::new();
     if let Some(note) = &out.report.skipped_routing {
-        text.push_str(&format!("::warning title=psapguard::{}\n", data(note)));
+        // In a diff it fails the run (the gate could not look); in a check it is a note.
+        let command = if out.verdict().unjudged { "error" } else { "warning" };
+        text.push_str(&format!("::{command} title=psapguard::{}\n", data(note)));
     }
     for f in &out.report.findings {
+        // An error the gate knows (baseline, pre-existing in a diff) does not fail the run:
+        // it is annotated as a warning, so the annotations agree with the exit code.
         let command = match (f.waived, f.severity) {
             (true, _) => "notice",
-            (false, Severity::Error) => "error",
-            (false, Severity::Warning) => "warning",
+            (false, Severity::Error) if out.report.fails_run(f) => "error",
+            (false, _) => "warning",
         };
         let mut props = Vec::new();
         if let Some(loc) = f.location {

@@ -337,7 +337,7 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
         text.push_str(&format!("note: {note}\n"));
     }
     let new_counted = out.diff.is_some() || report.gone_since_baseline.is_some();
-    text.push_str(&summary_line(table, report, out.fails, new_counted));
+    text.push_str(&summary_line(table, report, out.verdict().fails(), new_counted));
     text
 }
 

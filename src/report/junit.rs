@@ -17,7 +17,7 @@ pub fn render(out: &Output<'_>) -> String {
             suite.add_test_case(case);
         }
         for f in findings {
-            let status = if f.fails() {
+            let status = if out.report.fails_run(f) {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_message(f.message.clone()).set_type(f.severity.name());
                 let mut description = super::where_of(out.table, f).unwrap_or_default();
@@ -38,6 +38,17 @@ pub fn render(out: &Output<'_>) -> String {
             case.set_classname(format!("psapguard.{}", meta.name));
             suite.add_test_case(case);
         }
+        junit.add_test_suite(suite);
+    }
+    // A diff that could not compare routing fails with no finding to blame: say so as a
+    // failing case, so the test report agrees with the exit code.
+    if let (true, Some(note)) = (out.verdict().unjudged, &out.report.skipped_routing) {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status.set_message(note.clone()).set_type("error");
+        let mut case = TestCase::new("routing compared", status);
+        case.set_classname("psapguard.diff");
+        let mut suite = TestSuite::new("diff");
+        suite.add_test_case(case);
         junit.add_test_suite(suite);
     }
     junit.to_string().unwrap_or_default() + "\n"

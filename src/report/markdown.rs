@@ -98,14 +98,11 @@ fn mermaid(d: &DiffReport) -> Option<String> {
 pub fn render(out: &Output<'_>) -> String {
     let report = out.report;
     let mut md = String::new();
-    let errors = report
-        .findings
-        .iter()
-        .filter(|f| f.fails() && (out.diff.is_none() || f.new != Some(crate::finding::Novelty::PreExisting)))
-        .count();
-    let verdict = if out.fails && errors == 0 && report.skipped_routing.is_some() {
+    let gate = out.verdict();
+    let errors = gate.failing;
+    let verdict = if gate.unjudged && errors == 0 {
         "### ❌ psapguard: the change could not be checked".to_string()
-    } else if out.fails {
+    } else if gate.fails() {
         format!(
             "### ❌ psapguard: {errors} {} block this change",
             if errors == 1 { "error" } else { "errors" }

@@ -150,8 +150,6 @@ pub struct Output<'a> {
     pub table: &'a Table,
     pub report: &'a Report,
     pub diff: Option<&'a DiffReport>,
-    /// Whether the run fails (diff decides this differently from check).
-    pub fails: bool,
     /// What the HTML report draws, when it is asked for.
     pub pictures: Option<&'a html::Pictures>,
 }
@@ -163,16 +161,14 @@ impl<'a> Output<'a> {
             table,
             report,
             diff: None,
-            fails: report.fails(),
             pictures: None,
         }
     }
-}
 
-/// Whether a finding fails the run in this report (in a diff or against a baseline, only new
-/// ones do, unless the run says otherwise).
-pub fn fails_in(f: &crate::finding::Finding) -> bool {
-    f.fails() && f.new != Some(crate::finding::Novelty::PreExisting)
+    /// The run's verdict, as the exit code has it.
+    pub fn verdict(&self) -> crate::finding::Verdict {
+        self.report.verdict()
+    }
 }
 
 pub fn render(format: Format, out: &Output<'_>, style: human::Style) -> String {
@@ -187,8 +183,6 @@ pub fn render(format: Format, out: &Output<'_>, style: human::Style) -> String {
     }
 }
 
-/// A stable fingerprint of a finding from its rule and entities (FNV-1a, 64 bits), so that
-/// code-scanning alerts survive line shifts.
 /// A Mermaid node id for a name: letters and digits kept, every other character written
 /// as `_` and its code in hex, so distinct names never share a node (`x-911`, `x_911`).
 pub fn mermaid_id(name: &str) -> String {
@@ -201,22 +195,6 @@ pub fn mermaid_id(name: &str) -> String {
         }
     }
     id
-}
-
-/// A finding's identity as `diff` matches it (SPEC §2): its rule and the set of its entities,
-/// so line shifts and entity order do not change it.
-pub fn fingerprint(rule: &str, entities: &[String]) -> String {
-    let mut set: Vec<&str> = entities.iter().map(String::as_str).collect();
-    set.sort_unstable();
-    set.dedup();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in std::iter::once(rule).chain(set) {
-        for b in part.bytes().chain(std::iter::once(0)) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
 }
 
 #[cfg(test)]

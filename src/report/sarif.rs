@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Output, fingerprint};
+use super::Output;
 use crate::model::{Loc, Table};
 use crate::rules::{Finding, Severity, all_meta};
 
@@ -47,7 +47,7 @@ fn result(table: &Table, f: &Finding, rule_index: usize) -> Value {
         "ruleIndex": rule_index,
         "level": level(f.severity),
         "message": { "text": f.message },
-        "partialFingerprints": { "psapguard/v1": fingerprint(f.rule, &f.entities) },
+        "partialFingerprints": { "psapguard/v1": f.identity().fingerprint() },
         "properties": { "entities": f.entities, "affectedOrigins": f.affected.len(), "population": f.population },
     });
     if let Some(loc) = f.location {

@@ -29,7 +29,7 @@ pub fn render(out: &Output<'_>) -> String {
     text.push_str(&super::human::summary_line(
         out.table,
         out.report,
-        out.fails,
+        out.verdict().fails(),
         out.diff.is_some() || baseline,
     ));
     text

@@ -45,13 +45,15 @@ fn diff_json(dir: &Path, rule: &str) -> (serde_json::Value, String) {
         }
     };
     let before = psapguard::diff::Before::new(old, &settings(), &Levels::new());
-    let (report, diff, _) = psapguard::diff::diff(&before, &new, &settings(), &Levels::new(), limits);
-    let fails = psapguard::diff::fails(&report, false);
+    let judging = psapguard::diff::Judging {
+        limits,
+        ..Default::default()
+    };
+    let diffed = psapguard::diff::diff(&before, &new, &settings(), &Levels::new(), &judging);
     let out = psapguard::report::Output {
         table: &new.table,
-        report: &report,
-        diff: Some(&diff),
-        fails,
+        report: &diffed.report,
+        diff: Some(&diffed.diff),
         pictures: None,
     };
     let text = psapguard::report::json::render(&out);
@@ -99,7 +101,7 @@ fn is_diff_rule(rule: &str) -> bool {
 
 fn report_json(path: &Path) -> (serde_json::Value, String) {
     let loaded = psapguard::load::load(&[path.to_path_buf()]).expect("fixture loads");
-    let (report, _) = check(&loaded, &settings(), &Levels::new());
+    let report = check(&loaded, &settings(), &Levels::new()).report;
     let out = psapguard::report::Output::check(&loaded.table, &report);
     let text = psapguard::report::json::render(&out);
     (serde_json::from_str(&text).unwrap(), text)

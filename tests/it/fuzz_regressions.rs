@@ -23,7 +23,7 @@ fn fuzz_corpus_replays_without_panics() {
         let bytes = std::fs::read(&path).unwrap();
         let Ok(text) = String::from_utf8(bytes) else { continue };
         let loaded = psapguard::load::from_sources(vec![SourceFile::in_memory("fuzz.yaml", text)], vec![]);
-        let (report, _) = check(&loaded, &settings, &Levels::new());
+        let report = check(&loaded, &settings, &Levels::new()).report;
         let out = Output::check(&loaded.table, &report);
         for format in [
             Format::Human,

@@ -179,7 +179,7 @@ fn a_file_rewritten_after_loading_shows_no_code() {
     let yaml = "version: 1\npsaps:\n  p1: { status: active }\norigins:\n  o1: { kind: esz, ingress: [nowhere] }\n";
     let path = write(&dir, "t.yaml", yaml.as_bytes());
     let show = |loaded: &psapguard::load::Loaded| {
-        let (report, _) = psapguard::check::check(loaded, &Default::default(), &Default::default());
+        let report = psapguard::check::check(loaded, &Default::default(), &Default::default()).report;
         let out = Output::check(&loaded.table, &report);
         render(
             Format::Human,

@@ -350,7 +350,7 @@ fn run_check(files: &[(String, String)]) -> (psapguard::load::Loaded, String) {
         today: "2026-01-01".into(),
         ..Settings::default()
     };
-    let (report, _) = check(&loaded, &settings, &Levels::new());
+    let report = check(&loaded, &settings, &Levels::new()).report;
     let out = psapguard::report::Output::check(&loaded.table, &report);
     let json = psapguard::report::json::render(&out);
     (loaded, json)

@@ -74,7 +74,7 @@ pub fn render_ranking(table: &Table, pictures: &Pictures) -> String {
 
 fn verdict(out: &Output<'_>) -> String {
     let s = &out.report.summary;
-    let (class, head) = if out.fails {
+    let (class, head) = if out.verdict().fails() {
         ("fail", "This change must not be deployed")
     } else if s.errors + s.warnings > 0 {
         ("warn", "Passes, with findings to look at")
@@ -194,7 +194,7 @@ fn findings(out: &Output<'_>) -> String {
             .enumerate()
             .filter(|(_, f)| f.rule == rule)
             .collect();
-        let failing = of_rule.iter().filter(|(_, f)| super::fails_in(f)).count();
+        let failing = of_rule.iter().filter(|(_, f)| out.report.fails_run(f)).count();
         let _ = write!(
             s,
             "<details class=\"rule\"{open}><summary><code>{rule}</code> — {} ({failing} failing)</summary>",
