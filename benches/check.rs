@@ -5,6 +5,10 @@
 //! `target/bench-tables/`, or in `$PSAPGUARD_BENCH_DIR`). `PSAPGUARD_BENCH_SIZES=20000,200000`
 //! picks sizes (default: all three). See BENCHMARKS.md for the figures and how they were taken.
 
+// As the binary: the library is measured with the allocator it runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,5 +1,10 @@
 //! Times each phase of `check` on one table file, to find where the time goes.
 //! `cargo run --release --example phases -- FILE`
+
+// As the binary: the library is measured with the allocator it runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 use psapguard::load::{schema, yaml};

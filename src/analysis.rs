@@ -550,6 +550,7 @@ pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) ->
             .keys()
             .flat_map(|&c| na.classes[c as usize].origins.iter().copied())
             .collect();
+        #[allow(clippy::iter_over_hash_type, reason = "the origins are sorted below")]
         for &c in old_ends.keys() {
             for &o in &oa.classes[c as usize].origins {
                 if let Some(Element::Origin(i)) = new.lookup(&old.origins[o as usize].id) {

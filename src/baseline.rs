@@ -10,6 +10,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::check::{Baseline, Report};
+use crate::error::Error;
 use crate::finding::Identity;
 
 /// The baseline file of `report`'s findings (waived ones too: they are known).
@@ -28,20 +29,8 @@ pub fn render(report: &Report) -> String {
     serde_json::to_string_pretty(&doc).expect("JSON") + "\n"
 }
 
-/// Why a baseline file could not be used (exit 2, one sentence).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaselineError(pub String);
-
-impl std::fmt::Display for BaselineError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BaselineError {}
-
 /// Reads a baseline file.
-pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+pub fn read(path: &Path) -> Result<Baseline, Error> {
     let shown = crate::escape::short(&path.display().to_string(), 200);
     let text = crate::model::open_regular(path)
         .and_then(|f| {
@@ -51,15 +40,15 @@ pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
                 .map_err(|e| crate::model::plain_io(&e))
         })
         .map_err(|e| {
-            BaselineError(format!(
+            Error::Input(format!(
                 "cannot read the baseline {shown}: {}",
                 e.trim_start_matches("cannot be read: ")
             ))
         })?;
     let doc: Value = serde_json::from_str(&text)
-        .map_err(|e| BaselineError(format!("the baseline {shown} is not a psapguard baseline: {e}")))?;
+        .map_err(|e| Error::Input(format!("the baseline {shown} is not a psapguard baseline: {e}")))?;
     let Some(entries) = doc["findings"].as_array().filter(|_| doc["baseline"] == 1) else {
-        return Err(BaselineError(format!(
+        return Err(Error::Input(format!(
             "the baseline {shown} is not a psapguard baseline (no \"baseline\": 1 and \"findings\")"
         )));
     };

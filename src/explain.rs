@@ -4,14 +4,16 @@ use crate::rules::{RuleMeta, all_meta, lookup, names};
 use crate::suggest::did_you_mean;
 
 /// One rule's page, or the list of rules.
-pub fn explain(rule: Option<&str>) -> Result<String, String> {
+pub fn explain(rule: Option<&str>) -> Result<String, crate::error::Error> {
     match rule {
         Some(name) => {
             let meta = lookup(name).ok_or_else(|| {
                 let hint = did_you_mean(name, names())
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
-                format!("there is no rule `{name}`{hint} (`psapguard explain` lists them)")
+                crate::error::Error::Usage(format!(
+                    "there is no rule `{name}`{hint} (`psapguard explain` lists them)"
+                ))
             })?;
             Ok(page(meta))
         }

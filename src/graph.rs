@@ -137,7 +137,7 @@ pub fn everything(g: &DiGraph<Vertex, Edge>) -> Focus {
 /// The part of the graph within `depth` hops (either direction) of `focus`. A vertex with
 /// more than [`MAX_FANOUT`] new neighbours keeps the largest origin groups and the first
 /// routers and PSAPs by name; the others are counted, so a national router stays readable.
-pub fn focus(g: &DiGraph<Vertex, Edge>, focus: &str, depth: usize) -> Result<Focus, String> {
+pub fn focus(g: &DiGraph<Vertex, Edge>, focus: &str, depth: usize) -> Result<Focus, crate::error::Error> {
     let start = g.node_indices().find(|&i| name(&g[i]) == focus).ok_or_else(|| {
         let names: Vec<String> = g.node_indices().map(|i| name(&g[i])).collect();
         crate::simulate::unknown(names.iter().map(String::as_str), focus, "router or PSAP")

@@ -4,11 +4,6 @@
 //! goes), [`analysis`] (every origin under every scenario), [`rules`] (one file per rule),
 //! [`check`] (rules → report), [`report`] (renderers), [`cli`].
 
-// Many small allocations cross from the parsing thread to the building thread; mimalloc
-// handles that far better than the system allocator (a third off a national check).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 pub mod analysis;
 pub mod baseline;
 pub mod capacity;
@@ -19,6 +14,7 @@ pub mod coverage;
 pub mod date;
 pub mod diff;
 pub mod engine;
+pub mod error;
 pub mod escape;
 pub mod explain;
 pub mod finding;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::analysis::{Analysis, FailureDomain, Scenario};
 use crate::engine::{Disposition, Trace};
+use crate::error::Error;
 use crate::model::{Node, Table};
 
 /// The effect of one what-if against normal conditions.
@@ -68,7 +69,7 @@ impl WhatIf {
 
 /// Resolves failure ids (declared domains, routers, PSAPs) and busy PSAP ids; an unknown one
 /// gets a "did you mean".
-pub fn resolve(table: &Table, domains: &[FailureDomain], fail: &[String], busy: &[String]) -> Result<WhatIf, String> {
+pub fn resolve(table: &Table, domains: &[FailureDomain], fail: &[String], busy: &[String]) -> Result<WhatIf, Error> {
     let mut down = Vec::new();
     for id in fail {
         let domain = domains.iter().find(|d| d.name == *id).ok_or_else(|| {
@@ -103,11 +104,12 @@ pub fn resolve(table: &Table, domains: &[FailureDomain], fail: &[String], busy: 
     })
 }
 
-pub fn unknown<'a>(candidates: impl Iterator<Item = &'a str>, id: &str, what: &str) -> String {
+/// "there is no PSAP `x`; did you mean `y`?".
+pub fn unknown<'a>(candidates: impl Iterator<Item = &'a str>, id: &str, what: &str) -> Error {
     let hint = crate::suggest::did_you_mean(id, candidates)
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default();
-    format!("there is no {what} `{id}`{hint}")
+    Error::Usage(format!("there is no {what} `{id}`{hint}"))
 }
 
 /// Plays the what-if against normal conditions; an origin counts as lost if any play (see
@@ -118,7 +120,7 @@ pub fn simulate(
     fail: &[String],
     busy: &[String],
     standard: Standard,
-) -> Result<Simulation, String> {
+) -> Result<Simulation, Error> {
     let what_if = resolve(table, &analysis.domains, fail, busy)?;
     let plays: Vec<Vec<(u32, Trace)>> = what_if
         .plays()
@@ -245,4 +247,98 @@ pub fn all_single(table: &Table, analysis: &Analysis, standard: Standard) -> Vec
             .then(analysis.domains[a.domain].name.cmp(&analysis.domains[b.domain].name))
     });
     out
+}
+
+/// One origin's calls in a what-if (`trace`): a walk per play, and where its location falls.
+#[derive(Debug)]
+pub struct Traced {
+    pub origin: u32,
+    /// "fail:X + busy:Y", or "normal".
+    pub label: String,
+    pub traces: Vec<Trace>,
+    /// The PSAP boundaries in force that hold the origin's location (SPEC §7); None when it
+    /// has no location or the table no boundary layer.
+    pub location: Option<Located>,
+}
+
+/// Where a located origin falls in the boundary layers.
+#[derive(Debug)]
+pub struct Located {
+    /// [lon, lat].
+    pub point: [f64; 2],
+    pub held_by: Vec<HeldBy>,
+}
+
+/// A boundary feature in force that holds a point, joined to the table by `ServiceURI`.
+#[derive(Debug)]
+pub struct HeldBy {
+    /// The feature's name (NGUID or its row).
+    pub feature: String,
+    /// The layer's file as shown, and its layer name.
+    pub file: String,
+    pub layer: Option<String>,
+    pub service_uri: Option<String>,
+    /// The PSAP whose `uri` is the feature's `ServiceURI`.
+    pub psap: Option<u32>,
+}
+
+/// Walks one origin's calls through a what-if (the same engine `check` uses) and joins its
+/// location to the boundary layers in force on `today`.
+pub fn trace(
+    table: &Table,
+    origin_id: &str,
+    fail: &[String],
+    busy: &[String],
+    max_hops: usize,
+    today: &str,
+) -> Result<Traced, Error> {
+    let Some(crate::model::Element::Origin(origin)) = table.lookup(origin_id) else {
+        let ids = table.origins.iter().map(|o| &*o.id);
+        return Err(unknown(ids, origin_id, "origin"));
+    };
+    let o = &table.origins[origin as usize];
+    let domains = crate::analysis::failure_domains(table);
+    let what_if = resolve(table, &domains, fail, busy)?;
+    let traces = what_if
+        .plays()
+        .into_iter()
+        .map(|busy| {
+            let cond = crate::engine::Conditions::with(table, &what_if.down, busy);
+            crate::engine::route(table, o, &cond, max_hops)
+        })
+        .collect();
+    Ok(Traced {
+        origin,
+        label: what_if.label,
+        traces,
+        location: locate(table, o, today),
+    })
+}
+
+/// Which PSAP boundaries in force hold a located origin (read straight from the layers: one
+/// origin's trace builds no coverage).
+fn locate(table: &Table, origin: &crate::model::Origin, today: &str) -> Option<Located> {
+    let at = origin.location.get()?;
+    if table.boundaries.is_empty() {
+        return None;
+    }
+    let uris = crate::model::UriIndex::new(table);
+    let held_by = crate::coverage::boundaries_holding(table, today, at.lon, at.lat)
+        .into_iter()
+        .filter_map(|r| {
+            let b = &table.boundaries[r.boundary as usize];
+            let f = &b.read.as_ref().ok()?[r.feature as usize];
+            Some(HeldBy {
+                feature: f.name().to_string(),
+                file: b.shown.clone(),
+                layer: b.layer.clone(),
+                service_uri: f.fields.service_uri.clone(),
+                psap: uris.psap(f.fields.service_uri.as_deref()),
+            })
+        })
+        .collect();
+    Some(Located {
+        point: [at.lon, at.lat],
+        held_by,
+    })
 }

@@ -1,6 +1,7 @@
 //! The report options `check` and `diff` share, and what they do: formats and outputs, the
 //! date, rule selection, exit-zero, quiet, statistics, colour, and the baseline.
 
+use crate::error::Error;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -60,14 +61,17 @@ pub(super) enum Color {
 
 impl ReportArgs {
     /// The rule levels: psapguard.toml's, narrowed by --select and --ignore.
-    pub(super) fn levels(&self, config: &Config) -> Result<Levels, String> {
+    pub(super) fn levels(&self, config: &Config) -> Result<Levels, Error> {
         let mut levels = config.levels.clone();
         for name in self.select.iter().chain(&self.ignore) {
             if crate::rules::lookup(name).is_none() {
                 let hint = crate::suggest::did_you_mean(name, crate::rules::names())
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
-                return Err(format!("unknown rule `{}`{hint}", crate::escape::short(name, 80)));
+                return Err(Error::Usage(format!(
+                    "unknown rule `{}`{hint}",
+                    crate::escape::short(name, 80)
+                )));
             }
         }
         if !self.select.is_empty() {
@@ -95,11 +99,11 @@ impl ReportArgs {
         i32::from(fails && !self.exit_zero)
     }
 
-    pub(super) fn settings(&self, config: &Config) -> Result<Settings, String> {
+    pub(super) fn settings(&self, config: &Config) -> Result<Settings, Error> {
         let mut s = settings(config, self.max_hops);
         if let Some(d) = &self.date {
             if !crate::date::is_valid(d) {
-                return Err(format!("--date must be a date YYYY-MM-DD, not `{d}`"));
+                return Err(Error::Usage(format!("--date must be a date YYYY-MM-DD, not `{d}`")));
             }
             s.today = d.clone();
         }
@@ -108,7 +112,7 @@ impl ReportArgs {
 
     /// Gives each --output to the --format just before it on the command line (`--format
     /// github --format sarif --output x.sarif` writes SARIF to the file, annotations to stdout).
-    pub(super) fn pair_outputs(&mut self, matches: &clap::ArgMatches) -> Result<(), String> {
+    pub(super) fn pair_outputs(&mut self, matches: &clap::ArgMatches) -> Result<(), Error> {
         let formats: Vec<usize> = matches.indices_of("format").map(Iterator::collect).unwrap_or_default();
         let outputs: Vec<usize> = matches.indices_of("output").map(Iterator::collect).unwrap_or_default();
         self.outputs = vec![None; formats.len().max(1)];
@@ -117,20 +121,22 @@ impl ReportArgs {
             let owner = match formats.iter().rposition(|f| f < at) {
                 Some(i) => i,
                 None if formats.is_empty() => 0,
-                None => return Err("each --output needs a --format before it".into()),
+                None => return Err(Error::Usage("each --output needs a --format before it".into())),
             };
             if self.outputs[owner].replace(path.clone()).is_some() {
-                return Err("each --output needs a --format before it".into());
+                return Err(Error::Usage("each --output needs a --format before it".into()));
             }
         }
         if self.outputs.iter().filter(|o| o.is_none()).count() > 1 {
-            return Err("only one report can go to stdout: give an --output FILE after each other --format".into());
+            return Err(Error::Usage(
+                "only one report can go to stdout: give an --output FILE after each other --format".into(),
+            ));
         }
         Ok(())
     }
 
     /// Writes the report in every requested format: to its --output file, or to stdout.
-    pub(super) fn emit(&self, out: &Output<'_>) -> Result<(), String> {
+    pub(super) fn emit(&self, out: &Output<'_>) -> Result<(), Error> {
         crate::progress::finish();
         let formats = if self.format.is_empty() {
             vec![Format::Human]
@@ -141,8 +147,13 @@ impl ReportArgs {
             match self.outputs.get(i).cloned().flatten().as_ref() {
                 Some(path) => {
                     let text = self.render(format, out, false);
-                    std::fs::write(path, text)
-                        .map_err(|e| format!("cannot write {}: {}", path.display(), crate::load::plain_io(&e)))?;
+                    std::fs::write(path, text).map_err(|e| {
+                        Error::Output(format!(
+                            "cannot write {}: {}",
+                            path.display(),
+                            crate::load::plain_io(&e)
+                        ))
+                    })?;
                 }
                 None => print(&self.render(format, out, self.color_on_terminal()))?,
             }

@@ -9,6 +9,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::analysis::{analyse, analyse_normal};
 use crate::check::check_against;
 use crate::config::{Config, discover};
+use crate::error::Error;
 use crate::escape::inert_lines;
 use crate::load::{Loaded, load};
 use crate::report::{Output, whatif};
@@ -212,15 +213,17 @@ fn table_paths(config: &Config, given: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 /// Loads a table for trace and simulate, which need it to be readable and well-formed.
-fn well_formed(paths: Vec<PathBuf>) -> Result<Loaded, String> {
-    let loaded = load(&paths).map_err(|e| e.to_string())?;
+fn well_formed(paths: Vec<PathBuf>) -> Result<Loaded, Error> {
+    let loaded = load(&paths)?;
     if !loaded.analysable() {
-        return Err("the table has parse or schema errors; run `psapguard check` to see them".into());
+        return Err(Error::Input(
+            "the table has parse or schema errors; run `psapguard check` to see them".into(),
+        ));
     }
     Ok(loaded)
 }
 
-fn run(cli: Cli) -> Result<i32, String> {
+fn run(cli: Cli) -> Result<i32, Error> {
     // Progress only for human reports on a terminal; never around machine-readable output.
     let machine = match &cli.command {
         Command::Check { report, .. } | Command::Diff { report, .. } => report.machine_readable(),
@@ -232,7 +235,7 @@ fn run(cli: Cli) -> Result<i32, String> {
     }
     let config = match &cli.command {
         Command::Explain { .. } | Command::Schema | Command::Completions { .. } | Command::Man => Config::default(),
-        _ => discover(cli.config.as_deref())?,
+        _ => discover(cli.config.as_deref()).map_err(Error::Input)?,
     };
     match cli.command {
         Command::Check {
@@ -307,21 +310,26 @@ fn check_command(
     paths: Vec<PathBuf>,
     args: &ReportArgs,
     baseline: &BaselineArgs,
-) -> Result<i32, String> {
+) -> Result<i32, Error> {
     let settings = args.settings(config)?;
     if let Some(hint) = one_file_of_a_directory(&paths) {
         eprintln!("psapguard: note: {hint}");
     }
     // A baseline that cannot be read is said before the long work.
     let known = match (&baseline.write, baseline.read.as_ref().or(config.baseline.as_ref())) {
-        (None, Some(path)) => Some(crate::baseline::read(path).map_err(|e| e.to_string())?),
+        (None, Some(path)) => Some(crate::baseline::read(path)?),
         _ => None,
     };
-    let loaded = load(&table_paths(config, paths)).map_err(|e| e.to_string())?;
+    let loaded = load(&table_paths(config, paths))?;
     let checked = check_against(&loaded, &settings, &args.levels(config)?, known.as_ref());
     if let Some(path) = &baseline.write {
-        std::fs::write(path, crate::baseline::render(&checked.report))
-            .map_err(|e| format!("cannot write {}: {}", path.display(), crate::load::plain_io(&e)))?;
+        std::fs::write(path, crate::baseline::render(&checked.report)).map_err(|e| {
+            Error::Output(format!(
+                "cannot write {}: {}",
+                path.display(),
+                crate::load::plain_io(&e)
+            ))
+        })?;
     }
     let verdict = checked.report.verdict();
     let pictures = args
@@ -355,7 +363,7 @@ fn diff_command(
     mut judging: crate::diff::Judging,
     allow_config_change: bool,
     args: &ReportArgs,
-) -> Result<i32, String> {
+) -> Result<i32, Error> {
     let settings = args.settings(config)?;
     let levels = args.levels(config)?;
     // The old table is checked and reduced before the new one is read: two whole national
@@ -363,33 +371,33 @@ fn diff_command(
     let (old, new_path) = match (base, paths.len()) {
         (Some(rev), 0 | 1) => {
             let path = table_paths(config, paths).remove(0);
-            let old = crate::load::git::load_revision(rev, &path)?;
-            crate::load::find(std::slice::from_ref(&path)).map_err(|e| e.to_string())?;
+            let old = crate::load::git::load_revision(rev, &path).map_err(Error::Git)?;
+            crate::load::find(std::slice::from_ref(&path))?;
             (old, path)
         }
         (None, 2) => {
             // What is missing is said before the long work, in the order given.
             for path in &paths {
-                crate::load::find(std::slice::from_ref(path)).map_err(|e| e.to_string())?;
+                crate::load::find(std::slice::from_ref(path))?;
             }
             let mut paths = paths;
             let new_path = paths.pop().expect("two paths");
-            (load(&paths).map_err(|e| e.to_string())?, new_path)
+            (load(&paths)?, new_path)
         }
-        (Some(_), _) => return Err("with --base, give at most one PATH".into()),
-        (None, _) => return Err("give OLD and NEW, or --base REV [PATH]".into()),
+        (Some(_), _) => return Err(Error::Usage("with --base, give at most one PATH".into())),
+        (None, _) => return Err(Error::Usage("give OLD and NEW, or --base REV [PATH]".into())),
     };
     if let Some(rev) = base {
         // The gate at the base revision, against the one this change brings.
-        let commit = crate::load::git::resolve_commit(rev)?;
+        let commit = crate::load::git::resolve_commit(rev).map_err(Error::Git)?;
         judging.config = Some(crate::diff::ConfigChange {
-            before: config.at_revision(&commit)?,
+            before: config.at_revision(&commit).map_err(Error::Git)?,
             after: config.gate(config.path.is_some()),
             allowed: allow_config_change,
         });
     }
     let before = crate::diff::Before::new(old, &settings, &levels);
-    let new = load(&[new_path]).map_err(|e| e.to_string())?;
+    let new = load(&[new_path])?;
     let diffed = crate::diff::diff(&before, &new, &settings, &levels, &judging);
     let verdict = diffed.report.verdict();
     let pictures = args
@@ -437,28 +445,12 @@ fn trace_command(
     fail: &[String],
     busy: &[String],
     max_hops: Option<usize>,
-) -> Result<i32, String> {
+) -> Result<i32, Error> {
     let settings = settings(config, max_hops);
     // One origin's walk needs the table and its failure domains, not the whole analysis.
     let loaded = well_formed(table_paths(config, path.into_iter().collect()))?;
-    let table = &loaded.table;
-    let Some(crate::model::Element::Origin(o)) = table.lookup(origin) else {
-        let ids = table.origins.iter().map(|o| &*o.id);
-        return Err(crate::simulate::unknown(ids, origin, "origin"));
-    };
-    let o = &table.origins[o as usize];
-    let domains = crate::analysis::failure_domains(table);
-    let what_if = crate::simulate::resolve(table, &domains, fail, busy)?;
-    let traces: Vec<_> = what_if
-        .plays()
-        .into_iter()
-        .map(|busy| {
-            let cond = crate::engine::Conditions::with(table, &what_if.down, busy);
-            crate::engine::route(table, o, &cond, settings.max_hops)
-        })
-        .collect();
-    let mut text = whatif::traces_human(table, o, &what_if.label, &traces, settings.max_hops);
-    text.extend(whatif::location_human(table, o, &settings.today));
+    let traced = crate::simulate::trace(&loaded.table, origin, fail, busy, settings.max_hops, &settings.today)?;
+    let text = whatif::traced_human(&loaded.table, &traced, settings.max_hops);
     print(&inert_lines(&text))?;
     Ok(0)
 }
@@ -471,13 +463,14 @@ fn simulate_command(
     all_single: bool,
     format: WhatIfFormat,
     max_hops: Option<usize>,
-) -> Result<i32, String> {
+) -> Result<i32, Error> {
     let settings = settings(config, max_hops);
     let loaded = well_formed(table_paths(config, path.into_iter().collect()))?;
     let table = &loaded.table;
     // Only the ranking needs every single failure; a what-if re-walks what it touches.
     let text = if all_single && format == WhatIfFormat::Html {
-        let pictures = pictures(&loaded, &settings, None, None).ok_or("the table cannot be analysed: run check")?;
+        let pictures = pictures(&loaded, &settings, None, None)
+            .ok_or_else(|| Error::Input("the table cannot be analysed: run check".into()))?;
         crate::report::html::render_ranking(table, &pictures)
     } else if all_single {
         let analysis = analyse(table, settings.max_hops);
@@ -487,7 +480,9 @@ fn simulate_command(
             _ => inert_lines(&whatif::all_single_human(table, &analysis, &impacts)),
         }
     } else if format == WhatIfFormat::Html {
-        return Err("--format html draws the ranking of every single failure: add --all-single".into());
+        return Err(Error::Usage(
+            "--format html draws the ranking of every single failure: add --all-single".into(),
+        ));
     } else {
         let analysis = analyse_normal(table, settings.max_hops);
         let sim = crate::simulate::simulate(table, &analysis, fail, busy, settings.capacity)?;
@@ -506,8 +501,8 @@ fn graph_command(
     format: GraphFormat,
     focus: Option<&str>,
     depth: usize,
-) -> Result<i32, String> {
-    let loaded = load(&table_paths(config, path.into_iter().collect())).map_err(|e| e.to_string())?;
+) -> Result<i32, Error> {
+    let loaded = load(&table_paths(config, path.into_iter().collect()))?;
     let g = crate::graph::build(&loaded.table);
     let shown = match focus {
         Some(f) => crate::graph::focus(&g, f, depth)?,
@@ -558,13 +553,13 @@ pub fn man_page() -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-pub(crate) fn print(text: &str) -> Result<(), String> {
+pub(crate) fn print(text: &str) -> Result<(), Error> {
     crate::progress::finish();
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`| head`) is the reader's choice, not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(format!("cannot write the report: {e}")),
+        Err(e) => Err(Error::Output(format!("cannot write the report: {e}"))),
     }
 }

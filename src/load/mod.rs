@@ -59,6 +59,12 @@ impl Loaded {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadError(pub String);
 
+impl From<LoadError> for crate::error::Error {
+    fn from(e: LoadError) -> Self {
+        crate::error::Error::Input(e.0)
+    }
+}
+
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

@@ -74,36 +74,36 @@ pub fn traces_human(table: &Table, origin: &Origin, scenario: &str, traces: &[Tr
 }
 
 /// Which PSAP boundary holds a located origin (SPEC §7), for `trace`.
-pub fn location_human(table: &Table, origin: &Origin, today: &str) -> Option<String> {
-    let at = origin.location.get()?;
-    if table.boundaries.is_empty() {
-        return None;
+pub fn location_human(table: &Table, located: &crate::simulate::Located) -> String {
+    let point = crate::rules::mapped::point(located.point);
+    if located.held_by.is_empty() {
+        return format!("location {point}: inside no PSAP boundary in force\n");
     }
-    let point = crate::rules::mapped::point([at.lon, at.lat]);
-    let held = crate::coverage::boundaries_holding(table, today, at.lon, at.lat);
-    if held.is_empty() {
-        return Some(format!("location {point}: inside no PSAP boundary in force\n"));
-    }
-    let uris = crate::model::UriIndex::new(table);
     let mut out = String::new();
-    for r in held {
-        let b = &table.boundaries[r.boundary as usize];
-        let Ok(features) = &b.read else { continue };
-        let f = &features[r.feature as usize];
-        let uri = f.fields.service_uri.as_deref().unwrap_or("(no ServiceURI)");
-        let psap = uris.psap(f.fields.service_uri.as_deref()).map_or_else(
+    for h in &located.held_by {
+        let uri = h.service_uri.as_deref().unwrap_or("(no ServiceURI)");
+        let psap = h.psap.map_or_else(
             || "no PSAP of the table".to_string(),
             |p| table.psaps[p as usize].id.clone(),
         );
-        let layer = b.layer.as_deref().map(|l| format!(" › {l}")).unwrap_or_default();
+        let layer = h.layer.as_deref().map(|l| format!(" › {l}")).unwrap_or_default();
         let _ = writeln!(
             out,
             "location {point}: inside PSAP boundary {} ({}{layer}), ServiceURI {uri} → {psap}",
-            f.name(),
-            b.shown
+            h.feature, h.file
         );
     }
-    Some(out)
+    out
+}
+
+/// `trace`'s report: the walk of each play, then where the origin's location falls.
+pub fn traced_human(table: &Table, traced: &crate::simulate::Traced, max_hops: usize) -> String {
+    let origin = &table.origins[traced.origin as usize];
+    let mut text = traces_human(table, origin, &traced.label, &traced.traces, max_hops);
+    if let Some(located) = &traced.location {
+        text.push_str(&location_human(table, located));
+    }
+    text
 }
 
 pub fn trace_human(table: &Table, origin: &Origin, scenario: &str, trace: &Trace, max_hops: usize) -> String {

@@ -10,6 +10,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("suggest", 0),
     ("progress", 0),
     ("escape", 0),
+    ("error", 0),
     // `declare_rule!` is exported at the crate root from `finding`.
     ("declare_rule", 1),
     ("finding", 1),
