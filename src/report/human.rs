@@ -278,6 +278,19 @@ fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic 
 
 pub fn render(out: &super::Output<'_>, style: Style) -> String {
     let (table, report) = (out.table, out.report);
+    let mut text = String::new();
+    if let Some(d) = out.diff
+        && report.skipped_routing.is_none()
+    {
+        text.push_str(&moved_traffic(d));
+    }
+    text.push_str(&findings(table, &report.findings, style));
+    after_findings(out, &mut text);
+    text
+}
+
+/// Findings as code frames, one after another (what a rule's fixture snapshot shows).
+pub fn findings(table: &Table, findings: &[Finding], style: Style) -> String {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -292,20 +305,21 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
         // Spaces only: a map link must not break at its `?`.
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_break_words(false);
-    let frames = Frames::new(table, &report.findings);
+    let frames = Frames::new(table, findings);
     let mut text = String::new();
-    if let Some(d) = out.diff
-        && report.skipped_routing.is_none()
-    {
-        text.push_str(&moved_traffic(d));
-    }
-    for f in &report.findings {
+    for f in findings {
         let d = diagnostic(table, &frames, f);
         if handler.render_report(&mut text, &d).is_err() {
             text.push_str(&format!("{}: {}\n", f.rule, inert(&f.message)));
         }
         text.push('\n');
     }
+    text
+}
+
+/// The rest of the human report, after the findings.
+fn after_findings(out: &super::Output<'_>, text: &mut String) {
+    let (table, report) = (out.table, out.report);
     if let Some(d) = out.diff {
         for f in &d.fixed {
             text.push_str(&format!("fixed: {}: {}\n", f.rule, inert(&f.message)));
@@ -338,7 +352,6 @@ pub fn render(out: &super::Output<'_>, style: Style) -> String {
     }
     let new_counted = out.diff.is_some() || report.gone_since_baseline.is_some();
     text.push_str(&summary_line(table, report, out.verdict().fails(), new_counted));
-    text
 }
 
 /// "Moved traffic: 12 origins (population 40,000)" and one line per (before → after); then
