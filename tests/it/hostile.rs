@@ -390,7 +390,7 @@ fn a_finding_past_a_long_line_is_shown_without_its_frame() {
     assert!(text.contains("actve"), "{}", &text[..text.len().min(2000)]);
 }
 
-#[path = "../fuzz/tree_builder.rs"]
+#[path = "../../fuzz/tree_builder.rs"]
 mod tree_builder;
 
 proptest::proptest! {
