@@ -129,8 +129,11 @@ pub fn broken_elements(problems: &[Problem]) -> std::collections::HashSet<String
 /// because only the rules know their names (as ruff resolves `noqa` codes in its checker).
 pub fn unknown_waiver_rules(table: &crate::model::Table) -> Vec<Problem> {
     let mut out = Vec::new();
-    for (id, element) in table.elements() {
-        for w in table.waivers(element) {
+    let elements = table.elements().map(|(id, e)| (Some(id), table.waivers(e)));
+    // Layer waivers (SPEC §7) belong to no element.
+    let layers = table.boundaries.iter().map(|b| (None, b.waivers.as_slice()));
+    for (id, waivers) in elements.chain(layers) {
+        for w in waivers {
             if crate::rules::lookup(&w.rule).is_some() {
                 continue;
             }
@@ -140,7 +143,7 @@ pub fn unknown_waiver_rules(table: &crate::model::Table) -> Vec<Problem> {
             out.push(Problem {
                 kind: ProblemKind::Schema,
                 loc: w.rule_loc,
-                element: Some(id.to_string()),
+                element: id.map(str::to_string),
                 message: format!("a waiver names the unknown rule `{}`{hint}", w.rule),
             });
         }

@@ -217,6 +217,7 @@ pub fn diff(
             moves: &moves,
             failover: &failover,
             boundary_moves: &out.boundaries.moved,
+            boundary_edit: out.boundaries.edited.as_ref(),
             limits,
         };
         let mut extra = Vec::new();

@@ -41,13 +41,26 @@ impl BoundaryUnrouted {
                 held[shapes[0] as usize].push(o);
             }
         }
+        let typos = cx.uri_typos();
         for (s, _) in unrouted.iter().enumerate().filter(|(_, u)| **u) {
             let at = cx.shape_ref(s as u32);
             let name = cx.feature_name(at);
             let uri = cx.feature(at).fields.service_uri.clone().unwrap_or_default();
             let why = match cx.coverage.shapes[s].psap {
                 Some(p) => format!("names {}, which is decommissioned", cx.table.psaps[p as usize].id),
-                None => "is the uri of no PSAP in the table".to_string(),
+                None => match typos.iter().find(|(t, _)| *t == s as u32) {
+                    // One typo, one finding: the PSAP it was meant for is named here, and
+                    // not reported again as without a boundary.
+                    Some(&(_, p)) => {
+                        let psap = &cx.table.psaps[p as usize];
+                        format!(
+                            "is the uri of no PSAP in the table (did you mean `{}`, the uri of {}, which no boundary names?)",
+                            crate::escape::short(psap.uri.as_deref().unwrap_or(""), 80),
+                            psap.id
+                        )
+                    }
+                    None => "is the uri of no PSAP in the table".to_string(),
+                },
             };
             let origins = &held[s];
             let callers = if origins.is_empty() {
@@ -56,7 +69,8 @@ impl BoundaryUnrouted {
                 format!("; located calls from {} go nowhere", cx.origins_phrase(origins))
             };
             let message = format!(
-                "PSAP boundary {name} sends located calls to {}, which {why}{callers}",
+                "PSAP boundary {} sends located calls to {}, which {why}{callers}",
+                cx.feature_label(at),
                 crate::escape::short(&uri, 80)
             );
             out.push(cx.gis_finding(&Self::META, cx.place(at, None), message, vec![name], origins));
