@@ -85,7 +85,12 @@ fn place_of(table: &Table, name: &str) -> Option<crate::model::Place> {
                 file: b.shown.clone(),
                 layer: b.layer.clone(),
                 feature: Some(name.to_string()),
-                point: f.polygons.first().and_then(|p| p.first()).and_then(|r| r.first()).copied(),
+                point: f
+                    .polygons
+                    .first()
+                    .and_then(|p| p.first())
+                    .and_then(|r| r.first())
+                    .copied(),
             })
         })
 }

@@ -320,7 +320,11 @@ impl FileBuilder<'_> {
                 "feature" => match self.string(value, element, key) {
                     Some(f) if !f.trim().is_empty() => w.feature = Some(f),
                     Some(_) => {
-                        self.schema(value.pos, element, "a layer waiver's `feature` must name an NGUID".into());
+                        self.schema(
+                            value.pos,
+                            element,
+                            "a layer waiver's `feature` must name an NGUID".into(),
+                        );
                         ok = false;
                     }
                     None => ok = false,

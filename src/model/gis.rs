@@ -189,9 +189,7 @@ pub fn sip_key(uri: &str) -> String {
         None => ("", rest),
     };
     // The host ends at a port, a parameter or a header.
-    let host_end = host_and_rest
-        .find([':', ';', '?'])
-        .unwrap_or(host_and_rest.len());
+    let host_end = host_and_rest.find([':', ';', '?']).unwrap_or(host_and_rest.len());
     let (host, tail) = host_and_rest.split_at(host_end);
     format!(
         "{}:{user}{}{tail}",

@@ -16,7 +16,7 @@ pub use compact::{Absent, Maybe, Rare};
 pub use format::{ID_PATTERN, Id, json_schema, schema_text};
 pub use gis::{
     Boundary, BoundaryKind, Feature, Location, NENA_FIELDS, NenaField, NenaFields, Place, RawPolygon, Ring, UriIndex,
-    is_sip_uri,
+    is_sip_uri, sip_key,
 };
 pub use source::{SourceFile, open_regular, plain_io};
 pub use table::{Expect, IdIndex, Reference, Table};
@@ -142,9 +142,7 @@ pub const MAX_POSITIONS: u32 = 10_000;
 /// lower-casing then joins the rest. Rules, the engine and route classes all compare through
 /// this one function.
 pub fn fold_chars(name: &str) -> impl Iterator<Item = char> + '_ {
-    name.chars()
-        .flat_map(char::to_uppercase)
-        .flat_map(char::to_lowercase)
+    name.chars().flat_map(char::to_uppercase).flat_map(char::to_lowercase)
 }
 
 /// [`fold_chars`] collected.

@@ -48,7 +48,13 @@ impl UnknownReference {
             // Referrers that waive this rule are a group of their own: a waiver on one referrer
             // covers its own reference, never the others' (SPEC §2).
             let waives = waiver_in_force(cx, r.from);
-            let key = (r.link.name.to_string(), r.field, r.from.kind_name(), found.is_some(), waives);
+            let key = (
+                r.link.name.to_string(),
+                r.field,
+                r.from.kind_name(),
+                found.is_some(),
+                waives,
+            );
             groups.entry(key).or_default().push((r.from, r.link.loc, r.expect));
         });
         // An id may be defined in a file that failed to parse: not reported (one mistake, one

@@ -1,9 +1,9 @@
 //! One integration-test binary (as ripgrep and ruff have): one link step for the whole suite.
 
-mod common;
 mod action;
 mod adoption;
 mod cli;
+mod common;
 mod diff;
 mod docs;
 mod engine;
@@ -19,5 +19,6 @@ mod parallel_load;
 mod properties;
 mod scale;
 mod schema;
+mod truth;
 mod waivers;
 mod whatif;
