@@ -5,7 +5,10 @@ declare_rule! {
     /// Reported by `diff`: the change moves more origins, or more population, to another PSAP
     /// (or to no PSAP) than the limits allow. Limits come from `psapguard.toml`
     /// (`[blast_radius]`) or `--max-moved-origins` / `--max-moved-population`, as a percentage
-    /// of the old table or an absolute number; the defaults are 5% and 5%.
+    /// of the old table or an absolute number; the defaults are 5% and 5%. Origins whose
+    /// boundary PSAP a change to a layer moves count too; the message says only where the
+    /// calls really go (to another PSAP, to none, into another PSAP's boundary), and when only
+    /// a layer was edited the finding points at the edited feature.
     ///
     /// ## Why it matters
     /// In August 2018 one technician's routine change stopped 911 in six states. A change

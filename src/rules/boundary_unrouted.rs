@@ -5,7 +5,10 @@ declare_rule! {
     /// ## What it does
     /// Reports a PSAP boundary in force whose `ServiceURI` is the `uri` of no PSAP in the
     /// table, or of a decommissioned one, with the located origins that only such boundaries
-    /// hold.
+    /// hold. A `ServiceURI` near the `uri` of an active PSAP that no boundary in force names is
+    /// taken for a typo of it: the message says which PSAP was meant ("did you mean"), and that
+    /// PSAP is not reported again by `psap-without-boundary`. `ServiceURI` and `uri` compare as
+    /// SIP URIs: scheme and host case-insensitive, the user part exact (RFC 3261).
     ///
     /// Judged only when every table file was read (a PSAP in a file that failed to parse is
     /// not missing).

@@ -5,7 +5,9 @@ declare_rule! {
     /// ## What it does
     /// Reports an active PSAP with a `uri` that no PSAP boundary in force names in its
     /// `ServiceURI`, when the table has a PSAP boundary layer. A PSAP whose only boundary has
-    /// expired, or whose replacement is not yet in force, is reported too.
+    /// expired, or whose replacement is not yet in force, is reported too, and the message
+    /// names that boundary and the day. A PSAP whose `uri` a boundary misspells is reported
+    /// once, by `boundary-unrouted` ("did you mean").
     ///
     /// Judged only when every table file was read (a PSAP in a file that failed to parse is
     /// not missing).

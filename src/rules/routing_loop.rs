@@ -9,7 +9,9 @@ declare_rule! {
     /// ## What it does
     /// Reports calls that come back to a router or PSAP they already passed, under normal
     /// conditions or in any analysed failure or busy scenario (the finding says which). One
-    /// finding per cycle, listing every origin caught in it.
+    /// finding per cycle, listing every origin caught in it — two when a cycle catches some
+    /// origins under normal conditions and others only in failures: the one marked `normal`
+    /// lists only the origins that loop normally, the other names the failures.
     ///
     /// ## Why it matters
     /// A looping call rings nowhere: it circles between routers until a hop limit or a timer

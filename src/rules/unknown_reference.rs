@@ -12,6 +12,11 @@ declare_rule! {
     /// that is not a router, a `domains` entry that is not declared, a pool's `psap` that is
     /// not a PSAP. The finding lists the origins whose calls are lost because of it.
     ///
+    /// References to one missing id from one field are one finding; its entities are every
+    /// referring element, then the missing id (so `diff` sees a new referrer as a new
+    /// finding). A referrer that waives this rule is reported apart: its waiver never covers
+    /// the others.
+    ///
     /// ## Why it matters
     /// A call sent to an id that does not exist is lost. A typo in `domains` is quieter but
     /// as dangerous: it hides a shared risk from the single-point-of-failure analysis.
