@@ -130,8 +130,8 @@ fn note(w: &Waiver) -> WaiverNote {
 
 /// Waives `f`, or the part of it its waived origins make up; returns that part when it was
 /// split off.
-fn apply_one<'t>(
-    table: &'t Table,
+fn apply_one(
+    table: &Table,
     today: &str,
     f: &mut Finding,
     features: Option<&Features>,

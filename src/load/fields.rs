@@ -282,10 +282,10 @@ impl FileBuilder<'_> {
         self.waiver_with(node, None, LAYER_WAIVER_FIELDS, &["feature", "rule", "reason"])
     }
 
-    fn waiver_with<'e>(
+    fn waiver_with(
         &mut self,
         node: &YNode<'_>,
-        element: Option<&'e str>,
+        element: Option<&str>,
         known: &'static [&'static str],
         required: &[&str],
     ) -> Option<Waiver> {

@@ -119,8 +119,13 @@ impl BlastRadius {
             if cx.moves.is_empty()
                 && let Some(place) = cx.boundary_edit
             {
+                let mut place = place.clone();
+                // The point: where the first moved caller is, if it is located.
+                if let Some(at) = moved.iter().find_map(|&o| cx.table.origins[o as usize].location.get()) {
+                    place.point = Some([at.lon, at.lat]);
+                }
                 f.location = None;
-                f.place = Some(place.clone());
+                f.place = Some(place);
             }
             out.push(f);
         }

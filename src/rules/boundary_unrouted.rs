@@ -73,7 +73,7 @@ impl BoundaryUnrouted {
             };
             let message = format!(
                 "PSAP boundary {} sends located calls to {}, which {why}{callers}",
-                cx.feature_label(at),
+                cx.shape_label(s as u32),
                 crate::escape::short(&uri, 80)
             );
             out.push(cx.gis_finding(&Self::META, cx.place(at, None), message, vec![name], origins));

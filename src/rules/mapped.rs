@@ -131,7 +131,14 @@ impl<'a> Mapped<'a> {
             .filter(|(p, psap)| !named[*p] && psap.status == crate::model::PsapStatus::Active)
             .filter_map(|(p, psap)| Some((p as u32, psap.uri.as_deref()?)))
             .collect();
-        if orphans.is_empty() {
+        let unrouted = self
+            .coverage
+            .in_force(crate::model::BoundaryKind::Psap)
+            .filter(|s| s.psap.is_none())
+            .count();
+        // Each pair costs an edit distance: a table whose URIs do not join at all (thousands
+        // on each side) is one mistake that no suggestion helps with, so none is looked for.
+        if orphans.is_empty() || unrouted.saturating_mul(orphans.len()) > MAX_TYPO_PAIRS {
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -190,6 +197,9 @@ impl Mapped<'_> {
             .filter(|&p| self.table.psaps[p as usize].status != crate::model::PsapStatus::Decommissioned)
     }
 }
+
+/// The most (boundary, PSAP) pairs [`Mapped::uri_typos`] compares (about a second's work).
+const MAX_TYPO_PAIRS: usize = 250_000;
 
 /// A layer's name in findings: the GeoPackage layer, else the file's name.
 pub fn layer_name(b: &Boundary) -> String {
