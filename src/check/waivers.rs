@@ -283,6 +283,7 @@ pub fn expiring_soon(table: &Table, today: &str) -> usize {
     table
         .elements()
         .flat_map(|(_, e)| table.waivers(e).iter())
+        .chain(table.boundaries.iter().flat_map(|b| b.waivers.iter()))
         .filter_map(|w| w.expires.as_deref().and_then(crate::date::days))
         .filter(|&d| d >= now && d - now <= EXPIRY_NOTICE_DAYS)
         .count()

@@ -11,7 +11,7 @@ use crate::check::{Report, apply_levels, apply_waivers, check_with_coverage, sor
 use crate::engine::Trace;
 use crate::finding::{Levels, Novelty, ScenarioLabel};
 use crate::load::Loaded;
-use crate::model::{Element, Loc, Table};
+use crate::model::{Element, Loc, Table, Waiver};
 pub use crate::rules::blast_radius::{Limit, Limits};
 use crate::rules::gate_weakened::{GateSettings, GateWeakened};
 use crate::rules::{Context, DIFF_RULES, DiffContext, Finding, Routed, Settings, Severity};
@@ -86,6 +86,23 @@ fn added_waivers(old: &Table, new: &Table) -> Vec<AddedWaiver> {
                     expires: w.expires.clone(),
                 });
             }
+        }
+    }
+    // Layer waivers (SPEC §7), by the feature they name: one the old table's layers did not
+    // carry for that feature, rule and reason is added.
+    let layer_waivers = |t: &Table| -> Vec<Waiver> { t.boundaries.iter().flat_map(|b| b.waivers.clone()).collect() };
+    let before = layer_waivers(old);
+    for w in layer_waivers(new) {
+        if !before
+            .iter()
+            .any(|b| b.feature == w.feature && b.rule == w.rule && b.reason == w.reason)
+        {
+            out.push(AddedWaiver {
+                element: w.feature.clone().unwrap_or_default(),
+                rule: w.rule,
+                reason: w.reason,
+                expires: w.expires,
+            });
         }
     }
     out

@@ -576,3 +576,20 @@ fn blast_radius_says_where_the_calls_go() {
         assert!(message.ends_with(whither), "{message}");
     }
 }
+
+/// A layer waiver the change adds is listed among the waivers the change adds, by feature.
+#[test]
+fn diff_lists_a_layer_waiver_the_change_adds() {
+    let layer =
+        ", waivers: [{ feature: \"B@x\", rule: boundary-overlap, reason: survey pending, expires: 2026-01-20 }]";
+    let old = dir_with(&[("t.yaml", &gis_table("")), ("psap.geojson", &overlapping())]);
+    let new = dir_with(&[("t.yaml", &gis_table(layer)), ("psap.geojson", &overlapping())]);
+    let (_, json) = diff_dirs(&old.path().join("t.yaml"), &new.path().join("t.yaml"), "json");
+    let d: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let added = d["added_waivers"].as_array().unwrap();
+    assert_eq!(added.len(), 1, "{d:#}");
+    assert_eq!(added[0]["element"], "B@x");
+    assert_eq!(added[0]["rule"], "boundary-overlap");
+    // It lapses within 30 days of the check date: the summary counts it.
+    assert_eq!(d["summary"]["expiring_waivers"], 1, "{d:#}");
+}
