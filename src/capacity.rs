@@ -43,6 +43,11 @@ pub fn erlang_b(positions: u32, erlangs: f64) -> f64 {
     let mut b = 1.0;
     for n in 1..=positions {
         b = erlangs * b / (n as f64 + erlangs * b);
+        // Once B has underflowed it stays 0: the rest of the recurrence is work for nothing
+        // (a PSAP with far more positions than load).
+        if b == 0.0 {
+            break;
+        }
     }
     b
 }

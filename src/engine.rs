@@ -398,6 +398,9 @@ impl Walk<'_> {
                 // An id that names nothing is skipped and the list goes on (unknown-reference
                 // reports it).
                 None => continue,
+                // A PSAP listed in its own list cannot take the calls it could not answer: the
+                // entry is skipped, not a loop (SPEC §2 step 5), and the list goes on.
+                Some(Node::Psap(a)) if a == p => continue,
                 Some(Node::Psap(a)) => self.next_psap(a, via, link.loc, None, Reached::Backup(backup)),
                 Some(Node::Router(n)) => self.next_router(n, via, link.loc),
             };

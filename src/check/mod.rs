@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use crate::analysis::{Analysis, analyse};
 use crate::finding::{Gate, Identity, Levels, Verdict};
 use crate::load::{Loaded, Problem, ProblemKind};
-use crate::rules::{Context, Finding, RULES, Settings, Severity};
+use crate::rules::{Context, Finding, RULES, RuleMeta, Settings, Severity};
 
 pub mod waivers;
 
@@ -20,6 +20,8 @@ pub struct Report {
     pub gone_since_baseline: Option<Vec<(String, String)>>,
     /// Which findings fail the run.
     pub gate: Gate,
+    /// The rules that ran (on, with their input there): what JUnit and SARIF list.
+    pub ran: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,6 +41,14 @@ impl Report {
     /// findings do not).
     pub fn fails_run(&self, f: &Finding) -> bool {
         self.gate.fails(f)
+    }
+
+    /// The rules this run judged by, in the rules' order: those that ran and any that
+    /// reported (a report a rule turned off or without its input never passes it silently).
+    pub fn rules_run(&self) -> Vec<&'static RuleMeta> {
+        crate::rules::all_meta()
+            .filter(|m| self.ran.contains(&m.name) || self.findings.iter().any(|f| f.rule == m.name))
+            .collect()
     }
 
     /// The run's verdict: what the exit code and every format's verdict line say.
@@ -116,6 +126,16 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
         .map(|r| r.meta().name)
         .collect();
     let mut unused = waivers::apply(&loaded.table, &settings.today, &ran, &mut findings);
+    let ran_names: Vec<&'static str> = RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(crate::rules::AFTER_RULES.iter().copied())
+        .filter(|m| {
+            ran.contains(m.name)
+                || (crate::rules::AFTER_RULES.iter().any(|a| a.name == m.name) && m.level_in(levels).is_some())
+        })
+        .map(|m| m.name)
+        .collect();
     apply_levels(&mut unused, levels);
     findings.extend(unused);
     let gone_since_baseline = baseline.map(|b| b.mark(&mut findings));
@@ -131,6 +151,7 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
             skipped_routing,
             gone_since_baseline,
             gate: Gate::Check,
+            ran: ran_names,
         },
         analysis,
         coverage,
@@ -173,8 +194,11 @@ pub fn broken_elements(problems: &[Problem]) -> std::collections::HashSet<String
 /// because only the rules know their names (as ruff resolves `noqa` codes in its checker).
 pub fn unknown_waiver_rules(table: &crate::model::Table) -> Vec<Problem> {
     let mut out = Vec::new();
-    for (id, element) in table.elements() {
-        for w in table.waivers(element) {
+    let elements = table.elements().map(|(id, e)| (Some(id), table.waivers(e)));
+    // Layer waivers (SPEC §7) belong to no element.
+    let layers = table.boundaries.iter().map(|b| (None, b.waivers.as_slice()));
+    for (id, waivers) in elements.chain(layers) {
+        for w in waivers {
             if crate::rules::lookup(&w.rule).is_some() {
                 continue;
             }
@@ -184,7 +208,7 @@ pub fn unknown_waiver_rules(table: &crate::model::Table) -> Vec<Problem> {
             out.push(Problem {
                 kind: ProblemKind::Schema,
                 loc: w.rule_loc,
-                element: Some(id.to_string()),
+                element: id.map(str::to_string),
                 message: format!("a waiver names the unknown rule `{}`{hint}", w.rule),
             });
         }

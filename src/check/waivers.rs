@@ -1,51 +1,117 @@
-//! Waivers (SPEC §1, §2): a waiver covers the findings about its own element under its rule.
-//! When a finding groups several elements (origins sharing a cause), the waived element's
-//! part is waived and the rest stays a finding of its own. An expired waiver no longer
-//! counts and is named in the finding it no longer covers; a waiver that covers nothing in
-//! a rule that ran is an `unused-waiver` warning.
+//! Waivers (SPEC §1, §2, §7): a waiver covers the findings about its own element under its
+//! rule. When a finding groups several elements (origins sharing a cause), the waived
+//! element's part is waived and the rest stays a finding of its own. A GIS finding about a
+//! boundary feature is covered by a waiver of the PSAP its `ServiceURI` names, or by a waiver
+//! of its layer naming the feature. An expired waiver no longer counts and is named in the
+//! finding it no longer covers; a waiver that covers nothing in a rule that ran is an
+//! `unused-waiver` warning.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::finding::{Finding, WaiverNote};
-use crate::model::{Element, Table, Waiver};
+use crate::model::{Element, Table, UriIndex, Waiver};
 use crate::rules::unused_waiver::UnusedWaiver;
 
 /// Days before its expiry a waiver is announced in the summary.
 pub const EXPIRY_NOTICE_DAYS: i64 = 30;
 
-/// A waiver, by its element and its place in the element's list.
-type WaiverId = (Element, usize);
+/// What holds a waiver: an element of the table, or a boundary layer (by index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Owner {
+    Element(Element),
+    Layer(u32),
+}
+
+/// A waiver, by its holder and its place in the holder's list.
+type WaiverId = (Owner, usize);
 
 /// Applies the table's waivers to `findings` (splitting grouped findings where only some of
 /// their elements are waived) and returns the unused-waiver findings for the rules in `ran`.
 pub fn apply(table: &Table, today: &str, ran: &HashSet<&str>, findings: &mut Vec<Finding>) -> Vec<Finding> {
     let mut used: HashSet<WaiverId> = HashSet::new();
     let mut parts = Vec::new();
+    // Built only when a finding is about boundary features.
+    let mut features: Option<Features> = None;
     for f in findings.iter_mut() {
-        parts.extend(apply_one(table, today, f, &mut used));
+        let gis = if f.place.is_some() {
+            Some(&*features.get_or_insert_with(|| Features::new(table)))
+        } else {
+            None
+        };
+        parts.extend(apply_one(table, today, f, gis, &mut used));
     }
     findings.extend(parts);
     unused(table, today, ran, &used)
 }
 
-/// A waiver with its place in its element's list.
+/// The boundary features by the name findings give them (NGUID, else `layer:fid`): their
+/// layer, and the PSAP their `ServiceURI` names.
+struct Features {
+    by_name: HashMap<String, Vec<(u32, Option<u32>)>>,
+}
+
+impl Features {
+    fn new(table: &Table) -> Self {
+        let uris = UriIndex::new(table);
+        let mut by_name: HashMap<String, Vec<(u32, Option<u32>)>> = HashMap::new();
+        for (b, boundary) in table.boundaries.iter().enumerate() {
+            let Ok(features) = &boundary.read else { continue };
+            for feature in features {
+                let name = match feature.fields.nguid.as_deref().filter(|s| !s.is_empty()) {
+                    Some(nguid) => nguid.to_string(),
+                    None => format!("{}:{}", crate::rules::mapped::layer_name(boundary), feature.fid),
+                };
+                let psap = uris.psap(feature.fields.service_uri.as_deref());
+                by_name.entry(name).or_default().push((b as u32, psap));
+            }
+        }
+        Features { by_name }
+    }
+
+    /// The holders of waivers that cover a finding about feature `name`: its layer's
+    /// waivers naming it, and the PSAP its `ServiceURI` names.
+    fn owners(&self, name: &str, out: &mut Vec<(Owner, Option<String>)>) {
+        for &(b, psap) in self.by_name.get(name).into_iter().flatten() {
+            let layer = (Owner::Layer(b), Some(name.to_string()));
+            if !out.contains(&layer) {
+                out.push(layer);
+            }
+            if let Some(p) = psap {
+                let psap = (Owner::Element(Element::Psap(p)), None);
+                if !out.contains(&psap) {
+                    out.push(psap);
+                }
+            }
+        }
+    }
+}
+
+/// A waiver with its place in its holder's list.
 type Indexed<'t> = (usize, &'t Waiver);
 
-/// The waivers of `element` for `rule`: the first one in force, and the expired ones.
+/// The waivers of `owner` for `rule` (on a layer: those naming `feature`): the first one in
+/// force, and the expired ones. Every one of them is marked used: a second waiver of the same
+/// finding covers it too, so it is not `unused-waiver`.
 fn waivers_for<'t>(
     table: &'t Table,
-    element: Element,
+    owner: Owner,
+    feature: Option<&str>,
     rule: &str,
     today: &str,
+    used: &mut HashSet<WaiverId>,
 ) -> (Option<Indexed<'t>>, Vec<Indexed<'t>>) {
+    let list = match owner {
+        Owner::Element(e) => table.waivers(e),
+        Owner::Layer(b) => &table.boundaries[b as usize].waivers,
+    };
     let mut in_force = None;
     let mut expired = Vec::new();
-    for (i, w) in table
-        .waivers(element)
+    for (i, w) in list
         .iter()
         .enumerate()
-        .filter(|(_, w)| w.rule == rule)
+        .filter(|(_, w)| w.rule == rule && w.feature.as_deref() == feature)
     {
+        used.insert((owner, i));
         if w.expires.as_deref().is_some_and(|d| d < today) {
             expired.push((i, w));
         } else if in_force.is_none() {
@@ -64,44 +130,57 @@ fn note(w: &Waiver) -> WaiverNote {
 
 /// Waives `f`, or the part of it its waived origins make up; returns that part when it was
 /// split off.
-fn apply_one(table: &Table, today: &str, f: &mut Finding, used: &mut HashSet<WaiverId>) -> Option<Finding> {
+fn apply_one(
+    table: &Table,
+    today: &str,
+    f: &mut Finding,
+    features: Option<&Features>,
+    used: &mut HashSet<WaiverId>,
+) -> Option<Finding> {
     // The finding's elements: the ones it is about (where to fix first), and the origins it
     // groups (its origin entities and its affected origins).
     let mut grouped: Vec<(String, Element)> = Vec::new();
-    let mut others: Vec<Element> = Vec::new();
-    for id in f.entities.iter().chain(f.affected.iter()) {
+    let mut others: Vec<(Owner, Option<String>)> = Vec::new();
+    // Sets beside the lists: a finding may group thousands of origins.
+    let mut seen: HashSet<Element> = HashSet::new();
+    let entities = f.entities.len();
+    for (k, id) in f.entities.iter().chain(f.affected.iter()).enumerate() {
         match table.lookup(id) {
-            Some(e @ Element::Origin(_)) if !grouped.iter().any(|(g, _)| g == id) => grouped.push((id.clone(), e)),
-            Some(Element::Origin(_)) | None => {}
-            Some(e) if f.entities.contains(id) && !others.contains(&e) => others.push(e),
+            Some(e @ Element::Origin(_)) if seen.insert(e) => grouped.push((id.clone(), e)),
+            Some(Element::Origin(_)) => {}
+            // A boundary feature: its layer's waivers and its PSAP's cover it (SPEC §7).
+            None => {
+                if let (Some(features), true) = (features, k < entities) {
+                    features.owners(id, &mut others);
+                }
+            }
+            Some(e) if k < entities && seen.insert(e) => others.push((Owner::Element(e), None)),
             Some(_) => {}
         }
     }
     let mut expired_notes = Vec::new();
-    for &e in &others {
-        let (in_force, expired) = waivers_for(table, e, f.rule, today);
-        for (i, w) in expired {
-            used.insert((e, i));
-            expired_notes.push(w);
-        }
-        if let Some((i, w)) = in_force {
-            used.insert((e, i));
-            f.waived = true;
-            f.waiver = Some(note(w));
-            return None;
+    // Every holder's waivers are looked at (not only up to the first that waives), so that
+    // each waiver covering this finding counts as used.
+    let mut whole: Option<&Waiver> = None;
+    for (owner, feature) in &others {
+        let (in_force, expired) = waivers_for(table, *owner, feature.as_deref(), f.rule, today, used);
+        expired_notes.extend(expired.into_iter().map(|(_, w)| w));
+        if let Some((_, w)) = in_force {
+            whole.get_or_insert(w);
         }
     }
     let mut waived: Vec<(String, &Waiver)> = Vec::new();
     for (id, e) in &grouped {
-        let (in_force, expired) = waivers_for(table, *e, f.rule, today);
-        for (i, w) in expired {
-            used.insert((*e, i));
-            expired_notes.push(w);
-        }
-        if let Some((i, w)) = in_force {
-            used.insert((*e, i));
+        let (in_force, expired) = waivers_for(table, Owner::Element(*e), None, f.rule, today, used);
+        expired_notes.extend(expired.into_iter().map(|(_, w)| w));
+        if let Some((_, w)) = in_force {
             waived.push((id.clone(), w));
         }
+    }
+    if let Some(w) = whole {
+        f.waived = true;
+        f.waiver = Some(note(w));
+        return None;
     }
     if waived.is_empty() || (waived.len() < grouped.len() && !split_possible(f, &waived)) {
         if let Some(w) = expired_notes.first() {
@@ -158,32 +237,41 @@ fn split(table: &Table, f: &mut Finding, waived: &[(String, &Waiver)]) -> Findin
 /// Waivers in force that covered nothing, for rules that ran.
 fn unused(table: &Table, today: &str, ran: &HashSet<&str>, used: &HashSet<WaiverId>) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut judge = |id: &str, owner: Owner, i: usize, w: &Waiver| {
+        let expired = w.expires.as_deref().is_some_and(|d| d < today);
+        if expired || used.contains(&(owner, i)) || !ran.contains(w.rule.as_str()) {
+            return;
+        }
+        out.push(Finding {
+            rule: UnusedWaiver::META.name,
+            severity: UnusedWaiver::META.severity,
+            waived: false,
+            waiver: None,
+            message: format!(
+                "the waiver of `{}` on {id} covers no finding: {} found nothing about {id} (reason given: {})",
+                w.rule,
+                w.rule,
+                crate::escape::short(&w.reason, 120)
+            ),
+            scenario: None,
+            entities: vec![id.to_string()],
+            affected: Vec::new(),
+            population: 0,
+            location: Some(w.loc),
+            place: None,
+            related: Vec::new(),
+            new: None,
+        });
+    };
     for (id, e) in table.elements() {
         for (i, w) in table.waivers(e).iter().enumerate() {
-            let expired = w.expires.as_deref().is_some_and(|d| d < today);
-            if expired || used.contains(&(e, i)) || !ran.contains(w.rule.as_str()) {
-                continue;
-            }
-            out.push(Finding {
-                rule: UnusedWaiver::META.name,
-                severity: UnusedWaiver::META.severity,
-                waived: false,
-                waiver: None,
-                message: format!(
-                    "the waiver of `{}` on {id} covers no finding: {} found nothing about {id} (reason given: {})",
-                    w.rule,
-                    w.rule,
-                    crate::escape::short(&w.reason, 120)
-                ),
-                scenario: None,
-                entities: vec![id.to_string()],
-                affected: Vec::new(),
-                population: 0,
-                location: Some(w.loc),
-                place: None,
-                related: Vec::new(),
-                new: None,
-            });
+            judge(id, Owner::Element(e), i, w);
+        }
+    }
+    // A layer waiver is about its feature.
+    for (b, boundary) in table.boundaries.iter().enumerate() {
+        for (i, w) in boundary.waivers.iter().enumerate() {
+            judge(w.feature.as_deref().unwrap_or(""), Owner::Layer(b as u32), i, w);
         }
     }
     out
@@ -195,6 +283,7 @@ pub fn expiring_soon(table: &Table, today: &str) -> usize {
     table
         .elements()
         .flat_map(|(_, e)| table.waivers(e).iter())
+        .chain(table.boundaries.iter().flat_map(|b| b.waivers.iter()))
         .filter_map(|w| w.expires.as_deref().and_then(crate::date::days))
         .filter(|&d| d >= now && d - now <= EXPIRY_NOTICE_DAYS)
         .count()

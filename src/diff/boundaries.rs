@@ -37,6 +37,9 @@ pub struct BoundaryDiff {
     pub changes: Vec<BoundaryChange>,
     /// New-table indices of the origins in `changes` (for blast-radius).
     pub moved: Vec<u32>,
+    /// The first feature the change edited (changed or added, else removed): where a finding
+    /// about boundary moves points, since no element of the table was edited for them.
+    pub edited: Option<crate::model::Place>,
 }
 
 impl BoundaryDiff {
@@ -57,11 +60,39 @@ pub fn compare(old: &Table, old_cov: &Coverage, new: &Table, new_cov: &Coverage)
         }
     }
     d.removed = before.keys().filter(|n| !after.contains_key(*n)).cloned().collect();
+    d.edited = d
+        .changed
+        .iter()
+        .chain(&d.added)
+        .find_map(|n| place_of(new, n))
+        .or_else(|| d.removed.iter().find_map(|n| place_of(old, n)));
     if !d.added.is_empty() || !d.removed.is_empty() || !d.changed.is_empty() {
         d.area = area_moves(old, old_cov, new, new_cov);
     }
     origin_moves(old, old_cov, new, new_cov, &mut d);
     d
+}
+
+/// Where the PSAP boundary feature `name` is: its layer and the first point of its outline.
+fn place_of(table: &Table, name: &str) -> Option<crate::model::Place> {
+    table
+        .boundaries
+        .iter()
+        .filter(|b| b.kind == BoundaryKind::Psap)
+        .find_map(|b| {
+            let f = b.read.iter().flatten().find(|f| f.name() == name)?;
+            Some(crate::model::Place {
+                file: b.shown.clone(),
+                layer: b.layer.clone(),
+                feature: Some(name.to_string()),
+                point: f
+                    .polygons
+                    .first()
+                    .and_then(|p| p.first())
+                    .and_then(|r| r.first())
+                    .copied(),
+            })
+        })
 }
 
 /// The PSAP boundary features of a table, by NGUID (fields and rings as read).

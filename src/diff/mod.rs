@@ -11,7 +11,7 @@ use crate::check::{Report, apply_levels, apply_waivers, check, sort, summarise};
 use crate::engine::Trace;
 use crate::finding::{Gate, Identity, Levels, Novelty, ScenarioLabel};
 use crate::load::Loaded;
-use crate::model::{Element, Loc, Table};
+use crate::model::{Element, Loc, Table, Waiver};
 pub use crate::rules::blast_radius::{Limit, Limits};
 use crate::rules::gate_weakened::{GateSettings, GateWeakened};
 use crate::rules::{Context, DIFF_RULES, DiffContext, Finding, Routed, Settings, Severity};
@@ -86,6 +86,23 @@ fn added_waivers(old: &Table, new: &Table) -> Vec<AddedWaiver> {
                     expires: w.expires.clone(),
                 });
             }
+        }
+    }
+    // Layer waivers (SPEC §7), by the feature they name: one the old table's layers did not
+    // carry for that feature, rule and reason is added.
+    let layer_waivers = |t: &Table| -> Vec<Waiver> { t.boundaries.iter().flat_map(|b| b.waivers.clone()).collect() };
+    let before = layer_waivers(old);
+    for w in layer_waivers(new) {
+        if !before
+            .iter()
+            .any(|b| b.feature == w.feature && b.rule == w.rule && b.reason == w.reason)
+        {
+            out.push(AddedWaiver {
+                element: w.feature.clone().unwrap_or_default(),
+                rule: w.rule,
+                reason: w.reason,
+                expires: w.expires,
+            });
         }
     }
     out
@@ -232,10 +249,12 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
             moves: &moves,
             failover: &failover,
             boundary_moves: &out.boundaries.moved,
+            boundary_edit: out.boundaries.edited.as_ref(),
             limits: judging.limits,
         };
         let mut extra = Vec::new();
         for rule in DIFF_RULES.iter().filter(|r| r.meta().level_in(levels).is_some()) {
+            report.ran.push(rule.meta().name);
             rule.check(&dcx, &mut extra);
         }
         extra.iter_mut().for_each(|f| f.new = Some(Novelty::New));
@@ -244,9 +263,10 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
         report.findings.extend(extra);
     }
     point_at_edits(&mut report.findings, &out.edits);
-    report
-        .findings
-        .extend(judging.config.as_ref().and_then(ConfigChange::judge));
+    if let Some(config) = &judging.config {
+        report.ran.extend(crate::rules::CONFIG_RULES.iter().map(|m| m.name));
+        report.findings.extend(config.judge());
+    }
     sort(&new.table, &mut report.findings);
     report.summary = summarise(&new.table, &report.findings);
     report.summary.expiring_waivers = crate::check::waivers::expiring_soon(&new.table, &settings.today);

@@ -290,7 +290,7 @@ impl FileBuilder<'_> {
                     .map(|v| p.status = v)
                     .is_some(),
                 "positions" => self
-                    .uint(value, Some(&e), key, u32::MAX as u64)
+                    .uint(value, Some(&e), key, MAX_POSITIONS_FIELD)
                     .map(|v| p.positions = Some(v as u32))
                     .is_some(),
                 "handle_seconds" => self
@@ -431,9 +431,17 @@ impl FileBuilder<'_> {
 
     fn esn_item(&mut self, node: &YNode<'_>, router: &str) -> Option<(u32, u32)> {
         if let Some(Resolved::Str(s)) = node.resolve() {
-            let parsed = s
-                .split_once('-')
-                .and_then(|(lo, hi)| Some((lo.trim().parse::<u64>().ok()?, hi.trim().parse::<u64>().ok()?)));
+            let digits = |t: &str| {
+                let t = t.trim();
+                (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| t.parse::<u64>().ok())
+                    .flatten()
+            };
+            // A single ESN written as a string ("105") is that ESN (SPEC §1), as is a range.
+            let parsed = match s.split_once('-') {
+                Some((lo, hi)) => digits(lo).zip(digits(hi)),
+                None => digits(s).map(|v| (v, v)),
+            };
             return match parsed {
                 Some((lo, hi)) if lo <= hi && hi <= MAX_ESN => Some((lo as u32, hi as u32)),
                 Some((lo, hi)) if lo > hi => {

@@ -50,9 +50,14 @@ pub(super) const POOL_FIELDS: &[&str] = &[
     "kind", "range", "psap", "esn", "element", "limit", "used", "per_day", "waivers",
 ];
 pub(super) const WAIVER_FIELDS: &[&str] = &["rule", "reason", "expires"];
+pub(super) const LAYER_WAIVER_FIELDS: &[&str] = &["feature", "rule", "reason", "expires"];
 
 /// Largest ESN accepted (ESNs are up to five digits).
 pub const MAX_ESN: u64 = 99_999;
+
+/// Most call-taker positions a PSAP may declare: far above the largest centres (a few hundred),
+/// and a bound on the capacity estimate's work, which grows with the positions.
+pub const MAX_POSITIONS_FIELD: u64 = crate::model::MAX_POSITIONS as u64;
 
 impl FileBuilder<'_> {
     /// A mapping's known fields; reports non-mappings, duplicate and unknown keys.
@@ -269,39 +274,67 @@ impl FileBuilder<'_> {
     }
 
     pub(super) fn waiver(&mut self, node: &YNode<'_>, element: &str) -> Option<Waiver> {
-        let fields = self.fields(node, "a waiver", Some(element), WAIVER_FIELDS)?;
-        let mut ok = self.require(&fields, node, "a waiver", Some(element), &["rule", "reason"]);
+        self.waiver_with(node, Some(element), WAIVER_FIELDS, &["rule", "reason"])
+    }
+
+    /// A waiver on a boundary layer: one more field, `feature`, the NGUID it covers (SPEC §7).
+    pub(super) fn layer_waiver(&mut self, node: &YNode<'_>) -> Option<Waiver> {
+        self.waiver_with(node, None, LAYER_WAIVER_FIELDS, &["feature", "rule", "reason"])
+    }
+
+    fn waiver_with(
+        &mut self,
+        node: &YNode<'_>,
+        element: Option<&str>,
+        known: &'static [&'static str],
+        required: &[&str],
+    ) -> Option<Waiver> {
+        let fields = self.fields(node, "a waiver", element, known)?;
+        let mut ok = self.require(&fields, node, "a waiver", element, required);
         let mut w = Waiver {
             loc: self.loc(node.pos),
             rule_loc: self.loc(node.pos),
             rule: String::new(),
             reason: String::new(),
             expires: None,
+            feature: None,
         };
         for (key, value) in fields {
             match key {
                 // Whether the rule exists is checked after loading, where the rules are known.
-                "rule" => match self.string(value, Some(element), key) {
+                "rule" => match self.string(value, element, key) {
                     Some(rule) => {
                         w.rule = rule;
                         w.rule_loc = self.loc(value.pos);
                     }
                     None => ok = false,
                 },
-                "reason" => match self.string(value, Some(element), key) {
+                "reason" => match self.string(value, element, key) {
                     Some(r) if !r.trim().is_empty() => w.reason = r,
                     Some(_) => {
-                        self.schema(value.pos, Some(element), "a waiver's `reason` must say why".into());
+                        self.schema(value.pos, element, "a waiver's `reason` must say why".into());
                         ok = false;
                     }
                     None => ok = false,
                 },
-                _ => match self.string(value, Some(element), key) {
+                "feature" => match self.string(value, element, key) {
+                    Some(f) if !f.trim().is_empty() => w.feature = Some(f),
+                    Some(_) => {
+                        self.schema(
+                            value.pos,
+                            element,
+                            "a layer waiver's `feature` must name an NGUID".into(),
+                        );
+                        ok = false;
+                    }
+                    None => ok = false,
+                },
+                _ => match self.string(value, element, key) {
                     Some(d) if crate::date::is_valid(&d) => w.expires = Some(d),
                     Some(d) => {
                         self.schema(
                             value.pos,
-                            Some(element),
+                            element,
                             format!("`expires` must be a date YYYY-MM-DD, found `{d}`"),
                         );
                         ok = false;

@@ -5,7 +5,7 @@ use super::build::FileBuilder;
 use super::yaml::Node as YNode;
 use crate::model::{Boundary, BoundaryKind, Location};
 
-pub(super) const BOUNDARY_FIELDS: &[&str] = &["file", "layer", "kind"];
+pub(super) const BOUNDARY_FIELDS: &[&str] = &["file", "layer", "kind", "waivers"];
 pub(super) const LOCATION_FIELDS: &[&str] = &["lat", "lon"];
 
 impl FileBuilder<'_> {
@@ -25,12 +25,17 @@ impl FileBuilder<'_> {
         if !self.require(&fields, node, "a boundary layer", None, &["file", "kind"]) {
             return Some(None);
         }
-        let (mut file, mut layer, mut kind) = (None, None, None);
+        let (mut file, mut layer, mut kind, mut waivers) = (None, None, None, Vec::new());
         for (key, value) in fields {
             match key {
                 "file" => file = self.string(value, None, key),
                 "layer" if !Self::is_null(value) => layer = self.string(value, None, key),
                 "kind" => kind = self.choice(value, None, key, &BoundaryKind::ALL),
+                "waivers" => {
+                    // A broken waiver is a schema finding of its own; the layer is still read.
+                    let list = self.list(value, None, key, |b, n| b.layer_waiver(n));
+                    waivers = list.unwrap_or_default();
+                }
                 _ => {}
             }
         }
@@ -45,6 +50,7 @@ impl FileBuilder<'_> {
             file,
             layer,
             kind,
+            waivers,
             loc: self.loc(node.pos),
             shown: String::new(),
             read: Ok(Vec::new()),

@@ -46,6 +46,9 @@ pub struct Boundary {
     /// A GeoPackage layer (table); omitted for single-layer files.
     pub layer: Option<String>,
     pub kind: BoundaryKind,
+    /// Waivers of findings about features of this layer, each naming its feature's NGUID.
+    #[schemars(with = "Option<Vec<super::FeatureWaiver>>")]
+    pub waivers: Vec<super::Waiver>,
     #[schemars(skip)]
     pub loc: Loc,
     /// The file's path as findings write it (relative the way table paths are).
@@ -167,8 +170,36 @@ pub fn is_sip_uri(s: &str) -> bool {
     !rest.is_empty() && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// PSAPs by `uri`, as a PSAP boundary's `ServiceURI` names them (SPEC §7; compared without
-/// regard to case). The one place the join is made.
+/// A SIP URI as RFC 3261 §19.1.4 compares it, as a key: the scheme and the host folded to
+/// lower case, the user part and everything after the host (port, parameters) exact —
+/// `sip:PSAP@x` and `sip:psap@x` are two queues, `SIP:psap@X.ks.us` and `sip:psap@x.ks.us`
+/// one. A value that is no SIP URI is kept as it is.
+pub fn sip_key(uri: &str) -> String {
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        return uri.to_string();
+    };
+    if !(scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips")) {
+        return uri.to_string();
+    }
+    // The user part ends at the last `@` before any parameter or header (a user may hold an
+    // escaped `@` only as %40, so the first `@` would do too; the last is safer).
+    let params = rest.find([';', '?']).unwrap_or(rest.len());
+    let (user, host_and_rest) = match rest[..params].rfind('@') {
+        Some(at) => (&rest[..=at], &rest[at + 1..]),
+        None => ("", rest),
+    };
+    // The host ends at a port, a parameter or a header.
+    let host_end = host_and_rest.find([':', ';', '?']).unwrap_or(host_and_rest.len());
+    let (host, tail) = host_and_rest.split_at(host_end);
+    format!(
+        "{}:{user}{}{tail}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    )
+}
+
+/// PSAPs by `uri`, as a PSAP boundary's `ServiceURI` names them (SPEC §7; compared as SIP
+/// URIs by [`sip_key`]). The one place the join is made.
 pub struct UriIndex {
     by_uri: std::collections::HashMap<String, u32>,
 }
@@ -178,7 +209,7 @@ impl UriIndex {
         let mut by_uri = std::collections::HashMap::new();
         for (p, psap) in table.psaps.iter().enumerate() {
             if let Some(uri) = &psap.uri {
-                by_uri.entry(uri.to_ascii_lowercase()).or_insert(p as u32);
+                by_uri.entry(sip_key(uri)).or_insert(p as u32);
             }
         }
         UriIndex { by_uri }
@@ -186,6 +217,6 @@ impl UriIndex {
 
     /// The PSAP a `ServiceURI` names, if any (decommissioned ones too).
     pub fn psap(&self, uri: Option<&str>) -> Option<u32> {
-        self.by_uri.get(&uri?.to_ascii_lowercase()).copied()
+        self.by_uri.get(&sip_key(uri?)).copied()
     }
 }

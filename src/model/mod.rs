@@ -16,7 +16,7 @@ pub use compact::{Absent, Maybe, Rare};
 pub use format::{ID_PATTERN, Id, json_schema, schema_text};
 pub use gis::{
     Boundary, BoundaryKind, Feature, Location, NENA_FIELDS, NenaField, NenaFields, Place, RawPolygon, Ring, UriIndex,
-    is_sip_uri,
+    is_sip_uri, sip_key,
 };
 pub use source::{SourceFile, open_regular, plain_io};
 pub use table::{Expect, IdIndex, Reference, Table};
@@ -133,11 +133,16 @@ impl Interner {
     }
 }
 
-/// A county name folded for comparison: case-insensitive over Unicode, character by
-/// character (`MAYAGÜEZ`, `Mayagüez` and `mayagüez` are one county). Rules, the engine and
-/// route classes all compare through this one function.
+/// Most call-taker positions a PSAP may declare (the schema's maximum for `positions`).
+pub const MAX_POSITIONS: u32 = 10_000;
+
+/// A county name folded for comparison: full Unicode case folding (`MAYAGÜEZ`, `Mayagüez`
+/// and `mayagüez` are one county; so are `Straße` and `STRASSE`, `ﬁ` and `fi`, `ς` and `σ`).
+/// Upper-casing first expands what lower-casing alone keeps apart (ß → SS, ﬁ → FI, ς → Σ);
+/// lower-casing then joins the rest. Rules, the engine and route classes all compare through
+/// this one function.
 pub fn fold_chars(name: &str) -> impl Iterator<Item = char> + '_ {
-    name.chars().flat_map(char::to_lowercase)
+    name.chars().flat_map(char::to_uppercase).flat_map(char::to_lowercase)
 }
 
 /// [`fold_chars`] collected.
@@ -300,7 +305,7 @@ pub struct Psap {
     #[schemars(with = "Option<PsapStatus>")]
     pub status: PsapStatus,
     /// Call-taker positions.
-    #[schemars(range(min = 0))]
+    #[schemars(range(min = 0, max = 10000))]
     pub positions: Option<u32>,
     /// Seconds a call-taker spends on a call here (else `capacity.handle_seconds`).
     #[schemars(range(min = 1))]
@@ -388,13 +393,13 @@ pub struct Match {
     pub county: Option<Vec<String>>,
 }
 
-/// An ESN or an inclusive ESN range written "lo-hi".
+/// An ESN, an ESN written as a string ("105"), or an inclusive ESN range written "lo-hi".
 #[allow(dead_code)]
 #[derive(JsonSchema)]
 #[serde(untagged)]
 enum EsnItem {
     Number(#[schemars(range(min = 0, max = 99999))] u32),
-    Range(#[schemars(regex(pattern = r"^[0-9]{1,5}-[0-9]{1,5}$"))] String),
+    Range(#[schemars(regex(pattern = r"^[0-9]{1,5}(-[0-9]{1,5})?$"))] String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
@@ -517,4 +522,23 @@ pub struct Waiver {
     /// YYYY-MM-DD; after this day the waiver no longer counts.
     #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub expires: Option<String>,
+    /// On a boundary layer: the NGUID of the feature it covers (SPEC §7). Only layer waivers
+    /// have one; their schema is [`FeatureWaiver`].
+    #[schemars(skip)]
+    pub feature: Option<String>,
+}
+
+/// A waiver on a boundary layer (`boundaries:` entry): covers the findings of `rule` about
+/// one feature of the layer, named by its NGUID.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct FeatureWaiver {
+    /// The NGUID of the feature whose findings the waiver covers.
+    feature: String,
+    rule: String,
+    reason: String,
+    /// YYYY-MM-DD; after this day the waiver no longer counts.
+    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    expires: Option<String>,
 }

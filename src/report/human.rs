@@ -363,7 +363,12 @@ pub fn moved_traffic(d: &crate::diff::DiffReport) -> String {
         .first()
         .is_none_or(|m| m.scenario != crate::finding::ScenarioLabel::Normal)
     {
-        text.push_str("No origin's calls move: every origin reaches the same PSAP as before.\n\n");
+        let head = if d.boundaries.changes.is_empty() {
+            "No origin's calls move"
+        } else {
+            "No origin's routing changes"
+        };
+        text.push_str(&format!("{head}: {}.\n\n", super::no_routing_moves(d)));
     }
     for m in &scenarios {
         text.push_str(&format!(

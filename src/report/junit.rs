@@ -4,11 +4,10 @@
 use quick_junit::{NonSuccessKind, Report as JUnit, TestCase, TestCaseStatus, TestSuite};
 
 use super::Output;
-use crate::rules::all_meta;
 
 pub fn render(out: &Output<'_>) -> String {
     let mut junit = JUnit::new("psapguard");
-    for meta in all_meta() {
+    for meta in out.report.rules_run() {
         let mut suite = TestSuite::new(meta.name);
         let findings: Vec<_> = out.report.findings.iter().filter(|f| f.rule == meta.name).collect();
         if findings.is_empty() {

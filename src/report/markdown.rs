@@ -125,7 +125,12 @@ pub fn render(out: &Output<'_>) -> String {
     if let Some(d) = out.diff {
         let scenarios = super::moves_by_scenario(d);
         if report.skipped_routing.is_none() && scenarios.first().is_none_or(|m| m.scenario != ScenarioLabel::Normal) {
-            md.push_str("**Moved traffic:** none — every origin reaches the same PSAP as before.\n\n");
+            let none = if d.boundaries.changes.is_empty() {
+                "none"
+            } else {
+                "none by routing"
+            };
+            let _ = writeln!(md, "**Moved traffic:** {none} — {}.\n", super::no_routing_moves(d));
         }
         for m in &scenarios {
             let _ = writeln!(

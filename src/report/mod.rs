@@ -72,6 +72,28 @@ pub fn moves_by_scenario(d: &DiffReport) -> Vec<MovesIn> {
     out
 }
 
+/// How many origins a diff moves in any way — normally, in some failure, or by a boundary —
+/// each counted once however many scenarios move it.
+pub fn moved_origins(d: &DiffReport) -> usize {
+    let ids: std::collections::BTreeSet<&str> = d
+        .changes
+        .iter()
+        .map(|c| c.origin.as_str())
+        .chain(d.boundaries.changes.iter().map(|c| c.origin.as_str()))
+        .collect();
+    ids.len()
+}
+
+/// What a diff without normal routing moves says of its moves: never "no origin moves" when
+/// a boundary change moves where located calls go.
+pub fn no_routing_moves(d: &DiffReport) -> &'static str {
+    if d.boundaries.changes.is_empty() {
+        "every origin reaches the same PSAP as before"
+    } else {
+        "every origin's calls are routed to the same PSAP as before, but the boundary changes below move where located calls go"
+    }
+}
+
 /// The moves of one scenario.
 pub struct MovesIn {
     pub scenario: ScenarioLabel,

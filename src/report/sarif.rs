@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::Output;
 use crate::model::{Loc, Table};
-use crate::rules::{Finding, Severity, all_meta};
+use crate::rules::{Finding, Severity};
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -89,7 +89,7 @@ fn result(table: &Table, f: &Finding, rule_index: usize) -> Value {
 }
 
 pub fn render(out: &Output<'_>) -> String {
-    let metas: Vec<_> = all_meta().collect();
+    let metas = out.report.rules_run();
     let rules: Vec<Value> = metas
         .iter()
         .map(|m| {

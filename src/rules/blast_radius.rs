@@ -5,7 +5,10 @@ declare_rule! {
     /// Reported by `diff`: the change moves more origins, or more population, to another PSAP
     /// (or to no PSAP) than the limits allow. Limits come from `psapguard.toml`
     /// (`[blast_radius]`) or `--max-moved-origins` / `--max-moved-population`, as a percentage
-    /// of the old table or an absolute number; the defaults are 5% and 5%.
+    /// of the old table or an absolute number; the defaults are 5% and 5%. Origins whose
+    /// boundary PSAP a change to a layer moves count too; the message says only where the
+    /// calls really go (to another PSAP, to none, into another PSAP's boundary), and when only
+    /// a layer was edited the finding points at the edited feature.
     ///
     /// ## Why it matters
     /// In August 2018 one technician's routine change stopped 911 in six states. A change
@@ -99,24 +102,65 @@ impl BlastRadius {
             .collect();
         moved.sort_unstable();
         moved.dedup();
-        out.extend(Self::judge(cx, totals, &moved, ScenarioLabel::Normal));
-        let mut by_domain: std::collections::BTreeMap<&str, Vec<u32>> = std::collections::BTreeMap::new();
-        for m in cx.failover {
-            by_domain.entry(&m.domain).or_default().push(m.origin);
+        // Say where the calls go only as far as it is so.
+        let routed_to_none = cx
+            .moves
+            .iter()
+            .any(|m| cx.analysis.normal[m.new_class as usize].delivered_to().is_none());
+        let routed_to_psap = cx
+            .moves
+            .iter()
+            .any(|m| cx.analysis.normal[m.new_class as usize].delivered_to().is_some());
+        let by_boundary = moved.len() > cx.moves.len();
+        let whither = whither(routed_to_psap, routed_to_none, by_boundary);
+        if let Some(mut f) = Self::judge(cx, totals, &moved, ScenarioLabel::Normal, &whither) {
+            // Only boundaries moved: the edit is in a layer, so the finding points at the
+            // feature, not at an origin nobody edited.
+            if cx.moves.is_empty()
+                && let Some(place) = cx.boundary_edit
+            {
+                let mut place = place.clone();
+                // The point: where the first moved caller is, if it is located.
+                if let Some(at) = moved.iter().find_map(|&o| cx.table.origins[o as usize].location.get()) {
+                    place.point = Some([at.lon, at.lat]);
+                }
+                f.location = None;
+                f.place = Some(place);
+            }
+            out.push(f);
         }
-        for (domain, origins) in by_domain {
+        let mut by_domain: std::collections::BTreeMap<&str, (Vec<u32>, bool, bool)> = std::collections::BTreeMap::new();
+        for m in cx.failover {
+            let e = by_domain.entry(&m.domain).or_default();
+            e.0.push(m.origin);
+            e.1 |= m.after.is_some();
+            e.2 |= m.after.is_none();
+        }
+        for (domain, (origins, to_psap, to_none)) in by_domain {
+            let whither = match (to_psap, to_none) {
+                (_, false) => "to another PSAP than before".to_string(),
+                (false, true) => "to no PSAP (their calls are lost)".to_string(),
+                (true, true) => "to another PSAP than before or to none".to_string(),
+            };
             out.extend(Self::judge(
                 cx,
                 totals,
                 &origins,
                 ScenarioLabel::Fail(domain.to_string()),
+                &whither,
             ));
         }
     }
 
     /// The finding for `moved` (new-table origins, sorted) in `scenario`, if over a limit.
     /// `totals`: the old table's origins and population.
-    fn judge(cx: &DiffContext<'_>, totals: (u64, u64), moved: &[u32], scenario: ScenarioLabel) -> Option<Finding> {
+    fn judge(
+        cx: &DiffContext<'_>,
+        totals: (u64, u64),
+        moved: &[u32],
+        scenario: ScenarioLabel,
+        whither: &str,
+    ) -> Option<Finding> {
         if moved.is_empty() {
             return None;
         }
@@ -129,9 +173,9 @@ impl BlastRadius {
             return None;
         }
         let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 * 100.0 / of as f64 };
-        let (what, whither) = match &scenario {
-            ScenarioLabel::Fail(domain) => (format!("if {domain} fails, the change"), "to another PSAP than before"),
-            _ => ("the change".to_string(), "to another PSAP or to none"),
+        let what = match &scenario {
+            ScenarioLabel::Fail(domain) => format!("if {domain} fails, the change"),
+            _ => "the change".to_string(),
         };
         let message = format!(
             "{what} moves {} of {} origins ({:.1}%, limit {}) and population {} of {} ({:.1}%, limit {}) {whither}",
@@ -150,5 +194,24 @@ impl BlastRadius {
             cx.finding(&Self::META, first.loc, message, entities, moved)
                 .scenario(scenario),
         )
+    }
+}
+
+/// Where the normally moved calls go, in words: only what happened ("to another PSAP", "to
+/// no PSAP", "into another PSAP's boundary", or those joined with "or").
+fn whither(to_psap: bool, to_none: bool, by_boundary: bool) -> String {
+    let mut ways = Vec::new();
+    if to_psap {
+        ways.push("to another PSAP");
+    }
+    if to_none {
+        ways.push("to none");
+    }
+    if by_boundary {
+        ways.push("into another PSAP's boundary");
+    }
+    match ways.as_slice() {
+        ["to none"] => "to no PSAP (their calls are lost)".to_string(),
+        _ => ways.join(" or "),
     }
 }

@@ -33,7 +33,7 @@ declare_rule! {
 impl BoundaryAttribute {
     pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
         let mut first_use: HashMap<&str, FeatureRef> = HashMap::new();
-        for shape in &cx.coverage.shapes {
+        for (i, shape) in cx.coverage.shapes.iter().enumerate() {
             let at = shape.at;
             let feature = cx.feature(at);
             let mut problems = field_problems(&feature.fields, shape.kind);
@@ -53,7 +53,7 @@ impl BoundaryAttribute {
                 continue;
             }
             let name = cx.feature_name(at);
-            let message = format!("boundary feature {name}: {}", problems.join("; "));
+            let message = format!("boundary feature {}: {}", cx.shape_label(i as u32), problems.join("; "));
             out.push(cx.gis_finding(&Self::META, cx.place(at, None), message, vec![name], &[]));
         }
     }

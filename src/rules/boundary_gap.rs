@@ -38,16 +38,21 @@ impl BoundaryGap {
         }
         for (gap, origins) in cx.coverage.gaps.iter().zip(in_gap) {
             let names: Vec<String> = gap.neighbours.iter().map(|&s| cx.shape_name(s)).collect();
+            let labels: Vec<String> = gap.neighbours.iter().map(|&s| cx.shape_label(s)).collect();
             let within = if provisioned {
                 "inside the provisioning boundary"
             } else {
                 "enclosed by the PSAP boundaries"
             };
-            let around = if names.is_empty() {
+            let around = if labels.is_empty() {
                 String::new()
             } else {
-                format!(", between {}", names.join(", "))
+                format!(", between {}", labels.join(", "))
             };
+            // The root cause, where a PSAP boundary out of force today covered the gap.
+            let cause = lapsed_over(cx, gap.point)
+                .map(|(s, why)| format!("; {} covered it and {why}", cx.shape_label(s)))
+                .unwrap_or_default();
             let callers = if origins.is_empty() {
                 String::new()
             } else {
@@ -57,7 +62,7 @@ impl BoundaryGap {
                 )
             };
             let message = format!(
-                "{} {within} is covered by no PSAP boundary in force, around {}{around}{callers}",
+                "{} {within} is covered by no PSAP boundary in force, around {}{around}{cause}{callers}",
                 area(gap.area_m2),
                 point(gap.point)
             );
@@ -68,6 +73,20 @@ impl BoundaryGap {
             out.push(cx.gis_finding(&Self::META, place, message, names, &origins));
         }
     }
+}
+
+/// The first PSAP boundary out of force today (expired, or not yet in force) that holds the
+/// point, with why it is out of force.
+fn lapsed_over(cx: &Mapped<'_>, at: [f64; 2]) -> Option<(u32, String)> {
+    use geo::Contains;
+    let p = geo::Point::new(at[0], at[1]);
+    cx.coverage
+        .shapes
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.in_force && s.kind == BoundaryKind::Psap)
+        .filter(|(_, s)| s.bbox.is_some_and(|b| b.contains(&p)) && s.geometry.contains(&p))
+        .find_map(|(i, _)| Some((i as u32, cx.out_of_force(i as u32)?)))
 }
 
 /// A gap no PSAP boundary touches points at the provisioning layer.

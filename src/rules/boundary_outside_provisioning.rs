@@ -27,7 +27,8 @@ impl BoundaryOutsideProvisioning {
         for o in &cx.coverage.outside {
             let name = cx.shape_name(o.shape);
             let message = format!(
-                "PSAP boundary {name} reaches {} outside the provisioning boundary, around {}",
+                "PSAP boundary {} reaches {} outside the provisioning boundary, around {}",
+                cx.shape_label(o.shape),
                 area(o.area_m2),
                 point(o.point)
             );

@@ -26,9 +26,10 @@ impl BoundaryOverlap {
     pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
         for o in &cx.coverage.overlaps {
             let (a, b) = (cx.shape_name(o.a), cx.shape_name(o.b));
+            let (la, lb) = (cx.shape_label(o.a), cx.shape_label(o.b));
             let kind = cx.coverage.shapes[o.a as usize].kind.name();
             let message = format!(
-                "{kind} boundaries {a} and {b} both cover {} around {}: a located call there may reach either",
+                "{kind} boundaries {la} and {lb} both cover {} around {}: a located call there may reach either",
                 area(o.area_m2),
                 point(o.point)
             );

@@ -39,7 +39,11 @@ impl InvalidGeometry {
             if invalid.problems.len() > 3 {
                 said.push(format!("{} more", invalid.problems.len() - 3));
             }
-            let message = format!("boundary feature {name} is not a valid polygon: {}", said.join("; "));
+            let message = format!(
+                "boundary feature {} is not a valid polygon: {}",
+                cx.shape_label(invalid.shape),
+                said.join("; ")
+            );
             let place = cx.place(at, Some(invalid.problems[0].point));
             out.push(cx.gis_finding(&Self::META, place, message, vec![name], &[]));
         }

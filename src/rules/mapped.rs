@@ -64,6 +64,100 @@ impl<'a> Mapped<'a> {
         self.feature_name(self.shape_ref(shape))
     }
 
+    /// How messages name a feature: its name, with the PSAP its `ServiceURI` names and its
+    /// `DsplayName` beside it — `{1F0…} (PSAP sedgwick-911, "Sedgwick County ECC")` — so that
+    /// an office reads whose boundary it is without looking the NGUID up.
+    pub fn feature_label(&self, at: FeatureRef) -> String {
+        let psap = self.coverage.shapes.iter().find(|s| s.at == at).and_then(|s| s.psap);
+        self.label(at, psap)
+    }
+
+    /// [`Mapped::feature_label`] of a shape.
+    pub fn shape_label(&self, shape: u32) -> String {
+        let s = &self.coverage.shapes[shape as usize];
+        self.label(s.at, s.psap)
+    }
+
+    fn label(&self, at: FeatureRef, psap: Option<u32>) -> String {
+        let name = self.feature_name(at);
+        let psap = psap.map(|p| format!("PSAP {}", self.table.psaps[p as usize].id));
+        let shown = self
+            .feature(at)
+            .fields
+            .dsplay_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty() && *d != name)
+            .map(|d| format!("\"{}\"", crate::escape::short(d, 60)));
+        let beside: Vec<String> = psap.into_iter().chain(shown).collect();
+        if beside.is_empty() {
+            name
+        } else {
+            format!("{name} ({})", beside.join(", "))
+        }
+    }
+
+    /// Why a feature is not in force today, in words: "expired on 2026-01-01" or "in force
+    /// only from 2027-01-01"; None when it is in force.
+    pub fn out_of_force(&self, shape: u32) -> Option<String> {
+        let s = &self.coverage.shapes[shape as usize];
+        if s.in_force {
+            return None;
+        }
+        let fields = &self.feature(s.at).fields;
+        let today = self.settings.today.as_str();
+        if let Some(day) = crate::coverage::day_of(&fields.expire).filter(|d| *d <= today) {
+            return Some(format!("expired on {day}"));
+        }
+        crate::coverage::day_of(&fields.effective).map(|day| format!("in force only from {day}"))
+    }
+
+    /// PSAP boundaries in force whose `ServiceURI` names no PSAP but is near the `uri` of an
+    /// active PSAP that no boundary in force names: one typo, reported once, by
+    /// `boundary-unrouted` with "did you mean" (not again by `psap-without-boundary`).
+    /// (shape, PSAP), by shape.
+    pub fn uri_typos(&self) -> Vec<(u32, u32)> {
+        let mut named = vec![false; self.table.psaps.len()];
+        for shape in self.coverage.in_force(crate::model::BoundaryKind::Psap) {
+            if let Some(p) = shape.psap {
+                named[p as usize] = true;
+            }
+        }
+        let orphans: Vec<(u32, &str)> = self
+            .table
+            .psaps
+            .iter()
+            .enumerate()
+            .filter(|(p, psap)| !named[*p] && psap.status == crate::model::PsapStatus::Active)
+            .filter_map(|(p, psap)| Some((p as u32, psap.uri.as_deref()?)))
+            .collect();
+        let unrouted = self
+            .coverage
+            .in_force(crate::model::BoundaryKind::Psap)
+            .filter(|s| s.psap.is_none())
+            .count();
+        // Each pair costs an edit distance: a table whose URIs do not join at all (thousands
+        // on each side) is one mistake that no suggestion helps with, so none is looked for.
+        if orphans.is_empty() || unrouted.saturating_mul(orphans.len()) > MAX_TYPO_PAIRS {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (i, shape) in self.coverage.shapes.iter().enumerate() {
+            if !shape.in_force || shape.kind != crate::model::BoundaryKind::Psap || shape.psap.is_some() {
+                continue;
+            }
+            let Some(uri) = self.feature(shape.at).fields.service_uri.as_deref() else {
+                continue;
+            };
+            if let Some(near) = crate::suggest::did_you_mean(uri, orphans.iter().map(|(_, u)| *u))
+                && let Some(&(p, _)) = orphans.iter().find(|(_, u)| *u == near)
+            {
+                out.push((i as u32, p));
+            }
+        }
+        out
+    }
+
     /// A feature of a layer, and a point on the map.
     pub fn place(&self, at: FeatureRef, point: Option<[f64; 2]>) -> Place {
         let b = self.boundary(at);
@@ -103,6 +197,9 @@ impl Mapped<'_> {
             .filter(|&p| self.table.psaps[p as usize].status != crate::model::PsapStatus::Decommissioned)
     }
 }
+
+/// The most (boundary, PSAP) pairs [`Mapped::uri_typos`] compares (about a second's work).
+const MAX_TYPO_PAIRS: usize = 250_000;
 
 /// A layer's name in findings: the GeoPackage layer, else the file's name.
 pub fn layer_name(b: &Boundary) -> String {

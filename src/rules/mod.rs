@@ -342,6 +342,8 @@ pub struct DiffContext<'a> {
     pub failover: &'a [crate::analysis::FailoverMove],
     /// New-table origins whose boundary PSAP the change moves (SPEC §7), sorted.
     pub boundary_moves: &'a [u32],
+    /// The boundary feature the change edited first, if it edited one.
+    pub boundary_edit: Option<&'a crate::model::Place>,
     pub limits: blast_radius::Limits,
 }
 

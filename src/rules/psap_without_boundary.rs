@@ -5,7 +5,9 @@ declare_rule! {
     /// ## What it does
     /// Reports an active PSAP with a `uri` that no PSAP boundary in force names in its
     /// `ServiceURI`, when the table has a PSAP boundary layer. A PSAP whose only boundary has
-    /// expired, or whose replacement is not yet in force, is reported too.
+    /// expired, or whose replacement is not yet in force, is reported too, and the message
+    /// names that boundary and the day. A PSAP whose `uri` a boundary misspells is reported
+    /// once, by `boundary-unrouted` ("did you mean").
     ///
     /// Judged only when every table file was read (a PSAP in a file that failed to parse is
     /// not missing).
@@ -43,13 +45,27 @@ impl PsapWithoutBoundary {
                 named[p as usize] = true;
             }
         }
+        // A boundary whose ServiceURI is a typo of this PSAP's uri is reported once, by
+        // boundary-unrouted with "did you mean".
+        let typos = cx.uri_typos();
         for (p, psap) in cx.table.psaps.iter().enumerate() {
             let Some(uri) = &psap.uri else { continue };
             if named[p] || psap.status != PsapStatus::Active || cx.broken(&psap.id) {
                 continue;
             }
+            if typos.iter().any(|&(_, q)| q == p as u32) {
+                continue;
+            }
+            // The root cause, where the PSAP's own boundary is out of force today.
+            let lapsed = (0..cx.coverage.shapes.len() as u32)
+                .filter(|&s| {
+                    let shape = &cx.coverage.shapes[s as usize];
+                    shape.kind == BoundaryKind::Psap && shape.psap == Some(p as u32)
+                })
+                .find_map(|s| Some(format!(" (its boundary {} {})", cx.shape_name(s), cx.out_of_force(s)?)))
+                .unwrap_or_default();
             let message = format!(
-                "active PSAP {} has the uri {uri}, which no PSAP boundary in force names: located calls never reach it",
+                "active PSAP {} has the uri {uri}, which no PSAP boundary in force names{lapsed}: located calls never reach it",
                 psap.id
             );
             out.push(cx.finding(&Self::META, psap.loc, message, vec![psap.id.clone()], &[]));

@@ -9,7 +9,9 @@ declare_rule! {
     /// ## What it does
     /// Reports calls that come back to a router or PSAP they already passed, under normal
     /// conditions or in any analysed failure or busy scenario (the finding says which). One
-    /// finding per cycle, listing every origin caught in it.
+    /// finding per cycle, listing every origin caught in it — two when a cycle catches some
+    /// origins under normal conditions and others only in failures: the one marked `normal`
+    /// lists only the origins that loop normally, the other names the failures.
     ///
     /// ## Why it matters
     /// A looping call rings nowhere: it circles between routers until a hop limit or a timer
@@ -38,13 +40,16 @@ struct Seen<'a> {
 impl RoutingLoop {
     pub fn run<'a>(cx: &Routed<'a>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
-        let mut cycles: BTreeMap<Vec<Node>, Seen<'_>> = BTreeMap::new();
+        // A cycle's normal loops and its failure loops are two findings: one marked `normal`
+        // lists only the origins that loop under normal conditions, the other names the
+        // scenarios in which the rest loop.
+        let mut cycles: BTreeMap<(bool, Vec<Node>), Seen<'_>> = BTreeMap::new();
         let mut note = |scenario: &Scenario, class: u32, t: &'a Trace| {
             let Some(cycle) = t.cycle() else { return };
             let mut key = cycle;
             let min = key.iter().enumerate().min_by_key(|(_, n)| **n).map_or(0, |(i, _)| i);
             key.rotate_left(min);
-            let seen = cycles.entry(key).or_insert(Seen {
+            let seen = cycles.entry((*scenario != Scenario::Normal, key)).or_insert(Seen {
                 scenarios: vec![],
                 origins: vec![],
                 example: t,

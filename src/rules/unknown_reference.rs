@@ -12,6 +12,11 @@ declare_rule! {
     /// that is not a router, a `domains` entry that is not declared, a pool's `psap` that is
     /// not a PSAP. The finding lists the origins whose calls are lost because of it.
     ///
+    /// References to one missing id from one field are one finding; its entities are every
+    /// referring element, then the missing id (so `diff` sees a new referrer as a new
+    /// finding). A referrer that waives this rule is reported apart: its waiver never covers
+    /// the others.
+    ///
     /// ## Why it matters
     /// A call sent to an id that does not exist is lost. A typo in `domains` is quieter but
     /// as dangerous: it hides a shared risk from the single-point-of-failure analysis.
@@ -30,8 +35,9 @@ declare_rule! {
     pub struct UnknownReference { name: "unknown-reference", severity: Error }
 }
 
-/// (missing id, field, kind of referrer, whether the id exists with another kind).
-type GroupKey = (String, &'static str, &'static str, bool);
+/// (missing id, field, kind of referrer, whether the id exists with another kind, whether the
+/// referrer waives this rule).
+type GroupKey = (String, &'static str, &'static str, bool, bool);
 
 impl UnknownReference {
     pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -44,7 +50,16 @@ impl UnknownReference {
             if found.is_some_and(|e| r.expect.accepts(e)) {
                 return;
             }
-            let key = (r.link.name.to_string(), r.field, r.from.kind_name(), found.is_some());
+            // Referrers that waive this rule are a group of their own: a waiver on one referrer
+            // covers its own reference, never the others' (SPEC §2).
+            let waives = waiver_in_force(cx, r.from);
+            let key = (
+                r.link.name.to_string(),
+                r.field,
+                r.from.kind_name(),
+                found.is_some(),
+                waives,
+            );
             groups.entry(key).or_default().push((r.from, r.link.loc, r.expect));
         });
         // An id may be defined in a file that failed to parse: not reported (one mistake, one
@@ -53,10 +68,10 @@ impl UnknownReference {
             .problems_of(|k| matches!(k, crate::load::ProblemKind::Parse))
             .map(|p| cx.table.files[p.loc.file as usize].text().clone())
             .collect();
-        groups.retain(|(name, _, _, exists), _| *exists || !unread.iter().any(|text| text.contains(name.as_str())));
+        groups.retain(|(name, _, _, exists, _), _| *exists || !unread.iter().any(|text| text.contains(name.as_str())));
         let mut ordered: Vec<_> = groups.into_iter().collect();
         ordered.sort_by_key(|(_, places)| places[0].1);
-        for ((name, field, kind, exists), places) in ordered {
+        for ((name, field, kind, exists, _), places) in ordered {
             let (from, loc, expect) = places[0];
             let from_id = cx.table.element_id(from).to_string();
             let noun = expect.noun();
@@ -94,13 +109,32 @@ impl UnknownReference {
             } else {
                 format!("{problem}; calls from {} are lost", cx.origins_phrase(&origins))
             };
-            let mut f = cx.finding(&Self::META, loc, message, vec![from_id, name.clone()], &origins);
+            // Every referrer is an entity (then the missing id): `diff` sees a second broken
+            // reference to the same id as new, and a waiver is judged per referrer.
+            let mut entities: Vec<String> = Vec::new();
+            for (e, _, _) in &places {
+                let id = cx.table.element_id(*e);
+                if !entities.iter().any(|x| x == id) {
+                    entities.push(id.to_string());
+                }
+            }
+            entities.push(name.clone());
+            let mut f = cx.finding(&Self::META, loc, message, entities, &origins);
             for (e, l, _) in places.iter().skip(1).take(20) {
                 f = f.related(*l, format!("also named by {}", cx.table.element_id(*e)));
             }
             out.push(f);
         }
     }
+}
+
+/// Whether `element` carries a waiver of this rule in force today.
+fn waiver_in_force(cx: &Context<'_>, element: Element) -> bool {
+    let today = cx.settings.today.as_str();
+    cx.table
+        .waivers(element)
+        .iter()
+        .any(|w| w.rule == UnknownReference::META.name && w.expires.as_deref().is_none_or(|d| d >= today))
 }
 
 /// Origins whose calls are lost under normal conditions at each unknown reference.

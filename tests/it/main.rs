@@ -20,6 +20,7 @@ mod printers;
 mod properties;
 mod scale;
 mod schema;
+mod truth;
 mod verdict;
 mod waivers;
 mod whatif;

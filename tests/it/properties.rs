@@ -299,8 +299,9 @@ fn brute(t: &Table, o: &Origin, down: &BTreeSet<usize>, busy: Option<usize>, max
                 at = next;
                 continue 'router;
             }
-            // A backup PSAP that cannot answer is skipped, never passed (no loop, no hop).
-            if is_down(b) || !t.answers(b - nr) {
+            // A backup PSAP that cannot answer is skipped, never passed (no loop, no hop); so
+            // is the PSAP itself, listed in its own list: it could not take the call.
+            if b == target || is_down(b) || !t.answers(b - nr) {
                 continue;
             }
             if let Some(out) = enter(&mut path, b) {

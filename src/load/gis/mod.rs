@@ -109,6 +109,7 @@ pub fn read_one(
         file: file.to_string(),
         layer: layer.map(str::to_string),
         kind,
+        waivers: Vec::new(),
         loc: crate::model::Loc::default(),
         shown: file.to_string(),
         read: Ok(Vec::new()),

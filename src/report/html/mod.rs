@@ -89,10 +89,12 @@ fn verdict(out: &Output<'_>) -> String {
         esc(&super::table_counts(s))
     );
     if let Some(d) = out.diff {
-        let moved: usize = super::moves_by_scenario(d).iter().map(|m| m.origins).sum();
+        // An origin moved in several scenarios is one origin.
+        let moved = super::moved_origins(d);
         let _ = write!(
             v,
-            "<p>The change moves traffic of {moved} origins (over all scenarios).</p>"
+            "<p>The change moves traffic of {} (over all scenarios).</p>",
+            super::plural(moved, "origin")
         );
     }
     if let Some(reason) = &out.report.skipped_routing {
@@ -113,7 +115,15 @@ fn change(d: &crate::diff::DiffReport) -> String {
     let mut s = String::from("<section id=\"change\"><h2>What the change does</h2>");
     let scenarios = super::moves_by_scenario(d);
     if scenarios.is_empty() {
-        s.push_str("<p>Every origin reaches the same PSAP as before, in every scenario.</p>");
+        if d.boundaries.changes.is_empty() {
+            s.push_str("<p>Every origin reaches the same PSAP as before, in every scenario.</p>");
+        } else {
+            let _ = write!(
+                s,
+                "<p>Routing moves no origin in any scenario: {}.</p>",
+                esc(super::no_routing_moves(d))
+            );
+        }
     }
     for m in &scenarios {
         let _ = write!(
