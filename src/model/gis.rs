@@ -189,3 +189,12 @@ impl UriIndex {
         self.by_uri.get(&uri?.to_ascii_lowercase()).copied()
     }
 }
+
+/// The `ServiceURI` of an area with no responder (NENA-STA-010.3, RQ_ECRF-LVF_034): a
+/// valid value that covers its area and names no PSAP (SPEC §7).
+pub const NO_SERVICE_URI: &str = "urn:emergency:servicenotimplemented";
+
+/// Whether a `ServiceURI` says that the service is not implemented there.
+pub fn is_no_service(uri: Option<&str>) -> bool {
+    uri.is_some_and(|u| u.trim().eq_ignore_ascii_case(NO_SERVICE_URI))
+}

@@ -1,9 +1,9 @@
 //! One integration-test binary (as ripgrep and ruff have): one link step for the whole suite.
 
-mod common;
 mod action;
 mod adoption;
 mod cli;
+mod common;
 mod diff;
 mod docs;
 mod engine;
@@ -14,6 +14,7 @@ mod hostile;
 mod html;
 mod layers;
 mod mermaid;
+mod office_gis;
 mod one_typo;
 mod parallel_load;
 mod properties;
