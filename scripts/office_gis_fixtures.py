@@ -255,6 +255,25 @@ def handover_and_no_service_fixtures():
     })
 
 
+def service_layer_fixtures():
+    """STA-006.3's generic ServiceBoundaryPolygon, read with `kind: service`: PSAP and police
+    features in one layer (a police area across both PSAPs is no overlap)."""
+    police = row("Police@example.gov", "sip:dispatch@police.example.gov",
+                 ServiceURN="urn:emergency:service:responder.police")
+    for name, extra_urn in [("boundary-overlap/ok-service-layer", None),
+                            ("boundary-attribute/trigger-service-layer", "urn:emergency:service:animal_control")]:
+        path = f"fixtures/{name}"
+        fresh(path)
+        rows = PAIR_ROWS + [(box(-104.95, 39.72, -104.85, 39.78), police)]
+        if extra_urn:
+            rows.append((box(-104.95, 39.72, -104.85, 39.78), row("Other@example.gov", "sip:x@example.gov",
+                                                                   ServiceURN=extra_urn)))
+        gdal_write(os.path.join(path, "office.gpkg"), rows, 4326, "GPKG", layer="ServiceBoundaryPolygon")
+        text = table_for("office.gpkg", "ServiceBoundaryPolygon").replace("kind: psap", "kind: service")
+        with open(os.path.join(path, "table.yaml"), "w") as f:
+            f.write(text)
+
+
 def reference_points():
     """pyproj's answers: for each system, points (x, y) in it and their longitude/latitude."""
     out = []
@@ -284,6 +303,7 @@ def main():
     date_fixtures()
     layer_name_fixtures()
     handover_and_no_service_fixtures()
+    service_layer_fixtures()
     reference_points()
 
 

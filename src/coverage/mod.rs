@@ -180,7 +180,7 @@ impl Coverage {
         let psap_layer_broken = table
             .boundaries
             .iter()
-            .any(|b| b.kind == BoundaryKind::Psap && b.read.is_err());
+            .any(|b| matches!(b.kind, BoundaryKind::Psap | BoundaryKind::Service) && b.read.is_err());
         if !psap_layer_broken {
             c.find_gaps(sliver, &edges);
         }

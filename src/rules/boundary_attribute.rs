@@ -124,6 +124,12 @@ fn service_roots(kind: BoundaryKind) -> &'static [&'static str] {
         BoundaryKind::Police => &["urn:emergency:service:responder.police"],
         BoundaryKind::Fire => &["urn:emergency:service:responder.fire"],
         BoundaryKind::Ems => &["urn:emergency:service:responder.ems"],
+        BoundaryKind::Service => &[
+            "urn:emergency:service:sos",
+            "urn:emergency:service:responder.police",
+            "urn:emergency:service:responder.fire",
+            "urn:emergency:service:responder.ems",
+        ],
         BoundaryKind::Provisioning => &[],
     }
 }

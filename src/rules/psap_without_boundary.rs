@@ -32,7 +32,12 @@ impl PsapWithoutBoundary {
         // Only when the PSAP layers were all read: a layer that cannot be read has its own
         // finding, and would otherwise leave every PSAP without a boundary.
         let mut psap_layers = cx.table.boundaries.iter().filter(|b| b.kind == BoundaryKind::Psap);
-        let all_read = psap_layers.clone().all(|b| b.read.is_ok());
+        let all_read = cx
+            .table
+            .boundaries
+            .iter()
+            .filter(|b| matches!(b.kind, BoundaryKind::Psap | BoundaryKind::Service))
+            .all(|b| b.read.is_ok());
         if psap_layers.next().is_none() || !all_read {
             return;
         }

@@ -255,3 +255,22 @@ fn a_system_that_cannot_be_reprojected_is_named() {
     let why = read_one("p.shp", None, BoundaryKind::Provisioning, &files).unwrap_err();
     assert!(why.contains("`Some_Local_Grid`"), "{why}");
 }
+
+#[test]
+fn a_service_boundary_layer_is_split_by_its_service_urns() {
+    let fixture = "fixtures/boundary-overlap/ok-service-layer";
+    let (code, report) = check_json(&[fixture]);
+    assert_eq!(
+        rules_of(&report),
+        Vec::<&str>::new(),
+        "police over PSAPs is no overlap: {report:#}"
+    );
+    assert_eq!(code, 0);
+    // Its sos.psap features are the PSAP boundaries located calls are routed by.
+    let (_, trace, _) = run(&["trace", "east", fixture]);
+    assert!(trace.contains("PsapB@example.gov"), "{trace}");
+    let (_, report) = check_json(&["fixtures/boundary-attribute/trigger-service-layer"]);
+    assert_eq!(rules_of(&report), vec!["boundary-attribute"], "{report:#}");
+    let message = report["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("animal_control"), "{message}");
+}

@@ -73,12 +73,49 @@ pub fn too_big(size: u64) -> String {
 
 /// Reads every boundary layer the table declares; each keeps its features or its problem.
 pub fn read_boundaries(table: &mut Table, files: &dyn LayerFiles) {
-    let mut boundaries = std::mem::take(&mut table.boundaries);
-    for b in &mut boundaries {
+    let boundaries = std::mem::take(&mut table.boundaries);
+    let mut read = Vec::with_capacity(boundaries.len());
+    for mut b in boundaries {
         b.shown = shown_path(&table.files[b.loc.file as usize], &b.file);
-        b.read = read_layer(b, files);
+        b.read = read_layer(&b, files);
+        if b.kind == BoundaryKind::Service {
+            read.extend(split_service(b));
+        } else {
+            read.push(b);
+        }
     }
-    table.boundaries = boundaries;
+    table.boundaries = read;
+}
+
+/// A generic service boundary layer as one layer per coverage its features' `ServiceURN`s
+/// name (SPEC §7), each the same file and layer; features of no known service keep the
+/// `service` kind (and get their `boundary-attribute` finding).
+fn split_service(mut b: Boundary) -> Vec<Boundary> {
+    let features = match std::mem::replace(&mut b.read, Ok(Vec::new())) {
+        Ok(features) if !features.is_empty() => features,
+        other => {
+            b.read = other;
+            return vec![b];
+        }
+    };
+    let mut by_kind: std::collections::BTreeMap<BoundaryKind, Vec<Feature>> = std::collections::BTreeMap::new();
+    for f in features {
+        let kind = f
+            .fields
+            .service_urn
+            .as_deref()
+            .and_then(BoundaryKind::of_service_urn)
+            .unwrap_or(BoundaryKind::Service);
+        by_kind.entry(kind).or_default().push(f);
+    }
+    by_kind
+        .into_iter()
+        .map(|(kind, features)| Boundary {
+            kind,
+            read: Ok(features),
+            ..b.clone()
+        })
+        .collect()
 }
 
 /// The layer file's path as findings write it: beside the table file's path as shown.
