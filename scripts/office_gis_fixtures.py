@@ -104,6 +104,19 @@ def projected_fixtures():
         gdal_write(os.path.join(path, f"psap.{ext}"), PAIR_ROWS, epsg, driver, layer=layer)
         with open(os.path.join(path, "table.yaml"), "w") as f:
             f.write(table_for(f"psap.{ext}", layer))
+    # ArcGIS Pro's GeoPackage: the system under ESRI's own code, defined only by its WKT.
+    path = "fixtures/boundary-format/ok-arcgis-geopackage-esri-code"
+    fresh(path)
+    gpkg = os.path.join(path, "psap.gpkg")
+    gdal_write(gpkg, PAIR_ROWS, 2232, "GPKG", layer="PsapPolygon")
+    db = sqlite3.connect(gpkg)
+    db.execute("UPDATE gpkg_spatial_ref_sys SET organization = 'ESRI', organization_coordsys_id = 102654, "
+               "srs_name = 'NAD_1983_StatePlane_Colorado_Central_FIPS_0502_Feet', definition = ? WHERE srs_id = 2232",
+               (ARCGIS_PRJ["colorado-central-ftus"],))
+    db.commit()
+    db.close()
+    with open(os.path.join(path, "table.yaml"), "w") as f:
+        f.write(table_for("psap.gpkg", "PsapPolygon"))
     # ArcGIS's .prj texts over GDAL-written shapefiles.
     shapefile_with_prj("fixtures/boundary-format/ok-arcgis-state-plane-prj", ARCGIS_PRJ["colorado-central-ftus"], 2232)
     shapefile_with_prj("fixtures/boundary-format/ok-arcgis-nad83-harn-prj", ARCGIS_PRJ["harn"], 4152)

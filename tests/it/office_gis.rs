@@ -136,6 +136,7 @@ fn projected_layers_of_every_writer_are_read() {
         "ok-state-plane-geopackage",
         "ok-utm-geojson",
         "ok-web-mercator-geopackage",
+        "ok-arcgis-geopackage-esri-code",
         "ok-arcgis-state-plane-prj",
         "ok-arcgis-nad83-harn-prj",
         "ok-arcgis-nad83-2011-prj",
