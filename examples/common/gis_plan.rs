@@ -64,6 +64,10 @@ impl Layers {
             .collect();
         if !raw {
             tidy(&mut counties, &states);
+            // A county the 1:10M quantization collapsed (Falls Church, VA: a 3-point ring) has
+            // no area left: a clean layer has no feature for it (an empty one is
+            // invalid-geometry, SPEC §7).
+            counties.retain(|_, a: &mut Area| !a.polygons.is_empty());
         }
         for area in counties.values_mut().chain(states.values_mut()) {
             super::gis::densify(&mut area.polygons, densify);

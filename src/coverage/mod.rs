@@ -37,6 +37,7 @@ pub struct Shape {
     pub psap: Option<u32>,
 }
 
+/// A feature whose geometry is not valid; no problems means it has no geometry at all.
 #[derive(Debug)]
 pub struct Invalid {
     pub shape: u32,
@@ -125,20 +126,25 @@ impl Default for GisSettings {
     }
 }
 
-/// Whether a feature is in force on `today` (YYYY-MM-DD): not expired, already effective.
-/// Dates compare by day; a date that cannot be read does not take the feature out of force.
+/// Whether a feature is in force on `today` (YYYY-MM-DD): from `Effective` (inclusive) until
+/// `Expire` (exclusive), so that on a handover day the retired boundary is out and its
+/// successor in. Dates compare by day; a date that cannot be read does not take the feature
+/// out of force.
 pub fn in_force(feature: &Feature, today: &str) -> bool {
-    let expired = day_of(&feature.fields.expire).is_some_and(|e| e < today);
+    let expired = day_of(&feature.fields.expire).is_some_and(|e| e <= today);
     let pending = day_of(&feature.fields.effective).is_some_and(|e| e > today);
     !expired && !pending
 }
 
 /// The day (YYYY-MM-DD) of a NENA date or date-time field, if it has a readable one.
 pub fn day_of(field: &Option<String>) -> Option<&str> {
-    field
-        .as_deref()
-        .and_then(|s| s.get(..10))
-        .filter(|s| crate::date::is_valid(s))
+    use crate::load::gis::dates::{DateText, read};
+    // The readers wrote every date they could read as `YYYY-MM-DD…`; the rest is no date.
+    let text = field.as_deref()?;
+    match read(text) {
+        DateText::Day(day) if text.get(..10) == day.get(..10) => text.get(..10),
+        _ => None,
+    }
 }
 
 impl Coverage {
@@ -169,7 +175,15 @@ impl Coverage {
         c.find_overlaps(sliver);
         let geometry = |kind| c.in_force(kind).map(|s| &s.geometry);
         let edges = edges::EdgeCount::new(geometry(BoundaryKind::Psap), geometry(BoundaryKind::Provisioning));
-        c.find_gaps(sliver, &edges);
+        // A PSAP layer that cannot be read (its `boundary-format` finding says why) would
+        // make every place it covers a gap: one mistake, one finding.
+        let psap_layer_broken = table
+            .boundaries
+            .iter()
+            .any(|b| matches!(b.kind, BoundaryKind::Psap | BoundaryKind::Service) && b.read.is_err());
+        if !psap_layer_broken {
+            c.find_gaps(sliver, &edges);
+        }
         c.find_outside(sliver, &edges);
         let gap_boxes = c
             .gaps
@@ -219,7 +233,9 @@ impl Coverage {
     fn add_shape(&mut self, boundary: &Boundary, at: FeatureRef, feature: &Feature, today: &str, uris: &UriIndex) {
         let (problems, geometry) = validity::check_and_repair(&feature.polygons);
         let shape = self.shapes.len() as u32;
-        if !problems.is_empty() {
+        // A feature without a geometry (NULL or empty) is reported as such, with no problems.
+        let no_geometry = feature.polygons.iter().all(Vec::is_empty);
+        if !problems.is_empty() || no_geometry {
             self.invalid.push(Invalid { shape, problems });
         }
         self.shapes.push(Shape {

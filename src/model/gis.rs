@@ -16,15 +16,20 @@ pub enum BoundaryKind {
     Police,
     Fire,
     Ems,
+    /// STA-006.3's generic `ServiceBoundaryPolygon`: each feature's `ServiceURN` says which
+    /// coverage it belongs to (`sos.*` PSAP, `responder.police` police, ...); the layer is
+    /// split by it on reading. Features of no known service stay of this kind.
+    Service,
 }
 
 impl BoundaryKind {
-    pub const ALL: [(&'static str, BoundaryKind); 5] = [
+    pub const ALL: [(&'static str, BoundaryKind); 6] = [
         ("psap", BoundaryKind::Psap),
         ("provisioning", BoundaryKind::Provisioning),
         ("police", BoundaryKind::Police),
         ("fire", BoundaryKind::Fire),
         ("ems", BoundaryKind::Ems),
+        ("service", BoundaryKind::Service),
     ];
 
     pub fn name(self) -> &'static str {
@@ -33,7 +38,28 @@ impl BoundaryKind {
 
     /// Layers whose features must not overlap each other: PSAP and responder boundaries.
     pub fn exclusive(self) -> bool {
-        self != BoundaryKind::Provisioning
+        !matches!(self, BoundaryKind::Provisioning | BoundaryKind::Service)
+    }
+
+    /// The coverage a service URN belongs to (SPEC §7): `urn:emergency:service:sos` and its
+    /// sub-services are PSAP boundaries, `responder.police(.*)` police, and so on.
+    pub fn of_service_urn(urn: &str) -> Option<BoundaryKind> {
+        let urn = urn.trim().to_ascii_lowercase();
+        let under = |root: &str| {
+            urn.strip_prefix(root)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        };
+        if under("urn:emergency:service:sos") {
+            Some(BoundaryKind::Psap)
+        } else if under("urn:emergency:service:responder.police") {
+            Some(BoundaryKind::Police)
+        } else if under("urn:emergency:service:responder.fire") {
+            Some(BoundaryKind::Fire)
+        } else if under("urn:emergency:service:responder.ems") {
+            Some(BoundaryKind::Ems)
+        } else {
+            None
+        }
     }
 }
 
@@ -219,4 +245,13 @@ impl UriIndex {
     pub fn psap(&self, uri: Option<&str>) -> Option<u32> {
         self.by_uri.get(&sip_key(uri?)).copied()
     }
+}
+
+/// The `ServiceURI` of an area with no responder (NENA-STA-010.3, RQ_ECRF-LVF_034): a
+/// valid value that covers its area and names no PSAP (SPEC §7).
+pub const NO_SERVICE_URI: &str = "urn:emergency:servicenotimplemented";
+
+/// Whether a `ServiceURI` says that the service is not implemented there.
+pub fn is_no_service(uri: Option<&str>) -> bool {
+    uri.is_some_and(|u| u.trim().eq_ignore_ascii_case(NO_SERVICE_URI))
 }

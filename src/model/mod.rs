@@ -15,8 +15,8 @@ mod table;
 pub use compact::{Absent, Maybe, Rare};
 pub use format::{ID_PATTERN, Id, json_schema, schema_text};
 pub use gis::{
-    Boundary, BoundaryKind, Feature, Location, NENA_FIELDS, NenaField, NenaFields, Place, RawPolygon, Ring, UriIndex,
-    is_sip_uri, sip_key,
+    Boundary, BoundaryKind, Feature, Location, NENA_FIELDS, NO_SERVICE_URI, NenaField, NenaFields, Place, RawPolygon,
+    Ring, UriIndex, is_no_service, is_sip_uri, sip_key,
 };
 pub use source::{SourceFile, open_regular, plain_io};
 pub use table::{Expect, IdIndex, Reference, Table};

@@ -12,7 +12,8 @@ declare_rule! {
     /// (`urn:emergency:service:sos.psap`, `sos.level_2_esrp`, `sos.level_3_esrp`,
     /// `sos.call_taker` for PSAP boundaries; `urn:emergency:service:responder.police`,
     /// `.fire`, `.ems` and their sub-services for responder boundaries), a `ServiceURI` that
-    /// is not a `sip:`/`sips:` URI, a date that cannot be read, or an `Expire` that is not
+    /// is not a `sip:`/`sips:` URI (or `urn:emergency:servicenotimplemented`, an area with no
+    /// responder), a date that cannot be read in any of its writers' forms, or an `Expire` that is not
     /// after `Effective`. Features in force or not are all checked.
     ///
     /// ## Why it matters
@@ -83,6 +84,7 @@ fn field_problems(fields: &NenaFields, kind: BoundaryKind) -> Vec<String> {
         }
         if let Some(uri) = &fields.service_uri
             && !crate::model::is_sip_uri(uri)
+            && !crate::model::is_no_service(Some(uri))
         {
             out.push(format!(
                 "`ServiceURI` {} is not a sip: or sips: URI",
@@ -122,6 +124,12 @@ fn service_roots(kind: BoundaryKind) -> &'static [&'static str] {
         BoundaryKind::Police => &["urn:emergency:service:responder.police"],
         BoundaryKind::Fire => &["urn:emergency:service:responder.fire"],
         BoundaryKind::Ems => &["urn:emergency:service:responder.ems"],
+        BoundaryKind::Service => &[
+            "urn:emergency:service:sos",
+            "urn:emergency:service:responder.police",
+            "urn:emergency:service:responder.fire",
+            "urn:emergency:service:responder.ems",
+        ],
         BoundaryKind::Provisioning => &[],
     }
 }

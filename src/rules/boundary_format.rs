@@ -5,9 +5,13 @@ declare_rule! {
     /// ## What it does
     /// Reports a boundary layer that cannot be read or used: a missing file or layer, a file
     /// that is not what its extension says, geometries that are not polygons, a coordinate
-    /// system other than WGS84 longitude/latitude (EPSG:4326, CRS84, NAD83), or a layer
+    /// system psapguard cannot read or reproject (named as the file names it), or a layer
     /// without the NENA fields its kind requires (`DiscrpAgID`, `DateUpdate`, `NGUID`, and for
     /// service boundaries `Agency_ID`, `ServiceURI`, `ServiceURN`, `AVcard_URI`, `DsplayName`).
+    /// WGS84 and NAD83 longitude/latitude (HARN and 2011 too, as GDAL or ArcGIS spells them)
+    /// are read as they are; state plane (feet or metres), UTM and Web Mercator layers, given
+    /// by EPSG code or by a `.prj`'s parameters, are reprojected. A GeoPackage layer name
+    /// matches without regard to case; a near miss gets "did you mean".
     ///
     /// ## Why it matters
     /// The ECRF routes located calls with these layers. A layer it cannot read routes
@@ -21,8 +25,9 @@ declare_rule! {
     /// ```
     ///
     /// ## How to fix
-    /// Export the layer from the NENA template (or fill the NENA fields), in EPSG:4326, as a
-    /// GeoPackage, GeoJSON or shapefile, and name the layer of a GeoPackage with `layer:`.
+    /// Export the layer from the NENA template (or fill the NENA fields), in EPSG:4326 or the
+    /// office's state plane zone, as a GeoPackage, GeoJSON or shapefile, and name the layer
+    /// of a GeoPackage with `layer:`.
     pub struct BoundaryFormat { name: "boundary-format", severity: Error }
 }
 

@@ -35,7 +35,7 @@ impl BoundaryUnrouted {
         let unrouted: Vec<bool> = (0..cx.coverage.shapes.len() as u32)
             .map(|s| {
                 let shape = &cx.coverage.shapes[s as usize];
-                shape.in_force && shape.kind == BoundaryKind::Psap && cx.routed_psap(s).is_none()
+                shape.in_force && shape.kind == BoundaryKind::Psap && cx.routed_psap(s).is_none() && !cx.no_service(s)
             })
             .collect();
         let mut held: Vec<Vec<u32>> = vec![Vec::new(); unrouted.len()];

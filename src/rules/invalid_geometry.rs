@@ -6,7 +6,8 @@ declare_rule! {
     /// Reports a boundary polygon that is not valid by the OGC simple-features rules: a ring
     /// that crosses or touches itself, rings that cross each other, a ring with fewer than 4
     /// points, a ring that is not closed, a coordinate that is not a number or not on the
-    /// globe. The message gives the coordinates (longitude, latitude) of the problem.
+    /// globe, or a feature with no geometry at all (NULL or empty). The message gives the
+    /// coordinates (longitude, latitude) of the problem.
     ///
     /// ## Why it matters
     /// An ECRF's point-in-polygon test on an invalid polygon answers differently from one
@@ -30,6 +31,14 @@ impl InvalidGeometry {
         for invalid in &cx.coverage.invalid {
             let at = cx.shape_ref(invalid.shape);
             let name = cx.feature_name(at);
+            let Some(first) = invalid.problems.first() else {
+                let message = format!(
+                    "boundary feature {} has no geometry (it is NULL or empty): it covers no area",
+                    cx.shape_label(invalid.shape)
+                );
+                out.push(cx.gis_finding(&Self::META, cx.place(at, None), message, vec![name], &[]));
+                continue;
+            };
             let mut said: Vec<String> = invalid
                 .problems
                 .iter()
@@ -44,7 +53,7 @@ impl InvalidGeometry {
                 cx.shape_label(invalid.shape),
                 said.join("; ")
             );
-            let place = cx.place(at, Some(invalid.problems[0].point));
+            let place = cx.place(at, Some(first.point));
             out.push(cx.gis_finding(&Self::META, place, message, vec![name], &[]));
         }
     }

@@ -13,7 +13,9 @@ declare_rule! {
     /// An origin inside an overlap is held by each overlapping boundary (a misroute only when
     /// its PSAP is none of them); origins in a gap are listed by `boundary-gap`, origins held
     /// only by unrouted boundaries by `boundary-unrouted`, and a boundary whose PSAP is not
-    /// active is not judged (its alternates answer there by design).
+    /// active is not judged (its alternates answer there by design). An origin located only
+    /// in areas with no responder (`ServiceURI` `urn:emergency:servicenotimplemented`) is
+    /// reported when its calls are delivered to a PSAP all the same.
     ///
     /// ## Why it matters
     /// The routing table and the GIS layer are two statements of who answers a place. When
@@ -54,7 +56,13 @@ pub(super) fn misroutes(cx: &Located<'_>, meta: &'static RuleMeta, cell: bool, o
         };
         // Shapes hold a handful of boundaries at most: no allocation per origin.
         let mut held = shapes.iter().filter_map(|&s| cx.routed_psap(s));
-        let Some(first) = held.clone().next() else { continue };
+        let Some(first) = held.clone().next() else {
+            // Only inside areas with no responder, yet delivered to a PSAP.
+            if shapes.iter().all(|&s| cx.no_service(s)) {
+                groups.entry((routed, NO_SERVICE)).or_default().push(o);
+            }
+            continue;
+        };
         let judged = held
             .clone()
             .all(|p| table.psaps[p as usize].status == PsapStatus::Active);
@@ -64,8 +72,13 @@ pub(super) fn misroutes(cx: &Located<'_>, meta: &'static RuleMeta, cell: bool, o
         groups.entry((routed, first)).or_default().push(o);
     }
     for ((routed, boundary), origins) in groups {
-        let (r, b) = (&table.psaps[routed as usize], &table.psaps[boundary as usize]);
+        let r = &table.psaps[routed as usize];
         let first = &table.origins[origins[0] as usize];
+        if boundary == NO_SERVICE {
+            out.push(no_service_finding(cx, meta, cell, r, &origins));
+            continue;
+        }
+        let b = &table.psaps[boundary as usize];
         let message = if cell {
             format!(
                 "calls from {} are delivered to {} by sector routing, but their sectors' locations are inside {}'s boundary: location-based routing will send them to {}",
@@ -92,4 +105,41 @@ pub(super) fn misroutes(cx: &Located<'_>, meta: &'static RuleMeta, cell: bool, o
                 .related(b.loc, format!("{} is declared here", b.id)),
         );
     }
+}
+
+/// The group key of origins located only in areas with no responder.
+const NO_SERVICE: u32 = u32::MAX;
+
+/// Origins delivered to a PSAP although their locations are in an area whose boundary says
+/// `urn:emergency:servicenotimplemented`: location-based routing answers "no service" there.
+fn no_service_finding(
+    cx: &Located<'_>,
+    meta: &'static RuleMeta,
+    cell: bool,
+    r: &crate::model::Psap,
+    origins: &[u32],
+) -> Finding {
+    let table = cx.table;
+    let first = &table.origins[origins[0] as usize];
+    let area = cx
+        .coverage
+        .placement
+        .iter()
+        .find(|(o, _, _)| *o == origins[0])
+        .and_then(|(_, shapes, _)| shapes.first().copied())
+        .map(|s| cx.shape_name(s))
+        .unwrap_or_default();
+    let by = if cell { " by sector routing" } else { "" };
+    let message = format!(
+        "calls from {} are delivered to {}{by}, but their locations are inside {area}, an area whose boundary says {} (no responder there)",
+        cx.origins_phrase(origins),
+        r.id,
+        crate::model::NO_SERVICE_URI
+    );
+    let class_of = cx.analysis.class_of_origins(table.origins.len());
+    let class = class_of[origins[0] as usize] as usize;
+    let sends = cx.analysis.normal[class].hops.last().map_or(first.loc, |h| h.loc);
+    cx.finding(meta, sends, message, vec![r.id.clone(), area.clone()], origins)
+        .scenario(ScenarioLabel::Normal)
+        .related(first.loc, format!("{} is located inside {area}", first.id))
 }

@@ -189,6 +189,12 @@ impl<'a> Mapped<'a> {
 }
 
 impl Mapped<'_> {
+    /// Whether a boundary's `ServiceURI` is `urn:emergency:servicenotimplemented`: an area
+    /// with no responder, which names no PSAP and is no unrouted boundary (SPEC §7).
+    pub fn no_service(&self, shape: u32) -> bool {
+        crate::model::is_no_service(self.feature(self.shape_ref(shape)).fields.service_uri.as_deref())
+    }
+
     /// The PSAP a PSAP boundary sends located calls to: named by its `ServiceURI`, and not
     /// decommissioned. None for an unrouted boundary.
     pub fn routed_psap(&self, shape: u32) -> Option<u32> {

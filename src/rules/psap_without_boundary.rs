@@ -31,12 +31,16 @@ declare_rule! {
 
 impl PsapWithoutBoundary {
     pub fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
-        let psap_layers = cx
+        // Only when the PSAP layers were all read: a layer that cannot be read has its own
+        // finding, and would otherwise leave every PSAP without a boundary.
+        let mut psap_layers = cx.table.boundaries.iter().filter(|b| b.kind == BoundaryKind::Psap);
+        let all_read = cx
             .table
             .boundaries
             .iter()
-            .any(|b| b.kind == BoundaryKind::Psap && b.read.is_ok());
-        if !psap_layers {
+            .filter(|b| matches!(b.kind, BoundaryKind::Psap | BoundaryKind::Service))
+            .all(|b| b.read.is_ok());
+        if psap_layers.next().is_none() || !all_read {
             return;
         }
         let mut named = vec![false; cx.table.psaps.len()];

@@ -14,6 +14,7 @@ mod hostile;
 mod html;
 mod layers;
 mod mermaid;
+mod office_gis;
 mod one_typo;
 mod parallel_load;
 mod printers;

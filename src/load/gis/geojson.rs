@@ -12,9 +12,10 @@ pub fn read(bytes: &[u8], kind: BoundaryKind) -> Result<Vec<Feature>, String> {
     let GeoJson::FeatureCollection(collection) = parsed else {
         return Err("is GeoJSON but not a FeatureCollection".into());
     };
-    if let Some(crs) = collection.foreign_members.as_ref().and_then(|m| m.get("crs")) {
-        check_crs(crs)?;
-    }
+    let crs = match collection.foreign_members.as_ref().and_then(|m| m.get("crs")) {
+        Some(crs) => read_crs(crs)?,
+        None => super::crs::Crs::Geographic,
+    };
     // The layer's fields: every property name any feature has.
     let mut names: Vec<&str> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -48,6 +49,7 @@ pub fn read(bytes: &[u8], kind: BoundaryKind) -> Result<Vec<Feature>, String> {
         };
         out.push(Feature { fid, fields, polygons });
     }
+    super::crs::to_wgs84(&mut out, &crs)?;
     Ok(out)
 }
 
@@ -76,25 +78,21 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
-/// A legacy named `crs`: `urn:ogc:def:crs:OGC:1.3:CRS84`, `EPSG:4326`, `urn:ogc:def:crs:EPSG::4269`.
-fn check_crs(crs: &Value) -> Result<(), String> {
+/// A legacy named `crs`: `urn:ogc:def:crs:OGC:1.3:CRS84`, `EPSG:4326`,
+/// `urn:ogc:def:crs:EPSG::2264` (GDAL writes it for a layer it does not reproject).
+fn read_crs(crs: &Value) -> Result<super::crs::Crs, String> {
     let name = crs.pointer("/properties/name").and_then(Value::as_str).unwrap_or("");
     let parts: Vec<&str> = name.split(':').filter(|p| !p.is_empty()).collect();
-    let ok = match parts.as_slice() {
-        [.., org, code] => {
-            let code = code.trim_start_matches("CRS").parse::<i64>().unwrap_or(-1);
-            super::accepted_crs(org, code) || (org.eq_ignore_ascii_case("1.3") && name.ends_with("CRS84"))
+    match parts.as_slice() {
+        [.., version, code] if version.eq_ignore_ascii_case("1.3") && code.eq_ignore_ascii_case("CRS84") => {
+            Ok(super::crs::Crs::Geographic)
         }
-        _ => false,
-    };
-    if ok { Ok(()) } else { Err(unsupported_crs(name)) }
-}
-
-pub fn unsupported_crs(name: &str) -> String {
-    format!(
-        "is in the coordinate system `{}`; psapguard reads WGS84 longitude/latitude (EPSG:4326, CRS84 or NAD83 EPSG:4269) and does not reproject",
-        crate::escape::short(name, 80)
-    )
+        [.., org, code] => match code.trim_start_matches("CRS").parse::<i64>() {
+            Ok(code) => super::crs::from_code(org, code, ""),
+            Err(_) => Err(super::crs::unsupported(name)),
+        },
+        _ => Err(super::crs::unsupported(name)),
+    }
 }
 
 /// serde_json's message without its own position noise for a binary file.

@@ -22,8 +22,10 @@ pub fn read(bytes: &[u8], layer: Option<&str>, kind: BoundaryKind) -> Result<Vec
     let db = open(bytes).map_err(|e| format!("is not a readable GeoPackage: {}", sqlite_words(&e)))?;
     let table = choose_layer(&db, layer)?;
     let (geometry, srs_id) = geometry_column(&db, &table)?;
-    check_srs(&db, srs_id)?;
-    read_features(&db, &table, &geometry, kind)
+    let crs = layer_crs(&db, srs_id)?;
+    let mut features = read_features(&db, &table, &geometry, kind)?;
+    super::crs::to_wgs84(&mut features, &crs)?;
+    Ok(features)
 }
 
 fn open(bytes: &[u8]) -> rusqlite::Result<Connection> {
@@ -57,11 +59,22 @@ fn choose_layer(db: &Connection, layer: Option<&str>) -> Result<String, String> 
         }
     };
     match layer {
+        // Exact first; then without regard to case, as GDAL and SQLite match table names.
         Some(name) => layers
             .iter()
             .find(|l| l.as_str() == name)
+            .or_else(|| layers.iter().find(|l| l.eq_ignore_ascii_case(name)))
             .cloned()
-            .ok_or_else(|| format!("has no features layer `{}`; its layers: {}", short(name), list())),
+            .ok_or_else(
+                || match crate::suggest::did_you_mean(name, layers.iter().map(String::as_str)) {
+                    Some(close) => format!(
+                        "has no features layer `{}`; did you mean `{}`?",
+                        short(name),
+                        short(close)
+                    ),
+                    None => format!("has no features layer `{}`; its layers: {}", short(name), list()),
+                },
+            ),
         None if layers.len() == 1 => Ok(layers[0].clone()),
         None => Err(format!(
             "holds {} features layers; name one with `layer:` ({})",
@@ -97,24 +110,30 @@ fn geometry_column(db: &Connection, table: &str) -> Result<(String, i64), String
     Ok((column, srs))
 }
 
-fn check_srs(db: &Connection, srs_id: i64) -> Result<(), String> {
+/// The layer's coordinate system: by its code, else by the WKT definition the file gives
+/// (ArcGIS writes ESRI codes such as 102719, which only the definition explains).
+fn layer_crs(db: &Connection, srs_id: i64) -> Result<super::crs::Crs, String> {
     let found = db.query_row(
-        "SELECT organization, organization_coordsys_id, srs_name FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
+        "SELECT organization, organization_coordsys_id, srs_name, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
         [srs_id],
         |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
                 r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
             ))
         },
     );
     match found {
-        Ok((org, code, _)) if super::accepted_crs(&org, code) => Ok(()),
-        Ok((org, code, name)) => Err(super::geojson::unsupported_crs(&format!(
-            "{org}:{code}{}",
-            name.map(|n| format!(" ({n})")).unwrap_or_default()
-        ))),
+        Ok((org, code, name, definition)) => {
+            let by_code = super::crs::from_code(&org, code, name.as_deref().unwrap_or(""));
+            match (by_code, definition) {
+                (Ok(crs), _) => Ok(crs),
+                (Err(why), Some(wkt)) => super::crs::from_wkt(&wkt).map_err(|_| why),
+                (Err(why), None) => Err(why),
+            }
+        }
         Err(_) => Err(format!(
             "names the coordinate system {srs_id}, which its gpkg_spatial_ref_sys does not define"
         )),

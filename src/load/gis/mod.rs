@@ -5,9 +5,12 @@
 //! cannot be read or used keeps the one sentence that says why; it becomes a
 //! `boundary-format` finding and never stops the routing check.
 
+pub mod crs;
+pub mod dates;
 mod geojson;
 mod gpkg;
 mod shp;
+mod wal;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -70,12 +73,49 @@ pub fn too_big(size: u64) -> String {
 
 /// Reads every boundary layer the table declares; each keeps its features or its problem.
 pub fn read_boundaries(table: &mut Table, files: &dyn LayerFiles) {
-    let mut boundaries = std::mem::take(&mut table.boundaries);
-    for b in &mut boundaries {
+    let boundaries = std::mem::take(&mut table.boundaries);
+    let mut read = Vec::with_capacity(boundaries.len());
+    for mut b in boundaries {
         b.shown = shown_path(&table.files[b.loc.file as usize], &b.file);
-        b.read = read_layer(b, files);
+        b.read = read_layer(&b, files);
+        if b.kind == BoundaryKind::Service {
+            read.extend(split_service(b));
+        } else {
+            read.push(b);
+        }
     }
-    table.boundaries = boundaries;
+    table.boundaries = read;
+}
+
+/// A generic service boundary layer as one layer per coverage its features' `ServiceURN`s
+/// name (SPEC §7), each the same file and layer; features of no known service keep the
+/// `service` kind (and get their `boundary-attribute` finding).
+fn split_service(mut b: Boundary) -> Vec<Boundary> {
+    let features = match std::mem::replace(&mut b.read, Ok(Vec::new())) {
+        Ok(features) if !features.is_empty() => features,
+        other => {
+            b.read = other;
+            return vec![b];
+        }
+    };
+    let mut by_kind: std::collections::BTreeMap<BoundaryKind, Vec<Feature>> = std::collections::BTreeMap::new();
+    for f in features {
+        let kind = f
+            .fields
+            .service_urn
+            .as_deref()
+            .and_then(BoundaryKind::of_service_urn)
+            .unwrap_or(BoundaryKind::Service);
+        by_kind.entry(kind).or_default().push(f);
+    }
+    by_kind
+        .into_iter()
+        .map(|(kind, features)| Boundary {
+            kind,
+            read: Ok(features),
+            ..b.clone()
+        })
+        .collect()
 }
 
 /// The layer file's path as findings write it: beside the table file's path as shown.
@@ -125,7 +165,17 @@ fn read_layer(b: &Boundary, files: &dyn LayerFiles) -> Result<Vec<crate::model::
         .to_ascii_lowercase();
     let from = b.loc.file;
     let features = match ext.as_str() {
-        "gpkg" => gpkg::read(&files.read(from, &b.file)?, b.layer.as_deref(), b.kind)?,
+        "gpkg" => {
+            let bytes = files.read(from, &b.file)?;
+            // Saved edits of a GeoPackage in WAL mode sit beside it until a checkpoint.
+            let wal = match files.read(from, &format!("{}-wal", b.file)) {
+                Ok(wal) => Some(wal),
+                Err(why) if why.contains("no such file") => None,
+                Err(why) => return Err(format!("has a -wal file beside it that {why}")),
+            };
+            let bytes = wal::apply(bytes, wal.as_deref())?;
+            gpkg::read(&bytes, b.layer.as_deref(), b.kind)?
+        }
         "geojson" | "json" => {
             only_layer(b)?;
             geojson::read(&files.read(from, &b.file)?, b.kind)?
@@ -166,13 +216,6 @@ fn check_points(features: &[Feature]) -> Result<(), String> {
     Ok(())
 }
 
-/// Coordinate systems accepted as WGS84 longitude/latitude (SPEC §7): EPSG:4326, OGC CRS84
-/// and NAD83 (EPSG:4269), which differ by less than two metres.
-pub fn accepted_crs(organization: &str, code: i64) -> bool {
-    let org = organization.to_ascii_uppercase();
-    (org == "EPSG" && matches!(code, 4326 | 4269)) || (org == "OGC" && code == 84)
-}
-
 /// The NENA fields a layer of `kind` must have (SPEC §7; NENA-STA-006.3 required fields).
 pub fn required_fields(kind: BoundaryKind) -> impl Iterator<Item = &'static str> {
     NENA_FIELDS
@@ -180,6 +223,9 @@ pub fn required_fields(kind: BoundaryKind) -> impl Iterator<Item = &'static str>
         .filter(move |f| f.required && (kind != BoundaryKind::Provisioning || !f.service))
         .map(|f| f.name)
 }
+
+/// The NENA fields that hold dates: read in every writer's form (SPEC §7).
+const DATE_FIELDS: [&str; 3] = ["DateUpdate", "Effective", "Expire"];
 
 /// The layer's columns that hold NENA fields, matched without regard to case; names the
 /// first required field the layer lacks.
@@ -203,7 +249,15 @@ impl FieldMap {
         let mut out = NenaFields::default();
         for (field, col) in NENA_FIELDS.iter().zip(&self.columns) {
             if let Some(c) = col {
-                *(field.get_mut)(&mut out) = column(*c).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+                let mut value = column(*c).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+                if DATE_FIELDS.contains(&field.name) {
+                    value = value.and_then(|text| match dates::read(&text) {
+                        dates::DateText::Empty => None,
+                        dates::DateText::Day(day) => Some(day),
+                        dates::DateText::Other => Some(text),
+                    });
+                }
+                *(field.get_mut)(&mut out) = value;
             }
         }
         out

@@ -17,8 +17,8 @@ pub fn read(files: &dyn LayerFiles, from: u32, rel: &str, kind: BoundaryKind) ->
             .map_err(|why| format!("has no readable .{ext} beside it: {stem}.{ext} {why}"))
     };
     let shp = files.read(from, rel)?;
-    let dbf = sidecar("dbf")?;
-    check_prj(&sidecar("prj")?)?;
+    let dbf = dates_as_text(sidecar("dbf")?);
+    let crs = super::crs::from_wkt(&String::from_utf8_lossy(&sidecar("prj")?))?;
     let bad = |e: &dyn std::fmt::Display| {
         format!(
             "is not a readable shapefile: {}",
@@ -47,7 +47,24 @@ pub fn read(files: &dyn LayerFiles, from: u32, rel: &str, kind: BoundaryKind) ->
             polygons,
         });
     }
+    super::crs::to_wgs84(&mut out, &crs)?;
     Ok(out)
+}
+
+/// The `.dbf` with its dBASE date (`D`) columns read as text: their empty value is often
+/// written `00000000`, which is no date, and the date forms are read where every writer's
+/// forms are (SPEC §7 dates), so that one bad value is one feature's finding.
+fn dates_as_text(mut dbf: Vec<u8>) -> Vec<u8> {
+    let header_len = dbf.get(8..10).map_or(0, |b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let end = header_len.min(dbf.len());
+    let mut at = 32;
+    while at + 32 <= end && dbf[at] != 0x0D {
+        if dbf[at + 11] == b'D' {
+            dbf[at + 11] = b'C';
+        }
+        at += 32;
+    }
+    dbf
 }
 
 /// Rings in file order: each outer ring starts a polygon, inner rings are its holes.
@@ -80,41 +97,5 @@ fn text(v: &FieldValue) -> Option<String> {
             let d = t.date();
             Some(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
         }
-    }
-}
-
-/// The `.prj` (ESRI WKT) must name geographic WGS84 or NAD83, not a projection.
-fn check_prj(prj: &[u8]) -> Result<(), String> {
-    let wkt = String::from_utf8_lossy(prj);
-    let upper = wkt.to_ascii_uppercase();
-    let name = |key: &str| {
-        upper.find(key).map(|i| {
-            let rest = &wkt[i + key.len()..];
-            rest.trim_start_matches(['[', '"'])
-                .split('"')
-                .next()
-                .unwrap_or("")
-                .to_string()
-        })
-    };
-    if let Some(projected) = name("PROJCS[") {
-        return Err(super::geojson::unsupported_crs(&projected));
-    }
-    let datum_ok = [
-        "WGS_1984",
-        "WGS 84",
-        "WGS84",
-        "NORTH_AMERICAN_DATUM_1983",
-        "NAD83",
-        "NAD 83",
-    ]
-    .iter()
-    .any(|d| upper.contains(d));
-    match name("GEOGCS[") {
-        Some(_) if datum_ok => Ok(()),
-        Some(geographic) => Err(super::geojson::unsupported_crs(&geographic)),
-        None => Err(super::geojson::unsupported_crs(
-            crate::escape::short(wkt.trim(), 60).as_str(),
-        )),
     }
 }
