@@ -10,6 +10,7 @@ mod engine;
 mod fixtures;
 mod fuzz_regressions;
 mod gis;
+mod graph;
 mod hostile;
 mod html;
 mod layers;
