@@ -28,6 +28,10 @@ pub struct Summary {
     pub origins: usize,
     pub psaps: usize,
     pub routers: usize,
+    /// Boundary layers read, and the boundaries (features) in them: the summary says the
+    /// GIS was read, not only the YAML.
+    pub layers: usize,
+    pub boundaries: usize,
     /// Waivers in force that expire within 30 days.
     pub expiring_waivers: usize,
 }
@@ -194,6 +198,10 @@ pub fn summarise(table: &crate::model::Table, findings: &[Finding]) -> Summary {
         routers: table.routers.len(),
         ..Summary::default()
     };
+    for features in table.boundaries.iter().filter_map(|b| b.read.as_ref().ok()) {
+        s.layers += 1;
+        s.boundaries += features.len();
+    }
     for f in findings {
         match (f.waived, f.severity) {
             (true, _) => s.waived += 1,

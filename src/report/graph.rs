@@ -74,9 +74,9 @@ pub(super) fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec
         if *e.weight() == Edge::Mate && from > to {
             std::mem::swap(&mut from, &mut to); // a mate pair is one edge
         }
-        let entry = by
-            .entry((from, to, group(e.weight())))
-            .or_insert((e.weight().clone(), Vec::new(), false, BTreeSet::new()));
+        let entry =
+            by.entry((from, to, group(e.weight())))
+                .or_insert((e.weight().clone(), Vec::new(), false, BTreeSet::new()));
         match e.weight() {
             Edge::Rule(k, carries) => {
                 entry.1.push(k + 1);
@@ -193,7 +193,11 @@ pub(super) fn looks(drawn: &[Drawn], groups: &[Vec<NodeIndex>]) -> Vec<Option<Lo
                     let only: Vec<String> = e
                         .carries
                         .iter()
-                        .filter(|what| !others.clone().all(|m| routes.get(&(*m, e.to)).is_some_and(|c| c.contains(*what))))
+                        .filter(|what| {
+                            !others
+                                .clone()
+                                .all(|m| routes.get(&(*m, e.to)).is_some_and(|c| c.contains(*what)))
+                        })
                         .cloned()
                         .collect();
                     // One that only sends less than its mates is drawn plain: what the others

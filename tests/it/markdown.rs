@@ -95,7 +95,10 @@ fn diff_comments_parse_as_commonmark() {
 #[test]
 fn every_fixture_check_comment_parses_as_commonmark() {
     let mut checked = 0;
-    let mut fixtures: Vec<_> = std::fs::read_dir("fixtures").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut fixtures: Vec<_> = std::fs::read_dir("fixtures")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     fixtures.sort();
     for rule in fixtures {
         let mut cases: Vec<_> = std::fs::read_dir(&rule).unwrap().map(|e| e.unwrap().path()).collect();

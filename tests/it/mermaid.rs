@@ -246,7 +246,10 @@ fn mates_are_one_cluster_and_their_differences_stand_out() {
         "{out}"
     );
     // Both mates send their default to douglas-so, but esrp-cos sends ESNs 400-409 there too.
-    assert!(out.contains("  n_esrp_2d_den -->|\"default\"| n_douglas_2d_so"), "{out}");
+    assert!(
+        out.contains("  n_esrp_2d_den -->|\"default\"| n_douglas_2d_so"),
+        "{out}"
+    );
     assert!(
         out.contains("  n_esrp_2d_cos -->|\"rule 1; default (only esrp-cos: esn 400-409)\"| n_douglas_2d_so"),
         "{out}"

@@ -104,7 +104,11 @@ fn box_lines(table: &Table, v: &Vertex) -> (Vec<String>, Option<String>, bool) {
         }
     }
     let lines = lines.iter().map(|l| crate::escape::short(l, LINE_CHARS + 2)).collect();
-    (lines, second.map(|s| crate::escape::short(&s, LINE_CHARS + 2)), inactive)
+    (
+        lines,
+        second.map(|s| crate::escape::short(&s, LINE_CHARS + 2)),
+        inactive,
+    )
 }
 
 pub fn routing_svg(table: &Table) -> String {
@@ -244,9 +248,16 @@ pub fn ranking_chart(analysis: &Analysis, ranking: &[DomainImpact]) -> String {
         let w = (imp.population as f64 / top * 420.0).max(2.0);
         let class = if imp.lost.is_empty() { "bar below" } else { "bar" };
         let what = if imp.lost.is_empty() {
-            format!("{} PSAPs below the answering standard", imp.below_standard.len())
+            format!(
+                "{} below the answering standard",
+                crate::finding::plural(imp.below_standard.len(), "PSAP")
+            )
         } else {
-            format!("{} origins, population {}", imp.lost.len(), imp.population)
+            format!(
+                "{}, population {}",
+                crate::finding::plural(imp.lost.len(), "origin"),
+                crate::finding::thousands(imp.population)
+            )
         };
         let name = &analysis.domains[imp.domain].name;
         let _ = write!(
