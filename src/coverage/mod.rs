@@ -129,10 +129,11 @@ impl Default for GisSettings {
     }
 }
 
-/// Whether a feature is in force on `today` (YYYY-MM-DD): not expired, already effective.
+/// Whether a feature is in force on `today` (YYYY-MM-DD): from `Effective` inclusive until
+/// `Expire` exclusive (SPEC §7: on a handover day the retired boundary is out, the new one in).
 /// Dates compare by day; a date that cannot be read does not take the feature out of force.
 pub fn in_force(feature: &Feature, today: &str) -> bool {
-    let expired = day_of(&feature.fields.expire).is_some_and(|e| e < today);
+    let expired = day_of(&feature.fields.expire).is_some_and(|e| e <= today);
     let pending = day_of(&feature.fields.effective).is_some_and(|e| e > today);
     !expired && !pending
 }

@@ -20,6 +20,7 @@ mod one_typo;
 mod parallel_load;
 mod properties;
 mod scale;
+mod scheduled;
 mod schema;
 mod waivers;
 mod whatif;
