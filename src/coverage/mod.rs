@@ -327,12 +327,11 @@ impl Coverage {
                 uncovered.extend(self.minus_near(&p.geometry, BoundaryKind::Psap, rect).0);
             }
         }
-        for polygon in uncovered {
+        for (polygon, area) in uncovered.into_iter().flat_map(|polygon| {
             let polygon = polygon.orient(Direction::Default);
             let area = polygon_m2(&polygon);
-            if area <= sliver.m2 || !sliver.wide(&polygon, area) {
-                continue;
-            }
+            sliver.wide_parts(polygon, area)
+        }) {
             let neighbours = self.touching(&polygon);
             let point = inside(&MultiPolygon::new(vec![polygon.clone()]));
             self.gaps.push(Gap {

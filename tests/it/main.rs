@@ -22,5 +22,6 @@ mod properties;
 mod scale;
 mod scheduled;
 mod schema;
+mod seams;
 mod waivers;
 mod whatif;
