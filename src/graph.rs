@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::{Node, Table};
+use crate::model::{Match, Node, Table};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Vertex {
@@ -27,7 +27,9 @@ pub enum Edge {
     Ingress {
         first: bool,
     },
-    Rule(usize),
+    /// A rule's number and what it matches ("esn 400-409; county adams"): two mates' routes
+    /// to one PSAP are alike only when they carry the same calls.
+    Rule(usize, String),
     Default,
     Mate,
     Alternate,
@@ -83,7 +85,7 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
     for (i, r) in table.routers.iter().enumerate() {
         let me = Node::Router(i as u32);
         for (k, rule) in r.rules.iter().enumerate() {
-            link(&mut g, me, rule.to.target(), Edge::Rule(k));
+            link(&mut g, me, rule.to.target(), Edge::Rule(k, carries(&rule.matcher)));
         }
         if let Some(d) = &r.default {
             link(&mut g, me, d.target(), Edge::Default);
@@ -102,6 +104,37 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
         }
     }
     g
+}
+
+/// What a rule's match takes, written the same for the same calls whatever the order of its
+/// lists: "esn 400-409, 500; county adams".
+pub fn carries(m: &Match) -> String {
+    let mut parts = Vec::new();
+    if let Some(esns) = &m.esn {
+        let mut esns = esns.clone();
+        esns.sort_unstable();
+        let shown: Vec<String> = esns
+            .iter()
+            .map(|&(lo, hi)| if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") })
+            .collect();
+        parts.push(format!("esn {}", shown.join(", ")));
+    }
+    let mut sorted = |what: &str, mut items: Vec<String>| {
+        items.sort_unstable();
+        items.dedup();
+        parts.push(format!("{what} {}", items.join(", ")));
+    };
+    if let Some(ids) = &m.origin {
+        sorted("origin", ids.iter().map(|l| l.name.to_string()).collect());
+    }
+    if let Some(kinds) = &m.kind {
+        sorted("kind", kinds.iter().map(|k| format!("{k:?}").to_lowercase()).collect());
+    }
+    if let Some(counties) = &m.county {
+        // Stored folded by the loader.
+        sorted("county", counties.clone());
+    }
+    parts.join("; ")
 }
 
 /// The vertex's unique name: an element id, or `origins:STATE:COUNTY`.

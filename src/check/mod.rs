@@ -32,6 +32,10 @@ pub struct Summary {
     pub origins: usize,
     pub psaps: usize,
     pub routers: usize,
+    /// Boundary layers read, and the boundaries (features) in them: the summary says the
+    /// GIS was read, not only the YAML.
+    pub layers: usize,
+    pub boundaries: usize,
     /// Waivers in force that expire within 30 days.
     pub expiring_waivers: usize,
 }
@@ -119,6 +123,10 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
         .collect();
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     apply_levels(&mut findings, levels);
+    if coverage.is_some() {
+        let ahead = scheduled(&cx, &findings, levels);
+        findings.extend(ahead);
+    }
     // Waivers are judged for the rules that ran: on, and with their input there.
     let ran: std::collections::HashSet<&str> = RULES
         .iter()
@@ -179,6 +187,76 @@ impl Baseline {
             .map(|(id, message)| (id.rule.clone(), message.clone()))
             .collect()
     }
+}
+
+/// The days after the check date, within `horizon_days`, on which a boundary feature comes
+/// into force (`Effective`) or goes out of it (`Expire`), in order.
+pub fn change_days(table: &crate::model::Table, today: &str, horizon_days: u64) -> Vec<String> {
+    let Some(start) = crate::date::days(today) else {
+        return Vec::new();
+    };
+    let last = start.saturating_add(horizon_days.min(36_500) as i64);
+    let mut days: Vec<String> = table
+        .boundaries
+        .iter()
+        .filter_map(|b| b.read.as_ref().ok())
+        .flatten()
+        .flat_map(|f| [&f.fields.effective, &f.fields.expire])
+        .filter_map(crate::coverage::day_of)
+        .filter(|d| crate::date::days(d).is_some_and(|n| n > start && n <= last))
+        .map(str::to_string)
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// Scheduled changes (SPEC §7): the coverage judged again on each change day within the
+/// horizon. A finding that starts on such a day — none like it (rule and elements) on the
+/// check date or an earlier change day — is a warning naming the day, so an annexation that
+/// leaves a gap next month shows in today's check.
+fn scheduled(cx: &Context<'_>, today: &[Finding], levels: &Levels) -> Vec<Finding> {
+    let key = |f: &Finding| {
+        let mut entities = f.entities.clone();
+        entities.sort_unstable();
+        (f.rule, entities)
+    };
+    let mut seen: std::collections::HashSet<(&str, Vec<String>)> = today.iter().map(key).collect();
+    let geographic: Vec<_> = RULES
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.needs(),
+                crate::rules::Needs::Geography | crate::rules::Needs::LocatedRouting
+            ) && r.meta().level_in(levels).is_some()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for day in change_days(cx.table, &cx.settings.today, cx.settings.horizon_days) {
+        let settings = Settings {
+            today: day.clone(),
+            ..cx.settings.clone()
+        };
+        let coverage = crate::coverage::Coverage::build(cx.table, &day, &settings.gis);
+        let on_day = Context {
+            settings: &settings,
+            coverage: Some(&coverage),
+            ..*cx
+        };
+        let mut found = Vec::new();
+        for rule in &geographic {
+            rule.check(&on_day, &mut found);
+        }
+        apply_levels(&mut found, levels);
+        for mut f in found {
+            if seen.insert(key(&f)) {
+                f.severity = Severity::Warning;
+                f.message = format!("from {day}: {}", f.message);
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 /// Elements with a schema problem.
@@ -262,6 +340,10 @@ pub fn summarise(table: &crate::model::Table, findings: &[Finding]) -> Summary {
         routers: table.routers.len(),
         ..Summary::default()
     };
+    for features in table.boundaries.iter().filter_map(|b| b.read.as_ref().ok()) {
+        s.layers += 1;
+        s.boundaries += features.len();
+    }
     for f in findings {
         match (f.waived, f.severity) {
             (true, _) => s.waived += 1,

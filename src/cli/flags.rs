@@ -25,7 +25,9 @@ pub(super) struct ReportArgs {
     /// Each --format's --output, by where they stand on the command line.
     #[arg(skip)]
     outputs: Vec<Option<PathBuf>>,
-    /// Compare waiver expiry dates with this day (YYYY-MM-DD) instead of today.
+    /// Check as of this day (YYYY-MM-DD) instead of today: waiver expiry, which boundary
+    /// features are in force (Effective/Expire), and the scheduled changes within
+    /// horizon_days after it.
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<String>,
     /// Most elements a call may pass before it counts as lost (default 8, or psapguard.toml).

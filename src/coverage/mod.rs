@@ -51,6 +51,8 @@ pub struct Overlap {
     pub b: u32,
     pub area_m2: f64,
     pub point: [f64; 2],
+    /// The shared area, for the map.
+    pub geometry: MultiPolygon<f64>,
 }
 
 /// A connected area no PSAP boundary in force covers.
@@ -69,6 +71,8 @@ pub struct Outside {
     pub shape: u32,
     pub area_m2: f64,
     pub point: [f64; 2],
+    /// The part outside, for the map.
+    pub geometry: MultiPolygon<f64>,
 }
 
 /// Where the located origins are: for each, the PSAP boundaries in force that hold it
@@ -277,6 +281,7 @@ impl Coverage {
                     b,
                     area_m2: area,
                     point: inside(&shared),
+                    geometry: shared,
                 });
             }
         }
@@ -337,12 +342,11 @@ impl Coverage {
                 uncovered.extend(self.minus_near(&p.geometry, BoundaryKind::Psap, rect).0);
             }
         }
-        for polygon in uncovered {
+        for (polygon, area) in uncovered.into_iter().flat_map(|polygon| {
             let polygon = polygon.orient(Direction::Default);
             let area = polygon_m2(&polygon);
-            if area <= sliver.m2 || !sliver.wide(&polygon, area) {
-                continue;
-            }
+            sliver.wide_parts(polygon, area)
+        }) {
             let neighbours = self.touching(&polygon);
             let point = inside(&MultiPolygon::new(vec![polygon.clone()]));
             self.gaps.push(Gap {
@@ -399,6 +403,7 @@ impl Coverage {
                     shape: i as u32,
                     area_m2: area,
                     point: inside(&beyond),
+                    geometry: beyond,
                 });
             }
         }
@@ -496,7 +501,7 @@ fn polygon_m2(p: &Polygon<f64>) -> f64 {
 }
 
 /// A point inside an area (on it, for a degenerate one).
-fn inside(geometry: &MultiPolygon<f64>) -> [f64; 2] {
+pub fn inside(geometry: &MultiPolygon<f64>) -> [f64; 2] {
     let biggest = geometry.0.iter().max_by(|a, b| polygon_m2(a).total_cmp(&polygon_m2(b)));
     biggest
         .and_then(|p| p.interior_point())

@@ -79,10 +79,73 @@ impl Sliver {
         perimeter <= 0.0 || 2.0 * area.min(straight) / perimeter > self.width_m
     }
 
-    /// The parts of an overlay's result that are wider than a seam.
-    pub(super) fn keep(&self, g: MultiPolygon<f64>) -> MultiPolygon<f64> {
-        MultiPolygon::new(g.0.into_iter().filter(|p| self.wide(p, polygon_m2(p))).collect())
+    /// What of a part is to be reported (SPEC §7), each piece larger than the area
+    /// tolerance: the part as it is when it is wide on average; else its pieces wider than a
+    /// seam — what is left of it opened by half the width (shrunk inward, grown back), so a
+    /// notch joined to a zero-width spike along the rest of a border is judged by its own
+    /// area, and a seam throughout leaves nothing.
+    pub(super) fn wide_parts(&self, p: Polygon<f64>, area: f64) -> Vec<(Polygon<f64>, f64)> {
+        if area <= self.m2 {
+            return Vec::new();
+        }
+        if self.wide(&p, area) {
+            return vec![(p, area)];
+        }
+        opened(&p, self.width_m / 2.0)
+            .0
+            .into_iter()
+            .map(|q| {
+                let a = polygon_m2(&q);
+                (q, a)
+            })
+            .filter(|(_, a)| *a > self.m2)
+            .collect()
     }
+
+    /// The parts of an overlay's result that are to be reported ([`Sliver::wide_parts`]).
+    pub(super) fn keep(&self, g: MultiPolygon<f64>) -> MultiPolygon<f64> {
+        MultiPolygon::new(
+            g.0.into_iter()
+                .flat_map(|p| {
+                    let area = polygon_m2(&p);
+                    self.wide_parts(p, area)
+                })
+                .map(|(p, _)| p)
+                .collect(),
+        )
+    }
+}
+
+/// A polygon (longitude, latitude) opened by `r` metres: shrunk inward by `r`, then grown
+/// back, in a local equirectangular frame in metres (parts this small are flat to well under
+/// a millimetre). What is narrower than 2·`r` anywhere vanishes; the rest keeps its shape.
+fn opened(p: &Polygon<f64>, r: f64) -> MultiPolygon<f64> {
+    use geo::algorithm::buffer::{BufferStyle, LineJoin};
+    use geo::{BoundingRect, Buffer, MapCoords};
+    let Some(b) = p.bounding_rect() else {
+        return MultiPolygon::new(vec![]);
+    };
+    let (lon0, lat0) = ((b.min().x + b.max().x) / 2.0, (b.min().y + b.max().y) / 2.0);
+    // Metres per degree at the part's middle latitude (WGS84, good to 0.1% there).
+    let ky = 111_132.954 - 559.822 * (2.0 * lat0.to_radians()).cos();
+    let kx = 111_412.84 * lat0.to_radians().cos();
+    if kx <= 0.0 {
+        return MultiPolygon::new(vec![p.clone()]);
+    }
+    let local = p.map_coords(|c| geo::Coord {
+        x: (c.x - lon0) * kx,
+        y: (c.y - lat0) * ky,
+    });
+    // Mitred joins: growing back restores the corners that shrinking kept.
+    let shrunk = local.buffer_with_style(BufferStyle::new(-r).line_join(LineJoin::Miter(4.0)));
+    if shrunk.0.is_empty() {
+        return shrunk;
+    }
+    let grown = shrunk.buffer_with_style(BufferStyle::new(r).line_join(LineJoin::Miter(4.0)));
+    grown.map_coords(|c| geo::Coord {
+        x: c.x / kx + lon0,
+        y: c.y / ky + lat0,
+    })
 }
 
 #[cfg(test)]
@@ -153,5 +216,34 @@ mod tests {
             vec![],
         );
         assert!(sliver.wide(&square, polygon_m2(&square)));
+        assert!(sliver.wide_parts(spike, 50_000.0).is_empty(), "a seam throughout");
+    }
+
+    #[test]
+    fn a_notch_joined_to_a_spike_is_judged_by_its_own_area() {
+        // A 30 km hair-wide spike along a border (lat 34.56), with a 100 m × 60 m notch along
+        // it: thin on average, but the notch is 6,000 m².
+        let (m_lon, m_lat) = (1.0 / 91_800.0, 1.0 / 110_900.0);
+        let y = 34.56;
+        let ring = vec![
+            c(-91.6, y),
+            c(-91.4 - 50.0 * m_lon, y),
+            c(-91.4 - 50.0 * m_lon, y - 60.0 * m_lat),
+            c(-91.4 + 50.0 * m_lon, y - 60.0 * m_lat),
+            c(-91.4 + 50.0 * m_lon, y),
+            c(-91.3, y),
+            c(-91.5, y + 1e-8),
+            c(-91.6, y),
+        ];
+        let part = Polygon::new(LineString::new(ring), vec![]);
+        let sliver = Sliver {
+            m2: 1000.0,
+            width_m: 1.0,
+        };
+        let area = polygon_m2(&part);
+        assert!(!sliver.wide(&part, area), "thin on average");
+        let kept = sliver.wide_parts(part, area);
+        assert_eq!(kept.len(), 1);
+        assert!((kept[0].1 - 6_000.0).abs() < 200.0, "{}", kept[0].1);
     }
 }

@@ -1,6 +1,6 @@
 //! The routing graph as Graphviz DOT and as a Mermaid flowchart.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -42,6 +42,9 @@ pub(super) struct Drawn {
     /// The first edge's kind, for its style.
     pub(super) kind: Edge,
     pub(super) label: String,
+    /// For a route: what its rules match, and "default" — the calls it takes, compared
+    /// between mates (rule numbers may differ where the calls do not).
+    pub(super) carries: BTreeSet<String>,
 }
 
 /// The style group an edge belongs to: rules and the default are one route.
@@ -49,18 +52,19 @@ fn group(e: &Edge) -> u8 {
     match e {
         Edge::Ingress { first: true } => 0,
         Edge::Ingress { first: false } => 1,
-        Edge::Rule(_) | Edge::Default => 2,
+        Edge::Rule(..) | Edge::Default => 2,
         Edge::Mate => 3,
         Edge::Alternate => 4,
         Edge::Overflow => 5,
     }
 }
 
-/// (from, to, style group) → (first edge's kind, rule numbers, whether the default goes there).
-type Merged = std::collections::BTreeMap<(NodeIndex, NodeIndex, u8), (Edge, Vec<usize>, bool)>;
+/// (from, to, style group) → (first edge's kind, rule numbers, whether the default goes
+/// there, what the edge carries).
+type Merged = BTreeMap<(NodeIndex, NodeIndex, u8), (Edge, Vec<usize>, bool, BTreeSet<String>)>;
 
 pub(super) fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec<Drawn> {
-    let kept: std::collections::HashSet<NodeIndex> = keep.iter().copied().collect();
+    let kept: HashSet<NodeIndex> = keep.iter().copied().collect();
     let mut by = Merged::new();
     for e in g
         .edge_references()
@@ -70,21 +74,27 @@ pub(super) fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec
         if *e.weight() == Edge::Mate && from > to {
             std::mem::swap(&mut from, &mut to); // a mate pair is one edge
         }
-        let entry = by
-            .entry((from, to, group(e.weight())))
-            .or_insert((e.weight().clone(), Vec::new(), false));
+        let entry =
+            by.entry((from, to, group(e.weight())))
+                .or_insert((e.weight().clone(), Vec::new(), false, BTreeSet::new()));
         match e.weight() {
-            Edge::Rule(k) => entry.1.push(k + 1),
-            Edge::Default => entry.2 = true,
+            Edge::Rule(k, carries) => {
+                entry.1.push(k + 1);
+                entry.3.insert(carries.clone());
+            }
+            Edge::Default => {
+                entry.2 = true;
+                entry.3.insert("default".into());
+            }
             _ => {}
         }
     }
     by.into_iter()
-        .map(|((from, to, _), (kind, mut rules, default))| {
+        .map(|((from, to, _), (kind, mut rules, default, carries))| {
             rules.sort_unstable();
             rules.dedup();
             let label = match kind {
-                Edge::Rule(_) | Edge::Default => {
+                Edge::Rule(..) | Edge::Default => {
                     let mut parts = Vec::new();
                     if !rules.is_empty() {
                         let shown: Vec<String> = rules.iter().take(6).map(|r| r.to_string()).collect();
@@ -107,7 +117,13 @@ pub(super) fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec
                 Edge::Alternate => "alternate".into(),
                 Edge::Overflow => "overflow".into(),
             };
-            Drawn { from, to, kind, label }
+            Drawn {
+                from,
+                to,
+                kind,
+                label,
+                carries,
+            }
         })
         .collect()
 }
@@ -142,35 +158,51 @@ pub(super) fn mate_groups(drawn: &[Drawn]) -> Vec<Vec<NodeIndex>> {
     groups
 }
 
-/// How a drawn edge looks once mated routers are one cluster: a route every mate has is
-/// drawn once, from the cluster; a route only some mates have stands out ("only X") — a
-/// failover to the mate would send those calls elsewhere; a mate edge inside a cluster is
-/// not drawn (the cluster shows it).
-#[derive(Clone, Copy, PartialEq)]
+/// How a drawn edge looks once mated routers are one cluster: a route every mate has, carrying
+/// the same calls, is drawn once, from the cluster; a route some mate lacks or carries other
+/// calls on stands out, with what only this mate sends there — a failover to the mate would
+/// send those calls elsewhere; a mate edge inside a cluster is not drawn (the cluster shows it).
+#[derive(Clone, PartialEq)]
 pub(super) enum Look {
     Plain,
     FromCluster(usize),
-    Only,
+    /// What only this mate sends there (never empty).
+    Only(Vec<String>),
 }
 
 pub(super) fn looks(drawn: &[Drawn], groups: &[Vec<NodeIndex>]) -> Vec<Option<Look>> {
-    let routes: HashSet<(NodeIndex, NodeIndex)> = drawn
+    let routes: HashMap<(NodeIndex, NodeIndex), &BTreeSet<String>> = drawn
         .iter()
-        .filter(|e| matches!(e.kind, Edge::Rule(_) | Edge::Default))
-        .map(|e| (e.from, e.to))
+        .filter(|e| matches!(e.kind, Edge::Rule(..) | Edge::Default))
+        .map(|e| ((e.from, e.to), &e.carries))
         .collect();
     let group_of = |n: NodeIndex| groups.iter().position(|g| g.contains(&n));
     drawn
         .iter()
         .map(|e| match (&e.kind, group_of(e.from)) {
             (Edge::Mate, Some(c)) if groups[c].contains(&e.to) => None,
-            (Edge::Rule(_) | Edge::Default, Some(c)) => {
-                if !groups[c].iter().all(|&m| routes.contains(&(m, e.to))) {
-                    Some(Look::Only)
-                } else if groups[c][0] == e.from {
-                    Some(Look::FromCluster(c))
+            (Edge::Rule(..) | Edge::Default, Some(c)) => {
+                let others = groups[c].iter().filter(|&&m| m != e.from);
+                if others.clone().all(|&m| routes.get(&(m, e.to)) == Some(&&e.carries)) {
+                    if groups[c][0] == e.from {
+                        Some(Look::FromCluster(c))
+                    } else {
+                        None
+                    }
                 } else {
-                    None
+                    let only: Vec<String> = e
+                        .carries
+                        .iter()
+                        .filter(|what| {
+                            !others
+                                .clone()
+                                .all(|m| routes.get(&(*m, e.to)).is_some_and(|c| c.contains(*what)))
+                        })
+                        .cloned()
+                        .collect();
+                    // One that only sends less than its mates is drawn plain: what the others
+                    // send elsewhere is marked on their edges.
+                    Some(if only.is_empty() { Look::Plain } else { Look::Only(only) })
                 }
             }
             _ => Some(Look::Plain),
@@ -178,13 +210,25 @@ pub(super) fn looks(drawn: &[Drawn], groups: &[Vec<NodeIndex>]) -> Vec<Option<Lo
         .collect()
 }
 
-/// "rule 1 (only esrp-den)".
-fn only_label(g: &DiGraph<Vertex, Edge>, e: &Drawn) -> String {
-    format!(
-        "{} (only {})",
-        e.label,
-        label(&g[e.from]).split("\\n").next().unwrap_or_default()
-    )
+/// "rule 1 (only esrp-den)" where no mate routes there, else what this mate alone sends there:
+/// "rule 1; default (only esrp-cos: esn 400-409)".
+pub(super) fn only_label(g: &DiGraph<Vertex, Edge>, e: &Drawn, only: &[String]) -> String {
+    let router = label(&g[e.from]);
+    let router = router.split("\\n").next().unwrap_or_default();
+    if only.len() == e.carries.len() {
+        return format!("{} (only {router})", e.label);
+    }
+    let shown: Vec<String> = only
+        .iter()
+        .take(3)
+        .map(|w| super::escape::short(w, 60).replace(['"', '\\', '|'], "'"))
+        .collect();
+    let more = if only.len() > 3 {
+        format!(" +{}", only.len() - 3)
+    } else {
+        String::new()
+    };
+    format!("{} (only {router}: {}{more})", e.label, shown.join(" / "))
 }
 
 /// Graphviz DOT.
@@ -222,9 +266,9 @@ pub fn dot(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
         match look {
             Look::Plain => {}
             Look::FromCluster(c) => style.push_str(&format!(", ltail=cluster_mates_{c}")),
-            Look::Only => {
+            Look::Only(only) => {
                 style.push_str(", color=\"#c01c28\", fontcolor=\"#c01c28\", penwidth=2");
-                text = only_label(g, e);
+                text = only_label(g, e, &only);
             }
         }
         let _ = writeln!(
@@ -290,7 +334,7 @@ pub fn mermaid(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
         .zip(looks(&drawn, &groups))
         .filter_map(|(e, look)| Some((e, look?)))
         .collect();
-    for &(e, look) in edges.iter().take(MERMAID_MAX_EDGES) {
+    for (e, look) in edges.iter().take(MERMAID_MAX_EDGES) {
         let arrow = match e.kind {
             // Mermaid's two-headed dotted arrow is not in every version's grammar.
             Edge::Ingress { first: false } | Edge::Alternate | Edge::Overflow | Edge::Mate => "-.->",
@@ -298,7 +342,7 @@ pub fn mermaid(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
         };
         let (from, text) = match look {
             Look::FromCluster(c) => (format!("n_mates_{c}"), e.label.clone()),
-            Look::Only => (mermaid_id(&name(&g[e.from])), only_label(g, e)),
+            Look::Only(only) => (mermaid_id(&name(&g[e.from])), only_label(g, e, only)),
             Look::Plain => (mermaid_id(&name(&g[e.from])), e.label.clone()),
         };
         let _ = writeln!(out, "  {from} {arrow}|\"{text}\"| {}", mermaid_id(&name(&g[e.to])));
@@ -308,7 +352,7 @@ pub fn mermaid(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
         .iter()
         .take(MERMAID_MAX_EDGES)
         .enumerate()
-        .filter(|(_, (_, l))| *l == Look::Only)
+        .filter(|(_, (_, l))| matches!(l, Look::Only(_)))
     {
         let _ = writeln!(out, "  linkStyle {k} stroke:#c01c28,stroke-width:2px");
     }

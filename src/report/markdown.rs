@@ -37,10 +37,15 @@ fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
-/// A fenced block around `text`, its fence longer than any run of backticks inside.
+/// A fenced block around `text`, its fence longer than any run of backticks inside and on a
+/// line of its own (a closing fence after text on its line would leave the block open).
 fn fenced(lang: &str, text: &str) -> String {
     let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
-    format!("{fence}{lang}\n{}{fence}\n", super::escape::inert_lines(text))
+    let mut body = super::escape::inert_lines(text);
+    if !body.is_empty() && !body.ends_with('\n') {
+        body.push('\n');
+    }
+    format!("{fence}{lang}\n{body}{fence}\n")
 }
 
 fn findings_table(out: &Output<'_>, findings: &[&Finding]) -> String {

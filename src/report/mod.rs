@@ -117,8 +117,17 @@ pub use crate::finding::plural;
 
 /// "47 origins, 18 PSAPs, 4 routers".
 pub fn table_counts(s: &crate::check::Summary) -> String {
+    let gis = if s.layers > 0 {
+        let boundaries = match s.boundaries {
+            1 => "1 boundary".to_string(),
+            n => format!("{} boundaries", crate::finding::thousands(n as u64)),
+        };
+        format!(", {} ({boundaries})", plural(s.layers, "boundary layer"))
+    } else {
+        String::new()
+    };
     format!(
-        "{}, {}, {}",
+        "{}, {}, {}{gis}",
         plural(s.origins, "origin"),
         plural(s.psaps, "PSAP"),
         plural(s.routers, "router")

@@ -86,11 +86,12 @@ fn a_diff_report_shows_what_the_change_does() {
     );
 }
 
-/// Where two mated routers route apart, the graph marks the route only one of them has.
+/// Where two mated routers route apart, the graph marks the calls only one of them sends
+/// to a PSAP: esrp-den's ESNs 400-409 to jeffco-so, esrp-cos's to douglas-so.
 #[test]
 fn the_graph_marks_a_route_only_one_mate_has() {
     let (_, html) = psapguard(&["check", "fixtures/failover-misroute/trigger.yaml", "--format", "html"]);
-    assert_eq!(html.matches("class=\"edge differs\"").count(), 1);
+    assert_eq!(html.matches("class=\"edge differs\"").count(), 2);
     let (_, html) = psapguard(&[
         "check",
         "fixtures/failover-misroute/ok-mates-agree.yaml",
@@ -239,6 +240,13 @@ fn the_denver_report_opens_in_a_browser() {
         "0 findings graph map",
         Some(("report-denver.png", 2600)),
     );
+    let (_, ranking) = psapguard(&["simulate", "--all-single", "examples/denver", "--format", "html"]);
+    check_in_browser(
+        &browser,
+        &ranking,
+        "0 findings graph map",
+        Some(("simulate-denver.png", 2400)),
+    );
     let (_, html) = psapguard(&["check", "fixtures/single-point-of-failure", "--format", "html"]);
     let findings = html.matches("<article class=\"finding").count();
     assert!(findings >= 2);
@@ -247,9 +255,9 @@ fn the_denver_report_opens_in_a_browser() {
 
 #[test]
 fn a_national_report_opens_in_a_browser_and_stays_small() {
-    let dir = tempfile::tempdir().unwrap();
-    common::generate_table(dir.path(), 15, &["--gis"]);
-    let (code, html) = psapguard(&["check", dir.path().to_str().unwrap(), "--format", "html"]);
+    let national = tempfile::tempdir().unwrap();
+    common::generate_table(national.path(), 15, &["--gis"]);
+    let (code, html) = psapguard(&["check", national.path().to_str().unwrap(), "--format", "html"]);
     assert_eq!(code, 1);
     assert_self_contained(&html);
     assert!(html.len() < 20_000_000, "{} bytes", html.len());
@@ -273,6 +281,295 @@ fn a_national_report_opens_in_a_browser_and_stays_small() {
         !dom.contains("class=\"area lost\""),
         "no failure chosen, nothing shaded"
     );
-    let shot = Some(("report-national.png", 4400));
+    // Alaska, Hawaii and the territories go to insets: the contiguous states fill the width
+    // of the main frame (they had less than half of it beside the Aleutians).
+    assert!(html.matches("<rect class=\"inset\"").count() >= 2, "insets");
+    let filled = measure(
+        &browser,
+        &html,
+        "var vb=document.querySelector('#map svg').viewBox.baseVal;var x0=1e9,x1=-1e9;\
+document.querySelectorAll('#map .area').forEach(function(p){if(/^(ak|hi|pr|gu|vi|as|mp)-/.test(p.dataset.psap))return;\
+var b=p.getBBox();x0=Math.min(x0,b.x);x1=Math.max(x1,b.x+b.width);});return String((x1-x0)/vb.width);",
+    );
+    assert!(
+        filled.parse::<f64>().unwrap() > 0.9,
+        "the contiguous states fill {filled} of the width"
+    );
+    let shot = Some(("report-national.png", 5600));
     check_in_browser(&browser, &html, &format!("{findings} findings graph map"), shot);
+    // The other pages on the same table: what one failure takes down, and a change.
+    let table = national.path().to_str().unwrap();
+    let (_, ranking) = psapguard(&["simulate", "--all-single", table, "--format", "html"]);
+    check_in_browser(
+        &browser,
+        &ranking,
+        "0 findings graph map",
+        Some(("simulate-national.png", 4000)),
+    );
+    let changed = tempfile::tempdir().unwrap();
+    copy_tree(national.path(), changed.path());
+    let co = changed.path().join("co.yaml");
+    let text = std::fs::read_to_string(&co).unwrap();
+    let edited = text.replacen(
+        "        to: co-grand-county-sheriffs-office",
+        "        to: co-loveland-police-department",
+        1,
+    );
+    assert_ne!(
+        edited, text,
+        "the generated Colorado table has changed: pick another edit"
+    );
+    std::fs::write(&co, edited).unwrap();
+    let (_, diff) = psapguard(&["diff", table, changed.path().to_str().unwrap(), "--format", "html"]);
+    let findings = diff.matches("<article class=\"finding").count();
+    check_in_browser(
+        &browser,
+        &diff,
+        &format!("{findings} findings graph map"),
+        Some(("diff-national.png", 4000)),
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// Two PSAP areas (the location-misroute fixture's): r1 carries one of a-911's two located
+/// origins and one located in b-911's area that reaches a-911. When r1 fails the map shades
+/// where those calls come from — half of each area — not a-911's whole boundary.
+fn cut_off_table() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        "fixtures/location-misroute/trigger/psap.geojson",
+        dir.path().join("psap.geojson"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("table.yaml"),
+        "version: 1
+boundaries:
+  - { file: psap.geojson, kind: psap }
+psaps:
+  a-911: { uri: \"sip:psap@a.example.gov\", positions: 10, alternate: [b-911] }
+  b-911: { uri: \"sip:psap@b.example.gov\", positions: 10, alternate: [a-911] }
+routers:
+  r1: { kind: esrp, default: a-911 }
+  r2: { kind: esrp, rules: [{ match: { esn: [2] }, to: b-911 }], default: a-911 }
+origins:
+  west-1: { kind: esz, esn: 1, population: 1000, location: { lat: 39.75, lon: -104.97 }, ingress: [r1] }
+  west-2: { kind: esz, esn: 1, population: 1000, location: { lat: 39.75, lon: -104.93 }, ingress: [r2] }
+  east-1: { kind: esz, esn: 2, population: 3000, location: { lat: 39.75, lon: -104.87 }, ingress: [r2] }
+  east-2: { kind: esz, esn: 1, population: 1000, location: { lat: 39.75, lon: -104.83 }, ingress: [r1] }
+  nowhere: { kind: esz, esn: 1, population: 10, ingress: [r1] }
+",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_failure_map_shades_where_the_cut_off_calls_come_from() {
+    let dir = cut_off_table();
+    let (_, html) = psapguard(&["check", dir.path().to_str().unwrap(), "--format", "html"]);
+    // r2 cuts off 4,000, r1 2,010: r1 is the second failure. Shape 0 is a-911's area (half
+    // of its located population cut off), shape 1 b-911's (a quarter).
+    assert!(
+        html.contains("<option value=\"2\" data-areas=\"0:2 1:1\">r1 (3 origins, 1 with no location)</option>"),
+        "{}",
+        &html[html.find("<select").unwrap()..][..600]
+    );
+    assert_eq!(html.matches("<g class=\"cut\" data-failure=\"2\"><circle").count(), 1);
+    let Some(browser) = browser() else { return };
+    let page = dir.path().join("r.html");
+    std::fs::write(&page, &html).unwrap();
+    let (dom, _) = open(&browser, &dir.path().join("r.html#failure=2"), None, 2400);
+    for shape in [0, 1] {
+        assert!(
+            dom.contains(&format!("class=\"area lost\" data-shape=\"{shape}\"")),
+            "area {shape} is shaded"
+        );
+    }
+    assert!(dom.contains("data-share=\"2\""), "a-911's area: half");
+    assert!(dom.contains("data-share=\"1\""), "b-911's area: a quarter");
+    assert!(
+        dom.contains("class=\"cut shown\" data-failure=\"2\""),
+        "the dots are shown"
+    );
+    let (dom, _) = open(&browser, &page, None, 2400);
+    assert!(
+        !dom.contains("area lost") && !dom.contains("cut shown"),
+        "no failure chosen"
+    );
+}
+
+/// A finding on the page says what the human report says beside it: the scenario it happens
+/// in and the origins it hits; the verdict says the GIS was read.
+#[test]
+fn findings_name_their_scenario_and_affected_origins_and_the_summary_the_gis() {
+    let (_, html) = psapguard(&["check", "fixtures/failover-misroute/trigger.yaml", "--format", "html"]);
+    assert!(
+        html.contains(
+            "<p class=\"scenario\">scenario: fail:site-den</p><p class=\"affected\">affected: 2 origins, population 20,000: esz-401, esz-402</p>"
+        ),
+        "{html}"
+    );
+    let (_, html) = psapguard(&["check", "examples/denver", "--format", "html"]);
+    assert!(
+        html.contains("47 origins, 18 PSAPs, 4 routers, 2 boundary layers (8 boundaries)</p>"),
+        "the verdict says the boundary layers were read"
+    );
+    let (_, text) = psapguard(&["check", "examples/denver", "--format", "markdown"]);
+    assert!(
+        text.contains("4 routers, 2 boundary layers (8 boundaries) checked"),
+        "{text}"
+    );
+}
+
+/// Opens `html` with a script of the test's appended, whose result (a string) the DOM keeps in
+/// `data-measure`: what the browser laid out, measured.
+fn measure(browser: &Path, html: &str, script: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("m.html");
+    let html = html.replace(
+        "</body>",
+        &format!("<script>document.body.dataset.measure=(function(){{{script}}})();</script></body>"),
+    );
+    std::fs::write(&page, html).unwrap();
+    let (dom, console) = open(browser, &page, None, 2400);
+    assert!(console.is_empty(), "the console: {console}");
+    let at = dom.find("data-measure=\"").expect("the script ran") + "data-measure=\"".len();
+    dom[at..][..dom[at..].find('"').unwrap()].replace("&amp;", "&")
+}
+
+/// Every text of a graph box inside its box, every edge inside the picture: "" or what sticks
+/// out.
+const OVERFLOW: &str = "var bad=[];var svg=document.querySelector('#graph svg');var vb=svg.viewBox.baseVal;\
+document.querySelectorAll('#graph .node').forEach(function(g){var r=g.querySelector('rect').getBBox();\
+g.querySelectorAll('text').forEach(function(t){var b=t.getBBox();if(b.x+b.width>r.x+r.width-2||b.y+b.height>r.y+r.height+1)bad.push('text '+t.textContent);});});\
+document.querySelectorAll('#graph .edge').forEach(function(p){var b=p.getBBox();if(b.x+b.width>vb.x+vb.width+0.5)bad.push('edge '+p.textContent);});\
+return bad.join('; ');";
+
+#[test]
+fn long_names_wrap_arcs_stay_in_the_picture_and_decommissioned_psaps_look_inactive() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("t.yaml");
+    std::fs::write(
+        &table,
+        "version: 1
+psaps:
+  westminster-911: { name: \"Westminster Police And Fire Department Emergency Communications And Regional Dispatch Center\", alternate: [erie-pd, thornton-911] }
+  thornton-911: { name: \"Thornton\", alternate: [westminster-911] }
+  erie-pd: { name: \"Erie Police Department\", status: decommissioned }
+routers:
+  r1: { default: westminster-911 }
+origins:
+  o1: { kind: esz, county: Adams, state: CO, ingress: [r1], population: 10 }
+",
+    )
+    .unwrap();
+    let (_, html) = psapguard(&["check", table.to_str().unwrap(), "--format", "html"]);
+    assert!(
+        html.contains("<g class=\"node psap inactive\">"),
+        "the decommissioned PSAP"
+    );
+    assert!(html.contains(">erie-pd · decommissioned</text>"));
+    let Some(browser) = browser() else { return };
+    assert_eq!(measure(&browser, &html, OVERFLOW), "", "sticks out of the graph");
+    let dashed = measure(
+        &browser,
+        &html,
+        "return getComputedStyle(document.querySelector('.node.inactive rect')).strokeDasharray;",
+    );
+    assert_ne!(dashed, "none", "an inactive PSAP's box is dashed");
+}
+
+/// The map names the PSAP areas, draws an overlap as an area with a ring around it (not a
+/// 4-pixel dot), and draws invalid geometry and reaches outside the provisioning boundary.
+#[test]
+fn the_map_labels_areas_and_draws_every_geographic_finding() {
+    let (_, html) = psapguard(&["check", "examples/denver", "--format", "html"]);
+    assert!(html.contains("<text class=\"label\""), "areas are labelled");
+    assert!(
+        html.contains(">Denver Combined Communications</text>"),
+        "by the PSAP's name"
+    );
+    let (_, overlap) = psapguard(&["check", "fixtures/boundary-overlap/trigger", "--format", "html"]);
+    assert!(
+        overlap.contains("<path class=\"overlap\" d=\"M"),
+        "the shared area drawn"
+    );
+    let (_, invalid) = psapguard(&["check", "fixtures/invalid-geometry/trigger", "--format", "html"]);
+    assert!(invalid.contains("<path class=\"invalid\" d=\"M"));
+    assert!(invalid.contains("<circle class=\"invalid mark\""));
+    let (_, outside) = psapguard(&[
+        "check",
+        "fixtures/boundary-outside-provisioning/trigger",
+        "--format",
+        "html",
+    ]);
+    assert!(
+        outside.contains("<path class=\"outside\" d=\"M"),
+        "the part outside drawn"
+    );
+    let Some(browser) = browser() else { return };
+    // On the screen: the overlap's ring is at least 12 pixels wide, whatever the overlap's size.
+    let ring = measure(
+        &browser,
+        &overlap,
+        "var r=document.querySelector('circle.overlap.mark').getBoundingClientRect();return String(Math.round(r.width));",
+    );
+    assert!(ring.parse::<u32>().unwrap() >= 12, "{ring} px");
+    let labels = measure(
+        &browser,
+        &html,
+        "return String(document.querySelectorAll('#map text.label').length);",
+    );
+    assert!(labels.parse::<u32>().unwrap() >= 5, "{labels} labels");
+}
+
+/// The diff page's boundary changes keep their lines: no literal `\n` on the page.
+#[test]
+fn the_diff_page_shows_lines_not_backslash_n() {
+    let old = common::denver_with("network.yaml", |t| t.to_string() + "\n");
+    let new = common::denver_with("network.yaml", |t| t.to_string() + "\n");
+    let db = rusqlite::Connection::open(new.path().join("gis/denver.gpkg")).unwrap();
+    db.execute(
+        "UPDATE PsapPolygon SET ServiceURI = 'sip:arapahoe-so@arapahoegov.example.gov' WHERE NGUID LIKE '%:08031:%'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let (_, html) = psapguard(&[
+        "diff",
+        old.path().to_str().unwrap(),
+        new.path().to_str().unwrap(),
+        "--format",
+        "html",
+    ]);
+    assert!(
+        html.contains("<h3>Boundary changes</h3><pre class=\"code\">PSAP boundaries: 0 added, 0 removed, 1 changed\n")
+    );
+    let Some(browser) = browser() else { return };
+    let text = measure(
+        &browser,
+        &html,
+        "return String(document.querySelector('main').innerText.indexOf('\\\\n'));",
+    );
+    assert_eq!(text, "-1", "a literal \\n on the page");
+    let findings = html.matches("<article class=\"finding").count();
+    check_in_browser(
+        &browser,
+        &html,
+        &format!("{findings} findings graph map"),
+        Some(("diff-denver.png", 4200)),
+    );
 }

@@ -241,12 +241,21 @@ fn mates_are_one_cluster_and_their_differences_stand_out() {
     ]);
     check_chart(&out);
     assert!(out.contains("  subgraph n_mates_0 [mates]\n"), "{out}");
-    assert!(out.contains("  n_mates_0 -->|\"default\"| n_douglas_2d_so"), "{out}");
     assert!(
         out.contains("  n_esrp_2d_den -->|\"rule 1 (only esrp-den)\"| n_jeffco_2d_so"),
         "{out}"
     );
+    // Both mates send their default to douglas-so, but esrp-cos sends ESNs 400-409 there too.
+    assert!(
+        out.contains("  n_esrp_2d_den -->|\"default\"| n_douglas_2d_so"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  n_esrp_2d_cos -->|\"rule 1; default (only esrp-cos: esn 400-409)\"| n_douglas_2d_so"),
+        "{out}"
+    );
     assert!(out.contains("  linkStyle 0 stroke:#c01c28,stroke-width:2px"), "{out}");
+    assert!(out.contains("  linkStyle 2 stroke:#c01c28,stroke-width:2px"), "{out}");
 }
 
 /// A focused picture of a router with hundreds of PSAPs draws a dozen and counts the rest.

@@ -41,6 +41,12 @@ pub(crate) fn esc(s: &str) -> String {
     out
 }
 
+/// Text of several lines for a `<pre>`: each line escaped, the line breaks kept (escaped
+/// whole, they would show as a literal `\n`).
+fn esc_lines(s: &str) -> String {
+    s.lines().map(esc).collect::<Vec<_>>().join("\n")
+}
+
 /// The report of `check` or `diff`.
 pub fn render(out: &Output<'_>) -> String {
     let title = if out.diff.is_some() {
@@ -151,7 +157,7 @@ fn change(d: &crate::diff::DiffReport) -> String {
         let _ = write!(
             s,
             "<h3>Boundary changes</h3><pre class=\"code\">{}</pre>",
-            esc(text.trim_end())
+            esc_lines(text.trim_end())
         );
     }
     if !d.fixed.is_empty() {
@@ -237,6 +243,15 @@ fn finding(table: &Table, f: &Finding, i: usize) -> String {
         );
     }
     let _ = write!(s, "</header><p class=\"message\">{}</p>", esc(&f.message));
+    // What the human report says beside the message: the scenario and the origins it hits.
+    if let Some(scenario) = &f.scenario
+        && *scenario != crate::finding::ScenarioLabel::Normal
+    {
+        let _ = write!(s, "<p class=\"scenario\">scenario: {}</p>", esc(&scenario.to_string()));
+    }
+    if let Some(affected) = super::human::affected_line(f) {
+        let _ = write!(s, "<p class=\"affected\">{}</p>", esc(&affected));
+    }
     if let Some(w) = super::where_of(table, f) {
         let _ = write!(s, "<p class=\"where\">{}</p>", esc(&w));
     }
@@ -346,27 +361,34 @@ a:focus,article:focus,select:focus{outline:3px solid #1a5fb4;outline-offset:2px}
 .finding{border:1px solid #ddd;border-left:6px solid #999;margin:.6em 0;padding:.3em .8em}\
 .finding.error{border-left-color:#c01c28}.finding.warning{border-left-color:#c88800}.finding.waived{border-left-color:#777;opacity:.85}\
 details.rule{margin:.4em 0}details.rule summary{cursor:pointer;font-weight:600;padding:.2em 0}\
-.badge{text-transform:uppercase;font-size:.75em;font-weight:700}.message{margin:.3em 0}.where{color:#444;margin:.2em 0;font-size:.9em}\
+.badge{text-transform:uppercase;font-size:.75em;font-weight:700}.message{margin:.3em 0}.scenario,.affected{margin:.2em 0;font-size:.9em}.where{color:#444;margin:.2em 0;font-size:.9em}\
 .waiver{color:#555;font-style:italic}table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}td.num{text-align:right}.code{background:#f6f6f6;padding:.4em;overflow-x:auto;font-size:.85em}\
 .code .hit{background:#ffe08a;display:inline-block;min-width:100%}.ln{color:#888}\
 svg{max-width:100%;height:auto;border:1px solid #ddd;background:#fff}\
 svg text{font:11px system-ui,sans-serif}.bar{fill:#c01c28}.bar.below{fill:#c88800}\
 .edge{fill:none;stroke:#555;stroke-width:1.2}.edge.mate{stroke-dasharray:4 3;stroke:#1a5fb4}\
 .edge.alternate{stroke:#26a269;stroke-dasharray:2 2}.edge.ingress{stroke:#999}.edge.differs{stroke:#c01c28;stroke-width:2}\
-.node rect{fill:#f4f4f4;stroke:#333}.node.psap rect{fill:#e8f0fb}.node.router rect{fill:#fdf5e0}\
-.area{fill:#dfe8f3;stroke:#4a6a8a;stroke-width:.4}.area.lost{fill:#f3a3a9}\
-.gap{fill:#c01c28;stroke:#c01c28;stroke-width:1}.overlap{fill:#c88800;stroke:#c88800}\
+.node rect{fill:#f4f4f4;stroke:#333}.node.psap rect{fill:#e8f0fb}.node.router rect{fill:#fdf5e0}.node .id{fill:#555}\
+.node.inactive rect{fill:#eee;stroke:#999;stroke-dasharray:4 3}.node.inactive text{fill:#888;text-decoration:line-through}.node.inactive .id{text-decoration:none}\
+.area{fill:#dfe8f3;stroke:#4a6a8a;stroke-width:.4}.area.lost{fill:#f5b5ba}.area.lost[data-share=\"1\"]{fill:#fbe0e2}\
+.area.lost[data-share=\"3\"]{fill:#ec7f88}.area.lost[data-share=\"4\"]{fill:#d9434f}.cut{display:none}.cut.shown{display:inline}\
+.cut circle{fill:#7a0010;stroke:#fff;stroke-width:.8}.swatch.dot{border-radius:50%;background:#7a0010}\
+.gap{fill:#c01c28;stroke:#c01c28;stroke-width:1}.overlap{fill:#c88800;stroke:#c88800;stroke-width:1}\
+.provisioning{fill:none;stroke:#222;stroke-width:1}.invalid{fill:none;stroke:#e66100;stroke-width:2;stroke-dasharray:4 2}\
+.outside{fill:#0b7a75;fill-opacity:.6;stroke:#0b7a75;stroke-width:1}.mark{fill:none;stroke-width:2}.overlap.mark{fill:none}.outside.mark{fill:none}\
+.inset{fill:none;stroke:#999;stroke-dasharray:3 3}svg text.label{font-size:10px;fill:#223;text-anchor:middle;pointer-events:none;paint-order:stroke;stroke:#fff;stroke-width:2.5px}\
 .misroute{fill:#6d2a8c;stroke:#fff;stroke-width:.5}.legend span{margin-right:1.2em}\
 .swatch{display:inline-block;width:1em;height:1em;vertical-align:middle;margin-right:.3em;border:1px solid #555}\
 @media print{nav,select,label{display:none}details.rule>*{display:block}.finding{break-inside:avoid}svg{border:none}a{color:inherit;text-decoration:none}}";
 
-/// The failure selector shades the areas that lose service (`#failure=N` in the address
+/// The failure selector shades the areas where the calls a failure cuts off come from (`#failure=N` in the address
 /// picks the Nth failure, so a link can show one); errors are recorded on the page
 /// (`data-errors`) so a test in a browser can read them from the DOM.
 const JS: &str = "(function(){var errs=[];window.addEventListener('error',function(e){errs.push(String(e.message));document.body.dataset.errors=errs.join('; ');});\
 document.querySelectorAll('nav a').forEach(function(a){if(!document.querySelector(a.getAttribute('href')))a.remove();});\
 var sel=document.getElementById('failure');if(sel){var pick=location.hash.match(/^#failure=([0-9]+)$/);\
-if(pick&&sel.options[+pick[1]])sel.selectedIndex=+pick[1];var show=function(){var lost=sel.value?sel.value.split(' '):[];\
-document.querySelectorAll('#map .area').forEach(function(p){p.classList.toggle('lost',lost.indexOf(p.dataset.psap)>=0);});};\
+if(pick&&sel.options[+pick[1]])sel.selectedIndex=+pick[1];var show=function(){var share={};(sel.options[sel.selectedIndex].dataset.areas||'').split(' ').forEach(function(a){var kv=a.split(':');if(kv.length==2)share[kv[0]]=kv[1];});\
+document.querySelectorAll('#map .area').forEach(function(p){var q=share[p.dataset.shape];p.classList.toggle('lost',!!q);if(q)p.dataset.share=q;else delete p.dataset.share;});\
+document.querySelectorAll('#map .cut').forEach(function(g){g.classList.toggle('shown',sel.value!==''&&g.dataset.failure===sel.value);});};\
 sel.addEventListener('change',show);show();}\
 document.body.dataset.rendered=[document.querySelectorAll('.finding').length+' findings',document.querySelector('#graph svg')?'graph':'',document.querySelector('#map svg')?'map':''].join(' ');})();";
