@@ -516,7 +516,8 @@ pub fn fuzz_layer(file: &str, data: &[u8]) {
     let mut files = std::collections::HashMap::new();
     if let Some(stem) = file.strip_suffix(".shp") {
         let mut parts = split_parts(data).into_iter();
-        for ext in ["shp", "dbf", "prj"] {
+        let shapefile = crate::load::gis::reader_of(file).map_or(&[][..], |r| r.sidecars);
+        for ext in std::iter::once("shp").chain(shapefile.iter().copied()) {
             files.insert(format!("{stem}.{ext}"), parts.next().unwrap_or_default());
         }
     } else {

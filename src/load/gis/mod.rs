@@ -157,40 +157,83 @@ pub fn read_one(
     read_layer(&b, files)
 }
 
-fn read_layer(b: &Boundary, files: &dyn LayerFiles) -> Result<Vec<crate::model::Feature>, String> {
-    let ext = Path::new(&b.file)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+/// A layer format psapguard reads: one row per reader, so the dispatch, the refusal message,
+/// the fuzzers and the CI templates' path filters (tested) name the same files.
+pub struct Reader {
+    pub name: &'static str,
+    /// File name endings that select it (compared without case).
+    pub extensions: &'static [&'static str],
+    /// Files read beside the layer file: its name with this ending added or swapped in.
+    pub sidecars: &'static [&'static str],
+    /// Whether one file holds several layers (`layer:` picks one).
+    pub layers: bool,
+    read: fn(&Boundary, &dyn LayerFiles) -> Result<Vec<crate::model::Feature>, String>,
+}
+
+/// Every layer format psapguard reads.
+pub const READERS: &[Reader] = &[
+    Reader {
+        name: "GeoPackage",
+        extensions: &["gpkg"],
+        // Saved edits of a GeoPackage in WAL mode sit beside it until a checkpoint.
+        sidecars: &["gpkg-wal"],
+        layers: true,
+        read: read_gpkg,
+    },
+    Reader {
+        name: "GeoJSON",
+        extensions: &["geojson", "json"],
+        sidecars: &[],
+        layers: false,
+        read: |b, files| geojson::read(&files.read(b.loc.file, &b.file)?, b.kind),
+    },
+    Reader {
+        name: "shapefile",
+        extensions: &["shp"],
+        sidecars: &["dbf", "prj"],
+        layers: false,
+        read: |b, files| shp::read(files, b.loc.file, &b.file, b.kind),
+    },
+];
+
+/// The reader of a layer file, by its name's ending.
+pub fn reader_of(file: &str) -> Option<&'static Reader> {
+    let ext = Path::new(file).extension().and_then(|e| e.to_str()).unwrap_or("");
+    READERS
+        .iter()
+        .find(|r| r.extensions.iter().any(|x| x.eq_ignore_ascii_case(ext)))
+}
+
+fn read_gpkg(b: &Boundary, files: &dyn LayerFiles) -> Result<Vec<crate::model::Feature>, String> {
     let from = b.loc.file;
-    let features = match ext.as_str() {
-        "gpkg" => {
-            let bytes = files.read(from, &b.file)?;
-            // Saved edits of a GeoPackage in WAL mode sit beside it until a checkpoint.
-            let wal = match files.read(from, &format!("{}-wal", b.file)) {
-                Ok(wal) => Some(wal),
-                Err(why) if why.contains("no such file") => None,
-                Err(why) => return Err(format!("has a -wal file beside it that {why}")),
-            };
-            let bytes = wal::apply(bytes, wal.as_deref())?;
-            gpkg::read(&bytes, b.layer.as_deref(), b.kind)?
-        }
-        "geojson" | "json" => {
-            only_layer(b)?;
-            geojson::read(&files.read(from, &b.file)?, b.kind)?
-        }
-        "shp" => {
-            only_layer(b)?;
-            shp::read(files, from, &b.file, b.kind)?
-        }
-        _ => {
-            return Err(format!(
-                "is not a layer file psapguard reads (.gpkg, .geojson, .json or .shp), found `.{}`",
-                crate::escape::short(&ext, 20)
-            ));
-        }
+    let bytes = files.read(from, &b.file)?;
+    let wal = match files.read(from, &format!("{}-wal", b.file)) {
+        Ok(wal) => Some(wal),
+        Err(why) if why.contains("no such file") => None,
+        Err(why) => return Err(format!("has a -wal file beside it that {why}")),
     };
+    let bytes = wal::apply(bytes, wal.as_deref())?;
+    gpkg::read(&bytes, b.layer.as_deref(), b.kind)
+}
+
+fn read_layer(b: &Boundary, files: &dyn LayerFiles) -> Result<Vec<crate::model::Feature>, String> {
+    let Some(reader) = reader_of(&b.file) else {
+        let ext = Path::new(&b.file).extension().and_then(|e| e.to_str()).unwrap_or("");
+        let known: Vec<String> = READERS
+            .iter()
+            .flat_map(|r| r.extensions.iter().map(|x| format!(".{x}")))
+            .collect();
+        let (last, rest) = known.split_last().expect("readers");
+        return Err(format!(
+            "is not a layer file psapguard reads ({} or {last}), found `.{}`",
+            rest.join(", "),
+            crate::escape::short(&ext.to_ascii_lowercase(), 20)
+        ));
+    };
+    if !reader.layers {
+        only_layer(b)?;
+    }
+    let features = (reader.read)(b, files)?;
     check_points(&features)?;
     Ok(features)
 }
