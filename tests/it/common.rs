@@ -95,3 +95,19 @@ pub fn generate_table(dir: &Path, faults: usize, extra: &[&str]) {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Two copies of Denver, the second with Arapahoe County's PSAP boundary handed to the
+/// sheriff's PSAP (a layer edit that moves located calls): (old, new).
+#[allow(dead_code)]
+pub fn denver_boundary_move() -> (tempfile::TempDir, tempfile::TempDir) {
+    let old = denver_with("network.yaml", |t| t.to_string() + "\n");
+    let new = denver_with("network.yaml", |t| t.to_string() + "\n");
+    let db = rusqlite::Connection::open(new.path().join("gis/denver.gpkg")).unwrap();
+    db.execute(
+        "UPDATE PsapPolygon SET ServiceURI = 'sip:arapahoe-so@arapahoegov.example.gov' WHERE NGUID LIKE '%:08031:%'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    (old, new)
+}

@@ -303,15 +303,7 @@ fn a_table_file_that_fails_to_parse_does_not_unroute_boundaries() {
 
 #[test]
 fn diff_reports_boundary_moves_and_counts_them_toward_the_blast_radius() {
-    let old = common::denver_with("network.yaml", |t| t.to_string() + "\n");
-    let new = common::denver_with("network.yaml", |t| t.to_string() + "\n");
-    let db = rusqlite::Connection::open(new.path().join("gis/denver.gpkg")).unwrap();
-    db.execute(
-        "UPDATE PsapPolygon SET ServiceURI = 'sip:arapahoe-so@arapahoegov.example.gov' WHERE NGUID LIKE '%:08031:%'",
-        [],
-    )
-    .unwrap();
-    drop(db);
+    let (old, new) = common::denver_boundary_move();
     let (code, out, _) = run(&[
         "diff",
         old.path().to_str().unwrap(),

@@ -539,15 +539,7 @@ fn the_map_labels_areas_and_draws_every_geographic_finding() {
 /// The diff page's boundary changes keep their lines: no literal `\n` on the page.
 #[test]
 fn the_diff_page_shows_lines_not_backslash_n() {
-    let old = common::denver_with("network.yaml", |t| t.to_string() + "\n");
-    let new = common::denver_with("network.yaml", |t| t.to_string() + "\n");
-    let db = rusqlite::Connection::open(new.path().join("gis/denver.gpkg")).unwrap();
-    db.execute(
-        "UPDATE PsapPolygon SET ServiceURI = 'sip:arapahoe-so@arapahoegov.example.gov' WHERE NGUID LIKE '%:08031:%'",
-        [],
-    )
-    .unwrap();
-    drop(db);
+    let (old, new) = common::denver_boundary_move();
     let (_, html) = psapguard(&[
         "diff",
         old.path().to_str().unwrap(),

@@ -54,15 +54,7 @@ pub fn assert_commonmark(md: &str, what: &str) -> String {
 /// A diff that moves PSAP boundaries (the GIS edit of `gis.rs`), as the comment shows it.
 #[test]
 fn a_diff_with_boundary_moves_closes_its_fence() {
-    let old = common::denver_with("network.yaml", |t| t.to_string() + "\n");
-    let new = common::denver_with("network.yaml", |t| t.to_string() + "\n");
-    let db = rusqlite::Connection::open(new.path().join("gis/denver.gpkg")).unwrap();
-    db.execute(
-        "UPDATE PsapPolygon SET ServiceURI = 'sip:arapahoe-so@arapahoegov.example.gov' WHERE NGUID LIKE '%:08031:%'",
-        [],
-    )
-    .unwrap();
-    drop(db);
+    let (old, new) = common::denver_boundary_move();
     let (code, md, _) = run(&[
         "diff",
         old.path().to_str().unwrap(),

@@ -6,6 +6,9 @@
 //! size are judged alike.
 
 use crate::common::run;
+
+#[path = "../../examples/common/gis.rs"]
+mod generator;
 use serde_json::{Value, json};
 
 type Ring = Vec<[f64; 2]>;
@@ -28,26 +31,12 @@ fn counties() -> (Ring, Ring) {
     (ring(0), ring(1))
 }
 
-/// `k` points added along every segment, each cut from its smaller end (as the generator and
-/// GIS editors densify): two rings sharing a segment get the very same points.
+/// `k` points added along every segment, as the generator densifies (and GIS editors do):
+/// two rings sharing a segment get the very same points.
 fn densify(ring: &Ring, k: usize) -> Ring {
-    let mut out = Vec::new();
-    for w in ring.windows(2) {
-        out.push(w[0]);
-        let forward = w[0] <= w[1];
-        let (a, b) = if forward { (w[0], w[1]) } else { (w[1], w[0]) };
-        let cut = |i: usize| {
-            let t = i as f64 / (k + 1) as f64;
-            [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
-        };
-        if forward {
-            out.extend((1..=k).map(cut));
-        } else {
-            out.extend((1..=k).rev().map(cut));
-        }
-    }
-    out.extend(ring.last().copied());
-    out
+    let mut polygons = vec![vec![ring.clone()]];
+    generator::densify(&mut polygons, k);
+    polygons.remove(0).remove(0)
 }
 
 /// `ring` with a rectangle `long` m along the edge `from` → `to` (at its middle) and `deep` m
