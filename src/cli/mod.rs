@@ -10,7 +10,7 @@ use crate::analysis::{analyse, analyse_normal};
 use crate::check::check_with_coverage;
 use crate::config::{Config, discover};
 use crate::escape::inert_lines;
-use crate::load::{Loaded, load};
+use crate::load::{Loaded, load_in};
 use crate::report::{Output, whatif};
 
 mod flags;
@@ -76,6 +76,9 @@ enum Command {
         /// gate-weakened finding becomes a warning).
         #[arg(long, requires = "base")]
         allow_config_change: bool,
+        /// Let waivers this change adds (absent at --base) waive its new findings.
+        #[arg(long, requires = "base")]
+        allow_new_waivers: bool,
         /// Most origins the change may move: "5%" of the old table, or a number.
         #[arg(long, value_name = "LIMIT", value_parser = parse_limit)]
         max_moved_origins: Option<crate::config::Limit>,
@@ -175,24 +178,36 @@ pub fn main() -> i32 {
                 (&mut cli.command, matches.subcommand())
                 && let Err(message) = report.pair_outputs(sub)
             {
-                eprintln!("psapguard: {message}");
+                complain(&message);
                 return 2;
             }
             cli
         }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
+            if !e.use_stderr() {
+                let _ = e.print();
+                return 0;
+            }
+            // clap quotes the arguments it refuses: escaped as every other stderr line.
+            eprint!("{}", crate::escape::for_stderr(&e.render().to_string()));
+            return 2;
         }
     };
     match run(cli) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("psapguard: {message}");
+            complain(&message);
             2
         }
     }
+}
+
+/// The one sentence of an exit-2 message on standard error. It may quote psapguard.toml keys,
+/// paths and git's words, which a pull request chooses: escaped as standard output is (SPEC §6).
+fn complain(message: &str) {
+    crate::progress::finish();
+    // One line: a line break in a quoted key cannot start a line of its own.
+    eprintln!("psapguard: {}", crate::escape::inert(message));
 }
 
 pub(crate) fn settings(config: &Config, max_hops: Option<usize>) -> Settings {
@@ -204,6 +219,21 @@ pub(crate) fn settings(config: &Config, max_hops: Option<usize>) -> Settings {
     s
 }
 
+/// The directory of the psapguard.toml in use: the table's root when the table is inside it
+/// (SPEC §7).
+fn config_dir(config: &Config) -> Option<PathBuf> {
+    let path = config.path.as_ref()?;
+    Some(match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    })
+}
+
+/// Loads the table at `paths`, admitted against the root of SPEC §7.
+fn load(config: &Config, paths: &[PathBuf]) -> Result<Loaded, String> {
+    load_in(paths, config_dir(config).as_deref()).map_err(|e| e.to_string())
+}
+
 fn table_paths(config: &Config, given: Vec<PathBuf>) -> Vec<PathBuf> {
     if !given.is_empty() {
         return given;
@@ -212,8 +242,8 @@ fn table_paths(config: &Config, given: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 /// Loads a table for trace and simulate, which need it to be readable and well-formed.
-fn well_formed(paths: Vec<PathBuf>) -> Result<Loaded, String> {
-    let loaded = load(&paths).map_err(|e| e.to_string())?;
+fn well_formed(config: &Config, paths: Vec<PathBuf>) -> Result<Loaded, String> {
+    let loaded = load(config, &paths)?;
     if !loaded.analysable() {
         return Err("the table has parse or schema errors; run `psapguard check` to see them".into());
     }
@@ -245,6 +275,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             base,
             all,
             allow_config_change,
+            allow_new_waivers,
             max_moved_origins,
             max_moved_population,
             report,
@@ -261,6 +292,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             let gate = Gate {
                 all,
                 allow_config_change,
+                allow_new_waivers,
                 limits,
             };
             diff_command(&config, paths, base.as_deref(), gate, &report)
@@ -310,13 +342,12 @@ fn check_command(
 ) -> Result<i32, String> {
     let settings = args.settings(config)?;
     if let Some(hint) = one_file_of_a_directory(&paths) {
-        eprintln!("psapguard: note: {hint}");
+        eprintln!("psapguard: note: {}", crate::escape::inert(&hint));
     }
-    let loaded = load(&table_paths(config, paths)).map_err(|e| e.to_string())?;
+    let loaded = load(config, &table_paths(config, paths))?;
     let (mut report, analysis, coverage) = check_with_coverage(&loaded, &settings, &args.levels(config)?);
     if let Some(path) = &baseline.write {
-        std::fs::write(path, crate::baseline::render(&report))
-            .map_err(|e| format!("cannot write {}: {}", path.display(), crate::load::plain_io(&e)))?;
+        crate::report::write::replace(path, &crate::baseline::render(&report))?;
     }
     if let Some(path) = baseline.read.as_ref().or(config.baseline.as_ref()) {
         crate::baseline::apply(path, &mut report)?;
@@ -351,6 +382,7 @@ struct BaselineArgs {
 struct Gate {
     all: bool,
     allow_config_change: bool,
+    allow_new_waivers: bool,
     limits: crate::diff::Limits,
 }
 
@@ -368,24 +400,26 @@ fn diff_command(
     let (old, new_path) = match (base, paths.len()) {
         (Some(rev), 0 | 1) => {
             let path = table_paths(config, paths).remove(0);
-            let old = crate::load::git::load_revision(rev, &path)?;
-            crate::load::find(std::slice::from_ref(&path)).map_err(|e| e.to_string())?;
+            let root = crate::load::root_of(&path, config_dir(config).as_deref());
+            let old = crate::load::git::load_revision(rev, &path, &root)?;
+            crate::load::find(std::slice::from_ref(&path), config_dir(config).as_deref()).map_err(|e| e.to_string())?;
             (old, path)
         }
         (None, 2) => {
             // What is missing is said before the long work, in the order given.
             for path in &paths {
-                crate::load::find(std::slice::from_ref(path)).map_err(|e| e.to_string())?;
+                crate::load::find(std::slice::from_ref(path), config_dir(config).as_deref())
+                    .map_err(|e| e.to_string())?;
             }
             let mut paths = paths;
             let new_path = paths.pop().expect("two paths");
-            (load(&paths).map_err(|e| e.to_string())?, new_path)
+            (load(config, &paths)?, new_path)
         }
         (Some(_), _) => return Err("with --base, give at most one PATH".into()),
         (None, _) => return Err("give OLD and NEW, or --base REV [PATH]".into()),
     };
     let before = crate::diff::Before::new(old, &settings, &levels);
-    let new = load(&[new_path]).map_err(|e| e.to_string())?;
+    let new = load(config, &[new_path])?;
     let (mut report, diff, after) = crate::diff::diff(&before, &new, &settings, &levels, gate.limits);
     if let Some(rev) = base {
         // The gate at the base revision, against the one this change brings.
@@ -393,6 +427,9 @@ fn diff_command(
         let before = config.at_revision(&commit)?;
         let after = config.gate(config.path.is_some());
         crate::diff::judge_gate(&mut report, &new.table, &before, &after, gate.allow_config_change);
+    }
+    if let Some(rev) = base {
+        crate::diff::judge_new_waivers(&mut report, &before, &new.table, rev, gate.allow_new_waivers);
     }
     let fails = crate::diff::fails(&report, gate.all);
     let pictures = args
@@ -444,7 +481,7 @@ fn trace_command(
 ) -> Result<i32, String> {
     let settings = settings(config, max_hops);
     // One origin's walk needs the table and its failure domains, not the whole analysis.
-    let loaded = well_formed(table_paths(config, path.into_iter().collect()))?;
+    let loaded = well_formed(config, table_paths(config, path.into_iter().collect()))?;
     let table = &loaded.table;
     let Some(crate::model::Element::Origin(o)) = table.lookup(origin) else {
         let ids = table.origins.iter().map(|o| &*o.id);
@@ -477,7 +514,7 @@ fn simulate_command(
     max_hops: Option<usize>,
 ) -> Result<i32, String> {
     let settings = settings(config, max_hops);
-    let loaded = well_formed(table_paths(config, path.into_iter().collect()))?;
+    let loaded = well_formed(config, table_paths(config, path.into_iter().collect()))?;
     let table = &loaded.table;
     // Only the ranking needs every single failure; a what-if re-walks what it touches.
     let text = if all_single && format == WhatIfFormat::Html {
@@ -511,7 +548,7 @@ fn graph_command(
     focus: Option<&str>,
     depth: usize,
 ) -> Result<i32, String> {
-    let loaded = load(&table_paths(config, path.into_iter().collect())).map_err(|e| e.to_string())?;
+    let loaded = load(config, &table_paths(config, path.into_iter().collect()))?;
     let g = crate::graph::build(&loaded.table);
     let shown = match focus {
         Some(f) => crate::graph::focus(&g, f, depth)?,

@@ -7,7 +7,7 @@ mod texts;
 use std::collections::HashSet;
 
 use crate::analysis::{Analysis, FailoverMove, Move};
-use crate::check::{Report, apply_levels, apply_waivers, check_with_coverage, sort, summarise};
+use crate::check::{Report, Summary, apply_levels, check_with_coverage, sort, summarise};
 use crate::engine::Trace;
 use crate::finding::{Levels, Novelty, ScenarioLabel};
 use crate::load::Loaded;
@@ -53,6 +53,11 @@ pub struct ElementEdit {
 #[derive(Debug, Default)]
 pub struct DiffReport {
     pub changes: Vec<Change>,
+    /// Origins only the old table has: their calls now reach no PSAP (`after` is None), and
+    /// their population counts toward `blast-radius` (renaming origins is no way around it).
+    pub removed_origins: Vec<Change>,
+    /// Origins only the new table has (`before` is None): moved from no PSAP.
+    pub added_origins: Vec<Change>,
     pub fixed: Vec<Fixed>,
     pub edits: Vec<ElementEdit>,
     /// Routing paths (as node-id chains) per moved origin: (old path, new path), for pictures.
@@ -199,6 +204,7 @@ pub fn diff(
     if let (Some(oa), Some(na)) = (&old_analysis, &new_analysis) {
         let moves = crate::analysis::moves(&old.table, oa, &new.table, na);
         out.record_moves(&old.table, oa, &new.table, na, &moves);
+        let (removed, added) = out.record_one_sided(&old.table, oa, &new.table, na);
         let failover = crate::analysis::failover_moves(&old.table, oa, &new.table, na);
         out.record_failover(&old.table, &new.table, &failover);
         let broken = crate::check::broken_elements(&new.problems);
@@ -217,6 +223,8 @@ pub fn diff(
             moves: &moves,
             failover: &failover,
             boundary_moves: &out.boundaries.moved,
+            removed: &removed,
+            added: &added,
             limits,
         };
         let mut extra = Vec::new();
@@ -225,7 +233,8 @@ pub fn diff(
         }
         extra.iter_mut().for_each(|f| f.new = Some(Novelty::New));
         apply_levels(&mut extra, levels);
-        apply_waivers(&new.table, &settings.today, &mut extra);
+        // The diff rules judge the change itself: no waiver in the changed table covers them
+        // (SPEC §4), or a change could waive its own blast radius.
         report.findings.extend(extra);
     }
     point_at_edits(&mut report.findings, &out.edits);
@@ -254,6 +263,46 @@ pub fn judge_gate(report: &mut Report, table: &Table, before: &GateSettings, aft
     report.findings.push(f);
     sort(table, &mut report.findings);
     report.summary = summarise(table, &report.findings);
+}
+
+/// With `--base`: a new finding waived only by a waiver the change adds (none on the same
+/// element for the same rule and reason at the base) is not waived — a change must not silence
+/// its own errors (SPEC §4) — unless `--allow-new-waivers` accepts it.
+pub fn judge_new_waivers(report: &mut Report, before: &Before, table: &Table, rev: &str, allowed: bool) {
+    let old = &before.loaded.table;
+    let at_base = |f: &Finding, reason: &str| {
+        f.entities.iter().chain(f.affected.iter()).any(|id| {
+            old.lookup(id)
+                .is_some_and(|e| old.waivers(e).iter().any(|w| w.rule == f.rule && w.reason == reason))
+        })
+    };
+    let mut changed = false;
+    for f in report.findings.iter_mut().filter(|f| f.waived && f.is_new()) {
+        let Some(note) = &f.waiver else { continue };
+        if at_base(f, &note.reason) {
+            continue;
+        }
+        changed = true;
+        let rev = crate::escape::short(rev, 80);
+        if allowed {
+            f.message.push_str(&format!(
+                " (waived only by this change, absent at {rev}; accepted with --allow-new-waivers)"
+            ));
+        } else {
+            f.waived = false;
+            f.waiver = None;
+            f.message.push_str(&format!(
+                " (waived only by this change: the waiver is absent at {rev}, so it does not count; --allow-new-waivers accepts it)"
+            ));
+        }
+    }
+    if changed {
+        sort(table, &mut report.findings);
+        report.summary = Summary {
+            expiring_waivers: report.summary.expiring_waivers,
+            ..summarise(table, &report.findings)
+        };
+    }
 }
 
 /// Points each new finding outside the edited lines at the edit that caused it, when one of
@@ -315,6 +364,54 @@ impl DiffReport {
             });
         }
         self.changes.sort_by(|a, b| a.origin.cmp(&b.origin));
+    }
+
+    /// Origins present in only one table, as changes from or to no PSAP; returns their
+    /// indices (old table, new table).
+    fn record_one_sided(&mut self, old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> (Vec<u32>, Vec<u32>) {
+        let one_sided = |t: &Table, a: &Analysis, other: &Table| -> Vec<(u32, Change)> {
+            let class_of = a.class_of_origins(t.origins.len());
+            t.origins
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| !matches!(other.lookup(&o.id), Some(Element::Origin(_))))
+                .map(|(i, o)| {
+                    let psap = a
+                        .normal
+                        .get(class_of[i] as usize)
+                        .and_then(|trace| trace.delivered_to())
+                        .map(|p| t.psaps[p as usize].id.clone());
+                    let change = Change {
+                        scenario: ScenarioLabel::Normal,
+                        origin: o.id.to_string(),
+                        before: psap.clone(),
+                        after: psap,
+                        population: t.population(i as u32),
+                    };
+                    (i as u32, change)
+                })
+                .collect()
+        };
+        let removed = one_sided(old, oa, new);
+        let added = one_sided(new, na, old);
+        self.removed_origins = removed
+            .iter()
+            .map(|(_, c)| Change {
+                after: None,
+                ..c.clone()
+            })
+            .collect();
+        self.added_origins = added
+            .iter()
+            .map(|(_, c)| Change {
+                before: None,
+                ..c.clone()
+            })
+            .collect();
+        (
+            removed.into_iter().map(|(i, _)| i).collect(),
+            added.into_iter().map(|(i, _)| i).collect(),
+        )
     }
 
     /// Failover moves as changes with their scenario, after the normal ones.

@@ -342,6 +342,10 @@ pub struct DiffContext<'a> {
     pub failover: &'a [crate::analysis::FailoverMove],
     /// New-table origins whose boundary PSAP the change moves (SPEC §7), sorted.
     pub boundary_moves: &'a [u32],
+    /// Old-table origins the new table does not have (moved to no PSAP).
+    pub removed: &'a [u32],
+    /// New-table origins the old table did not have (moved from no PSAP).
+    pub added: &'a [u32],
     pub limits: blast_radius::Limits,
 }
 

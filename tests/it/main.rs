@@ -1,14 +1,15 @@
 //! One integration-test binary (as ripgrep and ruff have): one link step for the whole suite.
 
-mod common;
 mod action;
 mod adoption;
 mod cli;
+mod common;
 mod diff;
 mod docs;
 mod engine;
 mod fixtures;
 mod fuzz_regressions;
+mod gate;
 mod gis;
 mod hostile;
 mod html;
