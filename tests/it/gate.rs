@@ -442,3 +442,110 @@ fn reports_are_not_written_through_planted_links_or_fifos() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+fn check_json_in(dir: &Path) -> serde_json::Value {
+    let (_, out, err) = run_in(dir, &["check", ".", "--format", "json"]);
+    serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"))
+}
+
+fn of_rule<'v>(v: &'v serde_json::Value, rule: &str) -> Vec<&'v serde_json::Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+/// 23.10: a thousand copies of one pool (66 KB) are one finding, not 499,500; a thousand
+/// nested ranges list 1,000 pairs and count the rest in a closing note.
+#[test]
+fn quadratic_pool_overlaps_are_grouped_and_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let pools = |range: &dyn Fn(usize) -> String| {
+        let mut t = String::from("version: 1\npsaps:\n  a-911: { status: active, positions: 2 }\npools:\n");
+        for i in 0..1000 {
+            t.push_str(&format!(
+                "  esrk-{i}: {{ kind: esrk, range: {}, psap: a-911 }}\n",
+                range(i)
+            ));
+        }
+        t
+    };
+    std::fs::write(dir.path().join("t.yaml"), pools(&|_| "3165550100-3165550199".into())).unwrap();
+    let v = check_json_in(dir.path());
+    let f = of_rule(&v, "pool-overlap");
+    assert_eq!(f.len(), 1, "{v:#}");
+    assert_eq!(f[0]["entities"].as_array().unwrap().len(), 1000);
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("1,000 pools have the same range")
+    );
+    std::fs::write(
+        dir.path().join("t.yaml"),
+        pools(&|i| format!("{}-3165559999", 3165550100 + i)),
+    )
+    .unwrap();
+    let v = check_json_in(dir.path());
+    let f = of_rule(&v, "pool-overlap");
+    assert_eq!(f.len(), 1001);
+    assert!(
+        f.iter().any(|f| f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("498,500 more overlapping pairs of pools are not listed")),
+        "{v:#}"
+    );
+}
+
+/// A PSAP layer of `n` square features (GeoJSON), the `i`th given by `west(i)`.
+fn squares(dir: &Path, n: usize, west: impl Fn(usize) -> f64) {
+    let features: Vec<String> = (0..n)
+        .map(|i| {
+            let w = west(i);
+            format!(
+                r#"{{"type":"Feature","properties":{{"DiscrpAgID":"x","DateUpdate":"2025-01-01","NGUID":"P{i}@x","Agency_ID":"x","ServiceURI":"sip:a@x","ServiceURN":"urn:emergency:service:sos.psap","AVcard_URI":"https://x","DsplayName":"A"}},"geometry":{{"type":"Polygon","coordinates":[[[{w},37.0],[-96.9,37.0],[-96.9,37.1],[{w},37.1],[{w},37.0]]]}}}}"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.join("psap.geojson"),
+        format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(",")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("table.yaml"),
+        "version: 1\nboundaries:\n  - { file: psap.geojson, kind: psap }\npsaps:\n  a-911: { status: active, uri: 'sip:a@x' }\n",
+    )
+    .unwrap();
+}
+
+/// 23.10: identical boundary squares are one overlap finding; nested ones are bounded.
+#[test]
+fn quadratic_boundary_overlaps_are_grouped_and_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    squares(dir.path(), 1000, |_| -97.0);
+    let v = check_json_in(dir.path());
+    let f = of_rule(&v, "boundary-overlap");
+    assert_eq!(f.len(), 1, "{v:#}");
+    assert_eq!(f[0]["entities"].as_array().unwrap().len(), 1000);
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1,000 psap boundaries are the same polygon")
+    );
+    squares(dir.path(), 200, |i| -97.0 + i as f64 * 1e-5);
+    let v = check_json_in(dir.path());
+    let f = of_rule(&v, "boundary-overlap");
+    assert_eq!(f.len(), 1001, "{v:#}");
+    assert!(
+        f.iter().any(|f| f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("18,900 more pairs of boundaries whose extents meet were not compared")),
+        "{v:#}"
+    );
+}
