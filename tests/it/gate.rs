@@ -549,3 +549,76 @@ fn quadratic_boundary_overlaps_are_grouped_and_bounded() {
         "{v:#}"
     );
 }
+
+/// A copy of `examples/denver` whose network.yaml is edited by `edit`.
+fn denver_network(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    common::denver_with("network.yaml", edit)
+}
+
+/// 23.9: a GeoPackage "layer" that is a view (here, a hundred million rows from a 48 KB file,
+/// which SQLite would sort in temporary storage) is refused before any query runs on it.
+#[test]
+fn a_geopackage_view_is_not_read() {
+    let dir = denver_network(|t| t.replace("layer: PsapPolygon, kind: psap", "layer: Blow, kind: psap"));
+    let db = rusqlite::Connection::open(dir.path().join("gis/denver.gpkg")).unwrap();
+    let columns: Vec<String> = db
+        .prepare("PRAGMA table_info(PsapPolygon)")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(1))
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|c| c != "fid")
+        .map(|c| format!("p.{c}"))
+        .collect();
+    db.execute_batch(&format!(
+        "CREATE VIEW Blow AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n LIMIT 100000000) \
+         SELECT n.x AS rowid, {} FROM n, PsapPolygon p ORDER BY random();
+         INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id, last_change) VALUES ('Blow', 'features', 'Blow', 4326, '2026-01-01T00:00:00.000Z');
+         INSERT INTO gpkg_geometry_columns VALUES ('Blow', 'geom', 'MULTIPOLYGON', 4326, 0, 0);",
+        columns.join(", ")
+    ))
+    .unwrap();
+    drop(db);
+    let started = std::time::Instant::now();
+    let v = check_json_in(dir.path());
+    assert!(started.elapsed().as_secs() < 30);
+    let f = of_rule(&v, "boundary-format");
+    assert_eq!(f.len(), 1, "{v:#}");
+    assert!(
+        f[0]["message"].as_str().unwrap().contains("is a view, not a table"),
+        "{v:#}"
+    );
+}
+
+/// 23.11: one layer named again and again is read once; each repeat is one finding.
+#[test]
+fn a_layer_named_many_times_is_read_once() {
+    let repeat = "  - { file: gis/denver.gpkg, layer: PsapPolygon, kind: psap }\n".repeat(9);
+    let dir = denver_network(|t| {
+        t.replace(
+            "  - { file: gis/denver.gpkg, layer: PsapPolygon, kind: psap }\n",
+            &format!("  - {{ file: gis/denver.gpkg, layer: PsapPolygon, kind: psap }}\n{repeat}"),
+        )
+    });
+    let v = check_json_in(dir.path());
+    let f = of_rule(&v, "boundary-format");
+    assert_eq!(f.len(), 9, "{v:#}");
+    assert!(f[0]["message"].as_str().unwrap().contains("is named again here"));
+    assert!(of_rule(&v, "boundary-overlap").is_empty(), "{v:#}");
+}
+
+/// 23.11: a 5 MB key is cut before it is escaped or framed: the human report stays small.
+#[test]
+fn a_huge_token_is_cut_before_it_is_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "A".repeat(5_000_000);
+    std::fs::write(
+        dir.path().join("t.yaml"),
+        format!("version: 1\npsaps:\n  a-911: {{ status: active, {token}: 1 }}\n"),
+    )
+    .unwrap();
+    let (code, out, err) = run_in(dir.path(), &["check", "t.yaml"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.len() < 5_000, "{} bytes", out.len());
+    assert!(out.contains("unknown field"), "{out}");
+}
