@@ -1,8 +1,10 @@
 //! A table as it was at a git revision (`diff --base REV`), read with plumbing only: the
 //! revision is resolved once to a commit, the tree listed with `ls-tree`, each blob read with
 //! `cat-file` by its object id. No porcelain, so no textconv, filters or attributes from the
-//! repository run; a link stored in git is not followed (it could point anywhere on the
-//! machine that runs the review).
+//! repository run — except, for a layer that is a Git LFS pointer, the smudge filter of the
+//! user's own git configuration (a repository names a filter, it cannot define one); a link
+//! stored in git is not followed (it could point anywhere on the machine that runs the
+//! review).
 
 use std::path::Path;
 use std::process::Command;
@@ -132,6 +134,20 @@ pub fn load_revision(rev: &str, path: &Path, root: &Path) -> Result<Loaded, Stri
         files: entries.iter().map(|e| e.name.clone()).collect(),
     };
     super::gis::read_boundaries(&mut loaded.table, &layers);
+    // A layer git cannot give fails closed (exit 2): read as missing, every boundary would
+    // count as added and the blast radius would be false.
+    if let Some(b) = loaded
+        .table
+        .boundaries
+        .iter()
+        .find(|b| b.read.as_ref().is_err_and(|e| e == LFS_NOT_FETCHED))
+    {
+        return Err(format!(
+            "{}: this layer is a Git LFS pointer at {} (object not fetched); fetch it (`git lfs fetch`) and run again",
+            crate::escape::short(&b.file, crate::escape::MAX_SHOWN_CHARS),
+            crate::escape::short(rev, 100)
+        ));
+    }
     Ok(loaded)
 }
 
@@ -233,8 +249,38 @@ impl super::gis::LayerFiles for GitLayers {
         if entry.mode == "120000" {
             return Err("is a symbolic link in git; links are not followed".into());
         }
-        read_bytes(&entry.object, super::gis::too_big)
+        let bytes = read_bytes(&entry.object, super::gis::too_big)?;
+        let Some(size) = lfs_pointer(&bytes) else {
+            return Ok(bytes);
+        };
+        // A Git LFS pointer: the object through git's own filters (git-lfs's smudge, as the
+        // user's git configuration sets it), never the pointer read as a layer.
+        if size > super::gis::MAX_LAYER_BYTES {
+            return Err(super::gis::too_big(size));
+        }
+        let spec = format!("{}:./{}", self.commit, shown);
+        match git(&["cat-file", "--filters", &spec]) {
+            Ok(object) if lfs_pointer(&object).is_none() && object.len() as u64 <= super::gis::MAX_LAYER_BYTES => {
+                Ok(object)
+            }
+            _ => Err(LFS_NOT_FETCHED.into()),
+        }
     }
+}
+
+/// What a layer that is an LFS pointer whose object git cannot give says (fails the run).
+const LFS_NOT_FETCHED: &str = "is a Git LFS pointer whose object is not fetched";
+
+/// The object size a Git LFS pointer file names, if `bytes` is one.
+fn lfs_pointer(bytes: &[u8]) -> Option<u64> {
+    if bytes.len() > 1024 || !bytes.starts_with(b"version https://git-lfs.github.com/spec/") {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("size "))
+        .and_then(|n| n.trim().parse().ok())
+        .or(Some(0))
 }
 
 /// `path` relative to `base` (both absolute and lexical), with `..` where it is above.

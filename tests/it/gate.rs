@@ -622,3 +622,48 @@ fn a_huge_token_is_cut_before_it_is_escaped() {
     assert!(out.len() < 5_000, "{} bytes", out.len());
     assert!(out.contains("unknown field"), "{out}");
 }
+
+/// 22.6: layers kept in Git LFS. At the base the layer is a pointer: read through git's own
+/// filter when the object is there (a stand-in for git-lfs's smudge, set in the repository's
+/// git configuration as git-lfs sets it), else exit 2 with the reason — never a false blast
+/// radius from every boundary counted as added.
+#[test]
+fn a_layer_in_git_lfs_is_read_through_git_or_fails_closed() {
+    let dir = office_repo();
+    let repo = dir.path();
+    let object = tempfile::tempdir().unwrap();
+    let stored = object.path().join("denver.gpkg");
+    std::fs::copy(repo.join("gis/denver.gpkg"), &stored).unwrap();
+    let size = std::fs::metadata(&stored).unwrap().len();
+    let pointer = format!(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize {size}\n"
+    );
+    git(repo, &["rm", "-q", "--cached", "gis/denver.gpkg"]);
+    std::fs::write(
+        repo.join(".gitattributes"),
+        "*.gpkg filter=lfs diff=lfs merge=lfs -text\n",
+    )
+    .unwrap();
+    // The pointer is what git stores; the work tree holds the real file, as after a checkout.
+    let real = std::fs::read(repo.join("gis/denver.gpkg")).unwrap();
+    std::fs::write(repo.join("gis/denver.gpkg"), &pointer).unwrap();
+    git(repo, &["add", ".gitattributes", "gis/denver.gpkg"]);
+    git(repo, &["commit", "-qm", "layers in LFS"]);
+    std::fs::write(repo.join("gis/denver.gpkg"), &real).unwrap();
+
+    // Without the object: exit 2, said plainly.
+    let (code, out, err) = run_in(repo, &["diff", "--base", "HEAD", "tables"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("this layer is a Git LFS pointer at HEAD (object not fetched)"),
+        "{err}"
+    );
+    // With it: read through the filter, and nothing moves.
+    let smudge = format!("sh -c 'cat >/dev/null; cat \"{}\"'", stored.display());
+    git(repo, &["config", "filter.lfs.smudge", &smudge]);
+    let (code, out, err) = run_in(repo, &["diff", "--base", "HEAD", "tables", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+    assert!(v.get("boundary_features").is_none(), "{v:#}");
+    assert!(!common::rules_of(&v).contains(&"blast-radius"), "{v:#}");
+    assert_eq!(code, 0, "{v:#}");
+}
