@@ -667,3 +667,47 @@ fn a_layer_in_git_lfs_is_read_through_git_or_fails_closed() {
     assert!(!common::rules_of(&v).contains(&"blast-radius"), "{v:#}");
     assert_eq!(code, 0, "{v:#}");
 }
+
+/// 23.7: a waiver reason and a quoted value written as Markdown (an image, a link, a
+/// mention, a backtick that closes a code span) stay text in the pull-request comment.
+#[test]
+fn the_comment_renders_no_markdown_of_the_authors() {
+    let dir = repo_at_base(&base_text());
+    let repo = dir.path();
+    let payload = "x` ![pixel](https://evil.example/p.png) [click](https://evil.example) @octocat www.evil.example <img src=x> `y";
+    change(repo, |t| {
+        t.replace(
+            "  a-911: { status: active,",
+            &format!(
+                "  a-911: {{ waivers: [{{ rule: single-point-of-failure, reason: '{payload}' }}], status: active,"
+            ),
+        )
+        .replace("  o1: { kind: esz,", &format!("  o1: {{ '{payload}': 1, kind: esz,"))
+    });
+    let (_, md, err) = run_in(repo, &["diff", "--base", "HEAD", "--format", "markdown"]);
+    assert!(md.contains("Waivers this change adds"), "{md}{err}");
+    assert!(md.contains("unknown field"), "{md}");
+    // Inside a fenced block (the YAML edits) text is text; everywhere else nothing is live.
+    let mut outside = String::new();
+    let mut fence: Option<usize> = None;
+    for line in md.lines() {
+        let ticks = line.len() - line.trim_start_matches('`').len();
+        match fence {
+            Some(n) if ticks >= n && line.trim_start_matches('`').is_empty() => fence = None,
+            Some(_) => {}
+            None if ticks >= 3 => fence = Some(ticks),
+            None => outside.push_str(&format!("{line}\n")),
+        }
+    }
+    assert!(outside.contains("octocat"), "{outside}");
+    for live in [
+        "![pixel](",
+        "](https://",
+        "@octocat",
+        "www.evil",
+        "<img",
+        "https://evil",
+    ] {
+        assert!(!outside.contains(live), "{live} is live in:\n{outside}");
+    }
+}
