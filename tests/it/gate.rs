@@ -711,3 +711,21 @@ fn the_comment_renders_no_markdown_of_the_authors() {
         assert!(!outside.contains(live), "{live} is live in:\n{outside}");
     }
 }
+
+/// 23.3: the shipped CI templates and hooks run on every change: a path filter that skips a
+/// `.dbf`, `.prj` or upper-case `.GPKG` lets a routing change through unreviewed.
+#[test]
+fn the_ci_templates_do_not_filter_by_path() {
+    let github = std::fs::read_to_string("ci/github-workflow.yml").unwrap();
+    assert!(!github.lines().any(|l| l.trim_start().starts_with("paths")), "{github}");
+    let gitlab = std::fs::read_to_string("ci/gitlab-ci.yml").unwrap();
+    assert!(
+        !gitlab.lines().any(|l| l.trim_start().trim_start_matches("- ").starts_with("changes")),
+        "{gitlab}"
+    );
+    let hooks = std::fs::read_to_string(".pre-commit-hooks.yaml").unwrap();
+    assert!(!hooks.lines().any(|l| l.trim_start().starts_with("files:")), "{hooks}");
+    assert_eq!(hooks.matches("always_run: true").count(), 2, "{hooks}");
+    let action = std::fs::read_to_string("action.yml").unwrap();
+    assert!(!action.contains("paths:"), "{action}");
+}
