@@ -720,7 +720,9 @@ fn the_ci_templates_do_not_filter_by_path() {
     assert!(!github.lines().any(|l| l.trim_start().starts_with("paths")), "{github}");
     let gitlab = std::fs::read_to_string("ci/gitlab-ci.yml").unwrap();
     assert!(
-        !gitlab.lines().any(|l| l.trim_start().trim_start_matches("- ").starts_with("changes")),
+        !gitlab
+            .lines()
+            .any(|l| l.trim_start().trim_start_matches("- ").starts_with("changes")),
         "{gitlab}"
     );
     let hooks = std::fs::read_to_string(".pre-commit-hooks.yaml").unwrap();
@@ -728,4 +730,22 @@ fn the_ci_templates_do_not_filter_by_path() {
     assert_eq!(hooks.matches("always_run: true").count(), 2, "{hooks}");
     let action = std::fs::read_to_string("action.yml").unwrap();
     assert!(!action.contains("paths:"), "{action}");
+}
+
+/// 23.8: JUnit stays well-formed XML when a quoted value holds characters XML forbids.
+#[test]
+fn junit_holds_no_character_xml_forbids() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.yaml"),
+        "version: 1\npsaps:\n  a-911: { status: active, \"a\\uFFFEb\\uFFFF\\u0001\": 1 }\n",
+    )
+    .unwrap();
+    let (code, out, err) = run_in(dir.path(), &["check", "t.yaml", "--format", "junit"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("failures=\"1\""), "{out}");
+    let forbidden =
+        |c: char| !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    assert!(!out.chars().any(forbidden), "{out:?}");
+    assert!(out.contains("a\\u{fffe}b\\u{ffff}"), "{out}");
 }
