@@ -78,7 +78,7 @@ impl PoolOverlap {
             ends.push(std::cmp::Reverse(*hi));
         }
         if unlisted > 0
-            && let Some(&(_, _, ref members)) = groups.first()
+            && let Some((_, _, members)) = groups.first()
         {
             let first = &cx.table.pools[members[0]];
             let message = format!(
