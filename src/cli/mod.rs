@@ -10,10 +10,12 @@ use crate::analysis::{analyse, analyse_normal};
 use crate::check::check_with_coverage;
 use crate::config::{Config, discover};
 use crate::escape::inert_lines;
-use crate::load::{Loaded, load_in};
+use crate::load::Loaded;
 use crate::report::{Output, whatif};
+use tables::{config_dir, load, table_paths, well_formed};
 
 mod flags;
+mod tables;
 use crate::rules::Settings;
 use flags::ReportArgs;
 
@@ -217,37 +219,6 @@ pub(crate) fn settings(config: &Config, max_hops: Option<usize>) -> Settings {
     s.capacity = config.capacity;
     s.gis = config.gis.clone();
     s
-}
-
-/// The directory of the psapguard.toml in use: the table's root when the table is inside it
-/// (SPEC §7).
-fn config_dir(config: &Config) -> Option<PathBuf> {
-    let path = config.path.as_ref()?;
-    Some(match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    })
-}
-
-/// Loads the table at `paths`, admitted against the root of SPEC §7.
-fn load(config: &Config, paths: &[PathBuf]) -> Result<Loaded, String> {
-    load_in(paths, config_dir(config).as_deref()).map_err(|e| e.to_string())
-}
-
-fn table_paths(config: &Config, given: Vec<PathBuf>) -> Vec<PathBuf> {
-    if !given.is_empty() {
-        return given;
-    }
-    vec![config.table.clone().unwrap_or_else(|| PathBuf::from("."))]
-}
-
-/// Loads a table for trace and simulate, which need it to be readable and well-formed.
-fn well_formed(config: &Config, paths: Vec<PathBuf>) -> Result<Loaded, String> {
-    let loaded = load(config, &paths)?;
-    if !loaded.analysable() {
-        return Err("the table has parse or schema errors; run `psapguard check` to see them".into());
-    }
-    Ok(loaded)
 }
 
 fn run(cli: Cli) -> Result<i32, String> {

@@ -51,10 +51,9 @@ impl BoundaryOverlap {
             && let Some(first) = cx.coverage.shapes.iter().position(|s| s.in_force && s.kind.exclusive())
         {
             let message = format!(
-                "{} more pairs of boundaries whose extents meet were not compared: psapguard lists at most {} overlaps and compares at most {} pairs (fix the overlaps listed first, then check again)",
+                "{} more pairs of boundaries whose extents meet were not compared: psapguard lists at most {} overlaps and compares at most 10,000 pairs plus 16 per boundary (fix the overlaps listed first, then check again)",
                 thousands(cx.coverage.overlaps_unexamined as u64),
-                thousands(crate::coverage::MAX_OVERLAPS as u64),
-                thousands(crate::coverage::MAX_OVERLAP_PAIRS as u64)
+                thousands(crate::coverage::MAX_OVERLAPS as u64)
             );
             let place = cx.place(cx.shape_ref(first as u32), None);
             out.push(cx.gis_finding(&Self::META, place, message, Vec::new(), &[]));
