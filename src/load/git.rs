@@ -250,7 +250,7 @@ impl super::gis::LayerFiles for GitLayers {
             return Err("is a symbolic link in git; links are not followed".into());
         }
         let bytes = read_bytes(&entry.object, super::gis::too_big)?;
-        let Some(size) = lfs_pointer(&bytes) else {
+        let Some(size) = super::gis::lfs_pointer(&bytes) else {
             return Ok(bytes);
         };
         // A Git LFS pointer: the object through git's own filters (git-lfs's smudge, as the
@@ -260,7 +260,9 @@ impl super::gis::LayerFiles for GitLayers {
         }
         let spec = format!("{}:./{}", self.commit, shown);
         match git(&["cat-file", "--filters", &spec]) {
-            Ok(object) if lfs_pointer(&object).is_none() && object.len() as u64 <= super::gis::MAX_LAYER_BYTES => {
+            Ok(object)
+                if super::gis::lfs_pointer(&object).is_none() && object.len() as u64 <= super::gis::MAX_LAYER_BYTES =>
+            {
                 Ok(object)
             }
             _ => Err(LFS_NOT_FETCHED.into()),
@@ -270,18 +272,6 @@ impl super::gis::LayerFiles for GitLayers {
 
 /// What a layer that is an LFS pointer whose object git cannot give says (fails the run).
 const LFS_NOT_FETCHED: &str = "is a Git LFS pointer whose object is not fetched";
-
-/// The object size a Git LFS pointer file names, if `bytes` is one.
-fn lfs_pointer(bytes: &[u8]) -> Option<u64> {
-    if bytes.len() > 1024 || !bytes.starts_with(b"version https://git-lfs.github.com/spec/") {
-        return None;
-    }
-    let text = std::str::from_utf8(bytes).ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("size "))
-        .and_then(|n| n.trim().parse().ok())
-        .or(Some(0))
-}
 
 /// `path` relative to `base` (both absolute and lexical), with `..` where it is above.
 fn relative(path: &Path, base: &Path) -> std::path::PathBuf {

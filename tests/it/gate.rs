@@ -649,6 +649,15 @@ fn a_layer_in_git_lfs_is_read_through_git_or_fails_closed() {
     std::fs::write(repo.join("gis/denver.gpkg"), &pointer).unwrap();
     git(repo, &["add", ".gitattributes", "gis/denver.gpkg"]);
     git(repo, &["commit", "-qm", "layers in LFS"]);
+    // A checkout without the object: the work tree's layer is the pointer, and says so.
+    let (_, out, _) = run_in(repo, &["check", "tables", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        of_rule(&v, "boundary-format")
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("is a Git LFS pointer")),
+        "{v:#}"
+    );
     std::fs::write(repo.join("gis/denver.gpkg"), &real).unwrap();
 
     // Without the object: exit 2, said plainly.

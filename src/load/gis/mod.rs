@@ -40,8 +40,24 @@ impl LayerFiles for DiskFiles {
         let candidate = real.parent().unwrap_or(Path::new(".")).join(rel);
         let admitted = super::admit::inside(root, &candidate)?;
         let file = super::admit::open_regular(&admitted)?;
-        read_bounded(file)
+        let bytes = read_bounded(file)?;
+        if lfs_pointer(&bytes).is_some() {
+            return Err("is a Git LFS pointer: its object is not in this checkout (`git lfs pull`)".into());
+        }
+        Ok(bytes)
     }
+}
+
+/// The object size a Git LFS pointer file names, if `bytes` is one.
+pub(super) fn lfs_pointer(bytes: &[u8]) -> Option<u64> {
+    if bytes.len() > 1024 || !bytes.starts_with(b"version https://git-lfs.github.com/spec/") {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("size "))
+        .and_then(|n| n.trim().parse().ok())
+        .or(Some(0))
 }
 
 /// Reads at most [`MAX_LAYER_BYTES`], refusing a bigger file before reading it.
