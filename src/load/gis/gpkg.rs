@@ -15,6 +15,17 @@ use crate::model::{BoundaryKind, Feature, RawPolygon, Ring};
 /// Longest a GeoPackage's queries may run: a crafted view could loop for ever.
 const TIME_BUDGET: Duration = Duration::from_secs(60);
 
+/// Longest all of a run's GeoPackage queries may run together: a table naming a hundred
+/// slow layers must not cost a hundred budgets.
+const RUN_BUDGET: Duration = Duration::from_secs(300);
+
+/// SQLite time spent by the run's GeoPackages read so far, in milliseconds.
+static SPENT_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn spent() -> Duration {
+    Duration::from_millis(SPENT_MS.load(std::sync::atomic::Ordering::Relaxed))
+}
+
 /// Most memory SQLite may hold (the database itself, read into memory, included).
 const MAX_SQLITE_HEAP: i64 = super::MAX_LAYER_BYTES as i64 + (256 << 20);
 
@@ -42,6 +53,24 @@ pub fn read(bytes: &[u8], layer: Option<&str>, kind: BoundaryKind) -> Result<Vec
     if !bytes.starts_with(b"SQLite format 3\0") {
         return Err("is not a GeoPackage: it is not an SQLite database".into());
     }
+    if spent() > RUN_BUDGET {
+        return Err(run_budget_spent());
+    }
+    let started = Instant::now();
+    let read = read_database(bytes, layer, kind);
+    let ms = started.elapsed().as_millis() as u64;
+    SPENT_MS.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    read
+}
+
+fn run_budget_spent() -> String {
+    format!(
+        "is not read: this run's GeoPackages took more than {} s of queries in all",
+        RUN_BUDGET.as_secs()
+    )
+}
+
+fn read_database(bytes: &[u8], layer: Option<&str>, kind: BoundaryKind) -> Result<Vec<Feature>, String> {
     let db = open(bytes).map_err(|e| format!("is not a readable GeoPackage: {}", sqlite_words(&e)))?;
     let table = choose_layer(&db, layer)?;
     only_a_table(&db, &table)?;
@@ -64,7 +93,10 @@ fn open(bytes: &[u8]) -> rusqlite::Result<Connection> {
     db.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
     db.set_limit(Limit::SQLITE_LIMIT_EXPR_DEPTH, 100)?;
     let started = Instant::now();
-    db.progress_handler(100_000, Some(move || started.elapsed() > TIME_BUDGET))?;
+    db.progress_handler(
+        100_000,
+        Some(move || started.elapsed() > TIME_BUDGET || spent() + started.elapsed() > RUN_BUDGET),
+    )?;
     db.deserialize_read_exact("main", bytes, bytes.len(), true)?;
     Ok(db)
 }
@@ -275,7 +307,11 @@ fn short(s: &str) -> String {
 fn sqlite_words(e: &rusqlite::Error) -> String {
     match e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted => {
-            format!("reading it took more than {} s", TIME_BUDGET.as_secs())
+            format!(
+                "reading it took more than {} s (or the run's GeoPackages more than {} s in all)",
+                TIME_BUDGET.as_secs(),
+                RUN_BUDGET.as_secs()
+            )
         }
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OutOfMemory => {
             format!("reading it needs more than {} MB of memory", MAX_SQLITE_HEAP >> 20)
