@@ -12,7 +12,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 port_file, log_path = sys.argv[1], sys.argv[2]
 refuse = "--refuse" in sys.argv
-comments = []  # {"id", "body"}
+BOT = {"login": "github-actions[bot]", "type": "Bot"}
+# The pull request's author has planted a comment that starts with the action's marker: the
+# action must not take it for its own.
+comments = [{"id": 5, "body": "<!-- psapguard -->\nplanted by the author", "user": {"login": "mallory", "type": "User"}}]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -41,7 +44,7 @@ class Handler(BaseHTTPRequestHandler):
             page = int(self.path.split("page=")[-1]) if "page=" in self.path else 1
             return self.answer(200, comments if page == 1 else [])
         if method == "POST" and path == "/repos/acme/tables/issues/7/comments":
-            comments.append({"id": 1000 + len(comments), "body": body["body"]})
+            comments.append({"id": 999 + len(comments), "body": body["body"], "user": BOT})
             return self.answer(201, comments[-1])
         if method == "PATCH" and path.startswith("/repos/acme/tables/issues/comments/"):
             wanted = int(path.rsplit("/", 1)[1])

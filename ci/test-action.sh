@@ -92,6 +92,8 @@ writes = [(r["method"], r["path"]) for r in log if "comments" in r["path"] and r
 assert writes == [("POST", "/repos/acme/tables/issues/7/comments"), ("PATCH", "/repos/acme/tables/issues/comments/1000")], writes
 body = [r for r in log if r["method"] == "PATCH"][0]["body"]["body"]
 assert body.startswith("<!-- psapguard -->\n") and "broomfield-pd" in body, body[:200]
+# The comment the author planted with the marker (id 5) is never written.
+assert not any(r["path"].endswith("/comments/5") for r in log), "the author's comment was edited"
 PY
 
 echo "== the base as a commit, and a base that is nowhere: exit 2 with one error"

@@ -52,6 +52,23 @@ pub fn short(s: &str, max: usize) -> String {
     }
 }
 
+/// Text for standard error, escaped as standard output is: control characters and
+/// bidirectional marks inert on every line, and no line that a CI runner reads as a workflow
+/// command (`::set-output`, `::add-mask`, `::stop-commands`): such a line is indented behind
+/// a `|` (the runner reads commands only at the start of a line).
+pub fn for_stderr(s: &str) -> String {
+    inert_lines(s)
+        .split_inclusive('\n')
+        .map(|l| {
+            if l.trim_start().starts_with("::") {
+                format!("  | {l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +82,17 @@ mod tests {
         assert_eq!(inert_lines("a\x1b\nb\n"), "a\\e\nb\n");
         assert_eq!(short("abcdef", 3), "abc…");
         assert_eq!(short("ab", 3), "ab");
+    }
+
+    #[test]
+    fn stderr_carries_no_workflow_command() {
+        assert_eq!(
+            for_stderr("error: unexpected argument\n::add-mask::x\u{1b}[2J\n"),
+            "error: unexpected argument\n  | ::add-mask::x\\e[2J\n"
+        );
+        assert_eq!(
+            for_stderr("  ::set-output name=x::y\n"),
+            "  |   ::set-output name=x::y\n"
+        );
     }
 }

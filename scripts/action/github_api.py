@@ -83,15 +83,23 @@ def comment_body(path):
     return MARKER + "\n" + text
 
 
+def bot_login():
+    """Who the action's comments are by: the workflow token's bot, unless the workflow gives
+    another token and names its account in PSAPGUARD_COMMENT_AUTHOR."""
+    return os.environ.get("PSAPGUARD_COMMENT_AUTHOR") or "github-actions[bot]"
+
+
 def our_comment(number):
-    """The comment an earlier run posted (it starts with the marker), if any."""
+    """The comment an earlier run posted, if any: the marker AND the bot's own account. Anyone
+    can start a comment with the marker; the action never edits the pull request author's."""
     page = 1
     while True:
         comments = call("GET", f"/repos/{repository()}/issues/{number}/comments?per_page=100&page={page}")
         if not comments:
             return None
         for c in comments:
-            if (c.get("body") or "").startswith(MARKER):
+            author = (c.get("user") or {}).get("login")
+            if author == bot_login() and (c.get("body") or "").startswith(MARKER):
                 return c["id"]
         page += 1
 

@@ -304,12 +304,6 @@ pub fn apply_levels(findings: &mut Vec<Finding>, levels: &Levels) {
     }
 }
 
-/// Applies the table's waivers to findings of rules judged elsewhere (diff's): no
-/// unused-waiver is judged for them.
-pub fn apply_waivers(table: &crate::model::Table, today: &str, findings: &mut Vec<Finding>) {
-    waivers::apply(table, today, &std::collections::HashSet::new(), findings);
-}
-
 /// Deterministic order: parse and schema findings first (what follows from them may be
 /// noise), then by file, line, column, rule, message.
 pub fn sort(table: &crate::model::Table, findings: &mut [Finding]) {

@@ -149,13 +149,7 @@ impl ReportArgs {
             match self.outputs.get(i).cloned().flatten().as_ref() {
                 Some(path) => {
                     let text = self.render(format, out, false);
-                    std::fs::write(path, text).map_err(|e| {
-                        Error::Output(format!(
-                            "cannot write {}: {}",
-                            path.display(),
-                            crate::load::plain_io(&e)
-                        ))
-                    })?;
+                    crate::report::write::replace(path, &text).map_err(Error::Output)?;
                 }
                 None => print(&self.render(format, out, self.color_on_terminal()))?,
             }

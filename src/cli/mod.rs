@@ -11,10 +11,12 @@ use crate::check::check_against;
 use crate::config::{Config, discover};
 use crate::error::Error;
 use crate::escape::inert_lines;
-use crate::load::{Loaded, load};
+use crate::load::Loaded;
 use crate::report::{Output, whatif};
+use tables::{config_dir, load, table_paths, well_formed};
 
 mod flags;
+mod tables;
 use crate::rules::Settings;
 use flags::ReportArgs;
 
@@ -77,6 +79,9 @@ enum Command {
         /// gate-weakened finding becomes a warning).
         #[arg(long, requires = "base")]
         allow_config_change: bool,
+        /// Let waivers this change adds (absent at --base) waive its new findings.
+        #[arg(long, requires = "base")]
+        allow_new_waivers: bool,
         /// Most origins the change may move: "5%" of the old table, or a number.
         #[arg(long, value_name = "LIMIT", value_parser = parse_limit)]
         max_moved_origins: Option<crate::config::Limit>,
@@ -176,24 +181,36 @@ pub fn main() -> i32 {
                 (&mut cli.command, matches.subcommand())
                 && let Err(message) = report.pair_outputs(sub)
             {
-                eprintln!("psapguard: {message}");
+                complain(message.sentence());
                 return 2;
             }
             cli
         }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
+            if !e.use_stderr() {
+                let _ = e.print();
+                return 0;
+            }
+            // clap quotes the arguments it refuses: escaped as every other stderr line.
+            eprint!("{}", crate::escape::for_stderr(&e.render().to_string()));
+            return 2;
         }
     };
     match run(cli) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("psapguard: {message}");
+            complain(message.sentence());
             2
         }
     }
+}
+
+/// The one sentence of an exit-2 message on standard error. It may quote psapguard.toml keys,
+/// paths and git's words, which a pull request chooses: escaped as standard output is (SPEC §6).
+fn complain(message: &str) {
+    crate::progress::finish();
+    // One line: a line break in a quoted key cannot start a line of its own.
+    eprintln!("psapguard: {}", crate::escape::inert(message));
 }
 
 pub(crate) fn settings(config: &Config, max_hops: Option<usize>) -> Settings {
@@ -203,24 +220,6 @@ pub(crate) fn settings(config: &Config, max_hops: Option<usize>) -> Settings {
     s.capacity = config.capacity;
     s.gis = config.gis.clone();
     s
-}
-
-fn table_paths(config: &Config, given: Vec<PathBuf>) -> Vec<PathBuf> {
-    if !given.is_empty() {
-        return given;
-    }
-    vec![config.table.clone().unwrap_or_else(|| PathBuf::from("."))]
-}
-
-/// Loads a table for trace and simulate, which need it to be readable and well-formed.
-fn well_formed(paths: Vec<PathBuf>) -> Result<Loaded, Error> {
-    let loaded = load(&paths)?;
-    if !loaded.analysable() {
-        return Err(Error::Input(
-            "the table has parse or schema errors; run `psapguard check` to see them".into(),
-        ));
-    }
-    Ok(loaded)
 }
 
 fn run(cli: Cli) -> Result<i32, Error> {
@@ -248,6 +247,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             base,
             all,
             allow_config_change,
+            allow_new_waivers,
             max_moved_origins,
             max_moved_population,
             report,
@@ -265,6 +265,10 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 all,
                 limits,
                 config: None,
+                new_waivers: base.as_ref().map(|rev| crate::diff::NewWaivers {
+                    rev: rev.clone(),
+                    allowed: allow_new_waivers,
+                }),
             };
             diff_command(&config, paths, base.as_deref(), judging, allow_config_change, &report)
         }
@@ -313,23 +317,17 @@ fn check_command(
 ) -> Result<i32, Error> {
     let settings = args.settings(config)?;
     if let Some(hint) = one_file_of_a_directory(&paths) {
-        eprintln!("psapguard: note: {hint}");
+        eprintln!("psapguard: note: {}", crate::escape::inert(&hint));
     }
     // A baseline that cannot be read is said before the long work.
     let known = match (&baseline.write, baseline.read.as_ref().or(config.baseline.as_ref())) {
         (None, Some(path)) => Some(crate::baseline::read(path)?),
         _ => None,
     };
-    let loaded = load(&table_paths(config, paths))?;
+    let loaded = load(config, &table_paths(config, paths))?;
     let checked = check_against(&loaded, &settings, &args.levels(config)?, known.as_ref());
     if let Some(path) = &baseline.write {
-        std::fs::write(path, crate::baseline::render(&checked.report)).map_err(|e| {
-            Error::Output(format!(
-                "cannot write {}: {}",
-                path.display(),
-                crate::load::plain_io(&e)
-            ))
-        })?;
+        crate::report::write::replace(path, &crate::baseline::render(&checked.report)).map_err(Error::Output)?;
     }
     let verdict = checked.report.verdict();
     let pictures = args
@@ -371,18 +369,19 @@ fn diff_command(
     let (old, new_path) = match (base, paths.len()) {
         (Some(rev), 0 | 1) => {
             let path = table_paths(config, paths).remove(0);
-            let old = crate::load::git::load_revision(rev, &path).map_err(Error::Git)?;
-            crate::load::find(std::slice::from_ref(&path))?;
+            let root = crate::load::root_of(&path, config_dir(config).as_deref());
+            let old = crate::load::git::load_revision(rev, &path, &root).map_err(Error::Git)?;
+            crate::load::find(std::slice::from_ref(&path), config_dir(config).as_deref())?;
             (old, path)
         }
         (None, 2) => {
             // What is missing is said before the long work, in the order given.
             for path in &paths {
-                crate::load::find(std::slice::from_ref(path))?;
+                crate::load::find(std::slice::from_ref(path), config_dir(config).as_deref())?;
             }
             let mut paths = paths;
             let new_path = paths.pop().expect("two paths");
-            (load(&paths)?, new_path)
+            (load(config, &paths)?, new_path)
         }
         (Some(_), _) => return Err(Error::Usage("with --base, give at most one PATH".into())),
         (None, _) => return Err(Error::Usage("give OLD and NEW, or --base REV [PATH]".into())),
@@ -397,7 +396,7 @@ fn diff_command(
         });
     }
     let before = crate::diff::Before::new(old, &settings, &levels);
-    let new = load(&[new_path])?;
+    let new = load(config, &[new_path])?;
     let diffed = crate::diff::diff(&before, &new, &settings, &levels, &judging);
     let verdict = diffed.report.verdict();
     let pictures = args
@@ -448,7 +447,7 @@ fn trace_command(
 ) -> Result<i32, Error> {
     let settings = settings(config, max_hops);
     // One origin's walk needs the table and its failure domains, not the whole analysis.
-    let loaded = well_formed(table_paths(config, path.into_iter().collect()))?;
+    let loaded = well_formed(config, table_paths(config, path.into_iter().collect()))?;
     let traced = crate::simulate::trace(&loaded.table, origin, fail, busy, settings.max_hops, &settings.today)?;
     let text = whatif::traced_human(&loaded.table, &traced, settings.max_hops);
     print(&inert_lines(&text))?;
@@ -465,7 +464,7 @@ fn simulate_command(
     max_hops: Option<usize>,
 ) -> Result<i32, Error> {
     let settings = settings(config, max_hops);
-    let loaded = well_formed(table_paths(config, path.into_iter().collect()))?;
+    let loaded = well_formed(config, table_paths(config, path.into_iter().collect()))?;
     let table = &loaded.table;
     // Only the ranking needs every single failure; a what-if re-walks what it touches.
     let text = if all_single && format == WhatIfFormat::Html {
@@ -502,7 +501,7 @@ fn graph_command(
     focus: Option<&str>,
     depth: usize,
 ) -> Result<i32, Error> {
-    let loaded = load(&table_paths(config, path.into_iter().collect()))?;
+    let loaded = load(config, &table_paths(config, path.into_iter().collect()))?;
     let g = crate::graph::build(&loaded.table);
     let shown = match focus {
         Some(f) => crate::graph::focus(&g, f, depth)?,
@@ -532,7 +531,7 @@ fn one_file_of_a_directory(paths: &[PathBuf]) -> Option<String> {
         .ok()?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name() != name && e.file_type().is_ok_and(|t| t.is_file()))
-        .filter(|e| crate::load::is_table_file_name(&e.file_name()))
+        .filter(|e| crate::load::selected(std::path::Path::new(&e.file_name())))
         .count();
     (siblings > 0).then(|| {
         format!(

@@ -5,8 +5,11 @@
 //! The GIS rules read this; like the routing analysis, it is computed once per check.
 
 mod edges;
+mod overlaps;
 mod overlay;
 pub mod validity;
+
+pub use overlaps::MAX_OVERLAPS;
 
 use geo::orient::{Direction, Orient};
 use geo::{
@@ -49,6 +52,9 @@ pub struct Invalid {
 pub struct Overlap {
     pub a: u32,
     pub b: u32,
+    /// More shapes identical to `a` and `b` (the same kind and coordinates): one finding
+    /// names them all.
+    pub also: Vec<u32>,
     pub area_m2: f64,
     pub point: [f64; 2],
     /// The shared area, for the map.
@@ -104,6 +110,10 @@ pub struct Coverage {
     pub shapes: Vec<Shape>,
     pub invalid: Vec<Invalid>,
     pub overlaps: Vec<Overlap>,
+    /// Pairs of boundaries whose boxes meet but that were not compared: past
+    /// the pair bound compared or [`MAX_OVERLAPS`] found, the rest are counted, not
+    /// overlaid.
+    pub overlaps_unexamined: usize,
     pub gaps: Vec<Gap>,
     pub outside: Vec<Outside>,
     /// The PSAP boundaries in force, by bounding box.
@@ -259,34 +269,6 @@ impl Coverage {
             .filter(|(_, s)| keep(s))
             .filter_map(|(i, s)| Some(boxed(s.bbox?, i as u32)))
             .collect()
-    }
-
-    /// Pairs of one exclusive kind whose boxes meet, then their shared area.
-    fn find_overlaps(&mut self, sliver: Sliver) {
-        let exclusive = |s: &Shape| s.in_force && s.kind.exclusive();
-        let tree = RTree::bulk_load(self.boxes(exclusive));
-        let mut found = Vec::new();
-        for (a, b) in tree.intersection_candidates_with_other_tree(&tree) {
-            let (a, b) = (a.data, b.data);
-            let (sa, sb) = (&self.shapes[a as usize], &self.shapes[b as usize]);
-            if a >= b || sa.kind != sb.kind {
-                continue;
-            }
-            let pair = overlay_inputs([&sa.geometry, &sb.geometry].into_iter());
-            let shared = sliver.keep(pair[0].intersection(&pair[1]));
-            let area = area_m2(&shared);
-            if area > sliver.m2 {
-                found.push(Overlap {
-                    a,
-                    b,
-                    area_m2: area,
-                    point: inside(&shared),
-                    geometry: shared,
-                });
-            }
-        }
-        found.sort_by_key(|o| (o.a, o.b));
-        self.overlaps = found;
     }
 
     /// The union of the shapes in force of `kind` whose boxes meet `rect`. Overlays run per

@@ -7,7 +7,7 @@ mod texts;
 use std::collections::HashSet;
 
 use crate::analysis::{Analysis, FailoverMove, Move};
-use crate::check::{Report, apply_levels, apply_waivers, check, sort, summarise};
+use crate::check::{Report, apply_levels, check, sort, summarise};
 use crate::engine::Trace;
 use crate::finding::{Gate, Identity, Levels, Novelty, ScenarioLabel};
 use crate::load::Loaded;
@@ -53,6 +53,11 @@ pub struct ElementEdit {
 #[derive(Debug, Default)]
 pub struct DiffReport {
     pub changes: Vec<Change>,
+    /// Origins only the old table has: their calls now reach no PSAP (`after` is None), and
+    /// their population counts toward `blast-radius` (renaming origins is no way around it).
+    pub removed_origins: Vec<Change>,
+    /// Origins only the new table has (`before` is None): moved from no PSAP.
+    pub added_origins: Vec<Change>,
     pub fixed: Vec<Fixed>,
     pub edits: Vec<ElementEdit>,
     /// Routing paths (as node-id chains) per moved origin: (old path, new path), for pictures.
@@ -162,6 +167,16 @@ pub struct Judging {
     pub all: bool,
     pub limits: Limits,
     pub config: Option<ConfigChange>,
+    /// With `--base`: waivers the change adds do not waive its new findings.
+    pub new_waivers: Option<NewWaivers>,
+}
+
+/// The base revision whose waivers count, and whether `--allow-new-waivers` accepts the
+/// change's own.
+#[derive(Debug, Clone)]
+pub struct NewWaivers {
+    pub rev: String,
+    pub allowed: bool,
 }
 
 /// psapguard.toml at the base revision and in the change, and whether a weaker one is
@@ -231,6 +246,7 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
     if let (Some(oa), Some(na)) = (&old_analysis, &new_analysis) {
         let moves = crate::analysis::moves(&old.table, oa, &new.table, na);
         out.record_moves(&old.table, oa, &new.table, na, &moves);
+        let (removed, added) = out.record_one_sided(&old.table, oa, &new.table, na);
         let failover = crate::analysis::failover_moves(&old.table, oa, &new.table, na);
         out.record_failover(&old.table, &new.table, &failover);
         let broken = crate::check::broken_elements(&new.problems);
@@ -250,6 +266,8 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
             failover: &failover,
             boundary_moves: &out.boundaries.moved,
             boundary_edit: out.boundaries.edited.as_ref(),
+            removed: &removed,
+            added: &added,
             limits: judging.limits,
         };
         let mut extra = Vec::new();
@@ -259,10 +277,14 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
         }
         extra.iter_mut().for_each(|f| f.new = Some(Novelty::New));
         apply_levels(&mut extra, levels);
-        apply_waivers(&new.table, &settings.today, &mut extra);
+        // The diff rules judge the change itself: no waiver in the changed table covers them
+        // (SPEC §4), or a change could waive its own blast radius.
         report.findings.extend(extra);
     }
     point_at_edits(&mut report.findings, &out.edits);
+    if let Some(rule) = &judging.new_waivers {
+        judge_new_waivers(&mut report.findings, &old.table, &settings.today, rule);
+    }
     if let Some(config) = &judging.config {
         report.ran.extend(crate::rules::CONFIG_RULES.iter().map(|m| m.name));
         report.findings.extend(config.judge());
@@ -290,6 +312,37 @@ impl ConfigChange {
             f.message.push_str(" (accepted with --allow-config-change)");
         }
         Some(f)
+    }
+}
+
+/// With `--base`: a new finding waived only by a waiver the change adds (the table at the
+/// base has none that covers it) is not waived — a change must not silence its own errors
+/// (SPEC §4) — unless `--allow-new-waivers` accepts it. What covers a finding at the base is
+/// decided by the same waiver rules as in the new table (element, layer feature, the PSAP of a
+/// boundary's `ServiceURI`).
+fn judge_new_waivers(findings: &mut [Finding], old: &Table, today: &str, rule: &NewWaivers) {
+    let rev = crate::escape::short(&rule.rev, 80);
+    for f in findings.iter_mut().filter(|f| f.waived && f.is_new()) {
+        let mut at_base = vec![Finding {
+            waived: false,
+            waiver: None,
+            ..f.clone()
+        }];
+        crate::check::waivers::apply(old, today, &HashSet::new(), &mut at_base);
+        if at_base.first().is_some_and(|b| b.waived) {
+            continue;
+        }
+        if rule.allowed {
+            f.message.push_str(&format!(
+                " (waived only by this change, absent at {rev}; accepted with --allow-new-waivers)"
+            ));
+        } else {
+            f.waived = false;
+            f.waiver = None;
+            f.message.push_str(&format!(
+                " (waived only by this change: the waiver is absent at {rev}, so it does not count; --allow-new-waivers accepts it)"
+            ));
+        }
     }
 }
 
@@ -343,6 +396,54 @@ impl DiffReport {
             });
         }
         self.changes.sort_by(|a, b| a.origin.cmp(&b.origin));
+    }
+
+    /// Origins present in only one table, as changes from or to no PSAP; returns their
+    /// indices (old table, new table).
+    fn record_one_sided(&mut self, old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> (Vec<u32>, Vec<u32>) {
+        let one_sided = |t: &Table, a: &Analysis, other: &Table| -> Vec<(u32, Change)> {
+            let class_of = a.class_of_origins(t.origins.len());
+            t.origins
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| !matches!(other.lookup(&o.id), Some(Element::Origin(_))))
+                .map(|(i, o)| {
+                    let psap = a
+                        .normal
+                        .get(class_of[i] as usize)
+                        .and_then(|trace| trace.delivered_to())
+                        .map(|p| t.psaps[p as usize].id.clone());
+                    let change = Change {
+                        scenario: ScenarioLabel::Normal,
+                        origin: o.id.to_string(),
+                        before: psap.clone(),
+                        after: psap,
+                        population: t.population(i as u32),
+                    };
+                    (i as u32, change)
+                })
+                .collect()
+        };
+        let removed = one_sided(old, oa, new);
+        let added = one_sided(new, na, old);
+        self.removed_origins = removed
+            .iter()
+            .map(|(_, c)| Change {
+                after: None,
+                ..c.clone()
+            })
+            .collect();
+        self.added_origins = added
+            .iter()
+            .map(|(_, c)| Change {
+                before: None,
+                ..c.clone()
+            })
+            .collect();
+        (
+            removed.into_iter().map(|(i, _)| i).collect(),
+            added.into_iter().map(|(i, _)| i).collect(),
+        )
     }
 
     /// Failover moves as changes with their scenario, after the normal ones.

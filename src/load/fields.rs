@@ -84,9 +84,13 @@ impl FileBuilder<'_> {
                 continue;
             };
             let Some(&known_key) = known.iter().find(|n| **n == k) else {
-                let hint = did_you_mean(k, known.iter().copied())
+                // A key can be a 500 MB token: it is cut before anything else reads it.
+                let hint = (k.len() <= 64)
+                    .then(|| did_you_mean(k, known.iter().copied()))
+                    .flatten()
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
+                let k = crate::escape::short(k, crate::escape::MAX_SHOWN_CHARS);
                 self.schema(key.pos, element, format!("unknown field `{k}` in {what}{hint}"));
                 continue;
             };

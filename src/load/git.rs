@@ -1,8 +1,10 @@
 //! A table as it was at a git revision (`diff --base REV`), read with plumbing only: the
 //! revision is resolved once to a commit, the tree listed with `ls-tree`, each blob read with
 //! `cat-file` by its object id. No porcelain, so no textconv, filters or attributes from the
-//! repository run; a link stored in git is not followed (it could point anywhere on the
-//! machine that runs the review).
+//! repository run — except, for a layer that is a Git LFS pointer, the smudge filter of the
+//! user's own git configuration (a repository names a filter, it cannot define one); a link
+//! stored in git is not followed (it could point anywhere on the machine that runs the
+//! review).
 
 use std::path::Path;
 use std::process::Command;
@@ -78,12 +80,13 @@ fn list(commit: &str, path: &str) -> Result<Vec<TreeEntry>, String> {
 }
 
 /// Reads the table at `path` as it was at git revision `rev` (a file or a directory).
-pub fn load_revision(rev: &str, path: &Path) -> Result<Loaded, String> {
+/// `root` is the table's root of SPEC §7 (absolute), which layer files must stay inside.
+pub fn load_revision(rev: &str, path: &Path, root: &Path) -> Result<Loaded, String> {
     let commit = resolve_commit(rev)?;
     let shown = path.display().to_string();
     let mut entries: Vec<TreeEntry> = list(&commit, &shown)?
         .into_iter()
-        .filter(|e| e.name.ends_with(".yaml") || e.name.ends_with(".yml"))
+        .filter(|e| given_or_selected(path, Path::new(&e.name)))
         .filter(|e| e.mode != "160000") // a submodule is another repository
         .collect();
     entries.sort_by(|a, b| a.name.cmp(&b.name));
@@ -123,19 +126,48 @@ pub fn load_revision(rev: &str, path: &Path) -> Result<Loaded, String> {
         sources.push(SourceFile::in_memory(label, text));
     }
     let mut loaded = super::from_sources(sources, problems);
-    // A single table file's tree is its directory.
-    let single = entries.len() == 1 && Path::new(&entries[0].name) == path;
+    // The same root as the work tree's side: a layer beside `tables/` is read on both sides.
     let layers = GitLayers {
         commit,
-        root: if single {
-            path.parent().unwrap_or(Path::new("")).to_path_buf()
-        } else {
-            path.to_path_buf()
-        },
+        root: root.to_path_buf(),
+        here: std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?,
         files: entries.iter().map(|e| e.name.clone()).collect(),
     };
     super::gis::read_boundaries(&mut loaded.table, &layers);
+    // A layer git cannot give fails closed (exit 2): read as missing, every boundary would
+    // count as added and the blast radius would be false.
+    if let Some(b) = loaded
+        .table
+        .boundaries
+        .iter()
+        .find(|b| b.read.as_ref().is_err_and(|e| e == LFS_NOT_FETCHED))
+    {
+        return Err(format!(
+            "{}: this layer is a Git LFS pointer at {} (object not fetched); fetch it (`git lfs fetch`) and run again",
+            crate::escape::short(&b.file, crate::escape::MAX_SHOWN_CHARS),
+            crate::escape::short(rev, 100)
+        ));
+    }
     Ok(loaded)
+}
+
+/// Whether the file `name` (as `ls-tree` lists it) is read for the table at `given`: the file
+/// itself when one file was given, else by the working tree's rule ([`super::selected`]) on
+/// its path below the given directory.
+fn given_or_selected(given: &Path, name: &Path) -> bool {
+    if name == given {
+        return true;
+    }
+    let plain = |p: &Path| -> std::path::PathBuf {
+        p.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    };
+    let below = name
+        .strip_prefix(given)
+        .map(Path::to_path_buf)
+        .or_else(|_| plain(name).strip_prefix(plain(given)).map(Path::to_path_buf));
+    below.is_ok_and(|b| super::selected(&b))
 }
 
 /// The text of one file at a commit (`psapguard.toml`, say); None when it is not there.
@@ -184,8 +216,10 @@ fn read_bytes(object: &str, too_big: impl Fn(u64) -> String) -> Result<Vec<u8>, 
 /// path; read from git objects in memory (nothing is written to disk).
 struct GitLayers {
     commit: String,
-    /// The table's path as given (its tree's root in the repository).
+    /// The table's root (SPEC §7), absolute.
     root: std::path::PathBuf,
+    /// Where psapguard runs: `ls-tree` names paths relative to it.
+    here: std::path::PathBuf,
     /// Each table file's path in the repository.
     files: Vec<String>,
 }
@@ -196,11 +230,17 @@ impl super::gis::LayerFiles for GitLayers {
             return Err("cannot be read".into());
         };
         let dir = Path::new(file).parent().unwrap_or(Path::new(""));
-        let path = lexical(&dir.join(rel)).ok_or("is outside the table's tree; it is not read")?;
-        let root = lexical(&self.root).unwrap_or_default();
-        if !path.starts_with(&root) {
-            return Err("is outside the table's tree; it is not read".into());
+        let outside = || {
+            format!(
+                "is outside the table's root ({}); it is not read",
+                crate::escape::short(&self.root.display().to_string(), crate::escape::MAX_SHOWN_CHARS)
+            )
+        };
+        let absolute = super::admit::lexical(&self.here.join(dir).join(rel)).ok_or_else(outside)?;
+        if !absolute.starts_with(&self.root) {
+            return Err(outside());
         }
+        let path = relative(&absolute, &self.here);
         let shown = path.display().to_string();
         let entry = list(&self.commit, &shown)?
             .into_iter()
@@ -209,25 +249,38 @@ impl super::gis::LayerFiles for GitLayers {
         if entry.mode == "120000" {
             return Err("is a symbolic link in git; links are not followed".into());
         }
-        read_bytes(&entry.object, super::gis::too_big)
+        let bytes = read_bytes(&entry.object, super::gis::too_big)?;
+        let Some(size) = super::gis::lfs_pointer(&bytes) else {
+            return Ok(bytes);
+        };
+        // A Git LFS pointer: the object through git's own filters (git-lfs's smudge, as the
+        // user's git configuration sets it), never the pointer read as a layer.
+        if size > super::gis::MAX_LAYER_BYTES {
+            return Err(super::gis::too_big(size));
+        }
+        let spec = format!("{}:./{}", self.commit, shown);
+        match git(&["cat-file", "--filters", &spec]) {
+            Ok(object)
+                if super::gis::lfs_pointer(&object).is_none() && object.len() as u64 <= super::gis::MAX_LAYER_BYTES =>
+            {
+                Ok(object)
+            }
+            _ => Err(LFS_NOT_FETCHED.into()),
+        }
     }
 }
 
-/// A path with `.` and `..` resolved by name; None when it climbs above its start.
-fn lexical(path: &Path) -> Option<std::path::PathBuf> {
-    use std::path::Component;
+/// What a layer that is an LFS pointer whose object git cannot give says (fails the run).
+const LFS_NOT_FETCHED: &str = "is a Git LFS pointer whose object is not fetched";
+
+/// `path` relative to `base` (both absolute and lexical), with `..` where it is above.
+fn relative(path: &Path, base: &Path) -> std::path::PathBuf {
+    let (p, b): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let mut out = std::path::PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
-            Component::Normal(n) => out.push(n),
-            _ => return None,
-        }
+    for _ in common..b.len() {
+        out.push("..");
     }
-    Some(out)
+    out.extend(&p[common..]);
+    out
 }

@@ -73,7 +73,13 @@ impl std::fmt::Display for LoadError {
 
 /// Loads the table at the given paths (files or directories; `-` reads standard input).
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
-    load_with(paths, workers())
+    load_in(paths, None)
+}
+
+/// [`load`] with the directory of the psapguard.toml in use, which is the table's root when
+/// the table is inside it (SPEC §7).
+pub fn load_in(paths: &[PathBuf], config_dir: Option<&Path>) -> Result<Loaded, LoadError> {
+    load_rooted(paths, config_dir, workers())
 }
 
 /// Threads that read the files of a table of many files at once: one per core, at most
@@ -92,7 +98,11 @@ pub const MAX_WORKERS: usize = 4;
 
 /// [`load`] with at most `workers` files read at once (the result is the same for any count).
 pub fn load_with(paths: &[PathBuf], workers: usize) -> Result<Loaded, LoadError> {
-    let entries = entries(paths)?;
+    load_rooted(paths, None, workers)
+}
+
+fn load_rooted(paths: &[PathBuf], config_dir: Option<&Path>, workers: usize) -> Result<Loaded, LoadError> {
+    let entries = entries(paths, config_dir)?;
     let layer_files = gis::DiskFiles {
         files: entries
             .iter()
@@ -109,10 +119,10 @@ pub fn load_with(paths: &[PathBuf], workers: usize) -> Result<Loaded, LoadError>
 }
 
 /// The table files the paths stand for; an error when there are none or a path cannot be read.
-fn entries(paths: &[PathBuf]) -> Result<Vec<Entry>, LoadError> {
+fn entries(paths: &[PathBuf], config_dir: Option<&Path>) -> Result<Vec<Entry>, LoadError> {
     let mut entries = Vec::new();
     for path in paths {
-        entries.extend(table_files(path)?);
+        entries.extend(table_files(path, config_dir)?);
     }
     if entries.is_empty() {
         let shown: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -126,8 +136,13 @@ fn entries(paths: &[PathBuf]) -> Result<Vec<Entry>, LoadError> {
 
 /// Whether [`load`] would find table files at the paths (without reading them): a command
 /// that reads one table after another says what is missing before the long work.
-pub fn find(paths: &[PathBuf]) -> Result<(), LoadError> {
-    entries(paths).map(drop)
+pub fn find(paths: &[PathBuf], config_dir: Option<&Path>) -> Result<(), LoadError> {
+    entries(paths, config_dir).map(drop)
+}
+
+/// The table's root (SPEC §7) for the table given as `path`.
+pub fn root_of(path: &Path, config_dir: Option<&Path>) -> PathBuf {
+    admit::root_of(path, config_dir)
 }
 
 fn parse_problem(file: u32, pos: yaml::Pos, message: String) -> Problem {
@@ -470,7 +485,7 @@ struct Entry {
 
 /// The table files a path stands for: itself, or every *.yaml/*.yml below it, sorted; each
 /// admitted only if it stays inside the path's tree ([`admit`]).
-fn table_files(path: &Path) -> Result<Vec<Entry>, LoadError> {
+fn table_files(path: &Path, config_dir: Option<&Path>) -> Result<Vec<Entry>, LoadError> {
     if path == Path::new("-") {
         let admitted = Ok(path.to_path_buf());
         return Ok(vec![Entry {
@@ -479,9 +494,12 @@ fn table_files(path: &Path) -> Result<Vec<Entry>, LoadError> {
             root: PathBuf::new(),
         }]);
     }
+    let root = admit::root_of(path, config_dir);
+    // The path given is admitted like every file under it (SPEC §4), before it is looked at:
+    // `tables/` naming a link out of the tree is refused, not walked.
+    admit::admit_given(&root, path).map_err(LoadError)?;
     let meta =
         fs::metadata(path).map_err(|e| LoadError(format!("cannot read {}: {}", path.display(), plain_io(&e))))?;
-    let root = admit::root_of(path);
     if !meta.is_dir() {
         let admitted = admit::inside(&root, path);
         return Ok(vec![Entry {
@@ -497,10 +515,28 @@ fn table_files(path: &Path) -> Result<Vec<Entry>, LoadError> {
     Ok(out)
 }
 
-/// Whether a directory table reads a file of this name: `*.yaml` / `*.yml`, not hidden.
-pub fn is_table_file_name(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_str().unwrap_or("");
-    !name.starts_with('.') && (name.ends_with(".yaml") || name.ends_with(".yml"))
+/// A name below a table directory that is never read, nor anything under it: dot-files and
+/// dot-directories (`.git`, `.github/`, `.gitlab-ci.yml`, `.pre-commit-config.yaml`, editor
+/// files).
+fn hidden(name: &str) -> bool {
+    name.starts_with('.')
+}
+
+/// A file name that is a table file.
+fn table_name(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// Whether a file at `below` (its path under the table directory given) is a table file:
+/// the one rule for the working tree ([`walk`]) and for a git revision (`diff --base`), so
+/// both sides of a diff read the same files (issue 22).
+pub fn selected(below: &Path) -> bool {
+    let mut names = below.components().filter_map(|c| match c {
+        std::path::Component::Normal(n) => Some(n.to_str().unwrap_or(".")),
+        _ => None,
+    });
+    let last = below.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    names.all(|n| !hidden(n)) && table_name(last)
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>, seen: &mut HashSet<PathBuf>) -> Result<(), LoadError> {
@@ -515,16 +551,16 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>, seen: &mut HashSet<PathBu
     paths.sort();
     for path in paths {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') {
-            continue; // .git, editor files
+        if hidden(name) {
+            continue;
         }
-        let table_file = is_table_file_name(std::ffi::OsStr::new(name));
+        let table_file = table_name(name);
         match fs::metadata(&path) {
             Ok(m) if m.is_dir() => match admit::inside(root, &path) {
                 Ok(_) => walk(root, &path, out, seen)?,
                 Err(reason) => out.push(Entry {
                     path,
-                    admitted: Err(reason.replace("a link to a place", "a link to a directory")),
+                    admitted: Err(reason),
                     root: root.to_path_buf(),
                 }),
             },

@@ -106,10 +106,18 @@ fn violations(
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for name in unexpected {
                     let pos = key_pos(node, name).unwrap_or(node.pos);
+                    let name = crate::escape::short(name, crate::escape::MAX_SHOWN_CHARS);
                     out.push((pos, format!("unknown field `{name}` at {}", shown(&pointer))));
                 }
             }
-            _ => out.push((node.pos, format!("{} at {}", error, shown(&pointer)))),
+            _ => out.push((
+                node.pos,
+                format!(
+                    "{} at {}",
+                    crate::escape::short(&error.to_string(), crate::escape::MAX_SHOWN_CHARS),
+                    shown(&pointer)
+                ),
+            )),
         }
     }
     out
@@ -119,7 +127,13 @@ fn shown(pointer: &str) -> String {
     if pointer.is_empty() {
         "the top of the file".into()
     } else {
-        format!("`{}`", pointer.trim_start_matches('/').replace('/', "."))
+        format!(
+            "`{}`",
+            crate::escape::short(
+                &pointer.trim_start_matches('/').replace('/', "."),
+                crate::escape::MAX_SHOWN_CHARS
+            )
+        )
     }
 }
 

@@ -38,6 +38,21 @@ fn shown(line: &str) -> String {
     out
 }
 
+/// The part of a line a frame can show (one character past the cut, so the cut is marked),
+/// with its line break: a 500 MB line is not copied, nor escaped, whole.
+fn kept(line: &str) -> String {
+    let body = line.strip_suffix('\n').unwrap_or(line);
+    let end = body
+        .char_indices()
+        .nth(MAX_SHOWN_CHARS + 1)
+        .map_or(body.len(), |(i, _)| i);
+    let mut out = body[..end].to_string();
+    if body.len() < line.len() {
+        out.push('\n');
+    }
+    out
+}
+
 impl Frames {
     fn new(table: &Table, findings: &[Finding]) -> Self {
         let mut wanted: BTreeMap<u32, Vec<(u32, u32)>> = BTreeMap::new();
@@ -60,7 +75,7 @@ impl Frames {
                 while next.next_if(|&&(_, hi)| hi < n).is_some() {}
                 let Some(&&(lo, _)) = next.peek() else { return false };
                 if lo <= n {
-                    lines.insert((file, n), line.to_string());
+                    lines.insert((file, n), kept(line));
                 }
                 true
             });
@@ -95,7 +110,12 @@ impl Frames {
             return None;
         }
         let col = line.char_indices().nth(col_chars).map_or(line.len(), |(i, _)| i);
+        // Only what the frame shows of the token is measured (and escaped).
         let token = &line[col..];
+        let token = &token[..token
+            .char_indices()
+            .nth(MAX_SHOWN_CHARS)
+            .map_or(token.len(), |(i, _)| i)];
         let len = token
             .find(|c: char| c.is_whitespace() || ":,]}#".contains(c))
             .unwrap_or(token.len())

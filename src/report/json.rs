@@ -73,6 +73,13 @@ pub fn render(out: &super::Output<'_>) -> String {
             .iter()
             .map(|c| json!({ "scenario": c.scenario.to_string(), "origin": c.origin, "before": c.before, "after": c.after, "population": c.population }))
             .collect();
+        let one_sided = |list: &[crate::diff::Change]| -> Value {
+            list.iter()
+                .map(|c| json!({ "origin": c.origin, "psap": c.before.as_ref().or(c.after.as_ref()), "population": c.population }))
+                .collect()
+        };
+        doc["origins_removed"] = one_sided(&d.removed_origins);
+        doc["origins_added"] = one_sided(&d.added_origins);
         doc["fixed"] = d
             .fixed
             .iter()

@@ -18,13 +18,13 @@ pub fn render(out: &Output<'_>) -> String {
         for f in findings {
             let status = if out.report.fails_run(f) {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_message(f.message.clone()).set_type(f.severity.name());
+                s.set_message(xml_text(&f.message)).set_type(f.severity.name());
                 let mut description = super::where_of(out.table, f).unwrap_or_default();
                 if let Some(line) = super::human::affected_line(f) {
                     description.push('\n');
                     description.push_str(&line);
                 }
-                s.set_description(description);
+                s.set_description(xml_text(&description));
                 s
             } else {
                 TestCaseStatus::success()
@@ -33,7 +33,7 @@ pub fn render(out: &Output<'_>) -> String {
                 Some(at) => format!("{} {} ({at})", meta.name, f.entities.first().map_or("", String::as_str)),
                 None => format!("{} {}", meta.name, f.entities.join(" ")),
             };
-            let mut case = TestCase::new(name, status);
+            let mut case = TestCase::new(xml_text(&name), status);
             case.set_classname(format!("psapguard.{}", meta.name));
             suite.add_test_case(case);
         }
@@ -51,4 +51,37 @@ pub fn render(out: &Output<'_>) -> String {
         junit.add_test_suite(suite);
     }
     junit.to_string().unwrap_or_default() + "\n"
+}
+
+/// Text XML 1.0 can hold: the writer escapes `<` and `&`, but a character XML forbids
+/// (controls, U+FFFE, U+FFFF, lone surrogates cannot occur in Rust) would make the whole
+/// report unreadable to GitLab and Jenkins; it is written escaped, as a terminal sees it.
+fn xml_text(s: &str) -> String {
+    let allowed =
+        |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    let text = crate::escape::inert_lines(s);
+    if text.chars().all(allowed) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if allowed(c) {
+                c.to_string()
+            } else {
+                format!("\\u{{{:x}}}", c as u32)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_xml_forbids_is_escaped() {
+        assert_eq!(
+            super::xml_text("a\u{fffe}b\u{ffff}c\u{1}"),
+            "a\\u{fffe}b\\u{ffff}c\\u{1}"
+        );
+        assert_eq!(super::xml_text("plain <x> & y\n"), "plain <x> & y\n");
+    }
 }

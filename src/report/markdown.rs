@@ -10,13 +10,29 @@ use crate::finding::ScenarioLabel;
 use crate::rules::{Finding, thousands};
 
 /// Table text in a Markdown table cell: inert, no HTML (a `</details>` in a name must not
-/// close the report's folds), no cell break.
+/// close the report's folds), no cell break, and no Markdown of the author's: every
+/// punctuation mark that could start an image, a link, emphasis or a code span is escaped
+/// (so a backtick in a quoted value cannot close a span early), and neither an @mention nor
+/// a bare URL becomes live.
 fn cell(s: &str) -> String {
-    super::escape::short(&s.replace('\n', " "), 2000)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
+    let text = super::escape::short(&s.replace('\n', " "), 2000);
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '~' | '|' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // A zero-width space after `@`: no mention.
+            '@' => out.push_str("@\u{200b}"),
+            c => out.push(c),
+        }
+    }
+    // And inside a URL's `://` and `www.`: no autolink.
+    out.replace("://", ":\u{200b}//").replace("www.", "www\u{200b}.")
 }
 
 /// Table text as an inline code span in a table cell: delimited by more backticks than any

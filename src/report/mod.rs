@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod sarif;
 pub mod statistics;
 pub mod whatif;
+pub mod write;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -30,11 +31,18 @@ type MoveKey = (ScenarioLabel, String, String);
 
 pub fn grouped_moves(d: &DiffReport) -> BTreeMap<MoveKey, (usize, u64, String)> {
     let mut by: BTreeMap<MoveKey, (usize, u64, Vec<&str>)> = BTreeMap::new();
-    for c in &d.changes {
+    // Origins in one table only are moves from or to no PSAP, said as such.
+    let sides = d
+        .changes
+        .iter()
+        .map(|c| (c, "(lost)", "(lost)"))
+        .chain(d.removed_origins.iter().map(|c| (c, "(lost)", "(origin removed)")))
+        .chain(d.added_origins.iter().map(|c| (c, "(origin added)", "(lost)")));
+    for (c, lost_before, lost_after) in sides {
         let key = (
             c.scenario.clone(),
-            c.before.clone().unwrap_or_else(|| "(lost)".into()),
-            c.after.clone().unwrap_or_else(|| "(lost)".into()),
+            c.before.clone().unwrap_or_else(|| lost_before.into()),
+            c.after.clone().unwrap_or_else(|| lost_after.into()),
         );
         let e = by.entry(key).or_default();
         e.0 += 1;

@@ -93,30 +93,36 @@ impl BlastRadius {
             cx.old.origins.len() as u64,
             (0..cx.old.origins.len() as u32).map(|o| cx.old.population(o)).sum(),
         );
-        // An origin moved by routing and by boundaries counts once (SPEC §7).
+        // An origin moved by routing and by boundaries counts once (SPEC §7); an added origin
+        // is moved from no PSAP, a removed one to none (SPEC §2: renaming is no way around).
         let mut moved: Vec<u32> = cx
             .moves
             .iter()
             .map(|m| m.origin)
             .chain(cx.boundary_moves.iter().copied())
+            .chain(cx.added.iter().copied())
             .collect();
         moved.sort_unstable();
         moved.dedup();
         // Say where the calls go only as far as it is so.
-        let routed_to_none = cx
-            .moves
-            .iter()
-            .any(|m| cx.analysis.normal[m.new_class as usize].delivered_to().is_none());
-        let routed_to_psap = cx
-            .moves
-            .iter()
-            .any(|m| cx.analysis.normal[m.new_class as usize].delivered_to().is_some());
-        let by_boundary = moved.len() > cx.moves.len();
+        let routed_to_none = !cx.removed.is_empty()
+            || cx
+                .moves
+                .iter()
+                .any(|m| cx.analysis.normal[m.new_class as usize].delivered_to().is_none());
+        let routed_to_psap = !cx.added.is_empty()
+            || cx
+                .moves
+                .iter()
+                .any(|m| cx.analysis.normal[m.new_class as usize].delivered_to().is_some());
+        let by_boundary = !cx.boundary_moves.is_empty();
         let whither = whither(routed_to_psap, routed_to_none, by_boundary);
-        if let Some(mut f) = Self::judge(cx, totals, &moved, ScenarioLabel::Normal, &whither) {
+        if let Some(mut f) = Self::judge(cx, totals, &moved, cx.removed, ScenarioLabel::Normal, &whither) {
             // Only boundaries moved: the edit is in a layer, so the finding points at the
             // feature, not at an origin nobody edited.
             if cx.moves.is_empty()
+                && cx.added.is_empty()
+                && cx.removed.is_empty()
                 && let Some(place) = cx.boundary_edit
             {
                 let mut place = place.clone();
@@ -146,28 +152,32 @@ impl BlastRadius {
                 cx,
                 totals,
                 &origins,
+                &[],
                 ScenarioLabel::Fail(domain.to_string()),
                 &whither,
             ));
         }
     }
 
-    /// The finding for `moved` (new-table origins, sorted) in `scenario`, if over a limit.
-    /// `totals`: the old table's origins and population.
+    /// The finding for `moved` (new-table origins, sorted) and `removed` (old-table origins)
+    /// in `scenario`, if over a limit. `totals`: the old table's origins and population.
     fn judge(
         cx: &DiffContext<'_>,
         totals: (u64, u64),
         moved: &[u32],
+        removed: &[u32],
         scenario: ScenarioLabel,
         whither: &str,
     ) -> Option<Finding> {
-        if moved.is_empty() {
+        if moved.is_empty() && removed.is_empty() {
             return None;
         }
-        let moved_pop = cx.population(moved);
+        let removed_pop: u64 = removed.iter().map(|&o| cx.old.population(o)).sum();
+        let moved_pop = cx.population(moved) + removed_pop;
+        let count = (moved.len() + removed.len()) as u64;
         let (origins, population) = totals;
         let limits = cx.limits;
-        let over_o = moved.len() as f64 > limits.origins.of(origins);
+        let over_o = count as f64 > limits.origins.of(origins);
         let over_p = moved_pop as f64 > limits.population.of(population);
         if !(over_o || over_p) {
             return None;
@@ -177,23 +187,43 @@ impl BlastRadius {
             ScenarioLabel::Fail(domain) => format!("if {domain} fails, the change"),
             _ => "the change".to_string(),
         };
+        let one_sided = match (cx.added.len(), removed.len()) {
+            (0, 0) => String::new(),
+            (a, r) if matches!(scenario, ScenarioLabel::Normal) => {
+                format!(" (counting {r} origins removed, moved to none, and {a} added, moved from none)")
+            }
+            _ => String::new(),
+        };
         let message = format!(
-            "{what} moves {} of {} origins ({:.1}%, limit {}) and population {} of {} ({:.1}%, limit {}) {whither}",
-            thousands(moved.len() as u64),
+            "{what} moves {} of {} origins ({:.1}%, limit {}) and population {} of {} ({:.1}%, limit {}) {whither}{one_sided}",
+            thousands(count),
             thousands(origins),
-            share(moved.len() as u64, origins),
+            share(count, origins),
             limits.origins,
             thousands(moved_pop),
             thousands(population),
             share(moved_pop, population),
             limits.population,
         );
-        let first = &cx.table.origins[moved[0] as usize];
-        let entities = cx.origin_ids(moved);
-        Some(
-            cx.finding(&Self::META, first.loc, message, entities, moved)
-                .scenario(scenario),
-        )
+        // A removed origin is no longer in the table: the finding points at the table's first
+        // file when nothing else moved.
+        let loc = moved.first().map_or(
+            crate::model::Loc {
+                file: 0,
+                line: 1,
+                col: 1,
+            },
+            |&o| cx.table.origins[o as usize].loc,
+        );
+        let mut entities = cx.origin_ids(moved);
+        entities.extend(removed.iter().map(|&o| cx.old.origins[o as usize].id.to_string()));
+        let mut f = cx
+            .finding(&Self::META, loc, message, entities, moved)
+            .scenario(scenario);
+        f.affected
+            .extend(removed.iter().map(|&o| cx.old.origins[o as usize].id.to_string()));
+        f.population += removed_pop;
+        Some(f)
     }
 }
 

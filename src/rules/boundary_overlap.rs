@@ -1,5 +1,5 @@
 use super::mapped::{area, point};
-use super::{Finding, Mapped, declare_rule};
+use super::{Finding, Mapped, declare_rule, thousands};
 
 declare_rule! {
     /// ## What it does
@@ -28,13 +28,36 @@ impl BoundaryOverlap {
             let (a, b) = (cx.shape_name(o.a), cx.shape_name(o.b));
             let (la, lb) = (cx.shape_label(o.a), cx.shape_label(o.b));
             let kind = cx.coverage.shapes[o.a as usize].kind.name();
-            let message = format!(
-                "{kind} boundaries {la} and {lb} both cover {} around {}: a located call there may reach either",
-                area(o.area_m2),
-                point(o.point)
-            );
+            let message = if o.also.is_empty() {
+                format!(
+                    "{kind} boundaries {la} and {lb} both cover {} around {}: a located call there may reach either",
+                    area(o.area_m2),
+                    point(o.point)
+                )
+            } else {
+                format!(
+                    "{} {kind} boundaries are the same polygon ({la}, {lb} and {} more), each covering {} around {}: a located call there may reach any of them",
+                    thousands(o.also.len() as u64 + 2),
+                    thousands(o.also.len() as u64),
+                    area(o.area_m2),
+                    point(o.point)
+                )
+            };
             let place = cx.place(cx.shape_ref(o.a), Some(o.point));
-            out.push(cx.gis_finding(&Self::META, place, message, vec![a, b], &[]));
+            let mut entities = vec![a, b];
+            entities.extend(o.also.iter().map(|&s| cx.shape_name(s)));
+            out.push(cx.gis_finding(&Self::META, place, message, entities, &[]));
+        }
+        if cx.coverage.overlaps_unexamined > 0
+            && let Some(first) = cx.coverage.shapes.iter().position(|s| s.in_force && s.kind.exclusive())
+        {
+            let message = format!(
+                "{} more pairs of boundaries whose extents meet were not compared: psapguard lists at most {} overlaps and compares at most 10,000 pairs plus 16 per boundary (fix the overlaps listed first, then check again)",
+                thousands(cx.coverage.overlaps_unexamined as u64),
+                thousands(crate::coverage::MAX_OVERLAPS as u64)
+            );
+            let place = cx.place(cx.shape_ref(first as u32), None);
+            out.push(cx.gis_finding(&Self::META, place, message, Vec::new(), &[]));
         }
     }
 }

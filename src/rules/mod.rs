@@ -344,6 +344,10 @@ pub struct DiffContext<'a> {
     pub boundary_moves: &'a [u32],
     /// The boundary feature the change edited first, if it edited one.
     pub boundary_edit: Option<&'a crate::model::Place>,
+    /// Old-table origins the new table does not have (moved to no PSAP).
+    pub removed: &'a [u32],
+    /// New-table origins the old table did not have (moved from no PSAP).
+    pub added: &'a [u32],
     pub limits: blast_radius::Limits,
 }
 

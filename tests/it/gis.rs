@@ -114,7 +114,7 @@ fn a_layer_outside_the_tree_is_not_read() {
         .replace("x.geojson", &rel);
     std::fs::write(dir.path().join("table.yaml"), table).unwrap();
     let message = only(&check_json(dir.path()).1, "boundary-format");
-    assert!(message.contains("outside the table's tree"), "{message}");
+    assert!(message.contains("outside the table's root ("), "{message}");
 }
 
 fn square_collection(coordinates: &str) -> Vec<u8> {

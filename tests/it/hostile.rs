@@ -272,14 +272,11 @@ fn links_out_of_the_tree_fifos_and_devices_are_refused_without_leaking() {
     assert!(!human.contains("root:"), "{human}");
     let (_, text, _) = check(dir.path());
     assert!(
-        text.contains("zz-leak.yaml is a link to a file under /proc, outside the table's tree"),
+        text.contains("zz-leak.yaml resolves to a file under /proc, outside the table's root"),
         "{text}"
     );
-    assert!(
-        text.contains("zz-passwd.yaml is a link to a place outside the table's tree"),
-        "{text}"
-    );
-    assert!(text.contains("zz-zero.yaml is a link to a file under /dev"), "{text}");
+    assert!(text.contains("zz-passwd.yaml is outside the table's root ("), "{text}");
+    assert!(text.contains("zz-zero.yaml resolves to a file under /dev"), "{text}");
     assert!(
         text.contains("zz-fifo.yaml is a FIFO (named pipe), not a regular file"),
         "{text}"
@@ -311,10 +308,7 @@ fn a_directory_link_out_of_the_tree_is_refused() {
     std::os::unix::fs::symlink(outside.path(), dir.path().join("states")).unwrap();
     let (code, text, _) = check(dir.path());
     assert_eq!(code, 1, "{text}");
-    assert!(
-        text.contains("states is a link to a directory outside the table's tree"),
-        "{text}"
-    );
+    assert!(text.contains("states is outside the table's root ("), "{text}");
     assert!(!text.contains("TOPSECRET"), "{text}");
 }
 

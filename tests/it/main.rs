@@ -9,6 +9,7 @@ mod docs;
 mod engine;
 mod fixtures;
 mod fuzz_regressions;
+mod gate;
 mod gis;
 mod graph;
 mod hostile;

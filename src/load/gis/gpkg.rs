@@ -15,12 +15,65 @@ use crate::model::{BoundaryKind, Feature, RawPolygon, Ring};
 /// Longest a GeoPackage's queries may run: a crafted view could loop for ever.
 const TIME_BUDGET: Duration = Duration::from_secs(60);
 
+/// Longest all of a run's GeoPackage queries may run together: a table naming a hundred
+/// slow layers must not cost a hundred budgets.
+const RUN_BUDGET: Duration = Duration::from_secs(300);
+
+/// SQLite time spent by the run's GeoPackages read so far, in milliseconds.
+static SPENT_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn spent() -> Duration {
+    Duration::from_millis(SPENT_MS.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// Most memory SQLite may hold (the database itself, read into memory, included).
+const MAX_SQLITE_HEAP: i64 = super::MAX_LAYER_BYTES as i64 + (256 << 20);
+
+/// A layer must be a table of the file: a view (or a virtual table) runs the file author's
+/// query, which can cost without bound however small the file.
+fn only_a_table(db: &Connection, table: &str) -> Result<(), String> {
+    let found = db.query_row(
+        "SELECT type, coalesce(sql, '') FROM sqlite_master WHERE name = ?1 AND type IN ('table', 'view')",
+        [table],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+    );
+    match found {
+        Ok((kind, sql)) if kind == "table" && !sql.trim_start().to_ascii_uppercase().starts_with("CREATE VIRTUAL") => {
+            Ok(())
+        }
+        Ok((kind, _)) => Err(format!(
+            "is {}, not a table: psapguard reads a layer's own table only",
+            if kind == "view" { "a view" } else { "a virtual table" }
+        )),
+        Err(_) => Err("has no table of that name in the file".to_string()),
+    }
+}
+
 pub fn read(bytes: &[u8], layer: Option<&str>, kind: BoundaryKind) -> Result<Vec<Feature>, String> {
     if !bytes.starts_with(b"SQLite format 3\0") {
         return Err("is not a GeoPackage: it is not an SQLite database".into());
     }
+    if spent() > RUN_BUDGET {
+        return Err(run_budget_spent());
+    }
+    let started = Instant::now();
+    let read = read_database(bytes, layer, kind);
+    let ms = started.elapsed().as_millis() as u64;
+    SPENT_MS.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    read
+}
+
+fn run_budget_spent() -> String {
+    format!(
+        "is not read: this run's GeoPackages took more than {} s of queries in all",
+        RUN_BUDGET.as_secs()
+    )
+}
+
+fn read_database(bytes: &[u8], layer: Option<&str>, kind: BoundaryKind) -> Result<Vec<Feature>, String> {
     let db = open(bytes).map_err(|e| format!("is not a readable GeoPackage: {}", sqlite_words(&e)))?;
     let table = choose_layer(&db, layer)?;
+    only_a_table(&db, &table)?;
     let (geometry, srs_id) = geometry_column(&db, &table)?;
     let crs = layer_crs(&db, srs_id)?;
     let mut features = read_features(&db, &table, &geometry, kind)?;
@@ -33,12 +86,19 @@ fn open(bytes: &[u8]) -> rusqlite::Result<Connection> {
     let mut db = Connection::open_in_memory_with_flags(flags)?;
     // The schema's views and triggers are the file author's: run none of their functions.
     db.pragma_update(None, "trusted_schema", "OFF")?;
+    // Sorts and temporary tables stay in memory, and SQLite's memory is bounded: a query
+    // cannot fill the disk or the machine (a 20 KB file once wrote 52 GB of temporary data).
+    db.pragma_update(None, "temp_store", "MEMORY")?;
+    db.pragma_update(None, "hard_heap_limit", MAX_SQLITE_HEAP)?;
     db.set_limit(Limit::SQLITE_LIMIT_LENGTH, super::MAX_LAYER_BYTES as i32)?;
     db.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, 100_000)?;
     db.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
     db.set_limit(Limit::SQLITE_LIMIT_EXPR_DEPTH, 100)?;
     let started = Instant::now();
-    db.progress_handler(100_000, Some(move || started.elapsed() > TIME_BUDGET))?;
+    db.progress_handler(
+        100_000,
+        Some(move || started.elapsed() > TIME_BUDGET || spent() + started.elapsed() > RUN_BUDGET),
+    )?;
     db.deserialize_read_exact("main", bytes, bytes.len(), true)?;
     Ok(db)
 }
@@ -155,6 +215,7 @@ fn read_features(db: &Connection, table: &str, geometry: &str, kind: BoundaryKin
     let mut statement = db.prepare(&sql).map_err(broken)?;
     let mut rows = statement.query([]).map_err(broken)?;
     let mut out = Vec::new();
+    let mut points = 0usize;
     while let Some(row) = rows.next().map_err(broken)? {
         let fid = text_of(row.get_ref(0).map_err(broken)?).unwrap_or_default();
         let polygons = match row.get_ref(1).map_err(broken)? {
@@ -163,6 +224,11 @@ fn read_features(db: &Connection, table: &str, geometry: &str, kind: BoundaryKin
             }
             _ => Vec::new(),
         };
+        // The point limit holds while reading, not after the whole layer is in memory.
+        points += polygons.iter().flatten().map(Vec::len).sum::<usize>();
+        if points > super::MAX_LAYER_POINTS {
+            return Err(super::too_many_points(points));
+        }
         let fields = map.fields(|c| row.get_ref(c + 2).ok().and_then(text_of));
         out.push(Feature { fid, fields, polygons });
     }
@@ -260,7 +326,14 @@ fn short(s: &str) -> String {
 fn sqlite_words(e: &rusqlite::Error) -> String {
     match e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted => {
-            format!("reading it took more than {} s", TIME_BUDGET.as_secs())
+            format!(
+                "reading it took more than {} s (or the run's GeoPackages more than {} s in all)",
+                TIME_BUDGET.as_secs(),
+                RUN_BUDGET.as_secs()
+            )
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OutOfMemory => {
+            format!("reading it needs more than {} MB of memory", MAX_SQLITE_HEAP >> 20)
         }
         rusqlite::Error::SqliteFailure(f, Some(m)) if f.code == rusqlite::ErrorCode::NotADatabase => {
             format!("the database is damaged ({})", short(m))

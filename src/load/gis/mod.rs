@@ -43,8 +43,24 @@ impl LayerFiles for DiskFiles {
         let candidate = real.parent().unwrap_or(Path::new(".")).join(rel);
         let admitted = super::admit::inside(root, &candidate)?;
         let file = super::admit::open_regular(&admitted)?;
-        read_bounded(file)
+        let bytes = read_bounded(file)?;
+        if lfs_pointer(&bytes).is_some() {
+            return Err("is a Git LFS pointer: its object is not in this checkout (`git lfs pull`)".into());
+        }
+        Ok(bytes)
     }
+}
+
+/// The object size a Git LFS pointer file names, if `bytes` is one.
+pub(super) fn lfs_pointer(bytes: &[u8]) -> Option<u64> {
+    if bytes.len() > 1024 || !bytes.starts_with(b"version https://git-lfs.github.com/spec/") {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("size "))
+        .and_then(|n| n.trim().parse().ok())
+        .or(Some(0))
 }
 
 /// Reads at most [`MAX_LAYER_BYTES`], refusing a bigger file before reading it.
@@ -72,12 +88,38 @@ pub fn too_big(size: u64) -> String {
 }
 
 /// Reads every boundary layer the table declares; each keeps its features or its problem.
+/// A layer named twice (the same file, layer and kind) is read once: the later entry is a
+/// `boundary-format` finding, not a second copy to overlay (k copies cost k² overlays). And
+/// the run reads at most [`MAX_RUN_POINTS`] points over all its layers.
 pub fn read_boundaries(table: &mut Table, files: &dyn LayerFiles) {
     let boundaries = std::mem::take(&mut table.boundaries);
     let mut read = Vec::with_capacity(boundaries.len());
+    let mut seen: std::collections::HashMap<(String, Option<String>, BoundaryKind), u32> =
+        std::collections::HashMap::new();
+    let mut points = 0usize;
     for mut b in boundaries {
         b.shown = shown_path(&table.files[b.loc.file as usize], &b.file);
-        b.read = read_layer(&b, files);
+        let key = (
+            lexical_key(&b.shown),
+            b.layer.as_ref().map(|l| l.to_lowercase()),
+            b.kind,
+        );
+        if let Some(line) = seen.get(&key) {
+            b.read = Err(format!(
+                "is named again here: the same layer is named at line {line}, and is read once"
+            ));
+        } else if points >= MAX_RUN_POINTS {
+            seen.insert(key, b.loc.line);
+            b.read = Err(format!(
+                "is not read: this table's layers already hold {points} points, the most psapguard reads in one run ({MAX_RUN_POINTS})"
+            ));
+        } else {
+            seen.insert(key, b.loc.line);
+            b.read = read_layer(&b, files);
+            if let Ok(features) = &b.read {
+                points += points_of(features);
+            }
+        }
         if b.kind == BoundaryKind::Service {
             read.extend(split_service(b));
         } else {
@@ -116,6 +158,24 @@ fn split_service(mut b: Boundary) -> Vec<Boundary> {
             ..b.clone()
         })
         .collect()
+}
+
+/// Most points read over all the layers of one run (each layer: [`MAX_LAYER_POINTS`]).
+pub const MAX_RUN_POINTS: usize = 2 * MAX_LAYER_POINTS;
+
+/// A layer path as one key however it is spelled (`gis/./x.gpkg`, `gis/../gis/x.gpkg`).
+fn lexical_key(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
 }
 
 /// The layer file's path as findings write it: beside the table file's path as shown.
@@ -250,13 +310,21 @@ fn only_layer(b: &Boundary) -> Result<(), String> {
 }
 
 fn check_points(features: &[Feature]) -> Result<(), String> {
-    let points: usize = features.iter().flat_map(|f| &f.polygons).flatten().map(Vec::len).sum();
+    let points = points_of(features);
     if points > MAX_LAYER_POINTS {
-        return Err(format!(
-            "holds {points} points; psapguard reads layers of at most {MAX_LAYER_POINTS} points"
-        ));
+        return Err(too_many_points(points));
     }
     Ok(())
+}
+
+fn points_of(features: &[Feature]) -> usize {
+    features.iter().flat_map(|f| &f.polygons).flatten().map(Vec::len).sum()
+}
+
+fn too_many_points(points: usize) -> String {
+    format!(
+        "holds more than {MAX_LAYER_POINTS} points (read {points} before stopping); psapguard reads layers of at most {MAX_LAYER_POINTS} points"
+    )
 }
 
 /// The NENA fields a layer of `kind` must have (SPEC §7; NENA-STA-006.3 required fields).
