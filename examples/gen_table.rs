@@ -383,7 +383,12 @@ fn main() {
         };
         if let Some(layers) = &layers {
             let county_of: BTreeMap<&String, &String> = st.fips.iter().map(|(c, f)| (f, c)).collect();
-            for area in layers.counties_of(&st.state_fips) {
+            // A county the 10 m map collapses to nothing (Falls Church, VA) gets no boundary:
+            // a feature without geometry is an `invalid-geometry` finding (SPEC §7).
+            for area in layers
+                .counties_of(&st.state_fips)
+                .filter(|a| a.polygons.iter().any(|p| p.first().is_some_and(|r| !r.is_empty())))
+            {
                 let p = county_of
                     .get(&area.fips)
                     .and_then(|c| by_county.get(&c.to_lowercase()))
