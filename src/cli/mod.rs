@@ -14,6 +14,7 @@ use crate::load::{Loaded, load};
 use crate::report::{Output, whatif};
 
 mod flags;
+mod lost;
 use crate::rules::Settings;
 use flags::ReportArgs;
 
@@ -148,6 +149,12 @@ enum Command {
         #[arg(long, conflicts_with = "rule")]
         markdown: bool,
     },
+    /// ECRF acceptance (LoST, RFC 5222): export a test corpus from the boundary layers, compare
+    /// an ECRF's answers with it.
+    Lost {
+        #[command(subcommand)]
+        command: lost::LostCommand,
+    },
     /// Print the JSON Schema of the table format.
     #[command(after_help = "Example:\n  psapguard schema > routing-table.schema.json")]
     Schema,
@@ -171,8 +178,15 @@ pub fn main() -> i32 {
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
     let cli = match parsed {
         Ok((mut cli, matches)) => {
-            if let (Command::Check { report, .. } | Command::Diff { report, .. }, Some((_, sub))) =
-                (&mut cli.command, matches.subcommand())
+            // `lost compare`'s options sit one subcommand deeper.
+            let (report, sub) = match (&mut cli.command, matches.subcommand()) {
+                (Command::Check { report, .. } | Command::Diff { report, .. }, Some((_, sub))) => {
+                    (Some(report), Some(sub))
+                }
+                (Command::Lost { command }, Some((_, sub))) => (command.report_mut(), sub.subcommand().map(|(_, s)| s)),
+                _ => (None, None),
+            };
+            if let (Some(report), Some(sub)) = (report, sub)
                 && let Err(message) = report.pair_outputs(sub)
             {
                 eprintln!("psapguard: {message}");
@@ -225,6 +239,7 @@ fn run(cli: Cli) -> Result<i32, String> {
     let machine = match &cli.command {
         Command::Check { report, .. } | Command::Diff { report, .. } => report.machine_readable(),
         Command::Simulate { format, .. } => *format == WhatIfFormat::Json,
+        Command::Lost { command } => command.report().is_some_and(|r| r.machine_readable()),
         _ => false,
     };
     if !machine && std::io::stderr().is_terminal() {
@@ -292,6 +307,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             crate::explain::explain(rule.as_deref())?
         })
         .map(|()| 0),
+        Command::Lost { command } => lost::run(&config, command),
         Command::Schema => print(&crate::model::schema_text()).map(|()| 0),
         Command::Completions { shell } => {
             let mut buf = Vec::new();

@@ -95,6 +95,13 @@ pub use crate::finding::plural;
 
 /// "47 origins, 18 PSAPs, 4 routers".
 pub fn table_counts(s: &crate::check::Summary) -> String {
+    if let Some((requests, answers)) = s.lost_answers {
+        return format!(
+            "{} against {}",
+            plural(answers, "LoST answer"),
+            plural(requests, "request")
+        );
+    }
     format!(
         "{}, {}, {}",
         plural(s.origins, "origin"),

@@ -1,9 +1,9 @@
 //! One integration-test binary (as ripgrep and ruff have): one link step for the whole suite.
 
-mod common;
 mod action;
 mod adoption;
 mod cli;
+mod common;
 mod diff;
 mod docs;
 mod engine;
