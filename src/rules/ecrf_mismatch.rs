@@ -240,7 +240,6 @@ fn shown(s: &str) -> String {
 }
 
 fn finding(x: &Exchange<'_>, message: String, subject: &str) -> Finding {
-    let origin = !x.location_id.starts_with("grid@") && x.expected.is_some();
     let mut entities = vec![x.location_id.to_string()];
     if !subject.is_empty() {
         entities.push(subject.to_string());
@@ -253,11 +252,8 @@ fn finding(x: &Exchange<'_>, message: String, subject: &str) -> Finding {
         message: format!("location {}: {message}", shown(x.location_id)),
         scenario: None,
         entities,
-        affected: if origin {
-            vec![x.location_id.to_string()]
-        } else {
-            vec![]
-        },
+        // The corpus knows no population: the location id (an origin's) is in `entities`.
+        affected: Vec::new(),
         population: 0,
         location: None,
         place: Some(Place {

@@ -78,6 +78,23 @@ fn config_json(dir: &Path) -> (serde_json::Value, String) {
     (v, text)
 }
 
+/// LoST rules' fixtures are folders holding `corpus/` (as `lost export` wrote it) and
+/// `responses/` (an ECRF's answers).
+fn lost_json(dir: &Path) -> (serde_json::Value, String) {
+    let compared = psapguard::lost::compare::compare(&dir.join("corpus"), &dir.join("responses"), "2026-01-01").unwrap();
+    let table = psapguard::model::Table::default();
+    let mut summary = psapguard::check::summarise(&table, &compared.findings);
+    summary.lost_answers = Some((compared.requests, compared.answers));
+    let report = psapguard::check::Report {
+        findings: compared.findings,
+        summary,
+        skipped_routing: None,
+        gone_since_baseline: None,
+    };
+    let text = psapguard::report::json::render(&psapguard::report::Output::check(&table, &report));
+    (serde_json::from_str(&text).unwrap(), text)
+}
+
 fn is_config_rule(rule: &str) -> bool {
     psapguard::rules::CONFIG_RULES.iter().any(|m| m.name == rule)
 }
@@ -86,6 +103,8 @@ fn is_config_rule(rule: &str) -> bool {
 fn fixture_json(rule: &str, table: &Path) -> (serde_json::Value, String) {
     if is_config_rule(rule) {
         config_json(table)
+    } else if psapguard::rules::LOST_RULES.iter().any(|m| m.name == rule) {
+        lost_json(table)
     } else if is_diff_rule(rule) {
         diff_json(table, rule)
     } else {

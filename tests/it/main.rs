@@ -13,6 +13,7 @@ mod gis;
 mod hostile;
 mod html;
 mod layers;
+mod lost;
 mod mermaid;
 mod one_typo;
 mod parallel_load;
