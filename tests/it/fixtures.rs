@@ -81,7 +81,8 @@ fn config_json(dir: &Path) -> (serde_json::Value, String) {
 /// LoST rules' fixtures are folders holding `corpus/` (as `lost export` wrote it) and
 /// `responses/` (an ECRF's answers).
 fn lost_json(dir: &Path) -> (serde_json::Value, String) {
-    let compared = psapguard::lost::compare::compare(&dir.join("corpus"), &dir.join("responses"), "2026-01-01").unwrap();
+    let compared =
+        psapguard::lost::compare::compare(&dir.join("corpus"), &dir.join("responses"), "2026-01-01").unwrap();
     let table = psapguard::model::Table::default();
     let mut summary = psapguard::check::summarise(&table, &compared.findings);
     summary.lost_answers = Some((compared.requests, compared.answers));

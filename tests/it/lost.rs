@@ -59,7 +59,15 @@ fn path_str(p: &Path) -> &str {
 fn kansas_corpus(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let corpus = dir.path().join("corpus");
-    let mut args = vec!["lost", "export", "examples/kansas", "--date", DATE, "--out", path_str(&corpus)];
+    let mut args = vec![
+        "lost",
+        "export",
+        "examples/kansas",
+        "--date",
+        DATE,
+        "--out",
+        path_str(&corpus),
+    ];
     args.extend(extra);
     let (code, out, err) = psapguard(&args);
     assert_eq!(code, 0, "{out}{err}");
@@ -88,7 +96,9 @@ fn elements(text: &str) -> Vec<Element> {
                         let a = a.unwrap();
                         (
                             String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
-                            a.normalized_value(quick_xml::XmlVersion::Explicit1_0).unwrap().into_owned(),
+                            a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                                .unwrap()
+                                .into_owned(),
                         )
                     })
                     .collect();
@@ -149,7 +159,8 @@ fn the_kansas_export_parses_as_rfc_5222() {
         let req = elements(&request);
         for (ns, name, _, _) in &req {
             assert!(
-                (ns == LOST && RFC5222_ELEMENTS.contains(&name.as_str())) || (ns == GML && (name == "Point" || name == "pos")),
+                (ns == LOST && RFC5222_ELEMENTS.contains(&name.as_str()))
+                    || (ns == GML && (name == "Point" || name == "pos")),
                 "{ns} {name} in {request}"
             );
         }
@@ -160,15 +171,31 @@ fn the_kansas_export_parses_as_rfc_5222() {
         assert_eq!(attr(location, "id"), Some(row[1].as_str()));
         let point = req.iter().find(|e| e.1 == "Point").unwrap();
         assert_eq!(attr(point, "srsName"), Some("urn:ogc:def:crs:EPSG::4326"));
-        let pos: Vec<f64> = req.iter().find(|e| e.1 == "pos").unwrap().3.split(' ').map(|x| x.parse().unwrap()).collect();
+        let pos: Vec<f64> = req
+            .iter()
+            .find(|e| e.1 == "pos")
+            .unwrap()
+            .3
+            .split(' ')
+            .map(|x| x.parse().unwrap())
+            .collect();
         // Latitude first: Kansas lies between 37° and 40° north, 94° and 102° west.
-        assert!((36.9..40.1).contains(&pos[0]) && (-102.1..-94.5).contains(&pos[1]), "{pos:?}");
+        assert!(
+            (36.9..40.1).contains(&pos[0]) && (-102.1..-94.5).contains(&pos[1]),
+            "{pos:?}"
+        );
         assert_eq!(pos, [row[2].parse::<f64>().unwrap(), row[3].parse::<f64>().unwrap()]);
-        assert_eq!(req.iter().find(|e| e.1 == "service").unwrap().3, "urn:emergency:service:sos.psap");
+        assert_eq!(
+            req.iter().find(|e| e.1 == "service").unwrap().3,
+            "urn:emergency:service:sos.psap"
+        );
 
         let res = elements(&expected);
         for (ns, name, _, _) in &res {
-            assert!(ns == LOST && RFC5222_ELEMENTS.contains(&name.as_str()), "{ns} {name} in {expected}");
+            assert!(
+                ns == LOST && RFC5222_ELEMENTS.contains(&name.as_str()),
+                "{ns} {name} in {expected}"
+            );
         }
         assert_eq!(res[0].1, "findServiceResponse", "Kansas has no gap: {expected}");
         let mappings: Vec<&Element> = res.iter().filter(|e| e.1 == "mapping").collect();
@@ -179,7 +206,10 @@ fn the_kansas_export_parses_as_rfc_5222() {
         assert!(attr(m, "source").is_some() && attr(m, "lastUpdated").is_some());
         assert_eq!(res.iter().find(|e| e.1 == "uri").unwrap().3, row[6]);
         assert_eq!(res.iter().find(|e| e.1 == "serviceNumber").unwrap().3, "911");
-        assert_eq!(attr(res.iter().find(|e| e.1 == "locationUsed").unwrap(), "id"), Some(row[1].as_str()));
+        assert_eq!(
+            attr(res.iter().find(|e| e.1 == "locationUsed").unwrap(), "id"),
+            Some(row[1].as_str())
+        );
     }
     // The answers are the layers': an origin of Sedgwick County is answered by its PSAP.
     let sedgwick = rows.iter().find(|r| r[1] == "esz-100").unwrap();
@@ -199,7 +229,15 @@ fn a_grid_covers_the_provisioning_boundary() {
     // Eight counties, about 12,000 km²: a 25 km grid is a few dozen points inside them.
     assert!((15..60).contains(&grid.len()), "{}", grid.len());
     assert!(grid.iter().all(|r| r[6].starts_with("sip:")), "no gap in Kansas");
-    let (code, out, err) = psapguard(&["lost", "export", "examples/kansas", "--out", "/nonexistent/x", "--grid", "0.01"]);
+    let (code, out, err) = psapguard(&[
+        "lost",
+        "export",
+        "examples/kansas",
+        "--out",
+        "/nonexistent/x",
+        "--grid",
+        "0.01",
+    ]);
     assert_eq!(code, 2, "{out}");
     assert_eq!(err, "psapguard: --grid must be at least 0.1 km\n");
 }
@@ -208,7 +246,14 @@ fn a_grid_covers_the_provisioning_boundary() {
 fn comparing_the_expectations_with_themselves_reports_nothing() {
     let (_dir, corpus) = kansas_corpus(&[]);
     let expected = corpus.join("expected");
-    let (code, out, err) = psapguard(&["lost", "compare", path_str(&corpus), path_str(&expected), "--date", DATE]);
+    let (code, out, err) = psapguard(&[
+        "lost",
+        "compare",
+        path_str(&corpus),
+        path_str(&expected),
+        "--date",
+        DATE,
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("ok: 0 errors"), "{out}");
 }
@@ -230,7 +275,10 @@ fn three_changes(corpus: &Path, responses: &Path) -> [String; 3] {
     };
     let uri = edit(&rows[0], &rows[0][6], "sip:butler-911@butler.ks.example.gov");
     let text = std::fs::read_to_string(responses.join(format!("{}.xml", rows[1][0]))).unwrap();
-    let (start, end) = (text.find("  <mapping").unwrap(), text.find("</mapping>\n").unwrap() + 11);
+    let (start, end) = (
+        text.find("  <mapping").unwrap(),
+        text.find("</mapping>\n").unwrap() + 11,
+    );
     let missing = edit(&rows[1], &text[start..end], "");
     let number = edit(&rows[2], "<serviceNumber>911<", "<serviceNumber>912<");
     [uri, missing, number]
@@ -255,27 +303,40 @@ fn one_changed_uri_one_missing_mapping_and_one_912_are_reported_and_nothing_else
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let findings = v["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 3, "{out}");
-    assert!(findings.iter().all(|f| f["rule"] == "ecrf-mismatch" && f["severity"] == "error"));
-    let of = |id: &str| findings.iter().find(|f| f["entities"][0] == id).unwrap()["message"].as_str().unwrap().to_string();
-    assert!(of(&uri).contains("gives uri sip:butler-911@butler.ks.example.gov; expected sip:"), "{out}");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["rule"] == "ecrf-mismatch" && f["severity"] == "error")
+    );
+    let of = |id: &str| {
+        findings.iter().find(|f| f["entities"][0] == id).unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        of(&uri).contains("gives uri sip:butler-911@butler.ks.example.gov; expected sip:"),
+        "{out}"
+    );
     assert!(of(&missing).contains("mapping missing: expected uri sip:"), "{out}");
     assert!(of(&number).contains("serviceNumber 912, not 911"), "{out}");
     let f = findings.iter().find(|f| f["entities"][0] == uri.as_str()).unwrap();
     assert!(f["location"]["lat"].as_f64().is_some(), "the point: {f:#}");
 
     // Human output with the point and a map link; every other format; exit codes as check.
-    let dir_arg = |p: &Path| {
-        p.strip_prefix(dir.path())
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string()
-    };
+    let dir_arg = |p: &Path| p.strip_prefix(dir.path()).unwrap().to_str().unwrap().to_string();
     let run = |args: &[&str]| {
         let out = Command::cargo_bin("psapguard")
             .unwrap()
             .current_dir(dir.path())
-            .args(["lost", "compare", &dir_arg(&corpus), &dir_arg(&responses), "--date", DATE])
+            .args([
+                "lost",
+                "compare",
+                &dir_arg(&corpus),
+                &dir_arg(&responses),
+                "--date",
+                DATE,
+            ])
             .args(args)
             .output()
             .unwrap();
@@ -306,8 +367,22 @@ fn gap_and_no_responder() -> tempfile::TempDir {
     };
     let psap = format!(
         r#"{{"type":"FeatureCollection","features":[{},{}]}}"#,
-        feature(1, "A@ks.example.gov", "sip:a-911@ks.example.gov", -98.0, -97.9, r#""2030-01-01""#),
-        feature(2, "N@ks.example.gov", "urn:emergency:servicenotimplemented", -97.8, -97.7, "null")
+        feature(
+            1,
+            "A@ks.example.gov",
+            "sip:a-911@ks.example.gov",
+            -98.0,
+            -97.9,
+            r#""2030-01-01""#
+        ),
+        feature(
+            2,
+            "N@ks.example.gov",
+            "urn:emergency:servicenotimplemented",
+            -97.8,
+            -97.7,
+            "null"
+        )
     );
     let provisioning = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":1,"properties":{"DiscrpAgID":"ks.example.gov","DateUpdate":"2025-06-01","Effective":null,"Expire":null,"NGUID":"P@ks.example.gov"},"geometry":{"type":"Polygon","coordinates":[[[-98.0,37.0],[-97.7,37.0],[-97.7,37.1],[-98.0,37.1],[-98.0,37.0]]]}}]}"#;
     let table = "version: 1\nboundaries:\n  - { file: psap.geojson, kind: psap }\n  - { file: provisioning.geojson, kind: provisioning }\n\
@@ -337,11 +412,20 @@ fn a_gap_answers_not_found_and_an_area_without_responder_service_not_implemented
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("wrote 3 requests to "), "{out}");
-    assert!(out.contains("(1 answered by a mapping, 1 notFound, 1 serviceNotImplemented;"), "{out}");
+    assert!(
+        out.contains("(1 answered by a mapping, 1 notFound, 1 serviceNotImplemented;"),
+        "{out}"
+    );
     let read = |name: &str| std::fs::read_to_string(corpus.join("expected").join(name)).unwrap();
     let a = read("000001_in-a.xml");
-    assert!(a.contains(r#"expires="2030-01-01T00:00:00Z""#), "Expire becomes expires: {a}");
-    assert!(a.contains("<displayName xml:lang=\"en\">A@ks.example.gov &amp; co</displayName>"), "{a}");
+    assert!(
+        a.contains(r#"expires="2030-01-01T00:00:00Z""#),
+        "Expire becomes expires: {a}"
+    );
+    assert!(
+        a.contains("<displayName xml:lang=\"en\">A@ks.example.gov &amp; co</displayName>"),
+        "{a}"
+    );
     let gap = elements(&read("000002_in-gap.xml"));
     assert_eq!((gap[0].1.as_str(), gap[1].1.as_str()), ("errors", "notFound"));
     let n = elements(&read("000003_in-n.xml"));
@@ -352,14 +436,42 @@ fn a_gap_answers_not_found_and_an_area_without_responder_service_not_implemented
     std::fs::create_dir(&responses).unwrap();
     std::fs::write(responses.join("000001_in-a.xml"), a.replace("2030-01-01", "2026-01-01")).unwrap();
     std::fs::write(responses.join("000002_in-gap.xml"), a.replace("\"in-a\"", "\"in-gap\"")).unwrap();
-    std::fs::copy(corpus.join("expected/000003_in-n.xml"), responses.join("000003_in-n.xml")).unwrap();
-    let (code, out, _) = psapguard(&["lost", "compare", path_str(&corpus), path_str(&responses), "--date", DATE, "--format", "json"]);
+    std::fs::copy(
+        corpus.join("expected/000003_in-n.xml"),
+        responses.join("000003_in-n.xml"),
+    )
+    .unwrap();
+    let (code, out, _) = psapguard(&[
+        "lost",
+        "compare",
+        path_str(&corpus),
+        path_str(&responses),
+        "--date",
+        DATE,
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let messages: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap()).collect();
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
     assert_eq!(messages.len(), 2, "{out}");
-    assert!(messages.iter().any(|m| m.starts_with("location in-a: mapping A@ks.example.gov expires 2026-01-01T00:00:00Z, already past")), "{out}");
-    assert!(messages.iter().any(|m| m.starts_with("location in-gap: answered uri sip:a-911@ks.example.gov (sourceId A@ks.example.gov); expected notFound")), "{out}");
+    assert!(
+        messages.iter().any(
+            |m| m.starts_with("location in-a: mapping A@ks.example.gov expires 2026-01-01T00:00:00Z, already past")
+        ),
+        "{out}"
+    );
+    assert!(
+        messages.iter().any(|m| m.starts_with(
+            "location in-gap: answered uri sip:a-911@ks.example.gov (sourceId A@ks.example.gov); expected notFound"
+        )),
+        "{out}"
+    );
 }
 
 #[test]
@@ -380,12 +492,31 @@ fn missing_and_unpaired_answers_are_findings() {
         r#"<errors xmlns="urn:ietf:params:xml:ns:lost1"><notFound/></errors>"#,
     )
     .unwrap();
-    let (code, out, _) = psapguard(&["lost", "compare", path_str(&corpus), path_str(&responses), "--date", DATE, "--format", "json"]);
+    let (code, out, _) = psapguard(&[
+        "lost",
+        "compare",
+        path_str(&corpus),
+        path_str(&responses),
+        "--date",
+        DATE,
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let messages: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap()).collect();
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
     assert_eq!(messages.len(), 5, "three changes, one missing, one stray: {out}");
-    assert!(messages.iter().any(|m| m.contains(&format!("location {}: no answer captured", rows[3][1]))), "{out}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains(&format!("location {}: no answer captured", rows[3][1]))),
+        "{out}"
+    );
     assert!(messages.iter().any(|m| m.contains("pairs with no request")), "{out}");
 }
 
@@ -403,7 +534,11 @@ fn hostile_answers_are_refused_in_bounded_time() {
             .collect::<String>()
     );
     std::fs::write(file(0), laughs).unwrap();
-    let deep = format!("<findServiceResponse xmlns=\"{LOST}\">{}{}</findServiceResponse>", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    let deep = format!(
+        "<findServiceResponse xmlns=\"{LOST}\">{}{}</findServiceResponse>",
+        "<a>".repeat(100_000),
+        "</a>".repeat(100_000)
+    );
     std::fs::write(file(1), deep).unwrap();
     // A huge answer: refused by its size before it is read (sparse, costs no disk).
     std::fs::File::create(file(2)).unwrap().set_len(8 << 30).unwrap();
@@ -420,7 +555,16 @@ fn hostile_answers_are_refused_in_bounded_time() {
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
     }
     let started = std::time::Instant::now();
-    let (code, out, err) = psapguard(&["lost", "compare", path_str(&corpus), path_str(&responses), "--date", DATE, "--format", "json"]);
+    let (code, out, err) = psapguard(&[
+        "lost",
+        "compare",
+        path_str(&corpus),
+        path_str(&responses),
+        "--date",
+        DATE,
+        "--format",
+        "json",
+    ]);
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "bounded time");
     assert_eq!(code, 1, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -437,15 +581,24 @@ fn hostile_answers_are_refused_in_bounded_time() {
     };
     assert!(message_of(0).contains("has a DOCTYPE"), "{out}");
     assert!(message_of(1).contains("nests elements more than 32 deep"), "{out}");
-    assert!(message_of(2).contains("psapguard reads LoST answers of at most 1024 KB"), "{out}");
+    assert!(
+        message_of(2).contains("psapguard reads LoST answers of at most 1024 KB"),
+        "{out}"
+    );
     assert!(message_of(3).contains("is not UTF-8 text"), "{out}");
     assert!(message_of(4).contains("declares more than 64 namespaces"), "{out}");
     #[cfg(unix)]
     {
-        assert!(message_of(5).contains("is a link to a place outside its directory"), "{out}");
+        assert!(
+            message_of(5).contains("is a link to a place outside its directory"),
+            "{out}"
+        );
         assert!(message_of(6).contains("not a regular file"), "{out}");
     }
-    assert!(!out.contains("lol9") && !out.contains("PNG"), "refused content is not shown");
+    assert!(
+        !out.contains("lol9") && !out.contains("PNG"),
+        "refused content is not shown"
+    );
 }
 
 #[test]
@@ -456,7 +609,10 @@ fn export_writes_only_a_new_or_empty_directory_and_refuses_links() {
     std::fs::write(busy.join("keep.txt"), "mine").unwrap();
     let (code, _, err) = psapguard(&["lost", "export", "examples/kansas", "--out", path_str(&busy)]);
     assert_eq!(code, 2);
-    assert!(err.ends_with("is not empty; give a new directory or an empty one (an export never overwrites)\n"), "{err}");
+    assert!(
+        err.ends_with("is not empty; give a new directory or an empty one (an export never overwrites)\n"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_dir(&busy).unwrap().count(), 1, "nothing written");
     #[cfg(unix)]
     {
@@ -467,13 +623,26 @@ fn export_writes_only_a_new_or_empty_directory_and_refuses_links() {
         let (code, _, err) = psapguard(&["lost", "export", "examples/kansas", "--out", path_str(&link)]);
         assert_eq!(code, 2);
         assert!(err.contains("is a link; give a new directory or an empty one"), "{err}");
-        assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "nothing written through the link");
+        assert_eq!(
+            std::fs::read_dir(&empty).unwrap().count(),
+            0,
+            "nothing written through the link"
+        );
     }
-    let (code, _, err) = psapguard(&["lost", "export", "fixtures/black-hole/ok.yaml", "--out", path_str(&dir.path().join("n"))]);
+    let (code, _, err) = psapguard(&[
+        "lost",
+        "export",
+        "fixtures/black-hole/ok.yaml",
+        "--out",
+        path_str(&dir.path().join("n")),
+    ]);
     assert_eq!(code, 2);
     assert_eq!(err.lines().count(), 1, "one sentence: {err}");
     assert!(err.contains("names no PSAP boundary layer"), "{err}");
     let (code, _, err) = psapguard(&["lost", "compare", "examples/kansas", "examples/kansas"]);
     assert_eq!(code, 2);
-    assert!(err.contains("is not a LoST corpus written by `psapguard lost export`"), "{err}");
+    assert!(
+        err.contains("is not a LoST corpus written by `psapguard lost export`"),
+        "{err}"
+    );
 }
