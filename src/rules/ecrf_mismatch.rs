@@ -4,8 +4,9 @@ use crate::model::Place;
 declare_rule! {
     /// ## What it does
     /// Reported by `lost compare` (SPEC §10): an ECRF's captured LoST `findService` answer that
-    /// differs from what the boundary layers say for the request's location. One finding per
-    /// difference: a mapping whose `uri` or `sourceId` is not the expected one, an expected
+    /// differs from what the boundary layers say for the request's location.
+    ///
+    /// One finding per difference: a mapping whose `uri` or `sourceId` is not the expected one, an expected
     /// mapping missing, a mapping that was not expected, `notFound` or `serviceNotImplemented`
     /// where a PSAP boundary holds the point (or a mapping where none does), a `serviceNumber`
     /// other than 911, an `expires` already past, a redirect, a request with no answer, and an
