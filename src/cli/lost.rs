@@ -112,9 +112,9 @@ fn export(
          replay each {shown}/requests/NAME.xml against the ECRF, save its answer as RESPONSES/NAME.xml, then run:\n  \
          psapguard lost compare {shown} RESPONSES\n",
         crate::finding::plural(written.points, "request"),
-        written.mappings,
-        written.not_found,
-        written.not_implemented,
+        crate::finding::thousands(written.mappings as u64),
+        crate::finding::thousands(written.not_found as u64),
+        crate::finding::thousands(written.not_implemented as u64),
         settings.today
     ))?;
     Ok(0)

@@ -267,3 +267,69 @@ fn finding(x: &Exchange<'_>, message: String, subject: &str) -> Finding {
         new: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapping(source_id: &str, uri: &str) -> AnsweredMapping {
+        AnsweredMapping {
+            source_id: Some(source_id.into()),
+            expires: Some("NO-CACHE".into()),
+            uris: vec![uri.into()],
+            service_numbers: vec!["911".into()],
+        }
+    }
+
+    fn messages(expected: &Answered, found: &Answered) -> Vec<String> {
+        let x = Exchange {
+            location_id: "esz-1",
+            point: Some([-97.3, 37.7]),
+            file: "responses/1.xml",
+            expected: Some(expected),
+            found: Some(Ok(found)),
+        };
+        let mut out = Vec::new();
+        EcrfMismatch::run(&[x], "2026-06-01", &mut out);
+        out.into_iter().map(|f| f.message).collect()
+    }
+
+    #[test]
+    fn a_changed_source_id_is_one_finding_and_an_extra_mapping_another() {
+        let expected = Answered::Mappings(vec![mapping("A", "sip:a@x.gov")]);
+        let found = Answered::Mappings(vec![mapping("Z", "sip:a@x.gov"), mapping("B", "sip:b@x.gov")]);
+        assert_eq!(
+            messages(&expected, &found),
+            [
+                "location esz-1: mapping for sip:a@x.gov has sourceId Z; expected A",
+                "location esz-1: unexpected mapping: uri sip:b@x.gov (sourceId B)",
+            ]
+        );
+    }
+
+    #[test]
+    fn uris_compare_as_sip_uris_and_overlaps_in_any_order() {
+        let expected = Answered::Mappings(vec![mapping("A", "sip:a@x.gov"), mapping("B", "sip:b@y.gov")]);
+        let found = Answered::Mappings(vec![mapping("B", "SIP:b@Y.GOV"), mapping("A", "sip:a@x.gov")]);
+        assert!(messages(&expected, &found).is_empty());
+        // The user part is exact.
+        let found = Answered::Mappings(vec![mapping("A", "sip:A@x.gov"), mapping("B", "sip:b@y.gov")]);
+        assert_eq!(messages(&expected, &found).len(), 1);
+    }
+
+    #[test]
+    fn errors_compare_as_sets_and_a_redirect_is_a_difference() {
+        let not_found = Answered::Errors(vec!["notFound".into()]);
+        assert!(messages(&not_found, &not_found).is_empty());
+        let other = Answered::Errors(vec!["serviceNotImplemented".into()]);
+        assert_eq!(
+            messages(&not_found, &other),
+            ["location esz-1: answered serviceNotImplemented; expected notFound"]
+        );
+        let redirect = Answered::Redirect("lost.example.gov".into());
+        assert_eq!(
+            messages(&not_found, &redirect),
+            ["location esz-1: answered a redirect to lost.example.gov; expected notFound"]
+        );
+    }
+}
