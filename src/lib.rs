@@ -20,6 +20,7 @@ pub mod explain;
 pub mod finding;
 pub mod graph;
 pub mod load;
+pub mod lost;
 pub mod model;
 pub mod progress;
 pub mod report;

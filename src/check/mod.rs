@@ -38,6 +38,8 @@ pub struct Summary {
     pub boundaries: usize,
     /// Waivers in force that expire within 30 days.
     pub expiring_waivers: usize,
+    /// `lost compare`: the corpus's requests and the answers read, instead of a table's counts.
+    pub lost_answers: Option<(usize, usize)>,
 }
 
 impl Report {

@@ -16,6 +16,7 @@ use crate::report::{Output, whatif};
 use tables::{config_dir, load, table_paths, well_formed};
 
 mod flags;
+mod lost;
 mod tables;
 use crate::rules::Settings;
 use flags::ReportArgs;
@@ -154,6 +155,12 @@ enum Command {
         #[arg(long, conflicts_with = "rule")]
         markdown: bool,
     },
+    /// ECRF acceptance (LoST, RFC 5222): export a test corpus from the boundary layers, compare
+    /// an ECRF's answers with it.
+    Lost {
+        #[command(subcommand)]
+        command: lost::LostCommand,
+    },
     /// Print the JSON Schema of the table format.
     #[command(after_help = "Example:\n  psapguard schema > routing-table.schema.json")]
     Schema,
@@ -177,8 +184,15 @@ pub fn main() -> i32 {
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
     let cli = match parsed {
         Ok((mut cli, matches)) => {
-            if let (Command::Check { report, .. } | Command::Diff { report, .. }, Some((_, sub))) =
-                (&mut cli.command, matches.subcommand())
+            // `lost compare`'s options sit one subcommand deeper.
+            let (report, sub) = match (&mut cli.command, matches.subcommand()) {
+                (Command::Check { report, .. } | Command::Diff { report, .. }, Some((_, sub))) => {
+                    (Some(report), Some(sub))
+                }
+                (Command::Lost { command }, Some((_, sub))) => (command.report_mut(), sub.subcommand().map(|(_, s)| s)),
+                _ => (None, None),
+            };
+            if let (Some(report), Some(sub)) = (report, sub)
                 && let Err(message) = report.pair_outputs(sub)
             {
                 complain(message.sentence());
@@ -227,6 +241,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
     let machine = match &cli.command {
         Command::Check { report, .. } | Command::Diff { report, .. } => report.machine_readable(),
         Command::Simulate { format, .. } => *format == WhatIfFormat::Json,
+        Command::Lost { command } => command.report().is_some_and(|r| r.machine_readable()),
         _ => false,
     };
     if !machine && std::io::stderr().is_terminal() {
@@ -299,6 +314,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             crate::explain::explain(rule.as_deref())?
         })
         .map(|()| 0),
+        Command::Lost { command } => lost::run(&config, command),
         Command::Schema => print(&crate::model::schema_text()).map(|()| 0),
         Command::Completions { shell } => {
             let mut buf = Vec::new();

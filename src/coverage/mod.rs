@@ -404,6 +404,14 @@ impl Coverage {
         out
     }
 
+    /// Whether a provisioning boundary in force holds a point (the LoST grid's points).
+    pub fn provisioned_at(&self, lon: f64, lat: f64) -> bool {
+        let point = Point::new(lon, lat);
+        self.in_force(BoundaryKind::Provisioning)
+            .filter(|s| s.bbox.is_some_and(|b| b.intersects(&point)))
+            .any(|s| covers(&s.geometry, &point))
+    }
+
     /// The reported gap that holds a point.
     pub fn gap_at(&self, lon: f64, lat: f64) -> Option<usize> {
         let point = Point::new(lon, lat);

@@ -54,6 +54,9 @@ pub fn summary(s: &Summary) -> Value {
     if s.expiring_waivers > 0 {
         v["expiring_waivers"] = json!(s.expiring_waivers);
     }
+    if let Some((requests, answers)) = s.lost_answers {
+        v["lost"] = json!({ "requests": requests, "answers": answers });
+    }
     v
 }
 

@@ -17,7 +17,10 @@ use crate::rules::{Finding, thousands};
 fn cell(s: &str) -> String {
     let text = super::escape::short(&s.replace('\n', " "), 2000);
     let mut out = String::with_capacity(text.len() + 16);
+    let mut prev = ' ';
     for c in text.chars() {
+        let after = prev;
+        prev = c;
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -26,8 +29,9 @@ fn cell(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            // A zero-width space after `@`: no mention.
-            '@' => out.push_str("@\u{200b}"),
+            // A zero-width space after an `@` that could start a mention (not after a letter
+            // or digit: `sip:psap@host` is no mention, and stays copyable).
+            '@' if !after.is_alphanumeric() => out.push_str("@\u{200b}"),
             c => out.push(c),
         }
     }

@@ -125,6 +125,13 @@ pub use crate::finding::plural;
 
 /// "47 origins, 18 PSAPs, 4 routers".
 pub fn table_counts(s: &crate::check::Summary) -> String {
+    if let Some((requests, answers)) = s.lost_answers {
+        return format!(
+            "{} against {}",
+            plural(answers, "LoST answer"),
+            plural(requests, "request")
+        );
+    }
     let gis = if s.layers > 0 {
         let boundaries = match s.boundaries {
             1 => "1 boundary".to_string(),

@@ -19,6 +19,7 @@ mod boundary_unrouted;
 mod cross_jurisdiction;
 mod decommissioned_reference;
 mod duplicate_id;
+pub mod ecrf_mismatch;
 mod failover_misroute;
 pub mod gate_weakened;
 mod inactive_destination;
@@ -198,6 +199,9 @@ diff_registry! {
 /// Rules that judge the configuration a change brings, not the table (`diff --base`).
 pub static CONFIG_RULES: &[&RuleMeta] = &[&gate_weakened::GateWeakened::META];
 
+/// Rules that judge an ECRF's LoST answers against the layers (`lost compare`, SPEC §10).
+pub static LOST_RULES: &[&RuleMeta] = &[&ecrf_mismatch::EcrfMismatch::META];
+
 /// Rules judged after the others, on their findings.
 pub static AFTER_RULES: &[&RuleMeta] = &[&unused_waiver::UnusedWaiver::META];
 
@@ -208,6 +212,7 @@ pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
         .chain(DIFF_RULES.iter().map(|r| r.meta()))
         .chain(AFTER_RULES.iter().copied())
         .chain(CONFIG_RULES.iter().copied())
+        .chain(LOST_RULES.iter().copied())
 }
 
 pub fn lookup(name: &str) -> Option<&'static RuleMeta> {

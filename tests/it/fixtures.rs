@@ -70,6 +70,16 @@ fn run_fixture(rule: &str, path: &Path) -> Checked {
             findings: finding.into_iter().collect(),
         };
     }
+    // LoST rules' fixtures are folders holding `corpus/` (as `lost export` wrote it) and
+    // `responses/` (an ECRF's answers).
+    if psapguard::rules::LOST_RULES.iter().any(|m| m.name == rule) {
+        let compared =
+            psapguard::lost::compare::compare(&path.join("corpus"), &path.join("responses"), "2026-01-01").unwrap();
+        return Checked {
+            table: Default::default(),
+            findings: compared.findings,
+        };
+    }
     if is_diff_rule(rule) {
         let (new, diffed) = diff_of(path, rule);
         return Checked {

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("config", 5),
     ("explain", 5),
     ("diff", 6),
+    ("lost", 6),
     ("baseline", 6),
     ("simulate", 6),
     ("graph", 6),

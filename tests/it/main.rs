@@ -15,6 +15,7 @@ mod graph;
 mod hostile;
 mod html;
 mod layers;
+mod lost;
 mod markdown;
 mod mermaid;
 mod office_gis;
