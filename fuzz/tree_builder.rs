@@ -5,7 +5,7 @@
 use std::path::Path;
 
 /// A table outside the tree; its name must never show up in what psapguard read.
-pub const SENTINEL: &str = "SECRET-SENTINEL-4471";
+pub(super) const SENTINEL: &str = "SECRET-SENTINEL-4471";
 
 const NAMES: &[&str] = &[
     "a.yaml",
@@ -26,7 +26,7 @@ const GOOD: &str = "version: 1\npsaps:\n  p1: { status: active }\n";
 
 /// Interprets `data` three bytes at a time (what to make, its name, a target) inside
 /// `root`, with `outside` a directory beside it holding the sentinel table.
-pub fn build(root: &Path, outside: &Path, data: &[u8]) {
+pub(super) fn build(root: &Path, outside: &Path, data: &[u8]) {
     std::fs::write(outside.join("secret.yaml"), format!("version: 1\nname: {SENTINEL}\n")).unwrap();
     for op in data.chunks(3).take(24) {
         let [kind, name, target] = [op[0], *op.get(1).unwrap_or(&0), *op.get(2).unwrap_or(&0)];
@@ -54,7 +54,7 @@ pub fn build(root: &Path, outside: &Path, data: &[u8]) {
 }
 
 /// Loads the tree and checks that nothing from outside it was read.
-pub fn load_and_check(root: &Path) {
+pub(super) fn load_and_check(root: &Path) {
     let Ok(loaded) = psapguard::load::load(&[root.to_path_buf()]) else {
         return;
     };

@@ -90,8 +90,12 @@ impl RuleMeta {
 macro_rules! declare_rule {
     ($(#[doc = $doc:literal])* pub struct $name:ident { name: $n:literal, severity: $sev:ident $(,)? }) => {
         $(#[doc = $doc])*
+        // Public as far as its module is: the rules that `diff`, tests and fuzzers name are
+        // in public modules, the others are reached through the registry.
+        #[allow(unreachable_pub)]
         pub struct $name;
         impl $name {
+            #[allow(unreachable_pub)]
             pub const META: $crate::finding::RuleMeta = $crate::finding::RuleMeta {
                 name: $n,
                 severity: $crate::finding::Severity::$sev,

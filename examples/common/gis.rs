@@ -10,12 +10,12 @@ use rusqlite::{Connection, params};
 use serde_json::Value;
 
 /// Polygons → rings → [lon, lat].
-pub type Polygons = Vec<Vec<Vec<[f64; 2]>>>;
+pub(crate) type Polygons = Vec<Vec<Vec<[f64; 2]>>>;
 
 /// Adds `k` points along every segment of every ring. Each segment is cut from its smaller
 /// end to its larger one, so two neighbours that share a segment (walking it in opposite
 /// directions) get the very same points and still meet exactly.
-pub fn densify(polygons: &mut Polygons, k: usize) {
+pub(crate) fn densify(polygons: &mut Polygons, k: usize) {
     if k == 0 {
         return;
     }
@@ -42,7 +42,7 @@ pub fn densify(polygons: &mut Polygons, k: usize) {
 
 /// A county (or state) of the TopoJSON: FIPS id, name, polygons.
 #[derive(Clone, Debug)]
-pub struct Area {
+pub(crate) struct Area {
     pub fips: String,
     pub name: String,
     pub polygons: Polygons,
@@ -50,13 +50,13 @@ pub struct Area {
     pub arcs: std::collections::BTreeSet<usize>,
 }
 
-pub struct Topology {
+pub(crate) struct Topology {
     arcs: Vec<Vec<[f64; 2]>>,
     objects: Value,
 }
 
 impl Topology {
-    pub fn load(path: &Path) -> Topology {
+    pub(crate) fn load(path: &Path) -> Topology {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
         let v: Value = serde_json::from_str(&text).expect("TopoJSON");
         let scale = [
@@ -91,7 +91,7 @@ impl Topology {
     }
 
     /// The areas of an object (`counties`, `states`), in file order.
-    pub fn areas(&self, object: &str) -> Vec<Area> {
+    pub(crate) fn areas(&self, object: &str) -> Vec<Area> {
         self.objects[object]["geometries"]
             .as_array()
             .unwrap()
@@ -147,12 +147,12 @@ fn collect_arcs(v: &Value, out: &mut std::collections::BTreeSet<usize>) {
 
 impl Area {
     /// Whether two areas share a border (an arc).
-    pub fn borders(&self, other: &Area) -> bool {
+    pub(crate) fn borders(&self, other: &Area) -> bool {
         self.arcs.intersection(&other.arcs).next().is_some()
     }
 
     /// The area repaired the way psapguard repairs a boundary (for a clean generated layer).
-    pub fn repaired(&self) -> Area {
+    pub(crate) fn repaired(&self) -> Area {
         let (_, geometry) = psapguard::coverage::validity::check_and_repair(&self.polygons);
         let polygons = from_geo(&geometry);
         Area {
@@ -162,7 +162,7 @@ impl Area {
     }
 
     /// Up to `n` points well inside (200 m from any border), from `n * 20` random tries.
-    pub fn points_inside(&self, mut random: impl FnMut() -> f64, n: usize) -> Vec<[f64; 2]> {
+    pub(crate) fn points_inside(&self, mut random: impl FnMut() -> f64, n: usize) -> Vec<[f64; 2]> {
         use geo::{Contains, Point};
         let shape = to_geo(self);
         let Some(rect) = geo::BoundingRect::bounding_rect(&shape) else {
@@ -192,7 +192,7 @@ impl Area {
     /// Without the rings the 1:10M quantization collapsed (fewer than 4 points once repeated
     /// points go): a polygon whose exterior collapsed goes with its holes. Neighbours lose the
     /// same slivers, since they share the arcs.
-    pub fn cleaned(&self) -> Area {
+    pub(crate) fn cleaned(&self) -> Area {
         let polygons = self
             .polygons
             .iter()
@@ -216,7 +216,7 @@ impl Area {
 }
 
 /// NENA fields of a boundary feature, in the template's order.
-pub const NENA: [&str; 11] = [
+pub(crate) const NENA: [&str; 11] = [
     "DiscrpAgID",
     "DateUpdate",
     "Effective",
@@ -231,21 +231,21 @@ pub const NENA: [&str; 11] = [
 ];
 
 /// Fields of a provisioning boundary.
-pub const NENA_PROVISIONING: [&str; 5] = ["DiscrpAgID", "DateUpdate", "Effective", "Expire", "NGUID"];
+pub(crate) const NENA_PROVISIONING: [&str; 5] = ["DiscrpAgID", "DateUpdate", "Effective", "Expire", "NGUID"];
 
-pub struct Feature {
+pub(crate) struct Feature {
     /// One value per field of the layer (None = NULL).
     pub fields: Vec<Option<String>>,
     pub polygons: Polygons,
 }
 
 /// A GeoPackage being written (EPSG:4326, integer `fid` keys, `geom` columns).
-pub struct Gpkg {
+pub(crate) struct Gpkg {
     db: Connection,
 }
 
 impl Gpkg {
-    pub fn create(path: &Path) -> Gpkg {
+    pub(crate) fn create(path: &Path) -> Gpkg {
         let _ = std::fs::remove_file(path);
         let db = Connection::open(path).expect("create the GeoPackage");
         db.execute_batch(
@@ -261,7 +261,7 @@ impl Gpkg {
     }
 
     /// Writes a MULTIPOLYGON layer with TEXT fields.
-    pub fn layer(&mut self, name: &str, fields: &[&str], features: &[Feature]) {
+    pub(crate) fn layer(&mut self, name: &str, fields: &[&str], features: &[Feature]) {
         let columns: Vec<String> = fields.iter().map(|f| format!("\"{f}\" TEXT")).collect();
         let tx = self.db.transaction().expect("transaction");
         tx.execute_batch(&format!(
@@ -305,7 +305,7 @@ impl Gpkg {
 }
 
 /// GeoPackage binary: `GP`, version 0, flags (little-endian, xy envelope), srs 4326, then WKB.
-pub fn geometry_blob(polygons: &Polygons) -> Vec<u8> {
+pub(crate) fn geometry_blob(polygons: &Polygons) -> Vec<u8> {
     let points = polygons.iter().flatten().flatten();
     let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
     for p in points {
@@ -338,7 +338,7 @@ pub fn geometry_blob(polygons: &Polygons) -> Vec<u8> {
 }
 
 /// An area as a geo multipolygon.
-pub fn to_geo(a: &Area) -> geo::MultiPolygon<f64> {
+pub(crate) fn to_geo(a: &Area) -> geo::MultiPolygon<f64> {
     use geo::{LineString, Polygon};
     geo::MultiPolygon::new(
         a.polygons
@@ -355,7 +355,7 @@ pub fn to_geo(a: &Area) -> geo::MultiPolygon<f64> {
 }
 
 /// A geo multipolygon as plain rings.
-pub fn from_geo(m: &geo::MultiPolygon<f64>) -> Polygons {
+pub(crate) fn from_geo(m: &geo::MultiPolygon<f64>) -> Polygons {
     m.0.iter()
         .map(|p| {
             std::iter::once(p.exterior())
@@ -367,13 +367,13 @@ pub fn from_geo(m: &geo::MultiPolygon<f64>) -> Polygons {
 }
 
 /// The union of areas as plain polygons (for a provisioning boundary made of counties).
-pub fn union(areas: &[&Area]) -> Polygons {
+pub(crate) fn union(areas: &[&Area]) -> Polygons {
     let polygons: Vec<geo::MultiPolygon<f64>> = areas.iter().map(|a| to_geo(a)).collect();
     from_geo(&geo::unary_union(polygons.iter()))
 }
 
 /// A PSAP boundary feature's NENA fields.
-pub fn psap_fields(nguid: &str, uri: &str, name: &str, agency: &str) -> Vec<Option<String>> {
+pub(crate) fn psap_fields(nguid: &str, uri: &str, name: &str, agency: &str) -> Vec<Option<String>> {
     [
         Some("co.example.gov".to_string()),
         Some("2026-01-01T00:00:00.000Z".into()),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::gis::{Area, Feature, from_geo, psap_fields, to_geo};
 
 /// The national layers being built, state by state.
-pub struct Layers {
+pub(crate) struct Layers {
     /// County FIPS → polygons (repaired unless raw).
     pub counties: BTreeMap<String, Area>,
     /// State FIPS → polygons.
@@ -19,7 +19,7 @@ pub struct Layers {
 
 /// The GIS fault of a state.
 #[derive(Clone, Debug)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// The county's boundary is left out.
     Gap(String),
     /// The county's boundary appears twice.
@@ -33,22 +33,22 @@ pub enum Fault {
 }
 
 /// One state's plan: each county FIPS's boundary PSAP (an index into the state's PSAPs).
-pub struct StatePlan {
+pub(crate) struct StatePlan {
     pub abbr: String,
     pub boundary_psap: BTreeMap<String, usize>,
     pub fault: Option<Fault>,
 }
 
-pub fn nguid(fips: &str, abbr: &str) -> String {
+pub(crate) fn nguid(fips: &str, abbr: &str) -> String {
     format!("urn:emergency:uid:gis:psap:{fips}:{}.example.gov", abbr.to_lowercase())
 }
 
-pub fn uri(psap: &str, abbr: &str) -> String {
+pub(crate) fn uri(psap: &str, abbr: &str) -> String {
     format!("sip:{psap}@{}.example.gov", abbr.to_lowercase())
 }
 
 impl Layers {
-    pub fn load(topo: &std::path::Path, densify: usize, raw: bool) -> Layers {
+    pub(crate) fn load(topo: &std::path::Path, densify: usize, raw: bool) -> Layers {
         // Densified after tidying: an overlay would not keep the added points exactly.
         let topology = super::gis::Topology::load(topo);
         let prepare = |a: Area| if raw { a } else { a.cleaned().repaired() };
@@ -82,12 +82,12 @@ impl Layers {
     }
 
     /// The counties of a state (by its FIPS), in FIPS order.
-    pub fn counties_of<'a>(&'a self, state_fips: &'a str) -> impl Iterator<Item = &'a Area> + 'a {
+    pub(crate) fn counties_of<'a>(&'a self, state_fips: &'a str) -> impl Iterator<Item = &'a Area> + 'a {
         self.counties.values().filter(move |a| a.fips.starts_with(state_fips))
     }
 
     /// A point inside a county for the `n`th origin located there.
-    pub fn point(&mut self, fips: &str, n: usize, random: &mut dyn FnMut() -> f64) -> Option<[f64; 2]> {
+    pub(crate) fn point(&mut self, fips: &str, n: usize, random: &mut dyn FnMut() -> f64) -> Option<[f64; 2]> {
         let area = self.counties.get(fips)?;
         let pool = self
             .points
@@ -97,7 +97,7 @@ impl Layers {
     }
 
     /// Picks a state's GIS fault (`kind` 0..5): a county that gives exactly the finding named.
-    pub fn plan_fault(&self, plan: &StatePlan, kind: usize) -> Option<Fault> {
+    pub(crate) fn plan_fault(&self, plan: &StatePlan, kind: usize) -> Option<Fault> {
         let mut boundaries_of: BTreeMap<usize, usize> = BTreeMap::new();
         for p in plan.boundary_psap.values() {
             *boundaries_of.entry(*p).or_default() += 1;
@@ -146,7 +146,12 @@ impl Layers {
     }
 
     /// Adds the state's features; returns the fault list entries (rule, entity).
-    pub fn add_state(&mut self, plan: &StatePlan, psap_ids: &[String], state_fips: &str) -> Vec<(String, String)> {
+    pub(crate) fn add_state(
+        &mut self,
+        plan: &StatePlan,
+        psap_ids: &[String],
+        state_fips: &str,
+    ) -> Vec<(String, String)> {
         let abbr = &plan.abbr;
         let mut expected = Vec::new();
         for (fips, &p) in &plan.boundary_psap {
@@ -210,7 +215,7 @@ impl Layers {
         expected
     }
 
-    pub fn write(&self, path: &std::path::Path) {
+    pub(crate) fn write(&self, path: &std::path::Path) {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).expect("create the gis directory");
         }

@@ -31,13 +31,13 @@ fn edges(g: &MultiPolygon<f64>) -> impl Iterator<Item = Edge> + '_ {
 /// How often each edge occurs among the PSAP boundaries, and which edges the provisioning
 /// boundaries have.
 #[derive(Default)]
-pub struct EdgeCount {
+pub(super) struct EdgeCount {
     psap: HashMap<Edge, u32>,
     provisioning: HashMap<Edge, u32>,
 }
 
 impl EdgeCount {
-    pub fn new<'a>(
+    pub(super) fn new<'a>(
         psaps: impl Iterator<Item = &'a MultiPolygon<f64>>,
         provisioning: impl Iterator<Item = &'a MultiPolygon<f64>>,
     ) -> Self {
@@ -57,17 +57,17 @@ impl EdgeCount {
 
     /// Whether every edge of a PSAP boundary is shared with a neighbour or lies on the
     /// provisioning boundary.
-    pub fn psap_matched(&self, g: &MultiPolygon<f64>) -> bool {
+    pub(super) fn psap_matched(&self, g: &MultiPolygon<f64>) -> bool {
         edges(g).all(|e| self.psap.get(&e).copied().unwrap_or(0) >= 2 || self.provisioning.contains_key(&e))
     }
 
     /// Whether every edge of a provisioning boundary is an edge of some PSAP boundary.
-    pub fn provisioning_matched(&self, g: &MultiPolygon<f64>) -> bool {
+    pub(super) fn provisioning_matched(&self, g: &MultiPolygon<f64>) -> bool {
         edges(g).all(|e| self.psap.contains_key(&e))
     }
 
     /// Boxes around the PSAP edges that are matched by nothing (where gaps can be).
-    pub fn unmatched_psap_boxes(&self) -> Vec<Rect<f64>> {
+    pub(super) fn unmatched_psap_boxes(&self) -> Vec<Rect<f64>> {
         self.psap
             .iter()
             .filter(|(e, n)| **n == 1 && !self.provisioning.contains_key(*e))

@@ -12,12 +12,12 @@ use std::hash::Hasher as _;
 use crate::model::{Element, Table};
 
 /// What an element's text is summed up as: a hash of its lines and their length.
-pub type Digest = u64;
+pub(super) type Digest = u64;
 
 /// Every element's digest, by section and index (eight bytes an element: a national table has
 /// a million, and the old table's are kept while the new one is read).
 #[derive(Debug, Default)]
-pub struct Digests([Vec<Digest>; 5]);
+pub(super) struct Digests([Vec<Digest>; 5]);
 
 impl Digests {
     fn slot(e: Element) -> (usize, usize) {
@@ -32,7 +32,7 @@ impl Digests {
 
     /// The element's digest; None for one with no text (past the end of a file changed
     /// since it was read).
-    pub fn get(&self, e: Element) -> Option<Digest> {
+    pub(super) fn get(&self, e: Element) -> Option<Digest> {
         let (section, i) = Self::slot(e);
         self.0[section].get(i).copied().filter(|&d| d != NO_TEXT)
     }
@@ -190,7 +190,7 @@ fn in_file_order(table: &Table) -> impl Iterator<Item = (u32, u32, u32, Element)
 }
 
 /// Every element's digest.
-pub fn digests(table: &Table) -> Digests {
+pub(super) fn digests(table: &Table) -> Digests {
     let mut sums = Digests([
         Vec::with_capacity(table.domains.len()),
         Vec::with_capacity(table.psaps.len()),
@@ -203,7 +203,7 @@ pub fn digests(table: &Table) -> Digests {
 }
 
 /// The text of the given elements.
-pub fn texts(table: &Table, elements: &HashSet<Element>) -> HashMap<Element, String> {
+pub(super) fn texts(table: &Table, elements: &HashSet<Element>) -> HashMap<Element, String> {
     if elements.is_empty() {
         return HashMap::new();
     }

@@ -19,7 +19,7 @@ const MAX_LINKS: usize = 40;
 /// holds the table, else the directory given (or a single table file's directory). Never
 /// above the top of that git work tree. Where the table *is* decides, not where a link or a
 /// trailing slash points: `tables/` naming a link out of the tree does not move the root.
-pub fn root_of(given: &Path, config_dir: Option<&Path>) -> PathBuf {
+pub(super) fn root_of(given: &Path, config_dir: Option<&Path>) -> PathBuf {
     let place = place_of(given);
     let own = match std::fs::symlink_metadata(&place) {
         Ok(m) if m.is_dir() => place.clone(),
@@ -63,7 +63,7 @@ fn work_tree_top(dir: &Path) -> Option<PathBuf> {
 /// Admits a path given on the command line or in psapguard.toml (SPEC §4): it must resolve
 /// inside `root`.
 /// One that cannot be read inside the root passes here: the reading says why.
-pub fn admit_given(root: &Path, given: &Path) -> Result<(), String> {
+pub(super) fn admit_given(root: &Path, given: &Path) -> Result<(), String> {
     match inside(root, given) {
         Ok(_) => Ok(()),
         Err(why) if why.starts_with("cannot be read") => Ok(()),
@@ -75,7 +75,7 @@ pub fn admit_given(root: &Path, given: &Path) -> Result<(), String> {
 }
 
 /// Why `path` may not be read as part of the tree rooted at `root`, or the real path to open.
-pub fn inside(root: &Path, path: &Path) -> Result<PathBuf, String> {
+pub(super) fn inside(root: &Path, path: &Path) -> Result<PathBuf, String> {
     let outside = || {
         format!(
             "is outside the table's root ({}); it is not read",
@@ -138,7 +138,7 @@ fn leaves(root: &Path, path: &Path) -> bool {
 }
 
 /// A path with `.` and `..` resolved by name; None when it climbs above its start.
-pub fn lexical(path: &Path) -> Option<PathBuf> {
+pub(super) fn lexical(path: &Path) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -161,4 +161,4 @@ fn system_dir(real: &Path) -> String {
         .map_or_else(|| "a system file".to_string(), |s| format!("a file under {s}"))
 }
 
-pub use crate::model::open_regular;
+pub(super) use crate::model::open_regular;

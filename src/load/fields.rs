@@ -53,11 +53,11 @@ pub(super) const WAIVER_FIELDS: &[&str] = &["rule", "reason", "expires"];
 pub(super) const LAYER_WAIVER_FIELDS: &[&str] = &["feature", "rule", "reason", "expires"];
 
 /// Largest ESN accepted (ESNs are up to five digits).
-pub const MAX_ESN: u64 = 99_999;
+pub(super) const MAX_ESN: u64 = 99_999;
 
 /// Most call-taker positions a PSAP may declare: far above the largest centres (a few hundred),
 /// and a bound on the capacity estimate's work, which grows with the positions.
-pub const MAX_POSITIONS_FIELD: u64 = crate::model::MAX_POSITIONS as u64;
+pub(super) const MAX_POSITIONS_FIELD: u64 = crate::model::MAX_POSITIONS as u64;
 
 impl FileBuilder<'_> {
     /// A mapping's known fields; reports non-mappings, duplicate and unknown keys.

@@ -34,7 +34,7 @@ impl JsonSchema for Link {
 #[allow(dead_code)]
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields, title = "psapguard routing table", extend("$id" = "https://psapguard.dev/schemas/routing-table.schema.json"))]
-pub struct Document {
+pub(super) struct Document {
     /// Format version; always 1.
     #[schemars(range(min = 1, max = 1))]
     version: u32,

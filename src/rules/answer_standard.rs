@@ -39,7 +39,7 @@ declare_rule! {
 }
 
 impl AnswerStandard {
-    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
         let loads = Loads::new(cx.table, a, cx.settings.capacity);
         let standard = loads.standard;

@@ -31,7 +31,7 @@ declare_rule! {
 }
 
 impl BlackHole {
-    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
         // Unknown ids are reported by unknown-reference, loops by routing-loop.
         let mut groups: BTreeMap<(Option<crate::model::Node>, String), Vec<u32>> = BTreeMap::new();

@@ -32,7 +32,7 @@ declare_rule! {
 }
 
 impl BoundaryAttribute {
-    pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
         let mut first_use: HashMap<&str, FeatureRef> = HashMap::new();
         for (i, shape) in cx.coverage.shapes.iter().enumerate() {
             let at = shape.at;

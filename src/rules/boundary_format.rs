@@ -32,7 +32,7 @@ declare_rule! {
 }
 
 impl BoundaryFormat {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for b in &cx.table.boundaries {
             let Err(why) = &b.read else { continue };
             let layer = b

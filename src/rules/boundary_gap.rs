@@ -27,7 +27,7 @@ declare_rule! {
 }
 
 impl BoundaryGap {
-    pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
         let provisioned = cx.coverage.in_force(BoundaryKind::Provisioning).next().is_some();
         // The located origins in each gap, in one pass over the origins.
         let mut in_gap: Vec<Vec<u32>> = vec![Vec::new(); cx.coverage.gaps.len()];

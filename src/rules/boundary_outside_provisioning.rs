@@ -23,7 +23,7 @@ declare_rule! {
 }
 
 impl BoundaryOutsideProvisioning {
-    pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
         for o in &cx.coverage.outside {
             let name = cx.shape_name(o.shape);
             let message = format!(

@@ -23,7 +23,7 @@ declare_rule! {
 }
 
 impl BoundaryOverlap {
-    pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
         for o in &cx.coverage.overlaps {
             let (a, b) = (cx.shape_name(o.a), cx.shape_name(o.b));
             let (la, lb) = (cx.shape_label(o.a), cx.shape_label(o.b));

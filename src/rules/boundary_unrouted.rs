@@ -31,7 +31,7 @@ declare_rule! {
 }
 
 impl BoundaryUnrouted {
-    pub fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
         let unrouted: Vec<bool> = (0..cx.coverage.shapes.len() as u32)
             .map(|s| {
                 let shape = &cx.coverage.shapes[s as usize];

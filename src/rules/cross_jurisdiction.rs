@@ -29,7 +29,7 @@ declare_rule! {
 }
 
 impl CrossJurisdiction {
-    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
         // (psap, "state"/"county", origin's value) → origins
         let mut groups: BTreeMap<(u32, &'static str, String), Vec<u32>> = BTreeMap::new();

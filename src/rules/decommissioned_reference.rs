@@ -26,7 +26,7 @@ declare_rule! {
 }
 
 impl DecommissionedReference {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         cx.table.each_reference(|r| {
             if matches!(r.from, Element::Origin(_)) {
                 return;

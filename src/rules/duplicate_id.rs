@@ -26,7 +26,7 @@ declare_rule! {
 }
 
 impl DuplicateId {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for p in cx.problems.iter() {
             let ProblemKind::DuplicateId { first } = p.kind else {
                 continue;

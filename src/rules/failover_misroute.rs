@@ -52,7 +52,7 @@ type Key = (Vec<Node>, u32, u32, u32);
 type Group = (Vec<usize>, Loc, Vec<u32>);
 
 impl FailoverMisroute {
-    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
         let mut groups: BTreeMap<Key, Group> = BTreeMap::new();
         for run in &a.runs {

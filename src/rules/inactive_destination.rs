@@ -32,7 +32,7 @@ declare_rule! {
 }
 
 impl InactiveDestination {
-    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
         let mut by_psap: BTreeMap<u32, (bool, Vec<u32>)> = BTreeMap::new();
         for (c, t) in a.normal.iter().enumerate() {

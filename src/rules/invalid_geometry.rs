@@ -27,7 +27,7 @@ declare_rule! {
 }
 
 impl InvalidGeometry {
-    pub fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Mapped<'_>, out: &mut Vec<Finding>) {
         for invalid in &cx.coverage.invalid {
             let at = cx.shape_ref(invalid.shape);
             let name = cx.feature_name(at);

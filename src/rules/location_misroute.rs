@@ -35,7 +35,7 @@ declare_rule! {
 }
 
 impl LocationMisroute {
-    pub fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
         misroutes(cx, &Self::META, false, out);
     }
 }

@@ -26,7 +26,7 @@ declare_rule! {
 }
 
 impl MissingDefault {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for r in cx
             .table
             .routers

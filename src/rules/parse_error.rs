@@ -26,7 +26,7 @@ declare_rule! {
 }
 
 impl ParseError {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for p in cx.problems_of(|k| *k == ProblemKind::Parse) {
             let file = cx.table.files[p.loc.file as usize].path.clone();
             out.push(cx.finding(&Self::META, p.loc, p.message.clone(), vec![file], &[]));

@@ -31,7 +31,7 @@ declare_rule! {
 }
 
 impl PoolExhaustion {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for pool in cx.table.pools.iter().filter(|p| !cx.broken(&p.id)) {
             let Some(message) = problem(cx, pool) else { continue };
             out.push(cx.finding(&Self::META, pool.loc, message, vec![pool.id.clone()], &[]));

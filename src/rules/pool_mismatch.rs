@@ -27,7 +27,7 @@ declare_rule! {
 }
 
 impl PoolMismatch {
-    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
         let mut by_esn: HashMap<u32, Vec<(u32, u32)>> = HashMap::new(); // esn → (origin, psap)
         for (c, t) in a.normal.iter().enumerate() {

@@ -25,10 +25,10 @@ declare_rule! {
 
 /// Overlapping pairs listed at most; the rest are counted in one closing finding. A table of
 /// n pools nested in each other has n(n-1)/2 pairs: a 66 KB table would list half a million.
-pub const MAX_LISTED: usize = 1_000;
+pub(super) const MAX_LISTED: usize = 1_000;
 
 impl PoolOverlap {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut pools: Vec<(u64, u64, usize)> = cx
             .table
             .pools

@@ -30,7 +30,7 @@ declare_rule! {
 }
 
 impl PsapWithoutBoundary {
-    pub fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
         // Only when the PSAP layers were all read: a layer that cannot be read has its own
         // finding, and would otherwise leave every PSAP without a boundary.
         let mut psap_layers = cx.table.boundaries.iter().filter(|b| b.kind == BoundaryKind::Psap);

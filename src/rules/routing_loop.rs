@@ -38,7 +38,7 @@ struct Seen<'a> {
 }
 
 impl RoutingLoop {
-    pub fn run<'a>(cx: &Routed<'a>, out: &mut Vec<Finding>) {
+    pub(super) fn run<'a>(cx: &Routed<'a>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
         // A cycle's normal loops and its failure loops are two findings: one marked `normal`
         // lists only the origins that loop under normal conditions, the other names the

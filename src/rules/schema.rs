@@ -28,7 +28,7 @@ declare_rule! {
 }
 
 impl Schema {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for p in cx.problems_of(|k| *k == ProblemKind::Schema) {
             let entities = p.element.iter().cloned().collect();
             out.push(cx.finding(&Self::META, p.loc, p.message.clone(), entities, &[]));

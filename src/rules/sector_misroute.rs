@@ -28,7 +28,7 @@ declare_rule! {
 }
 
 impl SectorMisroute {
-    pub fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Located<'_>, out: &mut Vec<Finding>) {
         super::location_misroute::misroutes(cx, &Self::META, true, out);
     }
 }

@@ -27,7 +27,7 @@ declare_rule! {
 }
 
 impl ShadowedRule {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for r in cx.table.routers.iter().filter(|r| !cx.broken(&r.id)) {
             let mut earlier = EarlierRules::default();
             for (k, rule) in r.rules.iter().enumerate() {

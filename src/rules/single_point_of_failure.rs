@@ -38,7 +38,7 @@ declare_rule! {
 type Group = (Vec<usize>, Vec<u32>, String, bool);
 
 impl SinglePointOfFailure {
-    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
         // members → (domains with exactly those members, origins lost, an example loss)
         let mut groups: BTreeMap<&[Node], Group> = BTreeMap::new();

@@ -40,7 +40,7 @@ declare_rule! {
 type GroupKey = (String, &'static str, &'static str, bool, bool);
 
 impl UnknownReference {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let lost_at = lost_by_reference(cx);
         // One finding per (missing id, field, kind of referrer): a typo copied to 10,000
         // origins is one cause.

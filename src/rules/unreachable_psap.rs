@@ -25,7 +25,7 @@ declare_rule! {
 }
 
 impl UnreachablePsap {
-    pub fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+    pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
         let mut reached = vec![false; cx.table.psaps.len()];
         let walks = a

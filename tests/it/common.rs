@@ -4,7 +4,7 @@ use std::path::Path;
 
 /// Runs psapguard in `dir`: (exit code, stdout, stderr).
 #[allow(dead_code)]
-pub fn run_in(dir: impl AsRef<Path>, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn run_in(dir: impl AsRef<Path>, args: &[&str]) -> (i32, String, String) {
     let out = assert_cmd::Command::cargo_bin("psapguard")
         .unwrap()
         .current_dir(dir)
@@ -20,13 +20,13 @@ pub fn run_in(dir: impl AsRef<Path>, args: &[&str]) -> (i32, String, String) {
 
 /// Runs psapguard in the repository root.
 #[allow(dead_code)]
-pub fn run(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn run(args: &[&str]) -> (i32, String, String) {
     run_in(".", args)
 }
 
 /// A copy of `examples/denver` in a temporary directory, with `edit` applied to `file`.
 #[allow(dead_code)]
-pub fn denver_with(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+pub(crate) fn denver_with(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for sub in ["", "origins", "gis"] {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
@@ -47,7 +47,7 @@ pub fn denver_with(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempD
 
 /// The rule of each finding of a JSON report, in order.
 #[allow(dead_code)]
-pub fn rules_of(report: &serde_json::Value) -> Vec<&str> {
+pub(crate) fn rules_of(report: &serde_json::Value) -> Vec<&str> {
     report["findings"]
         .as_array()
         .unwrap()
@@ -58,7 +58,7 @@ pub fn rules_of(report: &serde_json::Value) -> Vec<&str> {
 
 /// The first finding of `rule` in a JSON report.
 #[allow(dead_code)]
-pub fn finding_of<'v>(report: &'v serde_json::Value, rule: &str) -> &'v serde_json::Value {
+pub(crate) fn finding_of<'v>(report: &'v serde_json::Value, rule: &str) -> &'v serde_json::Value {
     report["findings"]
         .as_array()
         .unwrap()
@@ -70,7 +70,7 @@ pub fn finding_of<'v>(report: &'v serde_json::Value, rule: &str) -> &'v serde_js
 /// Writes a national table (real PSAPs and counties from `data/`) into `dir` with the
 /// gen_table example, which `cargo test` builds beside the test binaries.
 #[allow(dead_code)]
-pub fn generate_table(dir: &Path, faults: usize, extra: &[&str]) {
+pub(crate) fn generate_table(dir: &Path, faults: usize, extra: &[&str]) {
     let exe = std::env::current_exe().unwrap();
     let gen_table = exe
         .parent()
@@ -99,7 +99,7 @@ pub fn generate_table(dir: &Path, faults: usize, extra: &[&str]) {
 /// Two copies of Denver, the second with Arapahoe County's PSAP boundary handed to the
 /// sheriff's PSAP (a layer edit that moves located calls): (old, new).
 #[allow(dead_code)]
-pub fn denver_boundary_move() -> (tempfile::TempDir, tempfile::TempDir) {
+pub(crate) fn denver_boundary_move() -> (tempfile::TempDir, tempfile::TempDir) {
     let old = denver_with("network.yaml", |t| t.to_string() + "\n");
     let new = denver_with("network.yaml", |t| t.to_string() + "\n");
     let db = rusqlite::Connection::open(new.path().join("gis/denver.gpkg")).unwrap();

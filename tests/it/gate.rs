@@ -13,7 +13,7 @@ use common::{finding_of, run_in};
 /// unstaffed one whose alternates answer, two mated ESRPs, two origins (1,000 and 400 people).
 const BASE: &str = "fixtures/black-hole/ok.yaml";
 
-pub fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let ok = Process::new("git")
         .current_dir(dir)
         .args(args)
@@ -75,7 +75,7 @@ fn diff_json_lenient(repo: &Path, extra: &[&str]) -> (i32, serde_json::Value, St
 
 /// No line a runner reads as a workflow command (`::set-output`, `::add-mask`, …) and no
 /// terminal escape, on stdout or stderr.
-pub fn assert_no_workflow_commands(stream: &str) {
+pub(crate) fn assert_no_workflow_commands(stream: &str) {
     for line in stream.lines() {
         assert!(!line.trim_start().starts_with("::"), "workflow command: {line:?}");
     }

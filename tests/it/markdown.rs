@@ -13,7 +13,7 @@ const STRUCTURE: [&str; 5] = ["**", "<details", "</details", "### ", "|---"];
 
 /// Parses `md` as GitHub does (CommonMark with tables) and checks its shape; returns the
 /// text outside code blocks.
-pub fn assert_commonmark(md: &str, what: &str) -> String {
+pub(crate) fn assert_commonmark(md: &str, what: &str) -> String {
     let mut fenced = 0;
     let mut in_code = false;
     let mut prose = String::new();

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::FieldMap;
 use crate::model::{BoundaryKind, Feature, RawPolygon};
 
-pub fn read(bytes: &[u8], kind: BoundaryKind) -> Result<Vec<Feature>, String> {
+pub(super) fn read(bytes: &[u8], kind: BoundaryKind) -> Result<Vec<Feature>, String> {
     let parsed = GeoJson::from_reader(bytes).map_err(|e| format!("is not GeoJSON: {}", plain(&e)))?;
     let GeoJson::FeatureCollection(collection) = parsed else {
         return Err("is GeoJSON but not a FeatureCollection".into());

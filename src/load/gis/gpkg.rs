@@ -49,7 +49,7 @@ fn only_a_table(db: &Connection, table: &str) -> Result<(), String> {
     }
 }
 
-pub fn read(bytes: &[u8], layer: Option<&str>, kind: BoundaryKind) -> Result<Vec<Feature>, String> {
+pub(super) fn read(bytes: &[u8], layer: Option<&str>, kind: BoundaryKind) -> Result<Vec<Feature>, String> {
     if !bytes.starts_with(b"SQLite format 3\0") {
         return Err("is not a GeoPackage: it is not an SQLite database".into());
     }

@@ -9,7 +9,7 @@ use shapefile::{PolygonRing, Shape};
 use super::{FieldMap, LayerFiles};
 use crate::model::{BoundaryKind, Feature, RawPolygon};
 
-pub fn read(files: &dyn LayerFiles, from: u32, rel: &str, kind: BoundaryKind) -> Result<Vec<Feature>, String> {
+pub(super) fn read(files: &dyn LayerFiles, from: u32, rel: &str, kind: BoundaryKind) -> Result<Vec<Feature>, String> {
     let stem = &rel[..rel.len() - 4];
     let sidecar = |ext: &str| {
         files

@@ -12,7 +12,7 @@
 
 /// The database image with the WAL's committed pages applied; the image unchanged but for
 /// its journal-mode bytes when there is no WAL (or none that holds a commit).
-pub fn apply(mut db: Vec<u8>, wal: Option<&[u8]>) -> Result<Vec<u8>, String> {
+pub(super) fn apply(mut db: Vec<u8>, wal: Option<&[u8]>) -> Result<Vec<u8>, String> {
     let in_wal_mode = db.get(18..20) == Some(&[2, 2]);
     if let Some(wal) = wal
         && let Some(frames) = committed(wal)?

@@ -111,7 +111,7 @@ fn box_lines(table: &Table, v: &Vertex) -> (Vec<String>, Option<String>, bool) {
     )
 }
 
-pub fn routing_svg(table: &Table) -> String {
+pub(super) fn routing_svg(table: &Table) -> String {
     let g = crate::graph::build(table);
     let (cols, left) = choose(&g);
     let keep: Vec<NodeIndex> = cols.iter().flatten().copied().collect();
@@ -233,7 +233,7 @@ pub fn routing_svg(table: &Table) -> String {
 /// Most failures drawn in the chart.
 const MAX_BARS: usize = 20;
 
-pub fn ranking_chart(analysis: &Analysis, ranking: &[DomainImpact]) -> String {
+pub(super) fn ranking_chart(analysis: &Analysis, ranking: &[DomainImpact]) -> String {
     if ranking.is_empty() {
         return "<p>No single failure cuts off any origin or pushes a PSAP below its answering standard.</p>".into();
     }

@@ -259,7 +259,7 @@ fn distance(a: [f64; 2], b: [f64; 2]) -> f64 {
 }
 
 /// `misrouted`: where the origins the misroute rules name are.
-pub fn map(
+pub(super) fn map(
     table: &Table,
     c: &Coverage,
     analysis: &Analysis,
