@@ -4,6 +4,7 @@
 //!
 //! The GIS rules read this; like the routing analysis, it is computed once per check.
 
+mod area;
 mod edges;
 mod overlaps;
 mod overlay;
@@ -12,12 +13,12 @@ pub mod validity;
 pub use overlaps::MAX_OVERLAPS;
 
 use geo::orient::{Direction, Orient};
-use geo::{
-    BooleanOps, BoundingRect, Contains, GeodesicArea, InteriorPoint, Intersects, MultiPolygon, Point, Polygon, Rect,
-};
+use geo::{BooleanOps, BoundingRect, Contains, InteriorPoint, Intersects, MultiPolygon, Point, Polygon, Rect};
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 
 use crate::model::{Boundary, BoundaryKind, Feature, Table, UriIndex};
+pub use area::area_m2;
+use area::polygon_m2;
 use overlay::{Sliver, overlay_inputs};
 
 /// A feature of a usable layer: its boundary (index into `Table::boundaries`) and feature.
@@ -473,21 +474,6 @@ fn boxed(rect: Rect<f64>, data: u32) -> GeomWithData<Rectangle<[f64; 2]>, u32> {
         Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]),
         data,
     )
-}
-
-/// The WGS84 ellipsoid's surface, m².
-const EARTH_M2: f64 = 510_065_621_724_088.4;
-
-/// Geodesic area on the WGS84 ellipsoid, in square metres. A ring whose winding the overlay
-/// left clockwise (or degenerate) would measure the rest of the globe: no boundary is half
-/// the earth, so the smaller side is the area.
-pub fn area_m2(geometry: &MultiPolygon<f64>) -> f64 {
-    geometry.0.iter().map(polygon_m2).sum()
-}
-
-fn polygon_m2(p: &Polygon<f64>) -> f64 {
-    let a = p.orient(Direction::Default).geodesic_area_unsigned();
-    if a > EARTH_M2 / 2.0 { EARTH_M2 - a } else { a }
 }
 
 /// A point inside an area (on it, for a degenerate one).

@@ -71,12 +71,12 @@ impl Sliver {
     /// of a long thin strip) is above the tolerance. The width is taken from the area of the
     /// ring drawn straight in longitude and latitude, as the layer draws it, as well as from
     /// the geodesic area: a zero-width spike along a 30 km border has no area drawn straight,
-    /// but its geodesic edges bow apart and enclose 0.1 km².
+    /// but its geodesic edges bow apart and enclose 0.1 km². (Chamberlain–Duquette's area is
+    /// not the straight one: on a border whose latitude changes, such a spike measured 0.25
+    /// km² by it, as wide as 6 m.)
     pub(super) fn wide(&self, p: &Polygon<f64>, area: f64) -> bool {
-        use geo::ChamberlainDuquetteArea;
         let perimeter = p.geodesic_perimeter();
-        let straight = p.chamberlain_duquette_unsigned_area();
-        perimeter <= 0.0 || 2.0 * area.min(straight) / perimeter > self.width_m
+        perimeter <= 0.0 || 2.0 * area.min(straight_m2(p)) / perimeter > self.width_m
     }
 
     /// What of a part is to be reported (SPEC §7), each piece larger than the area
@@ -116,36 +116,70 @@ impl Sliver {
     }
 }
 
-/// A polygon (longitude, latitude) opened by `r` metres: shrunk inward by `r`, then grown
-/// back, in a local equirectangular frame in metres (parts this small are flat to well under
-/// a millimetre). What is narrower than 2·`r` anywhere vanishes; the rest keeps its shape.
-fn opened(p: &Polygon<f64>, r: f64) -> MultiPolygon<f64> {
-    use geo::algorithm::buffer::{BufferStyle, LineJoin};
-    use geo::{BoundingRect, Buffer, MapCoords};
-    let Some(b) = p.bounding_rect() else {
-        return MultiPolygon::new(vec![]);
-    };
-    let (lon0, lat0) = ((b.min().x + b.max().x) / 2.0, (b.min().y + b.max().y) / 2.0);
-    // Metres per degree at the part's middle latitude (WGS84, good to 0.1% there).
-    let ky = 111_132.954 - 559.822 * (2.0 * lat0.to_radians()).cos();
-    let kx = 111_412.84 * lat0.to_radians().cos();
-    if kx <= 0.0 {
-        return MultiPolygon::new(vec![p.clone()]);
+/// A local equirectangular frame in metres, centred on a part's box (parts this small are
+/// flat to well under a millimetre).
+#[derive(Clone, Copy)]
+struct LocalFrame {
+    lon0: f64,
+    lat0: f64,
+    kx: f64,
+    ky: f64,
+}
+
+impl LocalFrame {
+    /// The frame of a polygon (longitude, latitude); `None` without a box or at a pole.
+    fn of(p: &Polygon<f64>) -> Option<LocalFrame> {
+        use geo::BoundingRect;
+        let b = p.bounding_rect()?;
+        let (lon0, lat0) = ((b.min().x + b.max().x) / 2.0, (b.min().y + b.max().y) / 2.0);
+        // Metres per degree at the part's middle latitude (WGS84, good to 0.1% there).
+        let ky = 111_132.954 - 559.822 * (2.0 * lat0.to_radians()).cos();
+        let kx = 111_412.84 * lat0.to_radians().cos();
+        (kx > 0.0).then_some(LocalFrame { lon0, lat0, kx, ky })
     }
-    let local = p.map_coords(|c| geo::Coord {
-        x: (c.x - lon0) * kx,
-        y: (c.y - lat0) * ky,
-    });
+
+    fn to_local(self, p: &Polygon<f64>) -> Polygon<f64> {
+        use geo::MapCoords;
+        p.map_coords(|c| geo::Coord {
+            x: (c.x - self.lon0) * self.kx,
+            y: (c.y - self.lat0) * self.ky,
+        })
+    }
+
+    fn back(self, g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+        use geo::MapCoords;
+        g.map_coords(|c| geo::Coord {
+            x: c.x / self.kx + self.lon0,
+            y: c.y / self.ky + self.lat0,
+        })
+    }
+}
+
+/// The area (m²) of a polygon drawn straight in longitude and latitude, as the layer draws
+/// it: the plane area in the part's local frame. A spike that goes out and back along one
+/// straight border has none, however its edges are cut.
+fn straight_m2(p: &Polygon<f64>) -> f64 {
+    use geo::Area;
+    LocalFrame::of(p).map_or(0.0, |f| f.to_local(p).unsigned_area())
+}
+
+/// A polygon (longitude, latitude) opened by `r` metres: shrunk inward by `r`, then grown
+/// back, in the part's local frame in metres. What is narrower than 2·`r` anywhere vanishes;
+/// the rest keeps its shape.
+fn opened(p: &Polygon<f64>, r: f64) -> MultiPolygon<f64> {
+    use geo::Buffer;
+    use geo::algorithm::buffer::{BufferStyle, LineJoin};
+    let Some(frame) = LocalFrame::of(p) else {
+        return MultiPolygon::new(vec![p.clone()]);
+    };
+    let local = frame.to_local(p);
     // Mitred joins: growing back restores the corners that shrinking kept.
     let shrunk = local.buffer_with_style(BufferStyle::new(-r).line_join(LineJoin::Miter(4.0)));
     if shrunk.0.is_empty() {
         return shrunk;
     }
     let grown = shrunk.buffer_with_style(BufferStyle::new(r).line_join(LineJoin::Miter(4.0)));
-    grown.map_coords(|c| geo::Coord {
-        x: c.x / kx + lon0,
-        y: c.y / ky + lat0,
-    })
+    frame.back(&grown)
 }
 
 #[cfg(test)]
@@ -217,6 +251,34 @@ mod tests {
         );
         assert!(sliver.wide(&square, polygon_m2(&square)));
         assert!(sliver.wide_parts(spike, 50_000.0).is_empty(), "a seam throughout");
+    }
+
+    #[test]
+    fn a_zero_width_spike_along_a_border_that_runs_north_east_is_a_seam() {
+        // The overlay left this spike on the Maine–Quebec border at the national extent (the
+        // border's latitude changes by 0.76°): every vertex within 1.2 cm of the border line.
+        // Chamberlain–Duquette gives it 250,000 m², 6 m wide on average; drawn straight it has
+        // about 200 m², and shrunk by half a metre nothing is left.
+        let spike = Polygon::new(
+            LineString::new(vec![
+                c(-69.97352500984496, 46.718139198458864),
+                c(-69.9969095809204, 46.69497063461609),
+                c(-69.68794342109985, 47.00108030144043),
+                c(-69.9033705813629, 46.787645128405764),
+                c(-69.92675539085693, 46.76447632614441),
+                c(-69.97352500984496, 46.718139198458864),
+            ]),
+            vec![],
+        );
+        let sliver = Sliver {
+            m2: 1000.0,
+            width_m: 1.0,
+        };
+        let area = polygon_m2(&spike);
+        assert!(area > 600_000.0, "{area}");
+        assert!(straight_m2(&spike) < 1_000.0, "{}", straight_m2(&spike));
+        assert!(!sliver.wide(&spike, area));
+        assert!(sliver.wide_parts(spike, area).is_empty(), "a seam throughout");
     }
 
     #[test]

@@ -45,7 +45,8 @@ fn densify(ring: &Ring, k: usize) -> Ring {
 fn with_notch(ring: &Ring, from: [f64; 2], to: [f64; 2], long: f64, deep: f64) -> Ring {
     let i = ring.iter().position(|p| *p == from).expect("the edge's start");
     assert_eq!(ring[i + 1], to, "the edge");
-    let (mx, my) = (111_412.84 * 37.47_f64.to_radians().cos(), 111_000.0);
+    let lat = (from[1] + to[1]) / 2.0;
+    let (mx, my) = (111_412.84 * lat.to_radians().cos(), 111_000.0);
     let len = (((to[0] - from[0]) * mx).powi(2) + ((to[1] - from[1]) * my).powi(2)).sqrt();
     let at = |t: f64| [from[0] + (to[0] - from[0]) * t, from[1] + (to[1] - from[1]) * t];
     let (t1, t2) = (0.5 - long / 2.0 / len, 0.5 + long / 2.0 / len);
@@ -221,4 +222,95 @@ fn a_lowered_tolerance_judges_gaps_and_overlaps_alike() {
             "{deep}"
         );
     }
+}
+
+/// Aroostook County, Maine, and the national provisioning boundary (the union of every US
+/// county) cut to Aroostook's neighbourhood and to the four vertices that hold the national
+/// box: a continental extent, so the overlay's snapping grid is the national one
+/// (`data/me-aroostook-border.geojson`, written by `scripts/me_border_fixture.py`).
+fn aroostook() -> (Ring, Value) {
+    let text = std::fs::read_to_string("data/me-aroostook-border.geojson").unwrap();
+    let layer: Value = serde_json::from_str(&text).unwrap();
+    let ring = layer["features"][0]["geometry"]["coordinates"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()])
+        .collect();
+    (ring, layer["features"][1].clone())
+}
+
+/// The Maine–Quebec border west of Aroostook: one straight edge of 100 km, running north-east
+/// (its latitude changes by 0.76°), shared by the county and the national union.
+const QUEBEC_SOUTH: [f64; 2] = [-69.9969097, 46.6949707];
+const QUEBEC_NORTH: [f64; 2] = [-69.2252115, 47.4595338];
+
+/// Aroostook's PSAP boundary (`ring`) checked against the national provisioning boundary.
+fn check_aroostook(ring: &Ring) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, provisioning) = aroostook();
+    let psap = json!({ "type": "FeatureCollection", "features": [
+        feature(1, ring, "Aroostook@me.example.gov", "sip:psap@aroostook.example.gov"),
+    ]});
+    std::fs::write(dir.path().join("psap.geojson"), psap.to_string()).unwrap();
+    let provisioning = json!({ "type": "FeatureCollection", "features": [provisioning] });
+    std::fs::write(dir.path().join("provisioning.geojson"), provisioning.to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("table.yaml"),
+        "version: 1\nboundaries:\n  - { file: psap.geojson, kind: psap }\n  - { file: provisioning.geojson, kind: provisioning }\npsaps:\n  aroostook-911: { uri: \"sip:psap@aroostook.example.gov\", positions: 4 }\nrouters:\n  r1: { default: aroostook-911 }\norigins:\n  o1: { kind: esz, population: 10, ingress: [r1] }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("psapguard.toml"), "").unwrap();
+    let (code, out, err) = run(&[
+        "check",
+        dir.path().join("table.yaml").to_str().unwrap(),
+        "--config",
+        dir.path().join("psapguard.toml").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_ne!(code, 2, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn outside(report: &Value) -> Vec<f64> {
+    areas(report)
+        .into_iter()
+        .filter(|(rule, _)| rule == "boundary-outside-provisioning")
+        .map(|(_, m2)| m2)
+        .collect()
+}
+
+/// A county inside the national union (shapely: 0 m² of Aroostook outside it), densified as
+/// offices' layers are: the overlay snaps the densified border and the union's one long edge
+/// to the national grid (about 2 cm), leaving zero-width spikes along the edge. Drawn
+/// straight in longitude and latitude they have no area, and nothing is reported.
+#[test]
+fn a_county_inside_the_national_union_is_not_outside_it() {
+    let (ring, _) = aroostook();
+    let mut wrong = Vec::new();
+    for k in [0, 8, 32, 40] {
+        let found = outside(&check_aroostook(&densify(&ring, k)));
+        if !found.is_empty() {
+            wrong.push(format!("{k} points a segment: {found:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// A real reach across that border into Quebec, 40 m × 30 m (1,200 m²), is still reported
+/// with its own area at the national extent.
+#[test]
+fn a_reach_across_the_national_border_is_reported_with_its_own_area() {
+    let (ring, _) = aroostook();
+    let mut wrong = Vec::new();
+    for k in [0, 8, 32] {
+        // The ring walks the edge south to north: its left is west, into Quebec.
+        let bumped = densify(&with_notch(&ring, QUEBEC_SOUTH, QUEBEC_NORTH, 40.0, 30.0), k);
+        let found = outside(&check_aroostook(&bumped));
+        if found.len() != 1 || (found[0] - 1_200.0).abs() > 60.0 {
+            wrong.push(format!("{k} points a segment: {found:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }
