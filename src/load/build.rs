@@ -160,6 +160,7 @@ impl FileBuilder<'_> {
                 }
             }
             "boundaries" => self.boundaries(value),
+            "policies" => self.policies(value),
             section => {
                 // Not a mapping (mappings are streamed as elements): null is an empty section.
                 if !Self::is_null(value) {

@@ -11,6 +11,7 @@ pub(super) const TOP_FIELDS: &[&str] = &[
     "version",
     "name",
     "boundaries",
+    "policies",
     "domains",
     "psaps",
     "routers",

@@ -4,6 +4,7 @@ mod admit;
 pub mod build;
 mod fields;
 pub mod gis;
+pub mod policy;
 pub mod git;
 mod places;
 pub mod register;
@@ -105,6 +106,7 @@ pub fn load_with(paths: &[PathBuf], workers: usize) -> Result<Loaded, LoadError>
     let pending = entries.into_iter().map(Pending::Path).collect();
     let mut loaded = read_all(pending, Vec::new(), workers);
     gis::read_boundaries(&mut loaded.table, &layer_files);
+    policy::read_policies(&mut loaded.table, &layer_files.files);
     Ok(loaded)
 }
 
@@ -340,6 +342,7 @@ fn merge(table: &mut Table, problems: &mut Vec<Problem>, file: u32, part: Part) 
         table.name = read.name;
     }
     table.boundaries.extend(read.boundaries);
+    table.policy_sources.extend(read.policy_sources);
     table.names.extend(read.names);
     // A file that could not be parsed says only that (as `read_text` leaves it).
     let unparsed = found.iter().any(|p| p.kind == ProblemKind::Parse);

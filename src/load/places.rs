@@ -3,9 +3,10 @@
 
 use super::build::FileBuilder;
 use super::yaml::Node as YNode;
-use crate::model::{Boundary, BoundaryKind, Location};
+use crate::model::{Boundary, BoundaryKind, Location, PolicySource};
 
 pub(super) const BOUNDARY_FIELDS: &[&str] = &["file", "layer", "kind", "waivers"];
+pub(super) const POLICY_SOURCE_FIELDS: &[&str] = &["file"];
 pub(super) const LOCATION_FIELDS: &[&str] = &["lat", "lon"];
 
 impl FileBuilder<'_> {
@@ -15,6 +16,34 @@ impl FileBuilder<'_> {
             return;
         };
         self.table.boundaries.extend(entries.into_iter().flatten());
+    }
+
+    /// The top-level `policies:` list (SPEC §9); each entry is kept for the policy reader.
+    pub(super) fn policies(&mut self, node: &YNode<'_>) {
+        let Some(entries) = self.list(node, None, "policies", |b, n| b.policy_source(n)) else {
+            return;
+        };
+        self.table.policy_sources.extend(entries.into_iter().flatten());
+    }
+
+    /// One `policies:` entry; Some(None) when it is unusable but already reported.
+    fn policy_source(&mut self, node: &YNode<'_>) -> Option<Option<PolicySource>> {
+        let Some(fields) = self.fields(node, "a policy source", None, POLICY_SOURCE_FIELDS) else {
+            return Some(None);
+        };
+        if !self.require(&fields, node, "a policy source", None, &["file"]) {
+            return Some(None);
+        }
+        let file = fields.into_iter().find_map(|(_, value)| self.string(value, None, "file"));
+        let Some(file) = file else { return Some(None) };
+        if file.is_empty() {
+            self.schema(node.pos, None, "a policy source's `file` must not be empty".into());
+            return Some(None);
+        }
+        Some(Some(PolicySource {
+            file,
+            loc: self.loc(node.pos),
+        }))
     }
 
     /// One entry; Some(None) when it is unusable but already reported (the list goes on).

@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 mod compact;
 mod format;
 mod gis;
+mod policy;
 mod source;
 mod table;
 
@@ -17,6 +18,10 @@ pub use format::{ID_PATTERN, Id, json_schema, schema_text};
 pub use gis::{
     Boundary, BoundaryKind, Feature, Location, NENA_FIELDS, NenaField, NenaFields, Place, RawPolygon, Ring, UriIndex,
     is_sip_uri, sip_key,
+};
+pub use policy::{
+    ACTION_TYPES, Action, CONDITION_TYPES, Condition, Policy, PolicyFile, PolicyProblem, PolicyRule, PolicySource,
+    PolicyValue, Spot,
 };
 pub use source::{SourceFile, open_regular, plain_io};
 pub use table::{Expect, IdIndex, Reference, Table};

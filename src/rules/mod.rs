@@ -27,6 +27,8 @@ mod location_misroute;
 pub mod mapped;
 mod missing_default;
 mod parse_error;
+mod policy_format;
+mod policy_nonstandard;
 mod pool_exhaustion;
 mod pool_mismatch;
 mod pool_overlap;
@@ -171,6 +173,8 @@ registry! {
     psap_without_boundary::PsapWithoutBoundary,
     location_misroute::LocationMisroute,
     sector_misroute::SectorMisroute,
+    policy_format::PolicyFormat,
+    policy_nonstandard::PolicyNonstandard,
 }
 
 /// A rule that only `diff` reports: it compares the old and the new table.
