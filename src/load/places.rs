@@ -103,6 +103,17 @@ impl FileBuilder<'_> {
         Some(uri)
     }
 
+    /// `queue:` of a router: the SIP URI an OriginationRoutePolicy names as its queue.
+    pub(super) fn queue(&mut self, node: &YNode<'_>, element: &str) -> Option<String> {
+        let queue = self.string(node, Some(element), "queue")?;
+        if !crate::model::is_sip_uri(&queue) {
+            let shown = crate::escape::short(&queue, 80);
+            self.schema(node.pos, Some(element), format!("`queue` must be a `sip:` or `sips:` URI, found `{shown}`"));
+            return None;
+        }
+        Some(queue)
+    }
+
     /// `location: { lat, lon }` in WGS84 degrees.
     pub(super) fn location(&mut self, node: &YNode<'_>, element: &str) -> Option<Location> {
         let fields = self.fields(node, "`location`", Some(element), LOCATION_FIELDS)?;

@@ -349,6 +349,9 @@ impl RouterKind {
 /// A selective router, ESRP, tandem or gateway: it steers calls by its rules.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
+// A router whose `queue` names its OriginationRoutePolicy is routed by that policy: it has no
+// rules or default of its own (SPEC §9).
+#[schemars(extend("dependentSchemas" = { "queue": { "properties": { "rules": { "type": "null" }, "default": { "type": "null" } } } }))]
 pub struct Router {
     #[schemars(skip)]
     pub id: String,
@@ -365,6 +368,9 @@ pub struct Router {
     pub rules: Vec<Rule>,
     /// Where calls that match no rule go.
     pub default: Option<Link>,
+    /// Its ingress queue (a `sip:`/`sips:` URI): the NENA i3 `OriginationRoutePolicy` with
+    /// this `policyQueueName` routes its calls (SPEC §9); then it has no `rules` or `default`.
+    pub queue: Option<String>,
     #[schemars(with = "Option<Vec<Waiver>>")]
     pub waivers: Vec<Waiver>,
 }
