@@ -119,3 +119,28 @@ standard["policyRules"][1]["conditions"][0]["langRttPref"]["langList"] = "en,es"
 tp = standard["policyRules"][2]["conditions"][0]
 tp["dateEnd"] = tp.pop("dateStop")
 write("policy-nonstandard", "ok-standard", {"origination.json": jws(ORIGINATION), "sedgwick.json": jws(standard)})
+
+# policy-attribute (the fixtures run with the check date 2026-01-01)
+pitfalls = copy.deepcopy(NEXT_HOP)
+pitfalls["policyId"] = "sedgwick-nn"
+pitfalls["policyRules"][0]["conditions"][0]["value"] = "Busy"
+pitfalls["policyRules"][1]["priority"] = 300
+tp = pitfalls["policyRules"][1]["conditions"][0]
+tp["timeStart"], tp["timeEnd"] = "06:00:00", "06:00:00"
+tp["weekdayList"] = "SA,SUN"
+pitfalls["policyRules"][2]["actions"].append({"actionType": "BusyAction"})
+pitfalls["policyRules"][2]["actions"].append({"actionType": "NotifyAction", "eventCode": "ESRP-FALLBACK", "urgency": 150})
+orig_lost = copy.deepcopy(ORIGINATION)
+orig_lost["policyExpirationTime"] = "2025-12-31T23:59:59-06:00"
+orig_lost["policyRules"][0]["actions"] = [{"actionType": "RouteAction", "recipientUri": "sip:psap@sedgwick.ks.us"}]
+write("policy-attribute", "trigger-sta-010-3", {"origination.json": orig_lost, "sedgwick.json": jws(pitfalls)})
+write("policy-attribute", "trigger-one-identity-twice", {"origination.json": ORIGINATION, "sedgwick.json": NEXT_HOP,
+                                                          "sedgwick-copy.json": NEXT_HOP})
+near = copy.deepcopy(NEXT_HOP)
+near["policyRules"].insert(1, {"id": "nn-suspect", "priority": 200,
+    "conditions": [{"conditionType": "CallSuspicionCondition", "scoreFrom": 80, "scoreTo": 100}],
+    "actions": [{"actionType": "RouteAction", "recipientUri": "sip:psap@butler.ks.us"},
+                {"actionType": "NotifyAction", "eventCode": "ESRP-SUSPECT", "urgency": 100},
+                {"actionType": "LogAction", "message": "suspicious call diverted"}]})
+near["policyRules"][2]["conditions"][0]["weekdayList"] = "sa, su"
+write("policy-attribute", "ok-registry-values", {"origination.json": ORIGINATION, "sedgwick.json": jws(near)})

@@ -27,6 +27,7 @@ mod location_misroute;
 pub mod mapped;
 mod missing_default;
 mod parse_error;
+mod policy_attribute;
 mod policy_format;
 mod policy_nonstandard;
 mod pool_exhaustion;
@@ -174,6 +175,7 @@ registry! {
     location_misroute::LocationMisroute,
     sector_misroute::SectorMisroute,
     policy_format::PolicyFormat,
+    policy_attribute::PolicyAttribute,
     policy_nonstandard::PolicyNonstandard,
 }
 
