@@ -16,6 +16,7 @@ mod layers;
 mod mermaid;
 mod one_typo;
 mod parallel_load;
+mod policy;
 mod printers;
 mod properties;
 mod scale;
