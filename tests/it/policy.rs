@@ -171,3 +171,24 @@ fn a_huge_policy_file_is_refused_before_reading() {
     let message = policy_format_message(&json);
     assert!(message.contains("psapguard reads layer files of at most"), "{message}");
 }
+
+fn check_output(table: &str, format: &str) -> String {
+    let out = Command::cargo_bin("psapguard")
+        .unwrap()
+        .args(["check", "--date", "2026-01-01", "--format", format, table])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn every_report_notes_that_policy_signatures_are_not_verified() {
+    const NOTE: &str = "policy signatures not verified";
+    for format in ["human", "json", "markdown", "sarif", "github", "html"] {
+        let signed = check_output("fixtures/policy-format/ok-jws-array/table.yaml", format);
+        assert!(signed.contains(NOTE), "{format}: {signed}");
+        let bare = check_output("fixtures/policy-format/ok-bare/table.yaml", format);
+        assert!(!bare.contains(NOTE), "{format}: a bare policy has no signature to skip");
+    }
+}
