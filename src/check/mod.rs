@@ -146,7 +146,11 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
         (!analysable).then(|| "routing analysis skipped: fix the parse-error and schema findings first".to_string());
     // A JWS's signature is what vouches for a policy; psapguard reads the payload only.
     let signed = loaded.table.policy_files.iter().any(|f| f.signed);
-    let notes = if signed { vec!["policy signatures not verified".to_string()] } else { Vec::new() };
+    let notes = if signed {
+        vec!["policy signatures not verified".to_string()]
+    } else {
+        Vec::new()
+    };
     let mut summary = summarise(&loaded.table, &findings);
     summary.expiring_waivers = waivers::expiring_soon(&loaded.table, &settings.today);
     Checked {

@@ -362,7 +362,8 @@ impl FileBuilder<'_> {
         }
         // Said where the rules or default are, which is where the JSON schema says it too.
         if let Some(pos) = own_routing_at.filter(|_| has_queue) {
-            let message = "a router with a `queue` is routed by its OriginationRoutePolicy: it takes no `rules` or `default`";
+            let message =
+                "a router with a `queue` is routed by its OriginationRoutePolicy: it takes no `rules` or `default`";
             self.schema(pos, Some(&e), message.into());
         }
         // An element with a bad field still exists (only that field is dropped): references

@@ -34,7 +34,9 @@ impl FileBuilder<'_> {
         if !self.require(&fields, node, "a policy source", None, &["file"]) {
             return Some(None);
         }
-        let file = fields.into_iter().find_map(|(_, value)| self.string(value, None, "file"));
+        let file = fields
+            .into_iter()
+            .find_map(|(_, value)| self.string(value, None, "file"));
         let Some(file) = file else { return Some(None) };
         if file.is_empty() {
             self.schema(node.pos, None, "a policy source's `file` must not be empty".into());
@@ -108,7 +110,11 @@ impl FileBuilder<'_> {
         let queue = self.string(node, Some(element), "queue")?;
         if !crate::model::is_sip_uri(&queue) {
             let shown = crate::escape::short(&queue, 80);
-            self.schema(node.pos, Some(element), format!("`queue` must be a `sip:` or `sips:` URI, found `{shown}`"));
+            self.schema(
+                node.pos,
+                Some(element),
+                format!("`queue` must be a `sip:` or `sips:` URI, found `{shown}`"),
+            );
             return None;
         }
         Some(queue)

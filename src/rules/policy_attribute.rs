@@ -85,7 +85,11 @@ const REGISTRIES: &[(&str, &str, &[&str])] = &[
     ("CapCondition", "operator", EQ_SS_NE),
     ("CapCondition", "tag", CAP_TAGS),
     ("CallingNumberVerificationStatusCondition", "operator", EQ_NE),
-    ("CallingNumberVerificationStatusCondition", "content", VERIFICATION_STATUSES),
+    (
+        "CallingNumberVerificationStatusCondition",
+        "content",
+        VERIFICATION_STATUSES,
+    ),
 ];
 
 /// Where a finding points and what it is about.
@@ -100,15 +104,31 @@ impl PolicyAttribute {
         let mut identities: BTreeMap<String, Vec<&Policy>> = BTreeMap::new();
         for file in &cx.table.policy_files {
             for policy in &file.policies {
-                check_policy(cx, &Subject { file, policy, rule: None }, out);
+                check_policy(
+                    cx,
+                    &Subject {
+                        file,
+                        policy,
+                        rule: None,
+                    },
+                    out,
+                );
                 identities.entry(policy.name()).or_default().push(policy);
             }
         }
         for (name, documents) in &identities {
-            let [first, rest @ ..] = documents.as_slice() else { continue };
+            let [first, rest @ ..] = documents.as_slice() else {
+                continue;
+            };
             for again in rest {
                 let message = format!("{name} is defined by two policy documents: both are ignored");
-                let f = cx.finding(&Self::META, again.at.loc, located(again, &again.at, message), vec![name.clone()], &[]);
+                let f = cx.finding(
+                    &Self::META,
+                    again.at.loc,
+                    located(again, &again.at, message),
+                    vec![name.clone()],
+                    &[],
+                );
                 out.push(f.related(first.at.loc, "the first document is here"));
             }
         }
@@ -141,7 +161,10 @@ fn report(cx: &Context<'_>, s: &Subject<'_>, at: &Spot, what: String, out: &mut 
 
 fn check_policy(cx: &Context<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {
     let p = s.policy;
-    let queued = matches!(p.policy_type.as_str(), "OriginationRoutePolicy" | "NormalNextHopRoutePolicy");
+    let queued = matches!(
+        p.policy_type.as_str(),
+        "OriginationRoutePolicy" | "NormalNextHopRoutePolicy"
+    );
     let other = p.policy_type == "OtherRoutePolicy";
     let ty = &p.policy_type;
     match (queued, p.queue_name.is_some()) {
@@ -156,10 +179,28 @@ fn check_policy(cx: &Context<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {
     }
     if let Some((written, at)) = &p.expiration {
         match instant(written) {
-            None => report(cx, s, at, format!("`policyExpirationTime` `{}` is not an RFC 3339 date-time", short(written)), out),
+            None => report(
+                cx,
+                s,
+                at,
+                format!(
+                    "`policyExpirationTime` `{}` is not an RFC 3339 date-time",
+                    short(written)
+                ),
+                out,
+            ),
             Some(_) if written[..10] < *cx.settings.today => {
                 let today = &cx.settings.today;
-                report(cx, s, at, format!("the policy expired on {} (the check date is {today}): it is not in force", &written[..10]), out);
+                report(
+                    cx,
+                    s,
+                    at,
+                    format!(
+                        "the policy expired on {} (the check date is {today}): it is not in force",
+                        &written[..10]
+                    ),
+                    out,
+                );
             }
             Some(_) => {}
         }
@@ -170,10 +211,20 @@ fn check_policy(cx: &Context<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {
         let s = &Subject { rule: Some(rule), ..*s };
         if let Some(first) = ids.insert(&rule.id, rule) {
             ids.insert(&first.id, first);
-            report(cx, s, &rule.at, format!("the rule id `{}` is used twice in the policy", short(&rule.id)), out);
+            report(
+                cx,
+                s,
+                &rule.at,
+                format!("the rule id `{}` is used twice in the policy", short(&rule.id)),
+                out,
+            );
         }
         if let Some(first) = priorities.insert(rule.priority, rule) {
-            let message = format!("priority {} is also rule `{}`'s: priorities must be unique", rule.priority, short(&first.id));
+            let message = format!(
+                "priority {} is also rule `{}`'s: priorities must be unique",
+                rule.priority,
+                short(&first.id)
+            );
             priorities.insert(first.priority, first);
             report(cx, s, &rule.at, message, out);
         }
@@ -189,7 +240,11 @@ fn check_rule(cx: &Context<'_>, s: &Subject<'_>, rule: &PolicyRule, out: &mut Ve
         .collect();
     if let [_, second, ..] = routing.as_slice() {
         let kinds: Vec<_> = routing.iter().map(|a| a.kind.as_str()).collect();
-        let message = format!("the rule has {} routing actions ({}); a rule may have one", kinds.len(), kinds.join(", "));
+        let message = format!(
+            "the rule has {} routing actions ({}); a rule may have one",
+            kinds.len(),
+            kinds.join(", ")
+        );
         report(cx, s, &second.at, message, out);
     }
     let invokes_next_hop = rule.actions.iter().any(|a| {
@@ -212,7 +267,13 @@ fn check_rule(cx: &Context<'_>, s: &Subject<'_>, rule: &PolicyRule, out: &mut Ve
         if let Some(urgency) = action.field("urgency")
             && !urgency.value.as_i64().is_some_and(|u| (0..=100).contains(&u))
         {
-            report(cx, s, &urgency.at, format!("`urgency` must be an integer from 0 to 100, found {}", urgency.value), out);
+            report(
+                cx,
+                s,
+                &urgency.at,
+                format!("`urgency` must be an integer from 0 to 100, found {}", urgency.value),
+                out,
+            );
         }
     }
 }
@@ -225,7 +286,10 @@ fn check_condition(cx: &Context<'_>, s: &Subject<'_>, c: &Condition, out: &mut V
         let Some(value) = c.field(field) else { continue };
         let ok = value.value.as_str().is_some_and(|v| allowed.contains(&v));
         if !ok {
-            let found = value.value.as_str().map_or_else(|| value.value.to_string(), |v| format!("`{}`", short(v)));
+            let found = value
+                .value
+                .as_str()
+                .map_or_else(|| value.value.to_string(), |v| format!("`{}`", short(v)));
             let message = format!("{kind} `{field}` must be one of {}, found {found}", allowed.join(", "));
             report(cx, s, &value.at, message, out);
         }
@@ -237,7 +301,13 @@ fn check_condition(cx: &Context<'_>, s: &Subject<'_>, c: &Condition, out: &mut V
             if let (Some(from), Some(to)) = (score("scoreFrom"), score("scoreTo"))
                 && from >= to
             {
-                report(cx, s, &c.at, format!("`scoreFrom` {from} is not below `scoreTo` {to}"), out);
+                report(
+                    cx,
+                    s,
+                    &c.at,
+                    format!("`scoreFrom` {from} is not below `scoreTo` {to}"),
+                    out,
+                );
             }
         }
         _ => {}
@@ -251,26 +321,50 @@ fn check_time(cx: &Context<'_>, s: &Subject<'_>, c: &Condition, out: &mut Vec<Fi
         let Some((written, at)) = text(name) else { continue };
         match instant(written) {
             Some(t) => dates.push(t),
-            None => report(cx, s, at, format!("`{name}` `{}` is not an RFC 3339 date-time", short(written)), out),
+            None => report(
+                cx,
+                s,
+                at,
+                format!("`{name}` `{}` is not an RFC 3339 date-time", short(written)),
+                out,
+            ),
         }
     }
     if let ([start, end], Some((_, at))) = (dates.as_slice(), text("dateEnd"))
         && end < start
     {
-        report(cx, s, at, "`dateEnd` is before `dateStart`: the condition never holds".into(), out);
+        report(
+            cx,
+            s,
+            at,
+            "`dateEnd` is before `dateStart`: the condition never holds".into(),
+            out,
+        );
     }
     let mut times = Vec::new();
     for name in ["timeStart", "timeEnd"] {
         let Some((written, at)) = text(name) else { continue };
         match time_of_day(written) {
             Some(t) => times.push(t),
-            None => report(cx, s, at, format!("`{name}` `{}` is not a time of day (HH:MM:SS)", short(written)), out),
+            None => report(
+                cx,
+                s,
+                at,
+                format!("`{name}` `{}` is not a time of day (HH:MM:SS)", short(written)),
+                out,
+            ),
         }
     }
     if let ([start, end], Some((_, at))) = (times.as_slice(), text("timeEnd"))
         && end <= start
     {
-        report(cx, s, at, "`timeEnd` is not after `timeStart` (RQ_PS_095): the member is ignored".into(), out);
+        report(
+            cx,
+            s,
+            at,
+            "`timeEnd` is not after `timeStart` (RQ_PS_095): the member is ignored".into(),
+            out,
+        );
     }
     if let Some((list, at)) = text("weekdayList") {
         let bad: Vec<_> = list
@@ -280,7 +374,10 @@ fn check_time(cx: &Context<'_>, s: &Subject<'_>, c: &Condition, out: &mut Vec<Fi
             .map(|t| format!("`{}`", short(t)))
             .collect();
         if !bad.is_empty() {
-            let message = format!("`weekdayList` holds {}; weekdays are MO, TU, WE, TH, FR, SA, SU", bad.join(", "));
+            let message = format!(
+                "`weekdayList` holds {}; weekdays are MO, TU, WE, TH, FR, SA, SU",
+                bad.join(", ")
+            );
             report(cx, s, at, message, out);
         }
     }
@@ -341,7 +438,10 @@ mod tests {
     fn instants_compare_across_offsets() {
         assert_eq!(instant("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(instant("1970-01-01T00:00:00-06:00"), Some(6 * 3600));
-        assert_eq!(instant("2025-11-04T02:00:00.250+01:00"), instant("2025-11-04T01:00:00Z"));
+        assert_eq!(
+            instant("2025-11-04T02:00:00.250+01:00"),
+            instant("2025-11-04T01:00:00Z")
+        );
         assert_eq!(instant("2025-11-04"), None);
         assert_eq!(instant("2025-13-04T02:00:00Z"), None);
         assert_eq!(time_of_day("06:00:00"), Some(21_600));

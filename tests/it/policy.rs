@@ -20,7 +20,11 @@ fn the_policy_corpus_replays_without_panics() {
             assert!(problem.at.loc.line >= 1, "{}: {problem:?}", path.display());
         }
         // Either the document was read or it says why.
-        assert!(!file.policies.is_empty() || !file.problems.is_empty(), "{}", path.display());
+        assert!(
+            !file.policies.is_empty() || !file.problems.is_empty(),
+            "{}",
+            path.display()
+        );
     }
 }
 
@@ -49,7 +53,9 @@ fn a_bare_policy_keeps_lines_columns_and_pointers() {
     let file = read_document(3, NEXT_HOP.as_bytes());
     assert!(file.problems.is_empty(), "{:?}", file.problems);
     assert!(!file.signed);
-    let [policy] = file.policies.as_slice() else { panic!("one policy") };
+    let [policy] = file.policies.as_slice() else {
+        panic!("one policy")
+    };
     assert_eq!(policy.name(), "NormalNextHopRoutePolicy(sip:psap@sedgwick.ks.us)");
     let rule = &policy.rules[0];
     assert_eq!((rule.id.as_str(), rule.priority), ("nn-full", 300));
@@ -123,13 +129,17 @@ fn check_with_policy(bytes: &[u8]) -> (i32, serde_json::Value) {
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let json =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap_or(-1), json)
 }
 
 fn policy_format_message(json: &serde_json::Value) -> String {
     let findings = json["findings"].as_array().unwrap();
-    let f = findings.iter().find(|f| f["rule"] == "policy-format").expect("a policy-format finding");
+    let f = findings
+        .iter()
+        .find(|f| f["rule"] == "policy-format")
+        .expect("a policy-format finding");
     assert!(f["location"]["line"].as_u64().unwrap() >= 1);
     f["message"].as_str().unwrap().to_string()
 }
@@ -143,7 +153,10 @@ fn hostile_policy_files_are_findings_not_crashes() {
         (deep.into_bytes(), "is not JSON"),
         (deep_jws.into_bytes(), "the JWS payload is not JSON"),
         (binary, "is not JSON"),
-        (b"{\"protected\": \"e30\", \"payload\": \"%%%\", \"signature\": \"\"}".to_vec(), "not base64url"),
+        (
+            b"{\"protected\": \"e30\", \"payload\": \"%%%\", \"signature\": \"\"}".to_vec(),
+            "not base64url",
+        ),
     ];
     for (bytes, needle) in cases {
         let (code, json) = check_with_policy(&bytes);
@@ -169,7 +182,7 @@ fn a_huge_policy_file_is_refused_before_reading() {
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let message = policy_format_message(&json);
-    assert!(message.contains("psapguard reads layer files of at most"), "{message}");
+    assert!(message.contains("psapguard reads policy files of at most"), "{message}");
 }
 
 fn check_output(table: &str, format: &str) -> String {

@@ -147,7 +147,11 @@ impl Reader {
         };
         let Value::Map(entries) = &root.value else {
             let found = describe(&root);
-            self.problem(root.pos, "", format!("is not a policy document: expected an object, found {found}"));
+            self.problem(
+                root.pos,
+                "",
+                format!("is not a policy document: expected an object, found {found}"),
+            );
             return Vec::new();
         };
         if member(entries, "payload").is_some() {
@@ -161,18 +165,28 @@ impl Reader {
 
     /// A `PolicyArray`: `{count, totalCount, policies: [...]}`, each a JWS or a bare policy.
     fn array(&mut self, root: &Node<'_>) -> Vec<Policy> {
-        let Value::Map(entries) = &root.value else { return Vec::new() };
+        let Value::Map(entries) = &root.value else {
+            return Vec::new();
+        };
         let list = member(entries, "policies").expect("checked by the caller");
         let Value::Seq(items) = &list.value else {
             let found = describe(list);
-            self.problem(list.pos, "/policies", format!("`policies` must be an array, found {found}"));
+            self.problem(
+                list.pos,
+                "/policies",
+                format!("`policies` must be an array, found {found}"),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let pointer = format!("/policies/{i}");
             let is_jws = matches!(&item.value, Value::Map(e) if member(e, "payload").is_some());
-            let policy = if is_jws { self.jws(item, &pointer) } else { self.policy(item, &pointer) };
+            let policy = if is_jws {
+                self.jws(item, &pointer)
+            } else {
+                self.policy(item, &pointer)
+            };
             out.extend(policy);
         }
         out
@@ -186,7 +200,11 @@ impl Reader {
         let here = format!("{pointer}/payload");
         let Some(encoded) = text_of(payload) else {
             let found = describe(payload);
-            self.problem(payload.pos, &here, format!("the JWS `payload` must be a base64url string, found {found}"));
+            self.problem(
+                payload.pos,
+                &here,
+                format!("the JWS `payload` must be a base64url string, found {found}"),
+            );
             return None;
         };
         let decoded = match BASE64URL.decode(encoded.trim()) {
@@ -197,14 +215,22 @@ impl Reader {
             }
         };
         let Ok(text) = std::str::from_utf8(&decoded) else {
-            self.problem(payload.pos, &here, "the JWS payload is not JSON: it is not UTF-8 text".into());
+            self.problem(
+                payload.pos,
+                &here,
+                "the JWS payload is not JSON: it is not UTF-8 text".into(),
+            );
             return None;
         };
         let root = match parse_json(text) {
             Ok(root) => root,
             Err((pos, why)) => {
                 let at = format!("line {} column {}", pos.line, pos.col);
-                self.problem(payload.pos, &here, format!("the JWS payload is not JSON: {why} (decoded payload {at})"));
+                self.problem(
+                    payload.pos,
+                    &here,
+                    format!("the JWS payload is not JSON: {why} (decoded payload {at})"),
+                );
                 return None;
             }
         };
@@ -232,7 +258,9 @@ impl Reader {
         let what = "a policy";
         let owner = self.required_string(node, entries, pointer, what, "policyOwner");
         let policy_type = self.required_string(node, entries, pointer, what, "policyType");
-        let queue_name = self.optional_string(entries, pointer, "policyQueueName").map(|(s, _)| s);
+        let queue_name = self
+            .optional_string(entries, pointer, "policyQueueName")
+            .map(|(s, _)| s);
         let policy_id = self.optional_string(entries, pointer, "policyId").map(|(s, _)| s);
         let expiration = self.optional_string(entries, pointer, "policyExpirationTime");
         let description = self.optional_string(entries, pointer, "description").map(|(s, _)| s);
@@ -247,7 +275,11 @@ impl Reader {
                     }
                 } else {
                     let found = describe(list);
-                    self.problem(list.pos, &here, format!("`policyRules` must be an array of rules, found {found}"));
+                    self.problem(
+                        list.pos,
+                        &here,
+                        format!("`policyRules` must be an array of rules, found {found}"),
+                    );
                 }
             }
         }
@@ -288,7 +320,11 @@ impl Reader {
                         _ => describe(value).to_string(),
                     };
                     let here = format!("{pointer}/priority");
-                    self.problem(value.pos, &here, format!("`priority` must be an integer from 0 to 2147483647, found {shown}"));
+                    self.problem(
+                        value.pos,
+                        &here,
+                        format!("`priority` must be an integer from 0 to 2147483647, found {shown}"),
+                    );
                     None
                 }
             },
@@ -305,8 +341,14 @@ impl Reader {
             Some(list) => {
                 let here = format!("{pointer}/actions");
                 let actions = self.items(list, &here, "actions", Self::action);
-                if actions.as_ref().is_some_and(Vec::is_empty) && matches!(list.value, Value::Seq(ref s) if s.is_empty()) {
-                    self.problem(list.pos, &here, "`actions` must hold one or more actions, found none".into());
+                if actions.as_ref().is_some_and(Vec::is_empty)
+                    && matches!(list.value, Value::Seq(ref s) if s.is_empty())
+                {
+                    self.problem(
+                        list.pos,
+                        &here,
+                        "`actions` must hold one or more actions, found none".into(),
+                    );
                     None
                 } else {
                     actions
@@ -351,7 +393,11 @@ impl Reader {
     fn condition(&mut self, node: &Node<'_>, pointer: &str) -> Option<Condition> {
         let Value::Map(entries) = &node.value else {
             let found = describe(node);
-            self.problem(node.pos, pointer, format!("a condition must be an object, found {found}"));
+            self.problem(
+                node.pos,
+                pointer,
+                format!("a condition must be an object, found {found}"),
+            );
             return None;
         };
         let written = self.required_string(node, entries, pointer, "a condition", "conditionType")?;
@@ -376,15 +422,24 @@ impl Reader {
                 Some(Resolved::Bool(b)) if value.text().is_some() => b,
                 _ => {
                     let found = describe(value);
-                    self.problem(value.pos, &format!("{pointer}/negation"), format!("`negation` must be a boolean, found {found}"));
+                    self.problem(
+                        value.pos,
+                        &format!("{pointer}/negation"),
+                        format!("`negation` must be a boolean, found {found}"),
+                    );
                     return None;
                 }
             },
         };
-        let required = REQUIRED_CONDITION_FIELDS.iter().find(|(t, _)| *t == kind).map_or(&[][..], |(_, f)| f);
+        let required = REQUIRED_CONDITION_FIELDS
+            .iter()
+            .find(|(t, _)| *t == kind)
+            .map_or(&[][..], |(_, f)| f);
         let mut usable = true;
         for field in required {
-            usable &= self.required_string(node, entries, pointer, &format!("a {kind}"), field).is_some();
+            usable &= self
+                .required_string(node, entries, pointer, &format!("a {kind}"), field)
+                .is_some();
         }
         let mut fields = Vec::new();
         for (key, value) in entries {
@@ -406,24 +461,46 @@ impl Reader {
     }
 
     /// A condition field in its standard form; a known variant is read as it and reported.
-    fn standard_form(&mut self, kind: &str, name: &str, value: &Node<'_>, pointer: &str) -> (String, serde_json::Value) {
+    fn standard_form(
+        &mut self,
+        kind: &str,
+        name: &str,
+        value: &Node<'_>,
+        pointer: &str,
+    ) -> (String, serde_json::Value) {
         let json = to_json(value);
         match (kind, name, json) {
             ("TimePeriodCondition", "dateStop", json) => {
-                self.variant(value.pos, pointer, "`dateStop` (Ng911Lib's name) read as `dateEnd`".into());
+                self.variant(
+                    value.pos,
+                    pointer,
+                    "`dateStop` (Ng911Lib's name) read as `dateEnd`".into(),
+                );
                 ("dateEnd".into(), json)
             }
             ("LocationCondition", "location", serde_json::Value::Array(mut items)) => {
-                self.variant(value.pos, pointer, "`location` given as an array (Ng911Lib's form) read as its one object".into());
-                let one = if items.len() == 1 { items.remove(0) } else { serde_json::Value::Array(items) };
+                self.variant(
+                    value.pos,
+                    pointer,
+                    "`location` given as an array (Ng911Lib's form) read as its one object".into(),
+                );
+                let one = if items.len() == 1 {
+                    items.remove(0)
+                } else {
+                    serde_json::Value::Array(items)
+                };
                 (name.into(), one)
             }
             ("SdpOfferCondition", _, serde_json::Value::Object(mut pref)) if name.ends_with("Pref") => {
                 if let Some(serde_json::Value::Array(langs)) = pref.get("langList") {
-                    let joined: Vec<_> = langs.iter().map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_string)).collect();
+                    let joined: Vec<_> = langs
+                        .iter()
+                        .map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_string))
+                        .collect();
                     let joined = serde_json::Value::String(joined.join(","));
                     pref.insert("langList".into(), joined);
-                    let message = format!("`{name}.langList` given as an array (Ng911Lib's form) read as a comma-separated list");
+                    let message =
+                        format!("`{name}.langList` given as an array (Ng911Lib's form) read as a comma-separated list");
                     self.variant(value.pos, pointer, message);
                 }
                 (name.into(), serde_json::Value::Object(pref))
@@ -452,10 +529,15 @@ impl Reader {
             let shown = crate::escape::short(&written, 60);
             self.variant(type_pos, pointer, format!("actionType `{shown}` read as `{kind}`"));
         }
-        let required = REQUIRED_ACTION_FIELDS.iter().find(|(t, _)| t == kind).map_or(&[][..], |(_, f)| f);
+        let required = REQUIRED_ACTION_FIELDS
+            .iter()
+            .find(|(t, _)| t == kind)
+            .map_or(&[][..], |(_, f)| f);
         let mut usable = true;
         for field in required {
-            usable &= self.required_string(node, entries, pointer, &format!("a {kind}"), field).is_some();
+            usable &= self
+                .required_string(node, entries, pointer, &format!("a {kind}"), field)
+                .is_some();
         }
         let mut fields: Vec<(String, PolicyValue)> = Vec::new();
         for (key, value) in entries {
@@ -464,7 +546,13 @@ impl Reader {
                 continue;
             }
             let at = self.spot(value.pos, &format!("{pointer}/{name}"));
-            fields.push((name.to_string(), PolicyValue { value: to_json(value), at }));
+            fields.push((
+                name.to_string(),
+                PolicyValue {
+                    value: to_json(value),
+                    at,
+                },
+            ));
         }
         usable.then(|| Action {
             kind: (*kind).to_string(),
@@ -492,7 +580,12 @@ impl Reader {
         self.string(value, &format!("{pointer}/{field}"), field)
     }
 
-    fn optional_string(&mut self, entries: &[(Node<'_>, Node<'_>)], pointer: &str, field: &str) -> Option<(String, Spot)> {
+    fn optional_string(
+        &mut self,
+        entries: &[(Node<'_>, Node<'_>)],
+        pointer: &str,
+        field: &str,
+    ) -> Option<(String, Spot)> {
         let value = member(entries, field)?;
         let here = format!("{pointer}/{field}");
         let text = self.string(value, &here, field)?;
@@ -513,7 +606,9 @@ impl Reader {
 
 /// Parses JSON text with positions; what YAML accepts but JSON does not is refused.
 fn parse_json(text: &str) -> Result<Node<'_>, (Pos, String)> {
-    let first = text.char_indices().find(|(_, c)| !c.is_whitespace() && *c != '\u{feff}');
+    let first = text
+        .char_indices()
+        .find(|(_, c)| !c.is_whitespace() && *c != '\u{feff}');
     let Some((offset, c)) = first else {
         return Err((Pos { line: 1, col: 1 }, "the file is empty".into()));
     };

@@ -21,10 +21,18 @@ pub fn read_policies(table: &mut Table, files: &[Option<(PathBuf, PathBuf)>]) {
     let sources = std::mem::take(&mut table.policy_sources);
     for source in &sources {
         let from = source.loc.file as usize;
-        let declared_in = Path::new(&table.files[from].path).parent().unwrap_or(Path::new("")).to_path_buf();
+        let declared_in = Path::new(&table.files[from].path)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
         let shown = declared_in.join(&source.file).to_string_lossy().into_owned();
         let Some(Some((real, root))) = files.get(from) else {
-            unreadable(table, source.loc, &shown, "cannot be read: the table file naming it was read from standard input".into());
+            unreadable(
+                table,
+                source.loc,
+                &shown,
+                "cannot be read: the table file naming it was read from standard input".into(),
+            );
             continue;
         };
         let candidate = real.parent().unwrap_or(Path::new(".")).join(&source.file);
@@ -42,7 +50,7 @@ pub fn read_policies(table: &mut Table, files: &[Option<(PathBuf, PathBuf)>]) {
             } else {
                 Path::new(&shown).join(&rel).to_string_lossy().into_owned()
             };
-            let bytes = super::admit::open_regular(&real).and_then(super::gis::read_bounded);
+            let bytes = super::admit::open_regular(&real).and_then(|f| super::gis::read_bounded_as(f, too_big));
             match bytes {
                 Ok(bytes) => {
                     let index = table.files.len() as u32;
@@ -58,6 +66,14 @@ pub fn read_policies(table: &mut Table, files: &[Option<(PathBuf, PathBuf)>]) {
         }
     }
     table.policy_sources = sources;
+}
+
+fn too_big(size: u64) -> String {
+    format!(
+        "is {} MB; psapguard reads policy files of at most {} MB",
+        size >> 20,
+        super::gis::MAX_LAYER_BYTES >> 20
+    )
 }
 
 /// A policy file that cannot be read: its problem points at the `policies:` entry.
@@ -96,7 +112,9 @@ fn list(root: &Path, admitted: &Path, given: &Path) -> Result<Vec<(PathBuf, Path
             let path = entry.path();
             let rel = rel.join(entry.file_name());
             // A link out of the tree is skipped, like a link in a table directory.
-            let Ok(real) = super::admit::inside(root, &path) else { continue };
+            let Ok(real) = super::admit::inside(root, &path) else {
+                continue;
+            };
             if real.is_dir() {
                 if seen.insert(real) {
                     pending.push(rel);
