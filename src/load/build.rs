@@ -332,7 +332,6 @@ impl FileBuilder<'_> {
             waivers: vec![],
         };
         let e = r.id.clone();
-        let (mut has_queue, mut own_routing_at) = (false, None);
         for (key, value) in fields {
             if Self::is_null(value) {
                 continue;
@@ -346,26 +345,14 @@ impl FileBuilder<'_> {
                 "mate" => self.links(value, &e, key).map(|v| r.mate = v).is_some(),
                 "rules" => self
                     .list(value, Some(&e), key, |b, n| b.rule(n, &e))
-                    .inspect(|_| own_routing_at = own_routing_at.or(Some(value.pos)))
                     .map(|v| r.rules = v)
                     .is_some(),
-                "default" => {
-                    own_routing_at = own_routing_at.or(Some(value.pos));
-                    self.link(value, &e, key).map(|v| r.default = Some(v)).is_some()
-                }
-                "queue" => {
-                    has_queue = true;
-                    self.queue(value, &e).map(|v| r.queue = Some(v)).is_some()
-                }
+                "default" => self.link(value, &e, key).map(|v| r.default = Some(v)).is_some(),
+                "queue" => self.queue(value, &e).map(|v| r.queue = Some(v)).is_some(),
                 _ => self.waivers(value, &e).map(|v| r.waivers = v).is_some(),
             };
         }
-        // Said where the rules or default are, which is where the JSON schema says it too.
-        if let Some(pos) = own_routing_at.filter(|_| has_queue) {
-            let message =
-                "a router with a `queue` is routed by its OriginationRoutePolicy: it takes no `rules` or `default`";
-            self.schema(pos, Some(&e), message.into());
-        }
+        self.queue_beside_own_routing(node, &e);
         // An element with a bad field still exists (only that field is dropped): references
         // to it are not unknown, and the schema finding is the one finding of the typo.
         Some({

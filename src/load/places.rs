@@ -120,6 +120,25 @@ impl FileBuilder<'_> {
         Some(queue)
     }
 
+    /// A router with a `queue` and `rules` or a `default`: said where the rules or default are,
+    /// which is where the JSON schema says it too.
+    pub(super) fn queue_beside_own_routing(&mut self, router: &YNode<'_>, element: &str) {
+        let super::yaml::Value::Map(entries) = &router.value else {
+            return;
+        };
+        let set = |name: &str| {
+            entries
+                .iter()
+                .find(|(k, v)| k.text() == Some(name) && !Self::is_null(v))
+        };
+        let (Some(_), Some((_, own))) = (set("queue"), set("rules").or_else(|| set("default"))) else {
+            return;
+        };
+        let message =
+            "a router with a `queue` is routed by its OriginationRoutePolicy: it takes no `rules` or `default`";
+        self.schema(own.pos, Some(element), message.into());
+    }
+
     /// `location: { lat, lon }` in WGS84 degrees.
     pub(super) fn location(&mut self, node: &YNode<'_>, element: &str) -> Option<Location> {
         let fields = self.fields(node, "`location`", Some(element), LOCATION_FIELDS)?;

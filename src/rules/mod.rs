@@ -62,6 +62,8 @@ pub enum Needs {
     Geography,
     /// The boundary layers and the routing analysis: where located calls go.
     LocatedRouting,
+    /// The policy documents (the table names some under `policies:`).
+    Policies,
 }
 
 impl Needs {
@@ -73,6 +75,7 @@ impl Needs {
             Needs::Diff => false,
             Needs::Geography => cx.coverage.is_some(),
             Needs::LocatedRouting => cx.coverage.is_some() && cx.analysis.is_some(),
+            Needs::Policies => !cx.table.policy_sources.is_empty(),
         }
     }
 }
@@ -112,6 +115,13 @@ impl<'a> Input<'a> for Located<'a> {
             map: Mapped::from_context(cx)?,
             analysis: cx.analysis?,
         })
+    }
+}
+
+impl<'a> Input<'a> for Policies<'a> {
+    const NEEDS: Needs = Needs::Policies;
+    fn from_context(cx: &Context<'a>) -> Option<Self> {
+        (!cx.table.policy_sources.is_empty()).then_some(Policies { cx: *cx })
     }
 }
 
@@ -326,6 +336,19 @@ impl Context<'_> {
 pub struct Routed<'a> {
     pub cx: Context<'a>,
     pub analysis: &'a Analysis,
+}
+
+/// What a policy rule sees: the context of a table that names policy documents.
+#[derive(Clone, Copy)]
+pub struct Policies<'a> {
+    pub cx: Context<'a>,
+}
+
+impl<'a> std::ops::Deref for Policies<'a> {
+    type Target = Context<'a>;
+    fn deref(&self) -> &Context<'a> {
+        &self.cx
+    }
 }
 
 impl<'a> std::ops::Deref for Routed<'a> {

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Context, Finding, declare_rule};
+use super::{Context, Finding, Policies, declare_rule};
 use crate::model::{Condition, Policy, PolicyFile, PolicyRule, Spot};
 
 declare_rule! {
@@ -100,7 +100,7 @@ struct Subject<'a> {
 }
 
 impl PolicyAttribute {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub fn run(cx: &Policies<'_>, out: &mut Vec<Finding>) {
         let mut identities: BTreeMap<String, Vec<&Policy>> = BTreeMap::new();
         for file in &cx.table.policy_files {
             for policy in &file.policies {

@@ -1,4 +1,4 @@
-use super::{Context, Finding, declare_rule};
+use super::{Finding, Policies, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -30,7 +30,7 @@ declare_rule! {
 }
 
 impl PolicyFormat {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub fn run(cx: &Policies<'_>, out: &mut Vec<Finding>) {
         for file in &cx.table.policy_files {
             for problem in &file.problems {
                 // An unreadable file's message names it already; a problem inside one is placed

@@ -1,4 +1,4 @@
-use super::{Context, Finding, declare_rule};
+use super::{Finding, Policies, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -25,7 +25,7 @@ declare_rule! {
 }
 
 impl PolicyNonstandard {
-    pub fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    pub fn run(cx: &Policies<'_>, out: &mut Vec<Finding>) {
         for file in &cx.table.policy_files {
             for variant in &file.variants {
                 let message = format!("the policy file {} uses {}", file.shown, variant.message);

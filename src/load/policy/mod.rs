@@ -3,6 +3,7 @@
 //! root, the same size bound), each read by [`document`] into policies with their spots.
 
 mod document;
+mod json;
 
 use std::path::{Path, PathBuf};
 
