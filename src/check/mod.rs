@@ -16,6 +16,8 @@ pub struct Report {
     pub summary: Summary,
     /// Why routing analysis was skipped, if it was.
     pub skipped_routing: Option<String>,
+    /// Notes on what the run read but could not vouch for ("policy signatures not verified").
+    pub notes: Vec<String>,
     /// Against a baseline: the baseline's findings this run no longer has (rule, message).
     pub gone_since_baseline: Option<Vec<(String, String)>>,
     /// Which findings fail the run.
@@ -152,6 +154,13 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
     sort(&loaded.table, &mut findings);
     let skipped_routing =
         (!analysable).then(|| "routing analysis skipped: fix the parse-error and schema findings first".to_string());
+    // A JWS's signature is what vouches for a policy; psapguard reads the payload only.
+    let signed = loaded.table.policy_files.iter().any(|f| f.signed);
+    let notes = if signed {
+        vec!["policy signatures not verified".to_string()]
+    } else {
+        Vec::new()
+    };
     let mut summary = summarise(&loaded.table, &findings);
     summary.expiring_waivers = waivers::expiring_soon(&loaded.table, &settings.today);
     Checked {
@@ -159,6 +168,7 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
             findings,
             summary,
             skipped_routing,
+            notes,
             gone_since_baseline,
             gate: Gate::Check,
             ran: ran_names,

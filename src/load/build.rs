@@ -160,6 +160,7 @@ impl FileBuilder<'_> {
                 }
             }
             "boundaries" => self.boundaries(value),
+            "policies" => self.policies(value),
             section => {
                 // Not a mapping (mappings are streamed as elements): null is an empty section.
                 if !Self::is_null(value) {
@@ -327,6 +328,7 @@ impl FileBuilder<'_> {
             mate: vec![],
             rules: vec![],
             default: None,
+            queue: None,
             waivers: vec![],
         };
         let e = r.id.clone();
@@ -346,9 +348,11 @@ impl FileBuilder<'_> {
                     .map(|v| r.rules = v)
                     .is_some(),
                 "default" => self.link(value, &e, key).map(|v| r.default = Some(v)).is_some(),
+                "queue" => self.queue(value, &e).map(|v| r.queue = Some(v)).is_some(),
                 _ => self.waivers(value, &e).map(|v| r.waivers = v).is_some(),
             };
         }
+        self.queue_beside_own_routing(node, &e);
         // An element with a bad field still exists (only that field is dropped): references
         // to it are not unknown, and the schema finding is the one finding of the typo.
         Some({

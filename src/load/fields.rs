@@ -11,6 +11,7 @@ pub(super) const TOP_FIELDS: &[&str] = &[
     "version",
     "name",
     "boundaries",
+    "policies",
     "domains",
     "psaps",
     "routers",
@@ -32,7 +33,7 @@ pub(super) const PSAP_FIELDS: &[&str] = &[
     "overflow",
     "waivers",
 ];
-pub(super) const ROUTER_FIELDS: &[&str] = &["kind", "domains", "mate", "rules", "default", "waivers"];
+pub(super) const ROUTER_FIELDS: &[&str] = &["kind", "domains", "mate", "rules", "default", "queue", "waivers"];
 pub(super) const RULE_FIELDS: &[&str] = &["match", "to", "alternate"];
 pub(super) const MATCH_FIELDS: &[&str] = &["esn", "origin", "kind", "county"];
 pub(super) const ORIGIN_FIELDS: &[&str] = &[

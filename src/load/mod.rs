@@ -6,6 +6,7 @@ mod fields;
 pub mod gis;
 pub mod git;
 mod places;
+pub mod policy;
 pub mod register;
 pub mod schema;
 pub mod text;
@@ -115,6 +116,7 @@ fn load_rooted(paths: &[PathBuf], config_dir: Option<&Path>, workers: usize) -> 
     let pending = entries.into_iter().map(Pending::Path).collect();
     let mut loaded = read_all(pending, Vec::new(), workers);
     gis::read_boundaries(&mut loaded.table, &layer_files);
+    policy::read_policies(&mut loaded.table, &layer_files.files);
     Ok(loaded)
 }
 
@@ -355,6 +357,7 @@ fn merge(table: &mut Table, problems: &mut Vec<Problem>, file: u32, part: Part) 
         table.name = read.name;
     }
     table.boundaries.extend(read.boundaries);
+    table.policy_sources.extend(read.policy_sources);
     table.names.extend(read.names);
     // A file that could not be parsed says only that (as `read_text` leaves it).
     let unparsed = found.iter().any(|p| p.kind == ProblemKind::Parse);

@@ -3,9 +3,10 @@
 
 use super::build::FileBuilder;
 use super::yaml::Node as YNode;
-use crate::model::{Boundary, BoundaryKind, Location};
+use crate::model::{Boundary, BoundaryKind, Location, PolicySource};
 
 pub(super) const BOUNDARY_FIELDS: &[&str] = &["file", "layer", "kind", "waivers"];
+pub(super) const POLICY_SOURCE_FIELDS: &[&str] = &["file"];
 pub(super) const LOCATION_FIELDS: &[&str] = &["lat", "lon"];
 
 impl FileBuilder<'_> {
@@ -15,6 +16,36 @@ impl FileBuilder<'_> {
             return;
         };
         self.table.boundaries.extend(entries.into_iter().flatten());
+    }
+
+    /// The top-level `policies:` list (SPEC §9); each entry is kept for the policy reader.
+    pub(super) fn policies(&mut self, node: &YNode<'_>) {
+        let Some(entries) = self.list(node, None, "policies", |b, n| b.policy_source(n)) else {
+            return;
+        };
+        self.table.policy_sources.extend(entries.into_iter().flatten());
+    }
+
+    /// One `policies:` entry; Some(None) when it is unusable but already reported.
+    fn policy_source(&mut self, node: &YNode<'_>) -> Option<Option<PolicySource>> {
+        let Some(fields) = self.fields(node, "a policy source", None, POLICY_SOURCE_FIELDS) else {
+            return Some(None);
+        };
+        if !self.require(&fields, node, "a policy source", None, &["file"]) {
+            return Some(None);
+        }
+        let file = fields
+            .into_iter()
+            .find_map(|(_, value)| self.string(value, None, "file"));
+        let Some(file) = file else { return Some(None) };
+        if file.is_empty() {
+            self.schema(node.pos, None, "a policy source's `file` must not be empty".into());
+            return Some(None);
+        }
+        Some(Some(PolicySource {
+            file,
+            loc: self.loc(node.pos),
+        }))
     }
 
     /// One entry; Some(None) when it is unusable but already reported (the list goes on).
@@ -72,6 +103,40 @@ impl FileBuilder<'_> {
             return None;
         }
         Some(uri)
+    }
+
+    /// `queue:` of a router: the SIP URI an OriginationRoutePolicy names as its queue.
+    pub(super) fn queue(&mut self, node: &YNode<'_>, element: &str) -> Option<String> {
+        let queue = self.string(node, Some(element), "queue")?;
+        if !crate::model::is_sip_uri(&queue) {
+            let shown = crate::escape::short(&queue, 80);
+            self.schema(
+                node.pos,
+                Some(element),
+                format!("`queue` must be a `sip:` or `sips:` URI, found `{shown}`"),
+            );
+            return None;
+        }
+        Some(queue)
+    }
+
+    /// A router with a `queue` and `rules` or a `default`: said where the rules or default are,
+    /// which is where the JSON schema says it too.
+    pub(super) fn queue_beside_own_routing(&mut self, router: &YNode<'_>, element: &str) {
+        let super::yaml::Value::Map(entries) = &router.value else {
+            return;
+        };
+        let set = |name: &str| {
+            entries
+                .iter()
+                .find(|(k, v)| k.text() == Some(name) && !Self::is_null(v))
+        };
+        let (Some(_), Some((_, own))) = (set("queue"), set("rules").or_else(|| set("default"))) else {
+            return;
+        };
+        let message =
+            "a router with a `queue` is routed by its OriginationRoutePolicy: it takes no `rules` or `default`";
+        self.schema(own.pos, Some(element), message.into());
     }
 
     /// `location: { lat, lon }` in WGS84 degrees.

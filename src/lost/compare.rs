@@ -72,6 +72,7 @@ impl Compared {
             gone_since_baseline: None,
             gate: crate::finding::Gate::Check,
             ran,
+            notes: Vec::new(),
         }
     }
 }

@@ -42,6 +42,8 @@ pub(super) struct Document {
     name: Option<String>,
     /// NG9-1-1 GIS boundary layers (SPEC §7), paths relative to this file.
     boundaries: Option<Vec<Boundary>>,
+    /// NENA i3 policy documents (SPEC §9): files or directories of `*.json`, relative to this file.
+    policies: Option<Vec<super::PolicySource>>,
     #[schemars(schema_with = "section::<Domain>")]
     domains: Option<BTreeMap<String, Domain>>,
     #[schemars(schema_with = "section::<Psap>")]

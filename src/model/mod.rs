@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 mod compact;
 mod format;
 mod gis;
+mod policy;
 mod source;
 mod table;
 
@@ -17,6 +18,10 @@ pub use format::{ID_PATTERN, Id, json_schema, schema_text};
 pub use gis::{
     Boundary, BoundaryKind, Feature, Location, NENA_FIELDS, NO_SERVICE_URI, NenaField, NenaFields, Place, RawPolygon,
     Ring, UriIndex, is_no_service, is_sip_uri, sip_key,
+};
+pub use policy::{
+    ACTION_TYPES, Action, CONDITION_TYPES, Condition, Policy, PolicyFile, PolicyProblem, PolicyRule, PolicySource,
+    PolicyValue, Spot,
 };
 pub use source::{SourceFile, open_regular, plain_io};
 pub use table::{Expect, IdIndex, Reference, Table};
@@ -344,6 +349,9 @@ impl RouterKind {
 /// A selective router, ESRP, tandem or gateway: it steers calls by its rules.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
+// A router whose `queue` names its OriginationRoutePolicy is routed by that policy: it has no
+// rules or default of its own (SPEC §9).
+#[schemars(extend("dependentSchemas" = { "queue": { "properties": { "rules": { "type": "null" }, "default": { "type": "null" } } } }))]
 pub struct Router {
     #[schemars(skip)]
     pub id: String,
@@ -360,6 +368,9 @@ pub struct Router {
     pub rules: Vec<Rule>,
     /// Where calls that match no rule go.
     pub default: Option<Link>,
+    /// Its ingress queue (a `sip:`/`sips:` URI): the NENA i3 `OriginationRoutePolicy` with
+    /// this `policyQueueName` routes its calls (SPEC §9); then it has no `rules` or `default`.
+    pub queue: Option<String>,
     #[schemars(with = "Option<Vec<Waiver>>")]
     pub waivers: Vec<Waiver>,
 }

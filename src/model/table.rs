@@ -16,6 +16,10 @@ pub struct Table {
     pub pools: Vec<Pool>,
     /// GIS boundary layers (SPEC §7), in the order the files declare them.
     pub boundaries: Vec<super::Boundary>,
+    /// `policies:` entries (SPEC §9), in the order the files declare them.
+    pub policy_sources: Vec<super::PolicySource>,
+    /// The policy files read from them.
+    pub policy_files: Vec<super::PolicyFile>,
     /// id → element, for the first definition of each id.
     pub ids: IdIndex,
     /// Interned names used while loading.

@@ -23,6 +23,9 @@ pub fn render(out: &Output<'_>) -> String {
         let command = if out.verdict().unjudged { "error" } else { "warning" };
         text.push_str(&format!("::{command} title=psapguard::{}\n", data(note)));
     }
+    for note in &out.report.notes {
+        text.push_str(&format!("::notice title=psapguard::{}\n", data(note)));
+    }
     for f in &out.report.findings {
         // An error the gate knows (baseline, pre-existing in a diff) does not fail the run:
         // it is annotated as a warning, so the annotations agree with the exit code.

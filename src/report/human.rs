@@ -367,7 +367,7 @@ fn after_findings(out: &super::Output<'_>, text: &mut String) {
             text.push_str("(remove them from the baseline: `psapguard check --write-baseline FILE`)\n\n");
         }
     }
-    if let Some(note) = &report.skipped_routing {
+    for note in report.skipped_routing.iter().chain(&report.notes) {
         text.push_str(&format!("note: {note}\n"));
     }
     let new_counted = out.diff.is_some() || report.gone_since_baseline.is_some();

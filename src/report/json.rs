@@ -112,6 +112,9 @@ pub fn render(out: &super::Output<'_>) -> String {
     if let Some(note) = &report.skipped_routing {
         doc["note"] = json!(note);
     }
+    if !report.notes.is_empty() {
+        doc["notes"] = json!(report.notes);
+    }
     if let Some(gone) = &report.gone_since_baseline {
         doc["fixed"] = gone
             .iter()

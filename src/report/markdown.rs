@@ -144,7 +144,7 @@ pub fn render(out: &Output<'_>) -> String {
         s.waived,
         super::human::expiring(s)
     );
-    if let Some(note) = &report.skipped_routing {
+    for note in report.skipped_routing.iter().chain(&report.notes) {
         let _ = writeln!(md, "> **Note:** {}\n", cell(note));
     }
     if let Some(d) = out.diff {

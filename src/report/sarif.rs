@@ -123,10 +123,15 @@ pub fn render(out: &Output<'_>) -> String {
             "columnKind": "unicodeCodePoints",
         }]
     });
-    if let Some(note) = &out.report.skipped_routing {
+    let skipped = out.report.skipped_routing.iter().map(|note| ("warning", note));
+    let notifications: Vec<_> = skipped
+        .chain(out.report.notes.iter().map(|note| ("note", note)))
+        .map(|(level, note)| json!({ "level": level, "message": { "text": note } }))
+        .collect();
+    if !notifications.is_empty() {
         doc["runs"][0]["invocations"] = json!([{
             "executionSuccessful": true,
-            "toolExecutionNotifications": [{ "level": "warning", "message": { "text": note } }],
+            "toolExecutionNotifications": notifications,
         }]);
     }
     serde_json::to_string_pretty(&doc).expect("JSON") + "\n"

@@ -28,6 +28,9 @@ mod location_misroute;
 pub mod mapped;
 mod missing_default;
 mod parse_error;
+mod policy_attribute;
+mod policy_format;
+mod policy_nonstandard;
 mod pool_exhaustion;
 mod pool_mismatch;
 mod pool_overlap;
@@ -60,6 +63,8 @@ pub enum Needs {
     Geography,
     /// The boundary layers and the routing analysis: where located calls go.
     LocatedRouting,
+    /// The policy documents (the table names some under `policies:`).
+    Policies,
 }
 
 impl Needs {
@@ -71,6 +76,7 @@ impl Needs {
             Needs::Diff => false,
             Needs::Geography => cx.coverage.is_some(),
             Needs::LocatedRouting => cx.coverage.is_some() && cx.analysis.is_some(),
+            Needs::Policies => !cx.table.policy_sources.is_empty(),
         }
     }
 }
@@ -110,6 +116,13 @@ impl<'a> Input<'a> for Located<'a> {
             map: Mapped::from_context(cx)?,
             analysis: cx.analysis?,
         })
+    }
+}
+
+impl<'a> Input<'a> for Policies<'a> {
+    const NEEDS: Needs = Needs::Policies;
+    fn from_context(cx: &Context<'a>) -> Option<Self> {
+        (!cx.table.policy_sources.is_empty()).then_some(Policies { cx: *cx })
     }
 }
 
@@ -172,6 +185,9 @@ registry! {
     psap_without_boundary::PsapWithoutBoundary,
     location_misroute::LocationMisroute,
     sector_misroute::SectorMisroute,
+    policy_format::PolicyFormat,
+    policy_attribute::PolicyAttribute,
+    policy_nonstandard::PolicyNonstandard,
 }
 
 /// A rule that only `diff` reports: it compares the old and the new table.
@@ -325,6 +341,19 @@ impl Context<'_> {
 pub struct Routed<'a> {
     pub cx: Context<'a>,
     pub analysis: &'a Analysis,
+}
+
+/// What a policy rule sees: the context of a table that names policy documents.
+#[derive(Clone, Copy)]
+pub struct Policies<'a> {
+    pub cx: Context<'a>,
+}
+
+impl<'a> std::ops::Deref for Policies<'a> {
+    type Target = Context<'a>;
+    fn deref(&self) -> &Context<'a> {
+        &self.cx
+    }
 }
 
 impl<'a> std::ops::Deref for Routed<'a> {

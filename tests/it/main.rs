@@ -21,6 +21,7 @@ mod mermaid;
 mod office_gis;
 mod one_typo;
 mod parallel_load;
+mod policy;
 mod printers;
 mod properties;
 mod scale;

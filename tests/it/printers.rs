@@ -114,6 +114,7 @@ fn report(gate: Gate) -> (Loaded, Report) {
         findings,
         summary,
         skipped_routing: None,
+        notes: Vec::new(),
         gone_since_baseline: None,
         gate,
         // The rules of the findings and one that ran clean.

@@ -65,6 +65,11 @@ pub(super) fn lfs_pointer(bytes: &[u8]) -> Option<u64> {
 
 /// Reads at most [`MAX_LAYER_BYTES`], refusing a bigger file before reading it.
 pub fn read_bounded(file: std::fs::File) -> Result<Vec<u8>, String> {
+    read_bounded_as(file, too_big)
+}
+
+/// [`read_bounded`], saying why with `too_big` (which names the kind of file).
+pub fn read_bounded_as(file: std::fs::File, too_big: fn(u64) -> String) -> Result<Vec<u8>, String> {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > MAX_LAYER_BYTES {
         return Err(too_big(size));

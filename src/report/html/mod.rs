@@ -106,6 +106,9 @@ fn verdict(out: &Output<'_>) -> String {
     if let Some(reason) = &out.report.skipped_routing {
         let _ = write!(v, "<p class=\"note\">Routing was not analysed: {}</p>", esc(reason));
     }
+    for note in &out.report.notes {
+        let _ = write!(v, "<p class=\"note\">Note: {}</p>", esc(note));
+    }
     v.push_str("</section>");
     v
 }

@@ -1,0 +1,153 @@
+//! NENA i3 policy routing rules (NENA-STA-010.3, SPEC §9): the `policies:` entries of a table
+//! and the policy documents read from them, with NENA's field names.
+
+use schemars::JsonSchema;
+
+use super::Loc;
+
+/// A `policies:` entry: a policy file, or a directory of `*.json` policy files.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PolicySource {
+    /// A policy file or a directory (every `*.json` below it), relative to the YAML file.
+    pub file: String,
+    #[schemars(skip)]
+    pub loc: Loc,
+}
+
+/// Where a part of a policy is: its line and column in the file (the `payload` member's for a
+/// JWS) and its JSON pointer into the policy document (the decoded payload for a JWS).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spot {
+    pub loc: Loc,
+    pub pointer: String,
+}
+
+/// One policy file as read: its policies and the problems that kept parts of it out.
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    /// The path as findings write it.
+    pub shown: String,
+    /// The `policies:` entry that named it.
+    pub declared: Loc,
+    /// Whether a JWS was read (its signature is never verified).
+    pub signed: bool,
+    pub policies: Vec<Policy>,
+    /// Why a document or a part of it cannot be used (`policy-format`).
+    pub problems: Vec<PolicyProblem>,
+    /// Known variants read as the standard form (`policy-nonstandard`).
+    pub variants: Vec<PolicyProblem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyProblem {
+    pub at: Spot,
+    pub message: String,
+}
+
+/// A policy document (`Policy`).
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub owner: String,
+    /// `policyType`: `OriginationRoutePolicy`, `NormalNextHopRoutePolicy`, `OtherRoutePolicy`,
+    /// or another registry value (not a routing policy).
+    pub policy_type: String,
+    pub queue_name: Option<String>,
+    pub policy_id: Option<String>,
+    /// `policyExpirationTime` as written (RFC 3339).
+    pub expiration: Option<(String, Spot)>,
+    pub description: Option<String>,
+    pub rules: Vec<PolicyRule>,
+    /// Read from a JWS payload.
+    pub signed: bool,
+    pub at: Spot,
+}
+
+impl Policy {
+    /// How findings name it: `<policyType>(<policyQueueName or policyId>)` (SPEC §9).
+    pub fn name(&self) -> String {
+        let key = self.queue_name.as_deref().or(self.policy_id.as_deref()).unwrap_or("");
+        format!("{}({key})", self.policy_type)
+    }
+}
+
+/// A rule of a policy (`Rule`).
+#[derive(Debug, Clone)]
+pub struct PolicyRule {
+    pub id: String,
+    pub priority: i64,
+    /// Empty: the catch-all.
+    pub conditions: Vec<Condition>,
+    pub actions: Vec<Action>,
+    pub description: Option<String>,
+    pub at: Spot,
+}
+
+/// A condition: its `conditionType` and its other fields, kept generic.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// The standard `conditionType` (a known variant is read as it).
+    pub kind: String,
+    pub negation: bool,
+    /// Every other field, as written (a known variant in its standard form).
+    pub fields: Vec<(String, PolicyValue)>,
+    pub at: Spot,
+}
+
+/// An action: its `actionType` (standard case) and its other fields.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub kind: String,
+    pub fields: Vec<(String, PolicyValue)>,
+    pub at: Spot,
+}
+
+impl Condition {
+    pub fn field(&self, name: &str) -> Option<&PolicyValue> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+impl Action {
+    pub fn field(&self, name: &str) -> Option<&PolicyValue> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+/// A JSON value with where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyValue {
+    pub value: serde_json::Value,
+    pub at: Spot,
+}
+
+/// The condition types of NENA's schema (`i3-common.yaml`).
+pub const CONDITION_TYPES: &[&str] = &[
+    "TimePeriodCondition",
+    "SipHeaderCondition",
+    "AdditionalDataCondition",
+    "MimeBodyCondition",
+    "LocationCondition",
+    "CallSuspicionCondition",
+    "SecurityPostureCondition",
+    "QueueStateCondition",
+    "LostServiceUrnCondition",
+    "ServiceStateCondition",
+    "CallSourceCondition",
+    "BodyPartCondition",
+    "RequestUriCondition",
+    "NormalNextHopCondition",
+    "IncomingQueueCondition",
+    "SdpOfferCondition",
+    "CapCondition",
+    "CallingNumberVerificationStatusCondition",
+];
+
+/// The action types of NENA's schema.
+pub const ACTION_TYPES: &[&str] = &[
+    "RouteAction",
+    "NotifyAction",
+    "LogAction",
+    "BusyAction",
+    "InvokePolicyAction",
+];
