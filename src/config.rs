@@ -15,6 +15,7 @@
 //! max_moved_population = 250000
 //! ```
 
+use crate::error::Error;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -104,9 +105,9 @@ impl Config {
     }
 
     /// The same file as it was at `commit` (absent: the defaults).
-    pub fn at_revision(&self, commit: &str) -> Result<GateSettings, String> {
+    pub fn at_revision(&self, commit: &str) -> Result<GateSettings, Error> {
         let path = self.path.clone().unwrap_or_else(|| PathBuf::from(FILE_NAME));
-        match crate::load::git::file_at(commit, &path)? {
+        match crate::load::git::file_at(commit, &path).map_err(Error::Git)? {
             None => Ok(Config::default().gate(false)),
             Some(text) => {
                 let shown = PathBuf::from(format!("{}@base", path.display()));
@@ -117,7 +118,11 @@ impl Config {
 }
 
 /// Finds and reads the config: `explicit`, else `psapguard.toml` here or in a parent directory.
-pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
+pub fn discover(explicit: Option<&Path>) -> Result<Config, Error> {
+    find_and_read(explicit).map_err(Error::Input)
+}
+
+fn find_and_read(explicit: Option<&Path>) -> Result<Config, String> {
     if let Some(path) = explicit {
         return read(path);
     }
@@ -164,11 +169,15 @@ fn read(path: &Path) -> Result<Config, String> {
                 e.trim_start_matches("cannot be read: ")
             )
         })?;
-    parse(path, &text)
+    parse_text(path, &text)
 }
 
 /// Parses a config file's text; errors name the file and line.
-pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
+pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
+    parse_text(path, text).map_err(Error::Input)
+}
+
+fn parse_text(path: &Path, text: &str) -> Result<Config, String> {
     let at = |span: std::ops::Range<usize>| {
         let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
         format!("{}:{line}", path.display())
@@ -395,21 +404,23 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let p = Path::new("psapguard.toml");
-        let e = parse(p, "max_hops = 8\nmax_hop = 3\n").unwrap_err();
+        let e = parse(p, "max_hops = 8\nmax_hop = 3\n").unwrap_err().to_string();
         assert!(
             e.starts_with("psapguard.toml:2: unknown field `max_hop`; did you mean `max_hops`?"),
             "{e}"
         );
-        let e = parse(p, "[rules]\nshadowed-rul = \"off\"\n").unwrap_err();
+        let e = parse(p, "[rules]\nshadowed-rul = \"off\"\n").unwrap_err().to_string();
         assert!(
             e.contains("psapguard.toml:2: unknown rule `shadowed-rul`; did you mean `shadowed-rule`?"),
             "{e}"
         );
-        let e = parse(p, "[rules]\nblack-hole = \"fatal\"\n").unwrap_err();
+        let e = parse(p, "[rules]\nblack-hole = \"fatal\"\n").unwrap_err().to_string();
         assert!(e.starts_with("psapguard.toml:2:"), "{e}");
-        let e = parse(p, "max_hops = 0\n").unwrap_err();
+        let e = parse(p, "max_hops = 0\n").unwrap_err().to_string();
         assert!(e.starts_with("psapguard.toml:1:"), "{e}");
-        let e = parse(p, "[blast_radius]\nmax_moved_origins = \"lots\"\n").unwrap_err();
+        let e = parse(p, "[blast_radius]\nmax_moved_origins = \"lots\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("psapguard.toml:2:"), "{e}");
     }
 }

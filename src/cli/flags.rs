@@ -149,7 +149,7 @@ impl ReportArgs {
             match self.outputs.get(i).cloned().flatten().as_ref() {
                 Some(path) => {
                     let text = self.render(format, out, false);
-                    crate::report::write::replace(path, &text).map_err(Error::Output)?;
+                    crate::report::write::replace(path, &text)?;
                 }
                 None => print(&self.render(format, out, self.color_on_terminal()))?,
             }

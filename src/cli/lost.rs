@@ -107,7 +107,7 @@ fn export(
     }
     let coverage = crate::coverage::Coverage::build(table, &settings.today, &settings.gis);
     let cases = crate::lost::corpus(table, &coverage, grid).map_err(Error::Usage)?;
-    let written = crate::lost::export::write(out, &cases).map_err(Error::Output)?;
+    let written = crate::lost::export::write(out, &cases)?;
     let shown = crate::escape::short(&out.display().to_string(), 200);
     print(&format!(
         "wrote {} to {shown} ({} answered by a mapping, {} notFound, {} serviceNotImplemented; boundaries in force on {})\n\
@@ -130,7 +130,7 @@ fn compare(
 ) -> Result<i32, Error> {
     let settings = args.settings(config)?;
     let levels = args.levels(config)?;
-    let compared = crate::lost::compare::compare(dir, responses, &settings.today).map_err(Error::Input)?;
+    let compared = crate::lost::compare::compare(dir, responses, &settings.today)?;
     let report = compared.into_report(&levels);
     let table = crate::model::Table::default();
     args.emit(&Output {

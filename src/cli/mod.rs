@@ -249,7 +249,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
     }
     let config = match &cli.command {
         Command::Explain { .. } | Command::Schema | Command::Completions { .. } | Command::Man => Config::default(),
-        _ => discover(cli.config.as_deref()).map_err(Error::Input)?,
+        _ => discover(cli.config.as_deref())?,
     };
     match cli.command {
         Command::Check {
@@ -343,7 +343,7 @@ fn check_command(
     let loaded = load(config, &table_paths(config, paths))?;
     let checked = check_against(&loaded, &settings, &args.levels(config)?, known.as_ref());
     if let Some(path) = &baseline.write {
-        crate::report::write::replace(path, &crate::baseline::render(&checked.report)).map_err(Error::Output)?;
+        crate::report::write::replace(path, &crate::baseline::render(&checked.report))?;
     }
     let verdict = checked.report.verdict();
     let pictures = args
@@ -386,7 +386,7 @@ fn diff_command(
         (Some(rev), 0 | 1) => {
             let path = table_paths(config, paths).remove(0);
             let root = crate::load::root_of(&path, config_dir(config).as_deref());
-            let old = crate::load::git::load_revision(rev, &path, &root).map_err(Error::Git)?;
+            let old = crate::load::git::load_revision(rev, &path, &root)?;
             crate::load::find(std::slice::from_ref(&path), config_dir(config).as_deref())?;
             (old, path)
         }
@@ -404,9 +404,9 @@ fn diff_command(
     };
     if let Some(rev) = base {
         // The gate at the base revision, against the one this change brings.
-        let commit = crate::load::git::resolve_commit(rev).map_err(Error::Git)?;
+        let commit = crate::load::git::resolve_commit(rev)?;
         judging.config = Some(crate::diff::ConfigChange {
-            before: config.at_revision(&commit).map_err(Error::Git)?,
+            before: config.at_revision(&commit)?,
             after: config.gate(config.path.is_some()),
             allowed: allow_config_change,
         });

@@ -6,6 +6,7 @@
 //! stored in git is not followed (it could point anywhere on the machine that runs the
 //! review).
 
+use crate::error::Error;
 use std::path::Path;
 use std::process::Command;
 
@@ -31,7 +32,11 @@ fn git(args: &[&str]) -> Result<Vec<u8>, String> {
 }
 
 /// The commit a revision names; refused when it could be read as an option.
-pub fn resolve_commit(rev: &str) -> Result<String, String> {
+pub fn resolve_commit(rev: &str) -> Result<String, Error> {
+    commit_of(rev).map_err(Error::Git)
+}
+
+fn commit_of(rev: &str) -> Result<String, String> {
     let not_a_revision = || format!("`{}` is not a git revision here", crate::escape::short(rev, 100));
     if rev.is_empty() || rev.starts_with('-') || rev.chars().any(|c| c.is_control() || c == ' ') {
         return Err(not_a_revision());
@@ -81,8 +86,12 @@ fn list(commit: &str, path: &str) -> Result<Vec<TreeEntry>, String> {
 
 /// Reads the table at `path` as it was at git revision `rev` (a file or a directory).
 /// `root` is the table's root of SPEC §7 (absolute), which layer files must stay inside.
-pub fn load_revision(rev: &str, path: &Path, root: &Path) -> Result<Loaded, String> {
-    let commit = resolve_commit(rev)?;
+pub fn load_revision(rev: &str, path: &Path, root: &Path) -> Result<Loaded, Error> {
+    table_at(rev, path, root).map_err(Error::Git)
+}
+
+fn table_at(rev: &str, path: &Path, root: &Path) -> Result<Loaded, String> {
+    let commit = commit_of(rev)?;
     let shown = path.display().to_string();
     let mut entries: Vec<TreeEntry> = list(&commit, &shown)?
         .into_iter()

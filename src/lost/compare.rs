@@ -77,7 +77,11 @@ impl Compared {
     }
 }
 
-pub fn compare(dir: &Path, responses: &Path, today: &str) -> Result<Compared, String> {
+pub fn compare(dir: &Path, responses: &Path, today: &str) -> Result<Compared, crate::error::Error> {
+    compare_corpus(dir, responses, today).map_err(crate::error::Error::Input)
+}
+
+fn compare_corpus(dir: &Path, responses: &Path, today: &str) -> Result<Compared, String> {
     let requests = read_corpus(dir)?;
     let answers = read_answers(responses)?;
     let by_id: HashMap<&str, usize> = requests.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();

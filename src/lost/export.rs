@@ -30,7 +30,11 @@ pub struct Written {
 }
 
 /// Writes the corpus into `out`.
-pub fn write(out: &Path, cases: &[Case]) -> Result<Written, String> {
+pub fn write(out: &Path, cases: &[Case]) -> Result<Written, crate::error::Error> {
+    write_corpus(out, cases).map_err(crate::error::Error::Output)
+}
+
+fn write_corpus(out: &Path, cases: &[Case]) -> Result<Written, String> {
     prepare(out)?;
     let shown = out.display().to_string();
     let cannot = |what: &str, e: std::io::Error| {

@@ -8,7 +8,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Replaces `path` with `text`, or says in one sentence why not.
-pub fn replace(path: &Path, text: &str) -> Result<(), String> {
+pub fn replace(path: &Path, text: &str) -> Result<(), crate::error::Error> {
+    write_beside(path, text).map_err(crate::error::Error::Output)
+}
+
+fn write_beside(path: &Path, text: &str) -> Result<(), String> {
     let shown = || crate::escape::short(&path.display().to_string(), crate::escape::MAX_SHOWN_CHARS);
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_file() => {}
