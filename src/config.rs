@@ -228,9 +228,7 @@ fn parse_text(path: &Path, text: &str) -> Result<Config, String> {
     }
     for (rule, severity) in &raw.rules {
         if crate::rules::lookup(rule.get_ref()).is_none() {
-            let hint = did_you_mean(rule.get_ref(), crate::rules::names())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggest::hint(rule.get_ref(), crate::rules::names());
             return Err(format!("{}: unknown rule `{}`{hint}", at(rule.span()), rule.get_ref()));
         }
         let Some(level) = Level::parse(severity.get_ref()) else {

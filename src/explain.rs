@@ -1,16 +1,13 @@
 //! `psapguard explain`: rule documentation from each rule's own doc comment.
 
 use crate::rules::{RuleMeta, all_meta, lookup, names};
-use crate::suggest::did_you_mean;
 
 /// One rule's page, or the list of rules.
 pub fn explain(rule: Option<&str>) -> Result<String, crate::error::Error> {
     match rule {
         Some(name) => {
             let meta = lookup(name).ok_or_else(|| {
-                let hint = did_you_mean(name, names())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let hint = crate::suggest::hint(name, names());
                 crate::error::Error::Usage(format!(
                     "there is no rule `{name}`{hint} (`psapguard explain` lists them)"
                 ))

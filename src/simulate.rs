@@ -106,9 +106,7 @@ pub fn resolve(table: &Table, domains: &[FailureDomain], fail: &[String], busy: 
 
 /// "there is no PSAP `x`; did you mean `y`?".
 pub fn unknown<'a>(candidates: impl Iterator<Item = &'a str>, id: &str, what: &str) -> Error {
-    let hint = crate::suggest::did_you_mean(id, candidates)
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default();
+    let hint = crate::suggest::hint(id, candidates);
     Error::Usage(format!("there is no {what} `{id}`{hint}"))
 }
 

@@ -292,9 +292,7 @@ pub fn unknown_waiver_rules(table: &crate::model::Table) -> Vec<Problem> {
             if crate::rules::lookup(&w.rule).is_some() {
                 continue;
             }
-            let hint = crate::suggest::did_you_mean(&w.rule, crate::rules::names())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggest::hint(&w.rule, crate::rules::names());
             out.push(Problem {
                 kind: ProblemKind::Schema,
                 loc: w.rule_loc,

@@ -67,9 +67,7 @@ impl ReportArgs {
         let mut levels = config.levels.clone();
         for name in self.select.iter().chain(&self.ignore) {
             if crate::rules::lookup(name).is_none() {
-                let hint = crate::suggest::did_you_mean(name, crate::rules::names())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let hint = crate::suggest::hint(name, crate::rules::names());
                 return Err(Error::Usage(format!(
                     "unknown rule `{}`{hint}",
                     crate::escape::short(name, 80)

@@ -7,7 +7,6 @@
 use super::yaml::{Item, Node as YNode, Pos, Resolved, Value};
 use super::{Problem, ProblemKind};
 use crate::model::*;
-use crate::suggest::did_you_mean;
 
 /// Builds the elements of one file into the table.
 pub struct FileBuilder<'t> {
@@ -127,9 +126,7 @@ impl FileBuilder<'_> {
             return None;
         };
         let Some(&known) = TOP_FIELDS.iter().find(|n| **n == k) else {
-            let hint = did_you_mean(k, TOP_FIELDS.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggest::hint(k, TOP_FIELDS.iter().copied());
             self.schema(key.pos, None, format!("unknown top-level field `{k}`{hint}"));
             return None;
         };

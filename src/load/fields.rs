@@ -213,9 +213,7 @@ impl FileBuilder<'_> {
         if let Some((_, v)) = options.iter().find(|(n, _)| *n == text) {
             return Some(*v);
         }
-        let hint = did_you_mean(text, options.iter().map(|(n, _)| *n))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
+        let hint = crate::suggest::hint(text, options.iter().map(|(n, _)| *n));
         self.schema(
             node.pos,
             element,

@@ -384,9 +384,7 @@ impl Reader {
             self.variant(type_pos, pointer, message);
             "NormalNextHopCondition".to_string()
         } else {
-            let hint = crate::suggest::did_you_mean(&written, CONDITION_TYPES.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggest::hint(&written, CONDITION_TYPES.iter().copied());
             let shown = crate::escape::short(&written, 60);
             self.problem(type_pos, pointer, format!("unknown conditionType `{shown}`{hint}"));
             return None;
@@ -493,9 +491,7 @@ impl Reader {
         let written = self.required_string(node, entries, pointer, "an action", "actionType")?;
         let type_pos = member(entries, "actionType").map_or(node.pos, |n| n.pos);
         let Some(kind) = ACTION_TYPES.iter().find(|t| t.eq_ignore_ascii_case(&written)) else {
-            let hint = crate::suggest::did_you_mean(&written, ACTION_TYPES.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggest::hint(&written, ACTION_TYPES.iter().copied());
             let shown = crate::escape::short(&written, 60);
             self.problem(type_pos, pointer, format!("unknown actionType `{shown}`{hint}"));
             return None;
