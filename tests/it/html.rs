@@ -254,6 +254,26 @@ fn the_denver_report_opens_in_a_browser() {
 }
 
 #[test]
+fn the_kansas_report_opens_in_a_browser() {
+    let Some(browser) = browser() else { return };
+    let (code, html) = psapguard(&["check", "examples/kansas", "--format", "html"]);
+    assert_eq!(code, 0);
+    check_in_browser(
+        &browser,
+        &html,
+        "0 findings graph map",
+        Some(("report-kansas.png", 2600)),
+    );
+    let (_, ranking) = psapguard(&["simulate", "--all-single", "examples/kansas", "--format", "html"]);
+    check_in_browser(
+        &browser,
+        &ranking,
+        "0 findings graph map",
+        Some(("simulate-kansas.png", 2400)),
+    );
+}
+
+#[test]
 fn a_national_report_opens_in_a_browser_and_stays_small() {
     let national = tempfile::tempdir().unwrap();
     common::generate_table(national.path(), 15, &["--gis"]);
