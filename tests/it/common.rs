@@ -111,3 +111,23 @@ pub(crate) fn denver_boundary_move() -> (tempfile::TempDir, tempfile::TempDir) {
     drop(db);
     (old, new)
 }
+
+/// Runs git in `dir` as a test author, with no system configuration; fails the test on error.
+#[allow(dead_code)]
+pub(crate) fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.org")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.org")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}

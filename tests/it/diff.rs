@@ -2,11 +2,10 @@
 //! official 2.1.0 schema).
 
 use std::path::Path;
-use std::process::Command as Process;
 
 use crate::common;
 
-use common::{denver_with, finding_of, rules_of, run, run_in};
+use common::{denver_with, finding_of, git, rules_of, run, run_in};
 
 const OLD: &str = "fixtures/blast-radius/trigger/old.yaml";
 const NEW: &str = "fixtures/blast-radius/trigger/new.yaml";
@@ -257,23 +256,6 @@ fn repo_with_table(table: &str) -> tempfile::TempDir {
     std::fs::create_dir_all(dir.path().join("tables")).unwrap();
     std::fs::copy(table, dir.path().join("tables/a.yaml")).unwrap();
     dir
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Process::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.org")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.org")
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
 }
 
 #[test]

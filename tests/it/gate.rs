@@ -7,29 +7,11 @@ use std::process::Command as Process;
 
 use crate::common;
 
-use common::{finding_of, run_in};
+use common::{finding_of, git, run_in};
 
 /// The routing table every change below starts from: two PSAPs that back each other up, an
 /// unstaffed one whose alternates answer, two mated ESRPs, two origins (1,000 and 400 people).
 const BASE: &str = "fixtures/black-hole/ok.yaml";
-
-pub(crate) fn git(dir: &Path, args: &[&str]) {
-    let ok = Process::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.org")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.org")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-}
 
 /// A git repository whose base commit holds `tables/a.yaml` = `table` and a psapguard.toml
 /// naming `tables`.

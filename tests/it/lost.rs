@@ -51,6 +51,30 @@ fn psapguard(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `lost compare CORPUS RESPONSES` as JSON, on the tests' fixed date.
+fn compare_json(corpus: &Path, responses: &Path) -> (i32, String, String) {
+    psapguard(&[
+        "lost",
+        "compare",
+        path_str(corpus),
+        path_str(responses),
+        "--date",
+        DATE,
+        "--format",
+        "json",
+    ])
+}
+
+/// The findings' messages of a JSON report.
+fn messages_of(v: &serde_json::Value) -> Vec<&str> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect()
+}
+
 fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -289,16 +313,7 @@ fn one_changed_uri_one_missing_mapping_and_one_912_are_reported_and_nothing_else
     let (dir, corpus) = kansas_corpus(&[]);
     let responses = dir.path().join("responses");
     let [uri, missing, number] = three_changes(&corpus, &responses);
-    let (code, out, err) = psapguard(&[
-        "lost",
-        "compare",
-        path_str(&corpus),
-        path_str(&responses),
-        "--date",
-        DATE,
-        "--format",
-        "json",
-    ]);
+    let (code, out, err) = compare_json(&corpus, &responses);
     assert_eq!(code, 1, "{out}{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let findings = v["findings"].as_array().unwrap();
@@ -441,24 +456,10 @@ fn a_gap_answers_not_found_and_an_area_without_responder_service_not_implemented
         responses.join("000003_in-n.xml"),
     )
     .unwrap();
-    let (code, out, _) = psapguard(&[
-        "lost",
-        "compare",
-        path_str(&corpus),
-        path_str(&responses),
-        "--date",
-        DATE,
-        "--format",
-        "json",
-    ]);
+    let (code, out, _) = compare_json(&corpus, &responses);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let messages: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["message"].as_str().unwrap())
-        .collect();
+    let messages = messages_of(&v);
     assert_eq!(messages.len(), 2, "{out}");
     assert!(
         messages.iter().any(
@@ -492,24 +493,10 @@ fn missing_and_unpaired_answers_are_findings() {
         r#"<errors xmlns="urn:ietf:params:xml:ns:lost1"><notFound/></errors>"#,
     )
     .unwrap();
-    let (code, out, _) = psapguard(&[
-        "lost",
-        "compare",
-        path_str(&corpus),
-        path_str(&responses),
-        "--date",
-        DATE,
-        "--format",
-        "json",
-    ]);
+    let (code, out, _) = compare_json(&corpus, &responses);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let messages: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["message"].as_str().unwrap())
-        .collect();
+    let messages = messages_of(&v);
     assert_eq!(messages.len(), 5, "three changes, one missing, one stray: {out}");
     assert!(
         messages
@@ -555,16 +542,7 @@ fn hostile_answers_are_refused_in_bounded_time() {
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
     }
     let started = std::time::Instant::now();
-    let (code, out, err) = psapguard(&[
-        "lost",
-        "compare",
-        path_str(&corpus),
-        path_str(&responses),
-        "--date",
-        DATE,
-        "--format",
-        "json",
-    ]);
+    let (code, out, err) = compare_json(&corpus, &responses);
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "bounded time");
     assert_eq!(code, 1, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
