@@ -131,23 +131,21 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
         let ahead = scheduled(&cx, &findings, levels);
         findings.extend(ahead);
     }
-    // Waivers are judged for the rules that ran: on, and with their input there.
-    let ran: std::collections::HashSet<&str> = RULES
+    // The rules that ran: on, and with their input there. Waivers are judged for them; the
+    // after-rules (unused-waiver) run whenever they are on.
+    let mut ran: Vec<&'static str> = RULES
         .iter()
         .filter(|r| r.meta().level_in(levels).is_some() && r.needs().met(&cx))
         .map(|r| r.meta().name)
         .collect();
-    let mut unused = waivers::apply(&loaded.table, &settings.today, &ran, &mut findings);
-    let ran_names: Vec<&'static str> = RULES
-        .iter()
-        .map(|r| r.meta())
-        .chain(crate::rules::AFTER_RULES.iter().copied())
-        .filter(|m| {
-            ran.contains(m.name)
-                || (crate::rules::AFTER_RULES.iter().any(|a| a.name == m.name) && m.level_in(levels).is_some())
-        })
-        .map(|m| m.name)
-        .collect();
+    let judged: std::collections::HashSet<&str> = ran.iter().copied().collect();
+    let mut unused = waivers::apply(&loaded.table, &settings.today, &judged, &mut findings);
+    ran.extend(
+        crate::rules::AFTER_RULES
+            .iter()
+            .filter(|m| m.level_in(levels).is_some())
+            .map(|m| m.name),
+    );
     apply_levels(&mut unused, levels);
     findings.extend(unused);
     let gone_since_baseline = baseline.map(|b| b.mark(&mut findings));
@@ -171,7 +169,7 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
             notes,
             gone_since_baseline,
             gate: Gate::Check,
-            ran: ran_names,
+            ran,
         },
         analysis,
         coverage,

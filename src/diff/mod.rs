@@ -322,16 +322,25 @@ impl ConfigChange {
 /// boundary's `ServiceURI`).
 fn judge_new_waivers(findings: &mut [Finding], old: &Table, today: &str, rule: &NewWaivers) {
     let rev = crate::escape::short(&rule.rev, 80);
-    for f in findings.iter_mut().filter(|f| f.waived && f.is_new()) {
-        let mut at_base = vec![Finding {
+    let candidates: Vec<usize> = (0..findings.len())
+        .filter(|&i| findings[i].waived && findings[i].is_new())
+        .collect();
+    // The base's waivers applied once to all of them, unwaived (the base's boundary index is
+    // built once, not per finding); parts split off are appended after them.
+    let mut at_base: Vec<Finding> = candidates
+        .iter()
+        .map(|&i| Finding {
             waived: false,
             waiver: None,
-            ..f.clone()
-        }];
-        crate::check::waivers::apply(old, today, &HashSet::new(), &mut at_base);
-        if at_base.first().is_some_and(|b| b.waived) {
+            ..findings[i].clone()
+        })
+        .collect();
+    crate::check::waivers::apply(old, today, &HashSet::new(), &mut at_base);
+    for (k, &i) in candidates.iter().enumerate() {
+        if at_base[k].waived {
             continue;
         }
+        let f = &mut findings[i];
         if rule.allowed {
             f.message.push_str(&format!(
                 " (waived only by this change, absent at {rev}; accepted with --allow-new-waivers)"
