@@ -65,6 +65,49 @@ fn from_days(z: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Seconds since 1970 of an RFC 3339 date-time (`2025-11-04T02:00:00-06:00`, `…Z`, fractions
+/// of a second ignored).
+pub fn instant(s: &str) -> Option<i64> {
+    let days = crate::date::days(s.get(..10)?)?;
+    let rest = s.get(10..)?;
+    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    let clock = time_of_day(rest.get(..8)?)?;
+    let mut zone = &rest[8..];
+    if let Some(frac) = zone.strip_prefix('.') {
+        zone = frac.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let offset = match zone {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match zone.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (h, m) = zone[1..].split_once(':')?;
+            let (h, m) = (two_digits(h)?, two_digits(m)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            sign * (h * 3600 + m * 60)
+        }
+    };
+    Some(days * 86_400 + clock - offset)
+}
+
+/// Seconds since midnight of `HH:MM:SS` (or `HH:MM`).
+pub fn time_of_day(s: &str) -> Option<i64> {
+    let mut parts = s.split(':');
+    let h = two_digits(parts.next()?)?;
+    let m = two_digits(parts.next()?)?;
+    let sec = parts.next().map_or(Some(0), two_digits)?;
+    (parts.next().is_none() && h < 24 && m < 60 && sec < 61).then_some(h * 3600 + m * 60 + sec)
+}
+
+fn two_digits(s: &str) -> Option<i64> {
+    (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ mod compact;
 mod format;
 mod gis;
 mod policy;
+mod policy_store;
 mod source;
 mod table;
 
@@ -23,6 +24,7 @@ pub use policy::{
     ACTION_TYPES, Action, CONDITION_TYPES, Condition, Policy, PolicyFile, PolicyProblem, PolicyRule, PolicySource,
     PolicyValue, Spot,
 };
+pub use policy_store::{PolicyKind, PolicyStore, identity as policy_identity, in_force as policy_in_force};
 pub use source::{SourceFile, open_regular, plain_io};
 pub use table::{Expect, IdIndex, Reference, Table};
 

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::{Context, Finding, Policies, declare_rule};
+use crate::date::{instant, time_of_day};
 use crate::model::{Condition, Policy, PolicyFile, PolicyRule, Spot};
 
 declare_rule! {
@@ -387,55 +388,13 @@ fn short(s: &str) -> String {
     crate::escape::short(s, 60)
 }
 
-/// Seconds since 1970 of an RFC 3339 date-time (`2025-11-04T02:00:00-06:00`, `…Z`, fractions
-/// of a second ignored).
-fn instant(s: &str) -> Option<i64> {
-    let days = crate::date::days(s.get(..10)?)?;
-    let rest = s.get(10..)?;
-    let rest = rest.strip_prefix(['T', 't', ' '])?;
-    let clock = time_of_day(rest.get(..8)?)?;
-    let mut zone = &rest[8..];
-    if let Some(frac) = zone.strip_prefix('.') {
-        zone = frac.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    let offset = match zone {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match zone.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let (h, m) = zone[1..].split_once(':')?;
-            let (h, m) = (two_digits(h)?, two_digits(m)?);
-            if h > 23 || m > 59 {
-                return None;
-            }
-            sign * (h * 3600 + m * 60)
-        }
-    };
-    Some(days * 86_400 + clock - offset)
-}
-
-/// Seconds since midnight of `HH:MM:SS` (or `HH:MM`).
-fn time_of_day(s: &str) -> Option<i64> {
-    let mut parts = s.split(':');
-    let h = two_digits(parts.next()?)?;
-    let m = two_digits(parts.next()?)?;
-    let sec = parts.next().map_or(Some(0), two_digits)?;
-    (parts.next().is_none() && h < 24 && m < 60 && sec < 61).then_some(h * 3600 + m * 60 + sec)
-}
-
-fn two_digits(s: &str) -> Option<i64> {
-    (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn instants_compare_across_offsets() {
+        use crate::date::{instant, time_of_day};
         assert_eq!(instant("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(instant("1970-01-01T00:00:00-06:00"), Some(6 * 3600));
         assert_eq!(
