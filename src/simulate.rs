@@ -113,17 +113,18 @@ pub fn unknown<'a>(candidates: impl Iterator<Item = &'a str>, id: &str, what: &s
 /// Plays the what-if against normal conditions; an origin counts as lost if any play (see
 /// [`WhatIf::plays`]) loses it.
 pub fn simulate(
-    table: &Table,
+    walker: &crate::engine::Walker<'_>,
     analysis: &Analysis,
     fail: &[String],
     busy: &[String],
     standard: Standard,
 ) -> Result<Simulation, Error> {
+    let table = walker.table;
     let what_if = resolve(table, &analysis.domains, fail, busy)?;
     let plays: Vec<Vec<(u32, Trace)>> = what_if
         .plays()
         .into_iter()
-        .map(|b| analysis.what_if(table, &what_if.down, b))
+        .map(|b| analysis.what_if(walker, &what_if.down, b))
         .collect();
     let mut outcome: BTreeMap<u32, Option<u32>> = BTreeMap::new(); // class → delivered PSAP
     for play in &plays {
@@ -254,6 +255,9 @@ pub struct Traced {
     /// "fail:X + busy:Y", or "normal".
     pub label: String,
     pub traces: Vec<Trace>,
+    /// Per trace, the calls it is for when policies tell calls apart (SPEC §9: the kind of
+    /// call, the time slice); empty when it is every call.
+    pub calls: Vec<String>,
     /// The PSAP boundaries in force that hold the origin's location (SPEC §7); None when it
     /// has no location or the table no boundary layer.
     pub location: Option<Located>,
@@ -297,19 +301,44 @@ pub fn trace(
     let o = &table.origins[origin as usize];
     let domains = crate::analysis::failure_domains(table);
     let what_if = resolve(table, &domains, fail, busy)?;
-    let traces = what_if
-        .plays()
-        .into_iter()
-        .map(|busy| {
-            let cond = crate::engine::Conditions::with(table, &what_if.down, busy);
-            crate::engine::route(table, o, &cond, max_hops)
-        })
-        .collect();
+    let location = locate(table, o, today);
+    // Routing by policies asks the ECRF: this origin's answers, read from its own location.
+    let net = (!table.policy_sources.is_empty()).then(|| {
+        let mut answers = crate::engine::Answers::default();
+        for _ in 0..origin {
+            answers.push(std::iter::empty());
+        }
+        let held = location.iter().flat_map(|l| &l.held_by);
+        answers.push(
+            held.filter_map(|h| Some((crate::model::BoundaryKind::Psap, h.service_uri.as_deref()?)))
+                .filter(|(_, uri)| !crate::model::is_no_service(Some(uri))),
+        );
+        crate::engine::PolicyNet::new(table, today, answers)
+    });
+    let walker = crate::engine::Walker {
+        table,
+        net: net.as_ref(),
+        max_hops,
+        record: true,
+    };
+    let base = crate::engine::Branch {
+        facts: net.as_ref().map(|n| n.base_facts(o.kind)).unwrap_or_default(),
+        ..Default::default()
+    };
+    let (mut traces, mut calls) = (Vec::new(), Vec::new());
+    for busy in what_if.plays() {
+        let cond = crate::engine::Conditions::with(table, &what_if.down, busy);
+        for (branch, trace) in walker.branches(origin, &cond, &base, None) {
+            calls.push(net.as_ref().map(|n| n.branch_words(&branch, &base)).unwrap_or_default());
+            traces.push(trace);
+        }
+    }
     Ok(Traced {
         origin,
         label: what_if.label,
         traces,
-        location: locate(table, o, today),
+        calls,
+        location,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use crate::analysis::{Analysis, analyse};
+use crate::analysis::{Analysis, analyse_routed};
 use crate::finding::{Gate, Identity, Levels, Verdict};
 use crate::load::{Loaded, Problem, ProblemKind};
 use crate::rules::{Context, Finding, RULES, RuleMeta, Settings, Severity};
@@ -87,12 +87,34 @@ pub fn check(loaded: &Loaded, settings: &Settings, levels: &Levels) -> Checked {
     check_against(loaded, settings, levels, None)
 }
 
+/// The policies routing a table's ESRPs (SPEC §9), with the ECRF's answers at each origin
+/// from the boundary layers; None for a table that names no policies.
+pub fn policy_net<'t>(
+    table: &'t crate::model::Table,
+    today: &str,
+    coverage: Option<&crate::coverage::Coverage>,
+) -> Option<crate::engine::PolicyNet<'t>> {
+    if table.policy_sources.is_empty() {
+        return None;
+    }
+    let answers = coverage.map(|c| c.answers(table)).unwrap_or_default();
+    Some(crate::engine::PolicyNet::new(table, today, answers))
+}
+
+/// Every scenario of a table analysed, its ESRPs routed by their policies when it names some
+/// (for the commands that analyse without checking: the ranking, the pictures).
+pub fn analyse_table(table: &crate::model::Table, settings: &Settings) -> Analysis {
+    let coverage = (!table.policy_sources.is_empty() && !table.boundaries.is_empty())
+        .then(|| crate::coverage::Coverage::build(table, &settings.today, &settings.gis));
+    let net = policy_net(table, &settings.today, coverage.as_ref());
+    analyse_routed(table, net.as_ref(), settings.max_hops)
+}
+
 /// The one pipeline of a check: analyse → rules → levels → waivers → baseline → sort →
 /// summary. Against a baseline, the findings it knows are marked pre-existing and do not fail.
 pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, baseline: Option<&Baseline>) -> Checked {
     let waivers = unknown_waiver_rules(&loaded.table);
     let analysable = loaded.analysable() && waivers.is_empty();
-    let analysis = analysable.then(|| analyse(&loaded.table, settings.max_hops));
     let problems: Vec<Problem> = loaded.problems.iter().cloned().chain(waivers).collect();
     let broken = broken_elements(&problems);
     // The boundary layers are checked when the table names some and a rule reads them.
@@ -102,8 +124,14 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
             crate::rules::Needs::Geography | crate::rules::Needs::LocatedRouting
         ) && r.meta().level_in(levels).is_some()
     });
-    let coverage = (geographic && !loaded.table.boundaries.is_empty())
+    // Routing by policies asks the layers where each call is (SPEC §9).
+    let by_policy = analysable && !loaded.table.policy_sources.is_empty();
+    let coverage = ((geographic || by_policy) && !loaded.table.boundaries.is_empty())
         .then(|| crate::coverage::Coverage::build(&loaded.table, &settings.today, &settings.gis));
+    let net = analysable
+        .then(|| policy_net(&loaded.table, &settings.today, coverage.as_ref()))
+        .flatten();
+    let analysis = analysable.then(|| analyse_routed(&loaded.table, net.as_ref(), settings.max_hops));
     let cx = Context {
         table: &loaded.table,
         problems: &problems,
@@ -111,6 +139,7 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
         analysis: analysis.as_ref(),
         settings,
         coverage: coverage.as_ref(),
+        policies: net.as_ref(),
     };
     // Rules read the same table and analysis and push their own findings: run them side by
     // side, then concatenate in rule order (the sort below makes the output order fixed).

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::analysis::{analyse, analyse_normal};
 use crate::check::check_against;
 use crate::config::{Config, discover};
 use crate::error::Error;
@@ -441,7 +440,7 @@ fn pictures(
         return None;
     }
     let table = &loaded.table;
-    let analysis = analysis.unwrap_or_else(|| analyse(table, settings.max_hops));
+    let analysis = analysis.unwrap_or_else(|| crate::check::analyse_table(table, settings));
     let ranking = crate::simulate::all_single(table, &analysis, settings.capacity);
     let coverage = coverage.or_else(|| {
         (!table.boundaries.is_empty()).then(|| crate::coverage::Coverage::build(table, &settings.today, &settings.gis))
@@ -488,7 +487,7 @@ fn simulate_command(
             .ok_or_else(|| Error::Input("the table cannot be analysed: run check".into()))?;
         crate::report::html::render_ranking(table, &pictures)
     } else if all_single {
-        let analysis = analyse(table, settings.max_hops);
+        let analysis = crate::check::analyse_table(table, &settings);
         let impacts = crate::simulate::all_single(table, &analysis, settings.capacity);
         match format {
             WhatIfFormat::Json => whatif::all_single_json(table, &analysis, &impacts),
@@ -499,8 +498,17 @@ fn simulate_command(
             "--format html draws the ranking of every single failure: add --all-single".into(),
         ));
     } else {
-        let analysis = analyse_normal(table, settings.max_hops);
-        let sim = crate::simulate::simulate(table, &analysis, fail, busy, settings.capacity)?;
+        let coverage = (!table.policy_sources.is_empty() && !table.boundaries.is_empty())
+            .then(|| crate::coverage::Coverage::build(table, &settings.today, &settings.gis));
+        let net = crate::check::policy_net(table, &settings.today, coverage.as_ref());
+        let analysis = crate::analysis::analyse_normal_routed(table, net.as_ref(), settings.max_hops);
+        let walker = crate::engine::Walker {
+            table,
+            net: net.as_ref(),
+            max_hops: settings.max_hops,
+            record: false,
+        };
+        let sim = crate::simulate::simulate(&walker, &analysis, fail, busy, settings.capacity)?;
         match format {
             WhatIfFormat::Json => whatif::simulate_json(table, &sim),
             _ => inert_lines(&whatif::simulate_human(table, &sim)),

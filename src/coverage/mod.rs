@@ -245,6 +245,37 @@ impl Coverage {
         p
     }
 
+    /// What the ECRF answers at each origin's location, for routing by policies (SPEC §9):
+    /// the `ServiceURI`s of the PSAP boundaries in force that hold it (not the areas with no
+    /// responder).
+    pub fn answers(&self, table: &Table) -> crate::engine::Answers {
+        let mut out = crate::engine::Answers::default();
+        let mut placed = self.placement.iter().peekable();
+        for o in 0..table.origins.len() as u32 {
+            let shapes = match placed.peek() {
+                Some((p, shapes, _)) if *p == o => {
+                    let shapes = *shapes;
+                    placed.next();
+                    shapes
+                }
+                _ => &[],
+            };
+            out.push(shapes.iter().filter_map(|&s| {
+                let shape = &self.shapes[s as usize];
+                let uri = self.feature_of(table, shape.at).fields.service_uri.as_deref()?;
+                (!crate::model::is_no_service(Some(uri))).then_some((shape.kind, uri))
+            }));
+        }
+        out
+    }
+
+    fn feature_of<'t>(&self, table: &'t Table, at: FeatureRef) -> &'t Feature {
+        let Ok(features) = &table.boundaries[at.boundary as usize].read else {
+            unreachable!("shapes come only from layers that were read")
+        };
+        &features[at.feature as usize]
+    }
+
     fn add_shape(&mut self, boundary: &Boundary, at: FeatureRef, feature: &Feature, today: &str, uris: &UriIndex) {
         let (problems, geometry) = validity::check_and_repair(&feature.polygons);
         let shape = self.shapes.len() as u32;

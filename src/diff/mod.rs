@@ -257,6 +257,7 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
             analysis: Some(na),
             settings,
             coverage: None,
+            policies: None,
         };
         let dcx = DiffContext {
             new: Routed { cx, analysis: na },

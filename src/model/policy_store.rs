@@ -50,6 +50,8 @@ pub struct PolicyStore<'t> {
     pub policies: Vec<&'t Policy>,
     /// Their kinds, by the same index.
     pub kinds: Vec<PolicyKind>,
+    /// Where each is: (index into `Table::policy_files`, index in that file's policies).
+    pub at: Vec<(u32, u32)>,
     by_key: HashMap<(PolicyKind, String), u32>,
     queues: HashMap<String, Node>,
 }
@@ -58,26 +60,29 @@ impl<'t> PolicyStore<'t> {
     pub fn new(table: &'t Table, today: &str) -> PolicyStore<'t> {
         let mut count: HashMap<(PolicyKind, String), u32> = HashMap::new();
         let routing = || {
-            table
-                .policy_files
-                .iter()
-                .flat_map(|f| &f.policies)
-                .filter_map(|p| Some((p, identity(p)?)))
+            table.policy_files.iter().enumerate().flat_map(|(f, file)| {
+                file.policies
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(i, p)| Some(((f as u32, i as u32), p, identity(p)?)))
+            })
         };
-        for (_, id) in routing() {
+        for (_, _, id) in routing() {
             *count.entry(id).or_default() += 1;
         }
         let mut store = PolicyStore {
             policies: Vec::new(),
             kinds: Vec::new(),
+            at: Vec::new(),
             by_key: HashMap::new(),
             queues: queues(table),
         };
-        for (policy, id) in routing() {
+        for (at, policy, id) in routing() {
             if count[&id] > 1 || !in_force(policy, today) {
                 continue;
             }
             store.kinds.push(id.0);
+            store.at.push(at);
             store.by_key.insert(id, store.policies.len() as u32);
             store.policies.push(policy);
         }

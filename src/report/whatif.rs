@@ -61,6 +61,16 @@ fn via_words(table: &Table, origin: &Origin, via: Via, prev: Option<Node>) -> St
         Via::Mate { of } => format!("mate of {}, which is down", table.node_id(of)),
         Via::Alternate { of } => format!("alternate of {}, which cannot answer", table.node_id(of)),
         Via::Overflow { of } => format!("overflow of {}, which is busy", table.node_id(of)),
+        Via::Policy { file, policy, rule } => {
+            let policy = &table.policy_files[file as usize].policies[policy as usize];
+            let rule = &policy.rules[rule as usize];
+            format!(
+                "rule {} (priority {}) of {}",
+                crate::escape::short(&rule.id, 60),
+                rule.priority,
+                crate::escape::short(&policy.name(), 120)
+            )
+        }
     }
 }
 
@@ -99,11 +109,72 @@ pub fn location_human(table: &Table, located: &crate::simulate::Located) -> Stri
 /// `trace`'s report: the walk of each play, then where the origin's location falls.
 pub fn traced_human(table: &Table, traced: &crate::simulate::Traced, max_hops: usize) -> String {
     let origin = &table.origins[traced.origin as usize];
-    let mut text = traces_human(table, origin, &traced.label, &traced.traces, max_hops);
+    let mut text = String::new();
+    for (i, trace) in traced.traces.iter().enumerate() {
+        let mut one = trace_human(table, origin, &traced.label, trace, max_hops);
+        let calls = traced.calls.get(i).map_or("", String::as_str);
+        if !calls.is_empty() {
+            // The branch goes under the scenario line: "calls: calls with SdpOffer rtt=true".
+            let at = one.find('\n').and_then(|a| one[a + 1..].find('\n').map(|b| a + b + 2));
+            if let Some(at) = at {
+                one.insert_str(at, &format!("calls: {}\n", crate::escape::inert(calls)));
+            }
+        }
+        text.push_str(&one);
+        text.push_str(&policy_steps(table, trace));
+    }
     if let Some(located) = &traced.location {
         text.push_str(&location_human(table, located));
     }
     text
+}
+
+/// The policy rules a call was evaluated against, in order (SPEC §9 `trace`):
+/// `[rule nn-full, priority 300] QueueState sip:psap@sedgwick.ks.us EQ Full: no`.
+fn policy_steps(table: &Table, trace: &Trace) -> String {
+    let mut out = String::new();
+    if trace.steps.is_empty() {
+        return out;
+    }
+    out.push_str("  policy rules evaluated:\n");
+    for step in &trace.steps {
+        let _ = writeln!(out, "    {}", step_words(table, step));
+    }
+    out
+}
+
+fn step_words(table: &Table, step: &crate::engine::PolicyStep) -> String {
+    let (file, index) = step.at;
+    let policy = &table.policy_files[file as usize].policies[index as usize];
+    let rule = &policy.rules[step.rule as usize];
+    let conditions: Vec<String> = rule.conditions.iter().map(condition_words).collect();
+    let conditions = if conditions.is_empty() {
+        "(no conditions: catch-all)".to_string()
+    } else {
+        conditions.join(" AND ")
+    };
+    let verdict = match (step.held, step.failed) {
+        (true, true) => "yes, but its route failed: evaluated again",
+        (true, false) => "yes",
+        (false, _) => "no",
+    };
+    format!(
+        "{} [rule {}, priority {}] {conditions}: {verdict}",
+        crate::escape::short(&policy.name(), 120),
+        crate::escape::short(&rule.id, 60),
+        rule.priority
+    )
+}
+
+/// A condition in words: its type without "Condition", its values, "NOT" when negated.
+fn condition_words(c: &crate::model::Condition) -> String {
+    let mut words = vec![c.kind.trim_end_matches("Condition").to_string()];
+    for (_, v) in &c.fields {
+        let text = v.value.as_str().map_or_else(|| v.value.to_string(), str::to_string);
+        words.push(crate::escape::short(&text, 60));
+    }
+    let text = words.join(" ");
+    if c.negation { format!("NOT ({text})") } else { text }
 }
 
 pub fn trace_human(table: &Table, origin: &Origin, scenario: &str, trace: &Trace, max_hops: usize) -> String {

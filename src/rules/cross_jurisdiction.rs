@@ -35,7 +35,8 @@ impl CrossJurisdiction {
         let mut groups: BTreeMap<(u32, &'static str, String), Vec<u32>> = BTreeMap::new();
         // Per origin of a group: the class whose walk carries it (for the line that sends it).
         let mut class_of: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
-        for (c, t) in a.normal.iter().enumerate() {
+        // Deliberate diversions of some kinds of call (SPEC §9) are not judged: the usual call is.
+        for (c, t) in a.normal.iter().enumerate().filter(|(c, _)| a.classes[*c].usual) {
             let Some(p) = t.delivered_to() else { continue };
             let psap = &cx.table.psaps[p as usize];
             for &o in &a.classes[c].origins {

@@ -31,7 +31,8 @@ impl MissingDefault {
             .table
             .routers
             .iter()
-            .filter(|r| r.default.is_none() && !cx.broken(&r.id))
+            // A router with a `queue` is routed by its policies (SPEC §9), not by rules.
+            .filter(|r| r.default.is_none() && r.queue.is_none() && !cx.broken(&r.id))
         {
             let n = r.rules.len();
             let rules = if n == 1 {

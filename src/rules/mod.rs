@@ -277,6 +277,8 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     /// The boundary layers checked; None when the table names none.
     pub coverage: Option<&'a crate::coverage::Coverage>,
+    /// The policies routing the table's ESRPs (SPEC §9); None when it names none.
+    pub policies: Option<&'a crate::engine::PolicyNet<'a>>,
 }
 
 impl Context<'_> {

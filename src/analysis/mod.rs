@@ -10,7 +10,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::engine::{Conditions, Disposition, Trace, route};
+mod branches;
+mod classes;
+
+pub use classes::route_classes;
+
+use crate::engine::{Branch, Conditions, Disposition, PolicyNet, RuleUse, Trace, Walker};
 use crate::finding::ScenarioLabel;
 use crate::model::{Element, Node, Table};
 
@@ -19,6 +24,14 @@ use crate::model::{Element, Node, Table};
 pub struct RouteClass {
     /// Origin indices, in table order; the first is the one walked.
     pub origins: Vec<u32>,
+    /// What its calls are assumed to be, for calls routed by policies (SPEC §9: the kind of
+    /// call, the time slice, the boundary answering inside an overlap); everything otherwise.
+    pub branch: Branch,
+    /// The first branch of its origins: the usual call (voice or text as the origin is, outside
+    /// every special time window, none of the optional call facts). The rules that judge
+    /// where calls belong (misroutes, jurisdiction) judge this one; deliberate diversions of
+    /// other kinds of call are not misroutes.
+    pub usual: bool,
 }
 
 /// A failure domain: declared in `domains`, or a router's or PSAP's own.
@@ -79,15 +92,22 @@ pub struct Analysis {
     pub max_hops: usize,
     /// Per dense node index: the classes whose normal walk consulted that node.
     touching: Vec<Vec<u32>>,
+    /// Which policy rules held first, or could have held, in some walk (SPEC §9).
+    pub rule_use: Option<RuleUse>,
+    /// Walks whose branches were cut at [`crate::engine::MAX_BRANCHES`].
+    pub capped: usize,
 }
 
 impl Analysis {
     /// Each origin's route class, by origin index (`u32::MAX` for an origin in none).
+    /// An origin whose calls take several branches (SPEC §9) is given its first class.
     pub fn class_of_origins(&self, origins: usize) -> Vec<u32> {
         let mut class_of = vec![u32::MAX; origins];
         for (c, class) in self.classes.iter().enumerate() {
             for &o in &class.origins {
-                class_of[o as usize] = c as u32;
+                if class_of[o as usize] == u32::MAX {
+                    class_of[o as usize] = c as u32;
+                }
             }
         }
         class_of
@@ -115,19 +135,22 @@ impl Analysis {
     }
 
     /// A what-if: the walks that change when `down` are down and `busy` is busy.
-    pub fn what_if(&self, table: &Table, down: &[Node], busy: Option<u32>) -> Vec<(u32, Trace)> {
+    pub fn what_if(&self, walker: &Walker<'_>, down: &[Node], busy: Option<u32>) -> Vec<(u32, Trace)> {
+        let table = walker.table;
         let mut cond = Conditions::normal(table);
         let mut nodes = down.to_vec();
         nodes.extend(busy.map(Node::Psap));
         walk_changed(
-            table,
+            walker,
             &self.classes,
             self.classes_touching(table, &nodes),
             &mut cond,
             down,
             busy,
-            self.max_hops,
         )
+        .into_iter()
+        .flat_map(|(c, walks)| walks.into_iter().map(move |(_, t)| (c, t)))
+        .collect()
     }
 
     /// Every origin of the given classes, sorted by table order.
@@ -140,143 +163,6 @@ impl Analysis {
         out.dedup();
         out
     }
-}
-
-/// What the rules of the table look at, for grouping origins by rule outcome.
-///
-/// Two origins belong to one route class when every rule of every router treats them alike —
-/// not when their attributes are equal (the idea behind VeriFlow's and APKeep's equivalence
-/// classes: classes follow the rules). So the key holds, besides the ingress:
-/// - the ESN's interval among the cut points of every rule's ESN bounds (ESNs between two cuts
-///   meet exactly the same rules);
-/// - the kind, only when some rule matches on kind;
-/// - the county, only when some rule names it (compared folded, as `engine::rule_matches` does);
-/// - the origin id, only when some rule names it.
-///
-/// This must mirror `engine::rule_matches`: any attribute the engine distinguishes and this
-/// key does not would hand one origin another's route (the property test checks it).
-struct RuleView<'t> {
-    /// Sorted cut points: each rule ESN range `lo-hi` cuts at `lo` and `hi + 1`.
-    esn_cuts: Vec<u32>,
-    any_kind_rule: bool,
-    /// Folded county names some rule matches on.
-    counties: HashMap<String, u32>,
-    origins: HashSet<&'t str>,
-}
-
-impl<'t> RuleView<'t> {
-    /// The view of the rules of `routers` (the ones an origin's calls can reach).
-    fn new(table: &'t Table, routers: &[u32]) -> Self {
-        let matchers = || {
-            routers
-                .iter()
-                .flat_map(|&r| table.routers[r as usize].rules.iter())
-                .map(|rule| &rule.matcher)
-        };
-        let mut esn_cuts: Vec<u32> = matchers()
-            .flat_map(|m| m.esn.iter().flatten())
-            .flat_map(|&(lo, hi)| [lo, hi.saturating_add(1)])
-            .collect();
-        esn_cuts.sort_unstable();
-        esn_cuts.dedup();
-        let mut counties = HashMap::new();
-        for c in matchers().flat_map(|m| m.county.iter().flatten()) {
-            let next = counties.len() as u32;
-            counties.entry(c.clone()).or_insert(next);
-        }
-        RuleView {
-            esn_cuts,
-            any_kind_rule: matchers().any(|m| m.kind.is_some()),
-            counties,
-            origins: matchers()
-                .flat_map(|m| m.origin.iter().flatten())
-                .map(|l| &*l.name)
-                .collect(),
-        }
-    }
-
-    /// The ESN's interval: how many cut points lie at or below it (None: no ESN).
-    fn esn_interval(&self, esn: Option<u32>) -> u32 {
-        esn.map_or(u32::MAX, |e| self.esn_cuts.partition_point(|&c| c <= e) as u32)
-    }
-}
-
-/// The routers a call entering at `ingress` can reach, in any scenario: through rules,
-/// defaults, mates and the alternate and overflow lists of the PSAPs on the way.
-fn reachable_routers(table: &Table, ingress: &[Option<Node>]) -> Vec<u32> {
-    let mut seen = vec![false; table.node_count()];
-    let mut stack: Vec<Node> = ingress.iter().flatten().copied().collect();
-    let mut routers = Vec::new();
-    while let Some(n) = stack.pop() {
-        if std::mem::replace(&mut seen[table.node_index(n)], true) {
-            continue;
-        }
-        match n {
-            Node::Router(r) => {
-                routers.push(r);
-                let router = &table.routers[r as usize];
-                let rules = router.rules.iter();
-                let links = router
-                    .mate
-                    .iter()
-                    .chain(router.default.iter())
-                    .chain(rules.flat_map(|rule| std::iter::once(&rule.to).chain(rule.alternate.iter().flatten())));
-                stack.extend(links.filter_map(|l| l.target()));
-            }
-            Node::Psap(p) => {
-                let psap = &table.psaps[p as usize];
-                stack.extend(psap.alternate.iter().chain(&psap.overflow).filter_map(|l| l.target()));
-            }
-        }
-    }
-    routers.sort_unstable();
-    routers
-}
-
-/// Groups origins into route classes: origins that every rule they can meet treats alike (see
-/// [`RuleView`]; only the rules of the routers reachable from their ingress count).
-pub fn route_classes(table: &Table) -> Vec<RouteClass> {
-    type Key<'a> = (u32, u32, Option<crate::model::OriginKind>, Option<u32>, Option<&'a str>);
-    // Origins with one ingress list reach the same routers: one view of their rules each.
-    let mut by_ingress: HashMap<Vec<Option<Node>>, u32> = HashMap::new();
-    let mut views: Vec<RuleView<'_>> = Vec::new();
-    // County names repeat across origins: each spelling is folded and looked up once a view.
-    let mut county_of: HashMap<(u32, &str), Option<u32>> = HashMap::new();
-    let mut index: HashMap<Key<'_>, u32> = HashMap::new();
-    let mut classes: Vec<RouteClass> = Vec::new();
-    for (i, o) in table.origins.iter().enumerate() {
-        let ingress: Vec<Option<Node>> = o.ingress.iter().map(|l| l.target()).collect();
-        let v = match by_ingress.get(&ingress) {
-            Some(&v) => v,
-            None => {
-                views.push(RuleView::new(table, &reachable_routers(table, &ingress)));
-                by_ingress.insert(ingress, views.len() as u32 - 1);
-                views.len() as u32 - 1
-            }
-        };
-        let view = &views[v as usize];
-        let own = view.origins.contains(&*o.id).then_some(&*o.id);
-        let county = match (&o.county, view.counties.is_empty()) {
-            (Some(c), false) => *county_of
-                .entry((v, c))
-                .or_insert_with(|| view.counties.get(&crate::model::fold_county(c)).copied()),
-            _ => None,
-        };
-        let key: Key<'_> = (
-            v,
-            view.esn_interval(o.esn.get()),
-            view.any_kind_rule.then_some(o.kind),
-            county,
-            own,
-        );
-        let next = classes.len() as u32;
-        let c = *index.entry(key).or_insert(next);
-        if c == next {
-            classes.push(RouteClass { origins: Vec::new() });
-        }
-        classes[c as usize].origins.push(i as u32);
-    }
-    classes
 }
 
 /// Every failure domain: declared ones (with their members), then each router's and PSAP's own.
@@ -329,23 +215,26 @@ pub fn failure_domains(table: &Table) -> Vec<FailureDomain> {
     out
 }
 
+/// The walks of one class in a scenario: one per branch its calls take.
+type Walks = Vec<(Branch, Trace)>;
+
 /// Walks `classes` with `down` set down and `busy` busy in `cond`, restoring `cond` after.
 fn walk_changed(
-    table: &Table,
+    walker: &Walker<'_>,
     all: &[RouteClass],
     classes: Vec<u32>,
     cond: &mut Conditions,
     down: &[Node],
     busy: Option<u32>,
-    max_hops: usize,
-) -> Vec<(u32, Trace)> {
+) -> Vec<(u32, Walks)> {
+    let table = walker.table;
     for &m in down {
         cond.set_down(table, m, true);
     }
     cond.set_busy(busy);
     let walks = classes
         .into_iter()
-        .map(|c| (c, walk_class(table, &all[c as usize], cond, max_hops)))
+        .map(|c| (c, walk_class(walker, &all[c as usize], cond, None)))
         .collect();
     for &m in down {
         cond.set_down(table, m, false);
@@ -354,25 +243,51 @@ fn walk_changed(
     walks
 }
 
-fn walk_class(table: &Table, class: &RouteClass, cond: &Conditions, max_hops: usize) -> Trace {
-    route(table, &table.origins[class.origins[0] as usize], cond, max_hops)
+fn walk_class(walker: &Walker<'_>, class: &RouteClass, cond: &Conditions, used: Option<&RuleUse>) -> Walks {
+    walker.branches(class.origins[0], cond, &class.branch, used)
 }
 
 /// Walks every route class under normal conditions and indexes which nodes each consulted
 /// (enough for what-ifs; [`analyse`] adds every single failure and busy PSAP).
 pub fn analyse_normal(table: &Table, max_hops: usize) -> Analysis {
-    let classes = route_classes(table);
+    analyse_normal_routed(table, None, max_hops)
+}
+
+/// [`analyse_normal`] of a table whose ESRPs may be routed by policies.
+pub fn analyse_normal_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usize) -> Analysis {
+    let walker = Walker {
+        table,
+        net,
+        max_hops,
+        record: false,
+    };
+    let groups = route_classes(table, net);
+    let rule_use = net.map(RuleUse::new);
     let cond = Conditions::normal(table);
     // Walks are independent: both cores share them; collect() keeps the order.
     crate::progress::phase("origins analysed", table.origins.len());
-    let normal: Vec<Trace> = classes
+    let walked: Vec<Walks> = groups
         .par_iter()
         .map(|c| {
             crate::progress::advance(c.origins.len());
-            walk_class(table, c, &cond, max_hops)
+            walk_class(&walker, c, &cond, rule_use.as_ref())
         })
         .collect();
-
+    // A class whose calls branch (SPEC §9) becomes one class per branch.
+    let mut classes = Vec::with_capacity(groups.len());
+    let mut normal = Vec::with_capacity(groups.len());
+    let mut capped = 0;
+    for (group, walks) in groups.into_iter().zip(walked) {
+        capped += usize::from(walks.len() >= crate::engine::MAX_BRANCHES);
+        for (i, (branch, trace)) in walks.into_iter().enumerate() {
+            classes.push(RouteClass {
+                origins: group.origins.clone(),
+                branch,
+                usual: i == 0,
+            });
+            normal.push(trace);
+        }
+    }
     let mut touching: Vec<Vec<u32>> = vec![Vec::new(); table.node_count()];
     for (c, t) in normal.iter().enumerate() {
         let mut seen: Vec<u32> = t.touched.clone();
@@ -389,51 +304,68 @@ pub fn analyse_normal(table: &Table, max_hops: usize) -> Analysis {
         runs: Vec::new(),
         max_hops,
         touching,
+        rule_use,
+        capped,
     }
 }
 
 /// Runs normal conditions, every single failure domain and every busy PSAP.
 pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
-    let mut analysis = analyse_normal(table, max_hops);
+    analyse_routed(table, None, max_hops)
+}
 
-    let with_overflow = table.psaps.iter().filter(|p| !p.overflow.is_empty()).count();
+/// [`analyse`] of a table whose ESRPs may be routed by policies (SPEC §9).
+pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usize) -> Analysis {
+    let mut analysis = analyse_normal_routed(table, net, max_hops);
+    let walker = Walker {
+        table,
+        net,
+        max_hops,
+        record: false,
+    };
+    // A busy PSAP without overflow queues its calls: nothing changes, so only those with one,
+    // and those whose queue state a policy asks about.
+    let watched = net.map_or(&[][..], |n| n.watched_busy.as_slice());
+    let busy_psaps: Vec<u32> = (0..table.psaps.len() as u32)
+        .filter(|&p| !table.psaps[p as usize].overflow.is_empty() || watched.binary_search(&p).is_ok())
+        .collect();
     crate::progress::phase(
         "failure and busy scenarios done",
-        analysis.domains.len() + with_overflow,
+        analysis.domains.len() + busy_psaps.len(),
     );
+    let used = analysis.rule_use.as_ref();
+    let scenarios: Vec<(Scenario, Vec<Node>, Option<u32>)> = (0..analysis.domains.len())
+        .map(|d| (Scenario::Fail(d), analysis.domains[d].members.clone(), None))
+        .chain(busy_psaps.iter().map(|&p| (Scenario::Busy(p), Vec::new(), Some(p))))
+        .collect();
     // Scenarios are independent too: each worker keeps its own conditions.
-    let failures: Vec<ScenarioRun> = (0..analysis.domains.len())
+    let walked: Vec<(Scenario, Vec<(u32, Walks)>)> = scenarios
         .into_par_iter()
         .map_init(
             || Conditions::normal(table),
-            |cond, d| {
+            |cond, (scenario, down, busy)| {
                 crate::progress::advance(1);
-                let members = &analysis.domains[d].members;
-                let cs = analysis.classes_touching(table, members);
-                let walks = walk_changed(table, &analysis.classes, cs, cond, members, None, max_hops);
-                ScenarioRun::new(Scenario::Fail(d), walks)
+                let mut nodes = down.clone();
+                nodes.extend(busy.map(Node::Psap));
+                let cs = analysis.classes_touching(table, &nodes);
+                for &m in &down {
+                    cond.set_down(table, m, true);
+                }
+                cond.set_busy(busy);
+                let walks: Vec<(u32, Walks)> = cs
+                    .into_iter()
+                    .map(|c| (c, walk_class(&walker, &analysis.classes[c as usize], cond, used)))
+                    .collect();
+                for &m in &down {
+                    cond.set_down(table, m, false);
+                }
+                cond.set_busy(None);
+                (scenario, walks)
             },
         )
-        .filter(|run| !run.ends.is_empty())
+        .filter(|(_, walks)| !walks.is_empty())
         .collect();
-    // A busy PSAP without overflow queues its calls: nothing changes, so only those with one.
-    let busy: Vec<ScenarioRun> = (0..table.psaps.len() as u32)
-        .into_par_iter()
-        .filter(|&p| !table.psaps[p as usize].overflow.is_empty())
-        .map_init(
-            || Conditions::normal(table),
-            |cond, p| {
-                crate::progress::advance(1);
-                let cs = analysis.classes_touching(table, &[Node::Psap(p)]);
-                let walks = walk_changed(table, &analysis.classes, cs, cond, &[], Some(p), max_hops);
-                ScenarioRun::new(Scenario::Busy(p), walks)
-            },
-        )
-        .filter(|run| !run.ends.is_empty())
-        .collect();
-    let mut runs = failures;
-    runs.extend(busy);
-    analysis.runs = runs;
+    analysis.runs = branches::refine(&mut analysis, net, walked);
     analysis
 }
 

@@ -5,6 +5,13 @@
 //! element whose state it consulted, so N-1 analysis can re-run only the calls a failure
 //! could change.
 
+mod branch;
+mod evaluate;
+mod policy;
+
+pub use branch::{Branch, Clock, Explorer, Facts, MAX_BRANCHES, WEEK};
+pub use policy::{Answers, CompiledPolicy, PolicyNet, RuleUse, service_index};
+
 use crate::model::{Link, Loc, Node, Origin, PsapStatus, Rule, Table};
 
 /// Default limit on the elements one call may pass.
@@ -69,6 +76,13 @@ pub enum Via {
     Overflow {
         of: Node,
     },
+    /// A `RouteAction` of a policy rule: the policy's place in `Table::policy_files` (file,
+    /// index in the file) and the rule's index in the document.
+    Policy {
+        file: u32,
+        policy: u32,
+        rule: u32,
+    },
 }
 
 /// One element the call passed, with the reference in the table that sent it there.
@@ -113,6 +127,21 @@ pub enum LostReason {
     MaxHops,
     /// A hop names an id that does not exist (or is not a router/PSAP where one is needed).
     UnknownTarget { name: String, loc: Loc },
+    /// Routing needs a policy the store lacks (SPEC §9 `policy-missing`): `name` is the
+    /// policy, `loc` the referrer (a router's queue, an `InvokePolicyAction`).
+    NoPolicy { name: String, loc: Loc },
+    /// No rule of the policy holds (the ESRP's fatal-error path); `after_failure` when only
+    /// after a failed route.
+    NoRuleHolds {
+        policy: String,
+        after_failure: bool,
+        loc: Loc,
+    },
+    /// A `BusyAction` rejected the call (600 Busy Everywhere).
+    Busy { rule: String, loc: Loc },
+    /// The call invoked a policy it was already in with no successful route between:
+    /// the policies of the cycle, the one that closed it first.
+    PolicyLoop { cycle: Vec<String>, loc: Loc },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +169,21 @@ pub struct Trace {
     pub end: Disposition,
     /// Dense indices of every node whose state the walk consulted.
     pub touched: Vec<u32>,
+    /// The policy rules evaluated, in order (kept only when asked: `trace`).
+    pub steps: Vec<PolicyStep>,
+}
+
+/// One policy rule the call was evaluated against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyStep {
+    /// Store index and rule index (document order).
+    pub policy: u32,
+    /// The policy's place: (index into `Table::policy_files`, index in that file).
+    pub at: (u32, u32),
+    pub rule: u32,
+    pub held: bool,
+    /// The rule held but its route failed; the policy is evaluated again.
+    pub failed: bool,
 }
 
 impl Disposition {
@@ -218,40 +262,118 @@ enum Reached {
     Backup(Delivery),
 }
 
-struct Walk<'t> {
+struct Walk<'t, 'e> {
     table: &'t Table,
     cond: &'t Conditions,
     origin: &'t Origin,
+    origin_index: u32,
     max_hops: usize,
     hops: Vec<Hop>,
     touched: Vec<u32>,
+    /// Routing by policies (SPEC §9), when the table names policies.
+    net: Option<&'t PolicyNet<'t>>,
+    ex: &'e mut Explorer,
+    rule_use: Option<&'t RuleUse>,
+    record: bool,
+    steps: Vec<PolicyStep>,
+    /// Policies invoked since the last successful route (an invocation cycle is a loop).
+    invoked: Vec<u32>,
+    invocations: usize,
+    /// The ECRF's answer (index into the net's answers), once a LostServiceUrnCondition held.
+    next_hop: Option<u32>,
+    /// The queue the call arrived on at the ESRP running its policies.
+    incoming: Option<&'t str>,
 }
 
-/// Walks the calls of `origin` through the table under `cond`.
+/// Walks the calls of `origin` through a table routed by its own rules (no policies).
 pub fn route(table: &Table, origin: &Origin, cond: &Conditions, max_hops: usize) -> Trace {
-    let mut walk = Walk {
-        table,
-        cond,
-        origin,
-        max_hops,
-        hops: Vec::with_capacity(6),
-        touched: Vec::with_capacity(6),
-    };
-    let mut step = walk.ingress();
-    let end = loop {
-        match step {
-            Step::AtRouter(r) => step = walk.at_router(r),
-            Step::Done(d) => break d,
+    let mut ex = Explorer::new(Branch::default());
+    Walk::new(table, None, origin, 0, cond, max_hops, &mut ex).run()
+}
+
+/// How to walk the calls of an origin: its table, the policies, and what to keep.
+pub struct Walker<'t> {
+    pub table: &'t Table,
+    pub net: Option<&'t PolicyNet<'t>>,
+    pub max_hops: usize,
+    /// Keep the policy rules evaluated in each trace (`trace` shows them).
+    pub record: bool,
+}
+
+impl<'t> Walker<'t> {
+    /// Walks every branch of the calls of origin `o` that starts from `base` (what is
+    /// already assumed of the call), under `cond`: one trace per branch.
+    pub fn branches(
+        &self,
+        o: u32,
+        cond: &Conditions,
+        base: &Branch,
+        rule_use: Option<&'t RuleUse>,
+    ) -> Vec<(Branch, Trace)> {
+        let origin = &self.table.origins[o as usize];
+        let mut ex = Explorer::new(base.clone());
+        let mut out = Vec::with_capacity(1);
+        loop {
+            let mut walk = Walk::new(self.table, self.net, origin, o, cond, self.max_hops, &mut ex);
+            walk.record = self.record;
+            walk.rule_use = rule_use;
+            let trace = walk.run();
+            out.push((ex.branch.clone(), trace));
+            if !ex.next() {
+                break;
+            }
         }
-    };
-    Trace {
-        hops: walk.hops,
-        end,
-        touched: walk.touched,
+        out
     }
 }
 
-impl Walk<'_> {
+impl<'t, 'e> Walk<'t, 'e> {
+    #[allow(clippy::too_many_arguments, reason = "a walk's inputs, each needed")]
+    fn new(
+        table: &'t Table,
+        net: Option<&'t PolicyNet<'t>>,
+        origin: &'t Origin,
+        origin_index: u32,
+        cond: &'t Conditions,
+        max_hops: usize,
+        ex: &'e mut Explorer,
+    ) -> Self {
+        Walk {
+            table,
+            cond,
+            origin,
+            origin_index,
+            max_hops,
+            hops: Vec::with_capacity(6),
+            touched: Vec::with_capacity(6),
+            net,
+            ex,
+            rule_use: None,
+            record: false,
+            steps: Vec::new(),
+            invoked: Vec::new(),
+            invocations: 0,
+            next_hop: None,
+            incoming: None,
+        }
+    }
+
+    fn run(mut self) -> Trace {
+        let mut step = self.ingress();
+        let end = loop {
+            match step {
+                Step::AtRouter(r) => step = self.at_router(r),
+                Step::Done(d) => break d,
+            }
+        };
+        Trace {
+            hops: self.hops,
+            end,
+            touched: self.touched,
+            steps: self.steps,
+        }
+    }
+
     fn up(&mut self, node: Node) -> bool {
         self.touched.push(self.table.node_index(node) as u32);
         self.cond.is_up(self.table, node)
@@ -263,7 +385,7 @@ impl Walk<'_> {
             return Err(Disposition::Looped { back_to, closing: loc });
         }
         self.hops.push(Hop { node, via, loc });
-        if self.hops.len() > self.max_hops {
+        if self.hops.len() + self.invocations > self.max_hops {
             return Err(Disposition::Lost {
                 at: Some(node),
                 reason: LostReason::MaxHops,
@@ -298,6 +420,9 @@ impl Walk<'_> {
     /// Step 2: first matching rule, else default, else lost.
     fn at_router(&mut self, r: u32) -> Step {
         let router = &self.table.routers[r as usize];
+        if let (Some(net), Some(queue)) = (self.net, router.queue.as_deref()) {
+            return self.originate(net, r, queue);
+        }
         let here = Node::Router(r);
         let (link, via, rule_alternates) = match matching_rule(self.table, r, self.origin) {
             Some(k) => (&router.rules[k].to, Via::Rule(k), router.rules[k].alternate.as_deref()),
@@ -458,6 +583,19 @@ pub fn describe_loss(table: &Table, at: Option<Node>, reason: &LostReason, max_h
         LostReason::NoOverflow => "the PSAP is busy and no overflow can take the call".to_string(),
         LostReason::MaxHops => format!("the call passes more than {max_hops} elements"),
         LostReason::UnknownTarget { name, .. } => format!("the next hop `{name}` does not exist"),
+        LostReason::NoPolicy { name, .. } => format!("the policy {name} is not in the store (or not in force)"),
+        LostReason::NoRuleHolds {
+            policy,
+            after_failure: false,
+            ..
+        } => format!("no rule of {policy} holds"),
+        LostReason::NoRuleHolds { policy, .. } => {
+            format!("no rule of {policy} holds once its routes have failed")
+        }
+        LostReason::Busy { rule, .. } => format!("{rule} rejects the call (BusyAction: 600 Busy Everywhere)"),
+        LostReason::PolicyLoop { cycle, .. } => {
+            format!("the policies invoke each other in a loop: {}", cycle.join(" → "))
+        }
     };
     format!("{place}: {why}")
 }

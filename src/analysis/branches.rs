@@ -1,0 +1,86 @@
+//! Classes split by the branches their calls take in failures (SPEC §9).
+//!
+//! A class's normal walk fixes what the policies asked of its calls then; a failure can make
+//! the policies ask more (a diversion's own conditions, a re-evaluation after a failed route).
+//! Such a class is split into the branches every scenario told apart, so that each class
+//! still has one walk per scenario and every rule reads the analysis as before.
+
+use std::collections::BTreeMap;
+
+use super::{Analysis, RouteClass, Scenario, ScenarioRun, Walks};
+use crate::engine::{Branch, PolicyNet};
+
+/// The scenario runs, each class's walks in it matched to the classes it was split into.
+pub(super) fn refine(
+    a: &mut Analysis,
+    net: Option<&PolicyNet<'_>>,
+    walked: Vec<(Scenario, Vec<(u32, Walks)>)>,
+) -> Vec<ScenarioRun> {
+    let mut forks: BTreeMap<u32, Vec<Vec<&Branch>>> = BTreeMap::new();
+    for (_, walks) in &walked {
+        for (c, w) in walks.iter().filter(|(_, w)| w.len() > 1) {
+            forks.entry(*c).or_default().push(w.iter().map(|(b, _)| b).collect());
+        }
+    }
+    // Class → the classes it became (itself first).
+    let mut split: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    if let Some(net) = net {
+        for (c, partitions) in forks {
+            let mut parts = vec![a.classes[c as usize].branch.clone()];
+            for partition in partitions {
+                parts = parts
+                    .iter()
+                    .flat_map(|x| partition.iter().filter_map(|y| x.meet(y, &net.facts)))
+                    .take(crate::engine::MAX_BRANCHES)
+                    .collect();
+            }
+            if parts.len() < 2 {
+                continue;
+            }
+            let mut ids = vec![c];
+            let mut parts = parts.into_iter();
+            a.classes[c as usize].branch = parts.next().expect("two parts or more");
+            for branch in parts {
+                let id = a.classes.len() as u32;
+                let origins = a.classes[c as usize].origins.clone();
+                a.classes.push(RouteClass {
+                    origins,
+                    branch,
+                    usual: false,
+                });
+                let trace = a.normal[c as usize].clone();
+                for &n in &trace.touched {
+                    let list = &mut a.touching[n as usize];
+                    if list.last() != Some(&id) {
+                        list.push(id);
+                    }
+                }
+                a.normal.push(trace);
+                ids.push(id);
+            }
+            split.insert(c, ids);
+        }
+    }
+    walked
+        .into_iter()
+        .map(|(scenario, walks)| {
+            let mut flat = Vec::with_capacity(walks.len());
+            for (c, w) in walks {
+                match split.get(&c) {
+                    None => flat.extend(w.into_iter().map(|(_, t)| (c, t))),
+                    Some(ids) => {
+                        for &id in ids {
+                            let mine = &a.classes[id as usize].branch;
+                            let facts = &net.expect("only policies split classes").facts;
+                            if let Some((_, t)) = w.iter().find(|(b, _)| b.meet(mine, facts).is_some()) {
+                                flat.push((id, t.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+            flat.sort_by_key(|(c, _)| *c);
+            ScenarioRun::new(scenario, flat)
+        })
+        .collect()
+}
