@@ -84,6 +84,7 @@ fn main() {
         analysis: Some(&a),
         settings: &settings,
         coverage: coverage.as_ref(),
+        policies: None,
     };
     for rule in psapguard::rules::RULES {
         // Peak memory of this rule alone: the kernel's high-water mark is reset first.

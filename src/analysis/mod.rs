@@ -96,6 +96,9 @@ pub struct Analysis {
     pub rule_use: Option<RuleUse>,
     /// Walks whose branches were cut at [`crate::engine::MAX_BRANCHES`].
     pub capped: usize,
+    /// Origins whose calls take several branches (SPEC §9): by the first origin of their
+    /// classes, how many classes (branches) they have.
+    pub branches: HashMap<u32, u32>,
 }
 
 impl Analysis {
@@ -111,6 +114,15 @@ impl Analysis {
             }
         }
         class_of
+    }
+
+    fn count_branches(&mut self) {
+        let mut count: HashMap<u32, u32> = HashMap::new();
+        for class in self.classes.iter().filter(|c| !c.branch.is_everything()) {
+            *count.entry(class.origins[0]).or_default() += 1;
+        }
+        count.retain(|_, n| *n > 1);
+        self.branches = count;
     }
 
     /// How findings and reports name a scenario.
@@ -306,6 +318,7 @@ pub fn analyse_normal_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hop
         touching,
         rule_use,
         capped,
+        branches: HashMap::new(),
     }
 }
 
@@ -317,6 +330,7 @@ pub fn analyse(table: &Table, max_hops: usize) -> Analysis {
 /// [`analyse`] of a table whose ESRPs may be routed by policies (SPEC §9).
 pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usize) -> Analysis {
     let mut analysis = analyse_normal_routed(table, net, max_hops);
+    analysis.count_branches();
     let walker = Walker {
         table,
         net,
@@ -366,6 +380,7 @@ pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usiz
         .filter(|(_, walks)| !walks.is_empty())
         .collect();
     analysis.runs = branches::refine(&mut analysis, net, walked);
+    analysis.count_branches();
     analysis
 }
 

@@ -281,6 +281,43 @@ impl<'t> PolicyNet<'t> {
         parts.join(", ")
     }
 
+    /// Why a rule can never hold, from its conditions alone (SPEC §9 `shadowed-rule`): a time
+    /// window that misses the check date, or conditions that contradict each other. None
+    /// when some call could meet them (or a condition names nothing: `unknown-reference`).
+    pub fn never_holds(&self, policy: u32, rule: u32) -> Option<&'static str> {
+        let compiled = &self.policies[policy as usize].rules[rule as usize];
+        let written = self.rule(policy, rule);
+        let outdated = written
+            .conditions
+            .iter()
+            .zip(&compiled.conds)
+            .any(|(c, k)| c.kind == "TimePeriodCondition" && matches!(k.test, Test::Never) && !k.negated);
+        if outdated {
+            return Some("its time window does not contain the check date");
+        }
+        let mut branch = super::Branch::default();
+        let mut clock = Clock::full();
+        for cond in compiled.conds.iter().filter(|c| !c.negated) {
+            match &cond.test {
+                Test::Window(w) => clock = clock.intersect(w),
+                Test::Facts(wanted) => {
+                    for &(f, want) in wanted {
+                        if branch.fact(f).is_some_and(|v| v != want) {
+                            return Some("its conditions contradict each other");
+                        }
+                        branch.set_fact(f, want);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let single = super::Branch::default();
+        if clock.is_empty() || branch.meet(&single, &self.facts).is_none() {
+            return Some("its conditions contradict each other");
+        }
+        None
+    }
+
     /// How findings name a rule: `<policy>/<rule id>`.
     pub fn rule_name(&self, policy: u32, rule: u32) -> String {
         format!(
@@ -545,9 +582,10 @@ fn time_window(c: &Condition, offset: &mut Option<i64>, today: &str) -> Test {
     );
     // An invalid window (timeEnd not after timeStart) is ignored (RQ_PS_044).
     let (from, to) = match times {
-        (Some(a), Some(b)) if b > a => (a / 60, b / 60),
+        // A window ending at 23:59:59 runs to midnight: minutes are rounded outward.
+        (Some(a), Some(b)) if b > a => (a / 60, (b + 59) / 60),
         (Some(a), None) => (a / 60, 1440),
-        (None, Some(b)) if b > 0 => (0, b / 60),
+        (None, Some(b)) if b > 0 => (0, (b + 59) / 60),
         _ => (0, 1440),
     };
     let days: Vec<u32> = match text("weekdayList") {

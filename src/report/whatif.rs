@@ -117,7 +117,7 @@ pub fn traced_human(table: &Table, traced: &crate::simulate::Traced, max_hops: u
             // The branch goes under the scenario line: "calls: calls with SdpOffer rtt=true".
             let at = one.find('\n').and_then(|a| one[a + 1..].find('\n').map(|b| a + b + 2));
             if let Some(at) = at {
-                one.insert_str(at, &format!("calls: {}\n", crate::escape::inert(calls)));
+                one.insert_str(at, &format!("branch: {}\n", crate::escape::inert(calls)));
             }
         }
         text.push_str(&one);
@@ -169,8 +169,12 @@ fn step_words(table: &Table, step: &crate::engine::PolicyStep) -> String {
 /// A condition in words: its type without "Condition", its values, "NOT" when negated.
 fn condition_words(c: &crate::model::Condition) -> String {
     let mut words = vec![c.kind.trim_end_matches("Condition").to_string()];
-    for (_, v) in &c.fields {
-        let text = v.value.as_str().map_or_else(|| v.value.to_string(), str::to_string);
+    for (name, v) in &c.fields {
+        let text = match v.value.as_str() {
+            Some(text) => text.to_string(),
+            // Flags and lists read with their names: "rtt=true".
+            None => format!("{name}={}", v.value),
+        };
         words.push(crate::escape::short(&text, 60));
     }
     let text = words.join(" ");

@@ -1,7 +1,9 @@
 use std::collections::BTreeMap;
 
-use super::{Finding, Routed, ScenarioLabel, declare_rule};
+use super::{Finding, Routed, declare_rule};
+use crate::analysis::Scenario;
 use crate::engine::{Disposition, LostReason, describe_loss};
+use crate::model::{Loc, Node};
 
 declare_rule! {
     /// ## What it does
@@ -33,15 +35,45 @@ declare_rule! {
 impl BlackHole {
     pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
-        // Unknown ids are reported by unknown-reference, loops by routing-loop.
-        let mut groups: BTreeMap<(Option<crate::model::Node>, String), Vec<u32>> = BTreeMap::new();
-        for (c, t) in a.normal.iter().enumerate() {
-            let Disposition::Lost { at, reason } = &t.end else {
+        // (where, why) → (classes, origins, the first scenario it happens in, the policy rule)
+        type Group = (Vec<u32>, Vec<u32>, Scenario, Option<(Loc, String)>);
+        let mut groups: BTreeMap<(Option<Node>, String), Group> = BTreeMap::new();
+        let normal = a
+            .normal
+            .iter()
+            .enumerate()
+            .map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
+        // A BusyAction rejects calls in whatever scenario it runs (SPEC §9): reported here,
+        // once per rule, not as a single point of failure.
+        let busy = a.runs.iter().flat_map(|run| {
+            run.ends
+                .iter()
+                .filter(|(_, end)| {
+                    matches!(
+                        end,
+                        Disposition::Lost {
+                            reason: LostReason::Busy { .. },
+                            ..
+                        }
+                    )
+                })
+                .map(move |(c, end)| (run.scenario.clone(), *c, end))
+        });
+        for (scenario, c, end) in normal.chain(busy) {
+            let Disposition::Lost { at, reason } = end else {
                 continue;
             };
-            let origins = &a.classes[c].origins;
+            let origins = &a.classes[c as usize].origins;
             let kept: Vec<u32> = match reason {
-                LostReason::UnknownTarget { .. } => continue,
+                // Reported by unknown-reference, policy-missing, routing-loop and
+                // missing-default (a policy without a catch-all that its first evaluation
+                // falls through).
+                LostReason::UnknownTarget { .. }
+                | LostReason::NoPolicy { .. }
+                | LostReason::PolicyLoop { .. }
+                | LostReason::NoRuleHolds {
+                    after_failure: false, ..
+                } => continue,
                 LostReason::NoIngress => origins
                     .iter()
                     .copied()
@@ -51,23 +83,49 @@ impl BlackHole {
             };
             if !kept.is_empty() {
                 let why = describe_loss(cx.table, *at, reason, a.max_hops);
-                groups.entry((*at, why)).or_default().extend(kept);
+                let subject = policy_subject(reason);
+                let at = if subject.is_some() { None } else { *at };
+                let group = groups
+                    .entry((at, why))
+                    .or_insert_with(|| (Vec::new(), Vec::new(), scenario.clone(), subject));
+                group.0.push(c);
+                group.1.extend(kept);
             }
         }
-        for ((at, why), mut origins) in groups {
+        for ((at, why), (classes, mut origins, scenario, subject)) in groups {
             origins.sort_unstable();
-            let (loc, entity) = match at {
-                Some(n) => (cx.table.node_loc(n), cx.node_id(n).to_string()),
-                None => {
+            origins.dedup();
+            let (loc, entity) = match (subject, at) {
+                (Some(subject), _) => subject,
+                (None, Some(n)) => (cx.table.node_loc(n), cx.node_id(n).to_string()),
+                (None, None) => {
                     let o = &cx.table.origins[origins[0] as usize];
                     (o.loc, o.id.to_string())
                 }
             };
-            let message = format!("calls from {} are lost {why}", cx.origins_phrase(&origins));
+            let when = match &scenario {
+                Scenario::Normal => String::new(),
+                s => format!(" when {}", a.scenario_label(cx.table, s).words()),
+            };
+            let message = format!(
+                "calls from {}{} are lost {why}{when}",
+                cx.origins_phrase(&origins),
+                cx.calls_phrase(classes)
+            );
             out.push(
                 cx.finding(&Self::META, loc, message, vec![entity], &origins)
-                    .scenario(ScenarioLabel::Normal),
+                    .scenario(a.scenario_label(cx.table, &scenario)),
             );
         }
+    }
+}
+
+/// Where a loss inside a policy points, and what it names: the rule whose BusyAction
+/// rejected the call, or the policy none of whose rules held.
+fn policy_subject(reason: &LostReason) -> Option<(Loc, String)> {
+    match reason {
+        LostReason::Busy { loc, rule } => Some((*loc, rule.clone())),
+        LostReason::NoRuleHolds { loc, policy, .. } => Some((*loc, policy.clone())),
+        _ => None,
     }
 }

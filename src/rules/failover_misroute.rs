@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use super::{Finding, Routed, ScenarioLabel, declare_rule};
 use crate::analysis::Scenario;
-use crate::engine::{Conditions, Via, route};
+use crate::engine::{Conditions, Via, Walker};
 use crate::model::{Loc, Node};
 
 declare_rule! {
@@ -69,8 +69,16 @@ impl FailoverMisroute {
                 // Only misrouted classes are walked again, for the router that sends them.
                 let cond = cond.get_or_insert_with(|| Conditions::with(cx.table, members, None));
                 let class = &a.classes[*c as usize];
-                let trace = route(cx.table, &cx.table.origins[class.origins[0] as usize], cond, a.max_hops);
-                let Some((router, loc)) = sender(&trace) else { continue };
+                let walker = Walker {
+                    table: cx.table,
+                    net: cx.policies,
+                    max_hops: a.max_hops,
+                    record: false,
+                };
+                let walks = walker.branches(class.origins[0], cond, &class.branch, None);
+                let Some((router, loc)) = walks.first().and_then(|(_, t)| sender(t)) else {
+                    continue;
+                };
                 let group = groups
                     .entry((members.clone(), router, normal, now))
                     .or_insert_with(|| (Vec::new(), loc, Vec::new()));
@@ -113,7 +121,7 @@ fn sender(trace: &crate::engine::Trace) -> Option<(u32, Loc)> {
     (1..trace.hops.len()).rev().find_map(|i| {
         let hop = &trace.hops[i];
         match (hop.via, trace.hops[i - 1].node) {
-            (Via::Rule(_) | Via::Default, Node::Router(r)) => Some((r, hop.loc)),
+            (Via::Rule(_) | Via::Default | Via::Policy { .. }, Node::Router(r)) => Some((r, hop.loc)),
             _ => None,
         }
     })

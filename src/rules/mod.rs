@@ -16,6 +16,7 @@ mod boundary_gap;
 mod boundary_outside_provisioning;
 mod boundary_overlap;
 mod boundary_unrouted;
+mod calls;
 mod cross_jurisdiction;
 mod decommissioned_reference;
 mod duplicate_id;

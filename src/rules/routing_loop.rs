@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 
 use super::{Finding, Routed, ScenarioLabel, declare_rule};
 use crate::analysis::Scenario;
-use crate::engine::{Disposition, Trace};
-use crate::model::Node;
+use crate::engine::{Disposition, LostReason, Trace};
+use crate::model::{Loc, Node};
 
 declare_rule! {
     /// ## What it does
@@ -112,5 +112,60 @@ impl RoutingLoop {
             f.related.retain(|r| r.loc != closing);
             out.push(f.related(t.hops[back_to].loc, format!("the call first reaches {back} here")));
         }
+        policy_loops(cx, out);
+    }
+}
+
+/// Policies that invoke each other with no successful route between (SPEC §9 step 4): one
+/// finding per cycle, normal loops apart from failure ones as above.
+fn policy_loops(cx: &Routed<'_>, out: &mut Vec<Finding>) {
+    let a = cx.analysis;
+    let normal = a
+        .normal
+        .iter()
+        .enumerate()
+        .map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
+    let runs = a.runs.iter().flat_map(|run| {
+        run.ends
+            .iter()
+            .filter(|(c, _)| a.normal[*c as usize].delivered_to().is_some())
+            .map(move |(c, end)| (run.scenario.clone(), *c, end))
+    });
+    // (in a failure, the cycle from its first policy by name) → (closing loc, path, scenario, classes)
+    type Seen = (Loc, Vec<String>, Scenario, Vec<u32>);
+    let mut cycles: BTreeMap<(bool, Vec<String>), Seen> = BTreeMap::new();
+    for (scenario, c, end) in normal.chain(runs) {
+        let Disposition::Lost {
+            reason: LostReason::PolicyLoop { cycle, loc },
+            ..
+        } = end
+        else {
+            continue;
+        };
+        let mut key: Vec<String> = cycle[..cycle.len().saturating_sub(1)].to_vec();
+        let min = key.iter().enumerate().min_by_key(|(_, n)| *n).map_or(0, |(i, _)| i);
+        key.rotate_left(min);
+        let seen = cycles
+            .entry((scenario != Scenario::Normal, key))
+            .or_insert_with(|| (*loc, cycle.clone(), scenario.clone(), Vec::new()));
+        seen.3.push(c);
+    }
+    for ((_, key), (loc, path, scenario, classes)) in cycles {
+        let origins = a.origins_of(classes.iter().copied());
+        let label = a.scenario_label(cx.table, &scenario);
+        let when = match &label {
+            ScenarioLabel::Normal => String::new(),
+            other => format!(" when {}", other.words()),
+        };
+        let message = format!(
+            "calls from {}{} loop through policies that invoke each other: {}{when}",
+            cx.origins_phrase(&origins),
+            cx.calls_phrase(classes),
+            path.join(" -> ")
+        );
+        out.push(
+            cx.finding(&RoutingLoop::META, loc, message, key, &origins)
+                .scenario(label),
+        );
     }
 }

@@ -8,6 +8,15 @@ declare_rule! {
     /// from the rules alone: one earlier rule at least as broad on every key, or earlier
     /// rules that differ from it on one key only and together cover that key.
     ///
+    /// For policy routing rules (SPEC §9): a rule whose conditions hold in some evaluation
+    /// psapguard makes (a scenario, kind of call and time slice; first evaluations and those
+    /// after failed routes) but that is never the first to hold in any of them — a catch-all
+    /// at priority 500 above a `QueueState … EQ Full` diversion: a busy PSAP queues the call,
+    /// the route succeeds, the diversion never runs — or whose own conditions contradict, or
+    /// whose time window does not contain the check date. The catch-all at the bottom of a
+    /// policy is its default and is never reported. A rule that could hold only in
+    /// scenarios psapguard does not analyse (two queues down at once) is not reported.
+    ///
     /// ## Why it matters
     /// A shadowed rule is an edit that does nothing: someone meant those calls to go
     /// somewhere else, and they do not. It is often a new rule appended below a broad one.
@@ -28,6 +37,7 @@ declare_rule! {
 
 impl ShadowedRule {
     pub(super) fn run(cx: &Context<'_>, out: &mut Vec<Finding>) {
+        policy_rules(cx, out);
         for r in cx.table.routers.iter().filter(|r| !cx.broken(&r.id)) {
             let mut earlier = EarlierRules::default();
             for (k, rule) in r.rules.iter().enumerate() {
@@ -255,5 +265,66 @@ mod tests {
             ..Match::default()
         };
         assert_eq!(shadowed_by(&esn(&[(150, 150)]), &[&earlier]), None);
+    }
+}
+
+/// Policy rules (SPEC §9) that psapguard's evaluations never find first although they could
+/// hold, or that can never hold at all; only in policies some call was evaluated against
+/// (an unreached policy is `policy-unused`).
+fn policy_rules(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    use crate::engine::RuleUse;
+    let (Some(net), Some(a)) = (cx.policies, cx.analysis) else {
+        return;
+    };
+    let Some(used) = a.rule_use.as_ref() else { return };
+    for (p, compiled) in net.policies.iter().enumerate() {
+        let p = p as u32;
+        let bits: Vec<u8> = (0..compiled.order.len() as u32).map(|k| used.get(p, k)).collect();
+        if bits.iter().all(|&b| b == 0) {
+            continue;
+        }
+        for (i, &k) in compiled.order.iter().enumerate() {
+            let rule = net.rule(p, k);
+            if !rule
+                .actions
+                .iter()
+                .any(|x| matches!(x.kind.as_str(), "RouteAction" | "BusyAction" | "InvokePolicyAction"))
+            {
+                continue;
+            }
+            // The catch-all at the bottom is the policy's default, kept for calls no table
+            // shows (no location, a new kind of call): like a router's `default`, never shadowed.
+            if rule.conditions.is_empty() && i + 1 == compiled.order.len() {
+                continue;
+            }
+            let why = match (net.never_holds(p, k), bits[k as usize]) {
+                (Some(why), _) => why.to_string(),
+                (None, b) if b & RuleUse::POSSIBLE != 0 && b & RuleUse::FIRST == 0 => {
+                    // Name the rule above it that holds first in its place.
+                    let above = compiled.order[..i]
+                        .iter()
+                        .rev()
+                        .find(|&&j| bits[j as usize] & RuleUse::FIRST != 0)
+                        .map(|&j| net.rule(p, j));
+                    match above {
+                        Some(r) => format!(
+                            "whenever its conditions hold, rule {} (priority {}) above it holds first",
+                            crate::escape::short(&r.id, 60),
+                            r.priority
+                        ),
+                        None => "a rule above it always holds first".to_string(),
+                    }
+                }
+                _ => continue,
+            };
+            let name = net.rule_name(p, k);
+            let message = format!(
+                "rule {} (priority {}) of {} never routes a call: {why}",
+                crate::escape::short(&rule.id, 60),
+                rule.priority,
+                crate::escape::short(&net.store.policies[p as usize].name(), 120)
+            );
+            out.push(cx.finding(&ShadowedRule::META, rule.at.loc, message, vec![name], &[]));
+        }
     }
 }

@@ -35,7 +35,7 @@ declare_rule! {
 /// Domains with the same members, the origins they cut off, and one loss in words.
 /// Domains with the same members, the origins they cut off, one loss in words, and whether
 /// every loss is at the origin (homed only on what failed).
-type Group = (Vec<usize>, Vec<u32>, String, bool);
+type Group = (Vec<usize>, Vec<u32>, String, bool, Vec<u32>);
 
 impl SinglePointOfFailure {
     pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
@@ -45,6 +45,7 @@ impl SinglePointOfFailure {
         for run in &a.runs {
             let Scenario::Fail(d) = run.scenario else { continue };
             let mut lost: Vec<u32> = Vec::new();
+            let mut classes: Vec<u32> = Vec::new();
             let mut example = String::new();
             let mut at_ingress = true;
             for (c, end) in &run.ends {
@@ -53,6 +54,11 @@ impl SinglePointOfFailure {
                 }
                 // A failure that makes calls loop cuts them off too (SPEC §2).
                 let why = match end {
+                    // A BusyAction rejects calls by design of its rule: black-hole names it.
+                    Disposition::Lost {
+                        reason: LostReason::Busy { .. },
+                        ..
+                    } => continue,
                     Disposition::Lost { at, reason } => describe_loss(cx.table, *at, reason, a.max_hops),
                     Disposition::Looped { .. } => "in a routing loop".to_string(),
                     Disposition::Delivered { .. } => continue,
@@ -68,17 +74,19 @@ impl SinglePointOfFailure {
                     example = why;
                 }
                 lost.extend(&a.classes[*c as usize].origins);
+                classes.push(*c);
             }
             if lost.is_empty() {
                 continue;
             }
             let entry = groups
                 .entry(&a.domains[d].members)
-                .or_insert((vec![], vec![], example, at_ingress));
+                .or_insert((vec![], vec![], example, at_ingress, vec![]));
             entry.0.push(d);
             entry.1.extend(lost);
+            entry.4.extend(classes);
         }
-        for (_, (domains, mut origins, example, at_ingress)) in groups {
+        for (_, (domains, mut origins, example, at_ingress, classes)) in groups {
             origins.sort_unstable();
             origins.dedup();
             let names: Vec<String> = domains.iter().map(|&d| a.domains[d].name.clone()).collect();
@@ -93,8 +101,9 @@ impl SinglePointOfFailure {
                 format!("{} (the same elements as {})", names[0], names[1..].join(", "))
             };
             let message = format!(
-                "if {who} fails, calls from {} reach no PSAP (lost {example})",
-                cx.origins_phrase(&origins)
+                "if {who} fails, calls from {}{} reach no PSAP (lost {example})",
+                cx.origins_phrase(&origins),
+                cx.calls_phrase(classes)
             );
             let scenario = ScenarioLabel::Fail(names[0].clone());
             let ingress = |o: u32| cx.table.origins[o as usize].ingress.first().map(|l| l.loc);

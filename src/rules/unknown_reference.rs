@@ -10,7 +10,9 @@ declare_rule! {
     /// Reports a reference to an id that does not exist, or to an element of the wrong kind:
     /// a `to`, `default`, `alternate` or `overflow` that names nothing, a `mate` or `ingress`
     /// that is not a router, a `domains` entry that is not declared, a pool's `psap` that is
-    /// not a PSAP. The finding lists the origins whose calls are lost because of it.
+    /// not a PSAP; in a policy routing rule (SPEC §9), a `recipientUri`, QueueState `queue` or
+    /// ServiceState `service` that names no PSAP `uri` and no router `queue`. The finding
+    /// lists the origins whose calls are lost because of it.
     ///
     /// References to one missing id from one field are one finding; its entities are every
     /// referring element, then the missing id (so `diff` sees a new referrer as a new
@@ -125,6 +127,80 @@ impl UnknownReference {
             }
             out.push(f);
         }
+        policy_references(cx, &lost_at, out);
+    }
+}
+
+/// A `recipientUri`, QueueState `queue` or ServiceState `service` of a policy in force that
+/// names no PSAP `uri` and no router `queue` (SPEC §9): one finding per name and field.
+fn policy_references(cx: &Context<'_>, lost_at: &HashMap<Loc, Vec<u32>>, out: &mut Vec<Finding>) {
+    let Some(net) = cx.policies else { return };
+    // (name, field) → (rule names, where)
+    let mut groups: BTreeMap<(String, &'static str), Vec<(String, Loc)>> = BTreeMap::new();
+    for (p, policy) in net.store.policies.iter().enumerate() {
+        for (k, rule) in policy.rules.iter().enumerate() {
+            let named = net.rule_name(p as u32, k as u32);
+            let conditions = rule.conditions.iter().filter_map(|c| {
+                let field = match c.kind.as_str() {
+                    "QueueStateCondition" => "queue",
+                    "ServiceStateCondition" => "service",
+                    _ => return None,
+                };
+                Some((field, c.field(field)?))
+            });
+            let actions = rule
+                .actions
+                .iter()
+                .filter(|a| a.kind == "RouteAction")
+                .filter_map(|a| Some(("recipientUri", a.field("recipientUri")?)));
+            for (field, value) in conditions.chain(actions) {
+                let Some(name) = value.value.as_str() else { continue };
+                let known = net.store.queue(name).is_some()
+                    || field == "service" && matches!(cx.table.lookup(name), Some(Element::Psap(_)));
+                if !known {
+                    groups
+                        .entry((name.to_string(), field))
+                        .or_default()
+                        .push((named.clone(), value.at.loc));
+                }
+            }
+        }
+    }
+    let queues: Vec<&str> = cx
+        .table
+        .psaps
+        .iter()
+        .filter_map(|p| p.uri.as_deref())
+        .chain(cx.table.routers.iter().filter_map(|r| r.queue.as_deref()))
+        .collect();
+    for ((name, field), places) in groups {
+        let hint = did_you_mean(&name, queues.iter().copied())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        let shown = crate::escape::short(&name, 120);
+        let mut origins: Vec<u32> = places
+            .iter()
+            .flat_map(|(_, l)| lost_at.get(l).into_iter().flatten().copied())
+            .collect();
+        origins.sort_unstable();
+        origins.dedup();
+        let (first, loc) = &places[0];
+        let mut message = format!("`{field}` `{shown}` in {first} names no PSAP `uri` and no router `queue`{hint}");
+        if !origins.is_empty() {
+            message.push_str(&format!("; calls from {} are lost", cx.origins_phrase(&origins)));
+        }
+        let mut entities: Vec<String> = Vec::new();
+        for (rule, _) in &places {
+            if !entities.contains(rule) {
+                entities.push(rule.clone());
+            }
+        }
+        entities.push(name.clone());
+        let mut f = cx.finding(&UnknownReference::META, *loc, message, entities, &origins);
+        for (rule, l) in places.iter().skip(1).take(20) {
+            f = f.related(*l, format!("also named by {rule}"));
+        }
+        out.push(f);
     }
 }
 
