@@ -107,7 +107,7 @@ variant["policyRules"][0]["actions"][0]["actionType"] = "routeAction"
 variant["policyRules"].insert(1, {"id": "nn-rtt", "priority": 250,
     "conditions": [{"conditionType": "SdpOfferCondition", "rtt": True,
                     "langRttPref": {"langList": ["en", "es"], "langTest": "any"}}],
-    "actions": [{"actionType": "RouteAction", "recipientUri": "sip:text@sedgwick.ks.us"}]})
+    "actions": [{"actionType": "RouteAction", "recipientUri": "sip:psap@butler.ks.us"}]})
 orig_variant = copy.deepcopy(ORIGINATION)
 orig_variant["policyRules"].insert(0, {"id": "orig-nnh", "priority": 200,
     "conditions": [{"conditionType": "NormalHextHopCondition", "operator": "EQ", "content": "sip:psap@butler.ks.us"}],

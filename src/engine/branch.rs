@@ -3,7 +3,7 @@
 //! and the explorer that follows every branch over them, dropping contradictory ones.
 //!
 //! A walk asks its questions through an [`Explorer`]; the first time a question is open the
-//! explorer takes its first answer (no, outside: so the first branch is the usual call) and remembers the choice, and [`Explorer::next`] replays
+//! explorer takes its first answer (no, outside: so the first branch is the usual call) and remembers the choice, and [`Explorer::advance`] replays
 //! the walk with the last open choice flipped (depth first), so only questions a walk
 //! actually asks make branches.
 
@@ -329,7 +329,7 @@ impl Explorer {
     }
 
     /// Sets up the next branch; false when every branch was followed (or the bound reached).
-    pub fn next(&mut self) -> bool {
+    pub fn advance(&mut self) -> bool {
         self.choices.truncate(self.pos);
         while let Some(last) = self.choices.last_mut() {
             if last.0 + 1 < last.1 && self.followed < MAX_BRANCHES {
@@ -415,14 +415,16 @@ mod tests {
 
     #[test]
     fn the_explorer_follows_each_branch_once() {
-        let facts = Facts::default();
+        let mut facts = Facts::default();
+        facts.intern("rtt".into(), "SdpOffer rtt".into(), None);
+        facts.intern("video".into(), "SdpOffer video".into(), None);
         let mut e = Explorer::new(Branch::default());
         let mut seen = Vec::new();
         loop {
             let rtt = e.fact(&facts, 0);
             let video = rtt && e.fact(&facts, 1);
             seen.push((rtt, video));
-            if !e.next() {
+            if !e.advance() {
                 break;
             }
         }
@@ -438,7 +440,7 @@ mod tests {
         let mut seen = Vec::new();
         loop {
             seen.push((e.fact(&facts, a), e.fact(&facts, b)));
-            if !e.next() {
+            if !e.advance() {
                 break;
             }
         }

@@ -2,7 +2,7 @@
 //! rules by priority, routes that fail and re-evaluation with the queue `Unreachable`,
 //! invocations, BusyAction — ending, like every walk, in a [`Disposition`].
 
-use super::policy::{Act, Cond, PolicyNet, RuleUse, Test, compare, state_of};
+use super::policy::{Act, Cond, PolicyNet, Test, compare, state_of};
 use super::{Delivery, Disposition, Hop, LostReason, PolicyStep, Step, Via, Walk};
 use crate::model::{Loc, Node, PolicyKind};
 
@@ -268,5 +268,42 @@ impl<'t> Walk<'t, '_> {
             }
         };
         value != c.negated
+    }
+}
+
+/// Which rules of each policy held first in some evaluation, and which could have held
+/// (SPEC §9 `shadowed-rule`). Shared by the walks of every scenario, which run in parallel.
+#[derive(Debug, Default)]
+pub struct RuleUse {
+    /// Per policy, per rule (document order): bit 1 could hold, bit 2 held first.
+    pub flags: Vec<Vec<std::sync::atomic::AtomicU8>>,
+}
+
+impl RuleUse {
+    pub const POSSIBLE: u8 = 1;
+    pub const FIRST: u8 = 2;
+
+    pub fn new(net: &PolicyNet<'_>) -> RuleUse {
+        RuleUse {
+            flags: net
+                .policies
+                .iter()
+                .map(|p| p.rules.iter().map(|_| std::sync::atomic::AtomicU8::new(0)).collect())
+                .collect(),
+        }
+    }
+
+    pub(super) fn note(&self, policy: u32, rule: u32, bits: u8) {
+        if let Some(flag) = self.flags.get(policy as usize).and_then(|p| p.get(rule as usize)) {
+            flag.fetch_or(bits, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The bits of a rule.
+    pub fn get(&self, policy: u32, rule: u32) -> u8 {
+        self.flags
+            .get(policy as usize)
+            .and_then(|p| p.get(rule as usize))
+            .map_or(0, |f| f.load(std::sync::atomic::Ordering::Relaxed))
     }
 }

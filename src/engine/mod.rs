@@ -5,56 +5,22 @@
 //! element whose state it consulted, so N-1 analysis can re-run only the calls a failure
 //! could change.
 
+mod answers;
 mod branch;
+mod conditions;
 mod evaluate;
 mod policy;
 
+pub use answers::{Answers, service_index};
 pub use branch::{Branch, Clock, Explorer, Facts, MAX_BRANCHES, WEEK};
-pub use policy::{Answers, CompiledPolicy, PolicyNet, RuleUse, service_index};
+pub use conditions::Conditions;
+pub use evaluate::RuleUse;
+pub use policy::{CompiledPolicy, PolicyNet};
 
 use crate::model::{Link, Loc, Node, Origin, PsapStatus, Rule, Table};
 
 /// Default limit on the elements one call may pass.
 pub const DEFAULT_MAX_HOPS: usize = 8;
-
-/// What is down and what is busy in a scenario.
-#[derive(Debug, Clone)]
-pub struct Conditions {
-    /// Per dense node index (see [`Table::node_index`]).
-    down: Vec<bool>,
-    busy: Option<u32>,
-}
-
-impl Conditions {
-    pub fn normal(table: &Table) -> Self {
-        Conditions {
-            down: vec![false; table.node_count()],
-            busy: None,
-        }
-    }
-
-    /// `down` down and `busy` busy, everything else up.
-    pub fn with(table: &Table, down: &[Node], busy: Option<u32>) -> Self {
-        let mut c = Self::normal(table);
-        for &n in down {
-            c.set_down(table, n, true);
-        }
-        c.busy = busy;
-        c
-    }
-
-    pub fn set_down(&mut self, table: &Table, node: Node, down: bool) {
-        self.down[table.node_index(node)] = down;
-    }
-
-    pub fn set_busy(&mut self, psap: Option<u32>) {
-        self.busy = psap;
-    }
-
-    fn is_up(&self, table: &Table, node: Node) -> bool {
-        !self.down[table.node_index(node)]
-    }
-}
 
 /// How the call reached a hop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,7 +285,7 @@ impl<'t> Walker<'t> {
             walk.rule_use = rule_use;
             let trace = walk.run();
             out.push((ex.branch.clone(), trace));
-            if !ex.next() {
+            if !ex.advance() {
                 break;
             }
         }

@@ -2,6 +2,7 @@
 //! walk decides from the scenario (queue and service states), the GIS layers (the ECRF's
 //! answer), the clock or the kind of call; each rule keeps the one action that routes.
 
+use super::answers::{Answers, service_index};
 use super::branch::{Clock, Facts, WEEK};
 use crate::model::{
     BoundaryKind, Condition, Loc, Node, Policy, PolicyKind, PolicyRule, PolicyStore, PsapStatus, Table, sip_key,
@@ -96,82 +97,6 @@ pub struct CompiledPolicy {
     pub(super) rules: Vec<CompiledRule>,
     /// Rule indices by priority, highest first (document order among equals).
     pub order: Vec<u32>,
-}
-
-/// What the ECRF answers at each origin's location (SPEC §7, §9): per service, the
-/// `ServiceURI`s of the boundaries in force that hold it.
-#[derive(Debug, Default)]
-pub struct Answers {
-    start: Vec<u32>,
-    items: Vec<(u8, u32)>,
-    /// Answer URIs as written (first spelling), by index; `keys` as SIP keys.
-    pub uris: Vec<String>,
-    keys: std::collections::HashMap<String, u32>,
-}
-
-impl Answers {
-    /// Adds the next origin's answers: (service kind, ServiceURI) pairs.
-    pub fn push<'a>(&mut self, answers: impl IntoIterator<Item = (BoundaryKind, &'a str)>) {
-        self.start.push(self.items.len() as u32);
-        for (kind, uri) in answers {
-            let key = sip_key(uri);
-            let next = self.uris.len() as u32;
-            let id = *self.keys.entry(key).or_insert(next);
-            if id == next {
-                self.uris.push(uri.to_string());
-            }
-            self.items.push((service_index(kind), id));
-        }
-    }
-
-    /// (service, answer URI index) of an origin, by service.
-    pub fn of(&self, origin: u32) -> &[(u8, u32)] {
-        let o = origin as usize;
-        let Some(&lo) = self.start.get(o) else { return &[] };
-        let hi = self.start.get(o + 1).map_or(self.items.len() as u32, |&h| h);
-        &self.items[lo as usize..hi as usize]
-    }
-}
-
-pub fn service_index(kind: BoundaryKind) -> u8 {
-    BoundaryKind::ALL.iter().position(|(_, k)| *k == kind).unwrap_or(0) as u8
-}
-
-/// Which rules of each policy held first in some evaluation, and which could have held
-/// (SPEC §9 `shadowed-rule`). Shared by the walks of every scenario, which run in parallel.
-#[derive(Debug, Default)]
-pub struct RuleUse {
-    /// Per policy, per rule (document order): bit 1 could hold, bit 2 held first.
-    pub flags: Vec<Vec<std::sync::atomic::AtomicU8>>,
-}
-
-impl RuleUse {
-    pub const POSSIBLE: u8 = 1;
-    pub const FIRST: u8 = 2;
-
-    pub fn new(net: &PolicyNet<'_>) -> RuleUse {
-        RuleUse {
-            flags: net
-                .policies
-                .iter()
-                .map(|p| p.rules.iter().map(|_| std::sync::atomic::AtomicU8::new(0)).collect())
-                .collect(),
-        }
-    }
-
-    pub(super) fn note(&self, policy: u32, rule: u32, bits: u8) {
-        if let Some(flag) = self.flags.get(policy as usize).and_then(|p| p.get(rule as usize)) {
-            flag.fetch_or(bits, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-
-    /// The bits of a rule.
-    pub fn get(&self, policy: u32, rule: u32) -> u8 {
-        self.flags
-            .get(policy as usize)
-            .and_then(|p| p.get(rule as usize))
-            .map_or(0, |f| f.load(std::sync::atomic::Ordering::Relaxed))
-    }
 }
 
 /// Everything routing by policies needs, built once per table.

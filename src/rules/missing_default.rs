@@ -81,7 +81,8 @@ fn fall_through(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .iter()
         .flat_map(|run| run.ends.iter().map(move |(c, end)| (run.scenario.clone(), *c, end)));
     // policy → (where, classes, origins, scenarios)
-    let mut by_policy: BTreeMap<&str, (Loc, Vec<u32>, Vec<u32>, Vec<Scenario>)> = BTreeMap::new();
+    type Seen = (Loc, Vec<u32>, Vec<u32>, Vec<Scenario>);
+    let mut by_policy: BTreeMap<&str, Seen> = BTreeMap::new();
     for (scenario, c, end) in normal.chain(runs) {
         let Disposition::Lost {
             reason:

@@ -387,23 +387,3 @@ fn check_time(cx: &Context<'_>, s: &Subject<'_>, c: &Condition, out: &mut Vec<Fi
 fn short(s: &str) -> String {
     crate::escape::short(s, 60)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn instants_compare_across_offsets() {
-        use crate::date::{instant, time_of_day};
-        assert_eq!(instant("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(instant("1970-01-01T00:00:00-06:00"), Some(6 * 3600));
-        assert_eq!(
-            instant("2025-11-04T02:00:00.250+01:00"),
-            instant("2025-11-04T01:00:00Z")
-        );
-        assert_eq!(instant("2025-11-04"), None);
-        assert_eq!(instant("2025-13-04T02:00:00Z"), None);
-        assert_eq!(time_of_day("06:00:00"), Some(21_600));
-        assert_eq!(time_of_day("6:00"), None);
-    }
-}

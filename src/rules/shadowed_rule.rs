@@ -219,55 +219,6 @@ fn range_covered(have: &[(u32, u32)], lo: u32, hi: u32) -> bool {
     next > hi as u64
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn esn(ranges: &[(u32, u32)]) -> Match {
-        Match {
-            esn: Some(ranges.to_vec()),
-            ..Match::default()
-        }
-    }
-
-    #[test]
-    fn union_of_ranges_shadows() {
-        let a = esn(&[(100, 149)]);
-        let b = esn(&[(150, 199)]);
-        assert_eq!(shadowed_by(&esn(&[(120, 180)]), &[&a, &b]), Some(vec![0, 1]));
-        assert_eq!(shadowed_by(&esn(&[(120, 200)]), &[&a, &b]), None);
-    }
-
-    #[test]
-    fn a_list_of_esns_covers_the_range_they_make() {
-        let list = esn(&[(101, 101), (102, 102), (103, 103)]);
-        assert_eq!(shadowed_by(&esn(&[(101, 103)]), &[&list]), Some(vec![0]));
-        assert_eq!(shadowed_by(&esn(&[(101, 104)]), &[&list]), None);
-    }
-
-    #[test]
-    fn many_esn_blocks_are_checked_without_comparing_every_pair() {
-        // 20,000 disjoint blocks, then one block repeated: found, and quickly.
-        let blocks: Vec<Match> = (0..20_000u32).map(|i| esn(&[(i * 4, i * 4 + 3)])).collect();
-        let mut index = EarlierRules::default();
-        for (j, b) in blocks.iter().enumerate() {
-            assert!(index.meeting(b).is_empty());
-            index.add(b, j);
-        }
-        assert_eq!(index.meeting(&esn(&[(40, 43)])), vec![10]);
-    }
-
-    #[test]
-    fn narrower_earlier_rule_does_not_shadow() {
-        let earlier = Match {
-            esn: Some(vec![(100, 199)]),
-            kind: Some(vec![OriginKind::Esz]),
-            ..Match::default()
-        };
-        assert_eq!(shadowed_by(&esn(&[(150, 150)]), &[&earlier]), None);
-    }
-}
-
 /// Policy rules (SPEC §9) that psapguard's evaluations never find first although they could
 /// hold, or that can never hold at all; only in policies some call was evaluated against
 /// (an unreached policy is `policy-unused`).
@@ -326,5 +277,54 @@ fn policy_rules(cx: &Context<'_>, out: &mut Vec<Finding>) {
             );
             out.push(cx.finding(&ShadowedRule::META, rule.at.loc, message, vec![name], &[]));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esn(ranges: &[(u32, u32)]) -> Match {
+        Match {
+            esn: Some(ranges.to_vec()),
+            ..Match::default()
+        }
+    }
+
+    #[test]
+    fn union_of_ranges_shadows() {
+        let a = esn(&[(100, 149)]);
+        let b = esn(&[(150, 199)]);
+        assert_eq!(shadowed_by(&esn(&[(120, 180)]), &[&a, &b]), Some(vec![0, 1]));
+        assert_eq!(shadowed_by(&esn(&[(120, 200)]), &[&a, &b]), None);
+    }
+
+    #[test]
+    fn a_list_of_esns_covers_the_range_they_make() {
+        let list = esn(&[(101, 101), (102, 102), (103, 103)]);
+        assert_eq!(shadowed_by(&esn(&[(101, 103)]), &[&list]), Some(vec![0]));
+        assert_eq!(shadowed_by(&esn(&[(101, 104)]), &[&list]), None);
+    }
+
+    #[test]
+    fn many_esn_blocks_are_checked_without_comparing_every_pair() {
+        // 20,000 disjoint blocks, then one block repeated: found, and quickly.
+        let blocks: Vec<Match> = (0..20_000u32).map(|i| esn(&[(i * 4, i * 4 + 3)])).collect();
+        let mut index = EarlierRules::default();
+        for (j, b) in blocks.iter().enumerate() {
+            assert!(index.meeting(b).is_empty());
+            index.add(b, j);
+        }
+        assert_eq!(index.meeting(&esn(&[(40, 43)])), vec![10]);
+    }
+
+    #[test]
+    fn narrower_earlier_rule_does_not_shadow() {
+        let earlier = Match {
+            esn: Some(vec![(100, 199)]),
+            kind: Some(vec![OriginKind::Esz]),
+            ..Match::default()
+        };
+        assert_eq!(shadowed_by(&esn(&[(150, 150)]), &[&earlier]), None);
     }
 }
