@@ -537,7 +537,12 @@ pub fn describe_loss(table: &Table, at: Option<Node>, reason: &LostReason, max_h
         Some(n @ Node::Psap(_)) => format!("at PSAP {}", table.node_id(n)),
         None => "at the origin".into(),
     };
-    let why = match reason {
+    format!("{place}: {}", describe_reason(reason, max_hops))
+}
+
+/// Why a call is lost, in words, without where.
+pub fn describe_reason(reason: &LostReason, max_hops: usize) -> String {
+    match reason {
         LostReason::NoIngress => "it names no ingress router".to_string(),
         LostReason::IngressDown => "every ingress router is down".to_string(),
         LostReason::NoRoute => "no rule matches and the router has no `default`".to_string(),
@@ -562,6 +567,5 @@ pub fn describe_loss(table: &Table, at: Option<Node>, reason: &LostReason, max_h
         LostReason::PolicyLoop { cycle, .. } => {
             format!("the policies invoke each other in a loop: {}", cycle.join(" → "))
         }
-    };
-    format!("{place}: {why}")
+    }
 }

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use super::{Finding, Routed, declare_rule};
 use crate::analysis::Scenario;
-use crate::engine::{Disposition, LostReason, describe_loss};
+use crate::engine::{Disposition, LostReason, describe_loss, describe_reason};
 use crate::model::{Loc, Node};
 
 declare_rule! {
@@ -82,8 +82,12 @@ impl BlackHole {
                 _ => origins.clone(),
             };
             if !kept.is_empty() {
-                let why = describe_loss(cx.table, *at, reason, a.max_hops);
                 let subject = policy_subject(reason);
+                // A loss inside a policy is the policy's, wherever the ESRP runs it.
+                let why = match subject {
+                    Some(_) => format!(": {}", describe_reason(reason, a.max_hops)),
+                    None => format!(" {}", describe_loss(cx.table, *at, reason, a.max_hops)),
+                };
                 let at = if subject.is_some() { None } else { *at };
                 let group = groups
                     .entry((at, why))
@@ -108,7 +112,7 @@ impl BlackHole {
                 s => format!(" when {}", a.scenario_label(cx.table, s).words()),
             };
             let message = format!(
-                "calls from {}{} are lost {why}{when}",
+                "calls from {}{} are lost{why}{when}",
                 cx.origins_phrase(&origins),
                 cx.calls_phrase(classes)
             );
