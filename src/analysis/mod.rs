@@ -429,7 +429,9 @@ fn psap_of<'t>(t: &'t Table, end: &Disposition) -> Option<&'t str> {
 pub fn moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<Move> {
     let old_class = class_by_id(old, oa);
     let mut out = Vec::new();
-    for (c, trace) in na.normal.iter().enumerate() {
+    // The usual call of each origin is compared (SPEC §9: other kinds of call are branches
+    // of it, diverted on purpose).
+    for (c, trace) in na.normal.iter().enumerate().filter(|(c, _)| na.classes[*c].usual) {
         for &o in &na.classes[c].origins {
             let Some(oc) = old_class.get(&new.origins[o as usize].id) else {
                 continue;
@@ -495,6 +497,7 @@ pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) ->
         // The origins either table re-walked in this failure, in new-table order.
         let mut origins: Vec<u32> = new_ends
             .keys()
+            .filter(|&&c| na.classes[c as usize].usual)
             .flat_map(|&c| na.classes[c as usize].origins.iter().copied())
             .collect();
         #[allow(clippy::iter_over_hash_type, reason = "the origins are sorted below")]
