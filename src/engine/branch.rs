@@ -104,10 +104,12 @@ impl Clock {
         // Group the local spans by their time of day, then name the days of each group.
         let mut by_time: Vec<((u32, u32), Vec<u32>)> = Vec::new();
         for &(lo, hi) in &local.0 {
-            // A span longer than a day or crossing midnight is named by its ends.
             let (day, start) = (lo / 1440, lo % 1440);
             let end = hi - day * 1440;
-            match by_time.iter_mut().find(|(t, _)| *t == (start, end)) {
+            // A span longer than a day or crossing midnight is named by its own ends: grouped,
+            // only its first day would be named.
+            let same = by_time.iter_mut().find(|(t, _)| end <= 1440 && *t == (start, end));
+            match same {
                 Some((_, days)) => days.push(day),
                 None => by_time.push(((start, end), vec![day])),
             }
@@ -116,13 +118,14 @@ impl Clock {
             .iter()
             .map(|((start, end), days)| {
                 if *end > 1440 {
-                    let last = days[0] + (end - 1) / 1440;
+                    // An end at midnight is the last day's 24:00, not that day's 00:00.
+                    let days_after = (end - 1) / 1440;
                     return format!(
                         "{} {}–{} {}",
                         DAYS[days[0] as usize % 7],
                         hhmm(*start),
-                        DAYS[last as usize % 7],
-                        hhmm(end % 1440)
+                        DAYS[(days[0] + days_after) as usize % 7],
+                        hhmm(end - days_after * 1440)
                     );
                 }
                 format!("{} {}–{}", day_ranges(days), hhmm(*start), hhmm(*end))
@@ -411,6 +414,22 @@ mod tests {
         assert_eq!(utc.words(-360), "Sat–Sun 00:00–06:00");
         let late = Clock::from_intervals(vec![(23 * 60, 24 * 60 + 7 * 60)]);
         assert_eq!(late.words(0), "Mon 23:00–Tue 07:00");
+    }
+
+    #[test]
+    fn spans_across_midnight_are_each_named_to_their_end() {
+        // The week outside Sun–Thu 01:00–06:00: four spans cross midnight with the same
+        // times of day, and each is named.
+        let night: Vec<_> = [6, 0, 1, 2, 3].iter().map(|d| (d * 1440 + 60, d * 1440 + 360)).collect();
+        let day = Clock::from_intervals(night).complement();
+        assert_eq!(
+            day.words(0),
+            "Mon 00:00–01:00; Mon 06:00–Tue 01:00; Tue 06:00–Wed 01:00; Wed 06:00–Thu 01:00; \
+             Thu 06:00–Sun 01:00; Sun 06:00–24:00"
+        );
+        // Outside Sat–Sun 00:00–08:00: the weekdays end at Friday's midnight.
+        let weekend = Clock::from_intervals(vec![(5 * 1440, 5 * 1440 + 480), (6 * 1440, 6 * 1440 + 480)]);
+        assert_eq!(weekend.complement().words(0), "Mon 00:00–Fri 24:00; Sat–Sun 08:00–24:00");
     }
 
     #[test]
