@@ -513,6 +513,8 @@ fn time_window(c: &Condition, offset: &mut Option<i64>, today: &str) -> Test {
         (None, Some(b)) if b > 0 => (0, (b + 59) / 60),
         _ => (0, 1440),
     };
+    // Tokens outside MO–SU are ignored (RQ_PS_044); a list with none valid is ignored as a
+    // whole — every day — not the condition's times with it.
     let days: Vec<u32> = match text("weekdayList") {
         Some(list) => list
             .split(',')
@@ -523,9 +525,10 @@ fn time_window(c: &Condition, offset: &mut Option<i64>, today: &str) -> Test {
             })
             .map(|d| d as u32)
             .collect(),
-        None => (0..7).collect(),
+        None => Vec::new(),
     };
-    if days.is_empty() || (from, to) == (0, 1440) && days.len() == 7 {
+    let days = if days.is_empty() { (0..7).collect() } else { days };
+    if (from, to) == (0, 1440) && days.len() == 7 {
         return Test::Always;
     }
     let local = Clock::from_intervals(
