@@ -14,6 +14,7 @@ mod gis;
 mod graph;
 mod hostile;
 mod html;
+mod kansas_policy;
 mod layers;
 mod lost;
 mod markdown;
