@@ -151,3 +151,14 @@ fn an_esrp_queue_without_origination_policy_is_policy_missing() {
 fn a_leftover_next_hop_policy_is_policy_unused() {
     assert_eq!(rules_raised("policy-unused"), ["policy-unused"]);
 }
+
+#[test]
+fn the_readme_shows_the_example_as_it_runs() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let (_, out, err) = run(&["check", "examples/kansas-policy"]);
+    let shown = format!("$ psapguard check examples/kansas-policy\n{out}{err}```");
+    assert!(readme.contains(&shown), "README.md should show:\n{shown}");
+    let (_, out, _) = run(&["trace", "esz-800", "examples/kansas-policy"]);
+    let shown = format!("$ psapguard trace esz-800 examples/kansas-policy\n{out}```");
+    assert!(readme.contains(&shown), "README.md should show:\n{shown}");
+}
