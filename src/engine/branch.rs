@@ -420,7 +420,10 @@ mod tests {
     fn spans_across_midnight_are_each_named_to_their_end() {
         // The week outside Sun–Thu 01:00–06:00: four spans cross midnight with the same
         // times of day, and each is named.
-        let night: Vec<_> = [6, 0, 1, 2, 3].iter().map(|d| (d * 1440 + 60, d * 1440 + 360)).collect();
+        let night: Vec<_> = [6, 0, 1, 2, 3]
+            .iter()
+            .map(|d| (d * 1440 + 60, d * 1440 + 360))
+            .collect();
         let day = Clock::from_intervals(night).complement();
         assert_eq!(
             day.words(0),
@@ -429,7 +432,10 @@ mod tests {
         );
         // Outside Sat–Sun 00:00–08:00: the weekdays end at Friday's midnight.
         let weekend = Clock::from_intervals(vec![(5 * 1440, 5 * 1440 + 480), (6 * 1440, 6 * 1440 + 480)]);
-        assert_eq!(weekend.complement().words(0), "Mon 00:00–Fri 24:00; Sat–Sun 08:00–24:00");
+        assert_eq!(
+            weekend.complement().words(0),
+            "Mon 00:00–Fri 24:00; Sat–Sun 08:00–24:00"
+        );
     }
 
     #[test]

@@ -112,7 +112,10 @@ fn a_store_manifest_beside_the_policies_is_policy_format() {
     let (_, report) = check("fixtures/kansas-policy-broken/policy-format");
     let f = crate::common::finding_of(&report, "policy-format");
     assert!(
-        f["location"]["file"].as_str().unwrap().ends_with("policies/export-manifest.json"),
+        f["location"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("policies/export-manifest.json"),
         "{f:#}"
     );
 }
@@ -125,7 +128,10 @@ fn three_letter_weekdays_are_policy_attribute_and_ignored_in_routing() {
     assert_eq!(code, 0);
     let branches = deliveries(&out);
     assert!(
-        branches.contains(&("calls with SdpOffer rtt=false, at Mon–Sun 01:00–06:00".into(), "sedgwick-911".into())),
+        branches.contains(&(
+            "calls with SdpOffer rtt=false, at Mon–Sun 01:00–06:00".into(),
+            "sedgwick-911".into()
+        )),
         "{out}"
     );
     assert_eq!(branches[0].1, "sumner-911", "{out}");
