@@ -1,4 +1,5 @@
-//! A table as it was at a git revision (`diff --base REV`), read with plumbing only: the
+//! A table as it was at a git revision (`diff --base REV`), with its layers and policy
+//! documents, read with plumbing only: the
 //! revision is resolved once to a commit, the tree listed with `ls-tree`, each blob read with
 //! `cat-file` by its object id. No porcelain, so no textconv, filters or attributes from the
 //! repository run — except, for a layer that is a Git LFS pointer, the smudge filter of the
@@ -143,6 +144,8 @@ fn table_at(rev: &str, path: &Path, root: &Path) -> Result<Loaded, String> {
         files: entries.iter().map(|e| e.name.clone()).collect(),
     };
     super::gis::read_boundaries(&mut loaded.table, &layers);
+    // Policy documents through the same reader: the same root, limits and LFS handling.
+    super::policy::read_policies(&mut loaded.table, &layers);
     // A layer git cannot give fails closed (exit 2): read as missing, every boundary would
     // count as added and the blast radius would be false.
     if let Some(b) = loaded
@@ -154,6 +157,19 @@ fn table_at(rev: &str, path: &Path, root: &Path) -> Result<Loaded, String> {
         return Err(format!(
             "{}: this layer is a Git LFS pointer at {} (object not fetched); fetch it (`git lfs fetch`) and run again",
             crate::escape::short(&b.file, crate::escape::MAX_SHOWN_CHARS),
+            crate::escape::short(rev, 100)
+        ));
+    }
+    // Likewise a policy file: read as missing, its routes would count as changed.
+    let unfetched = loaded
+        .table
+        .policy_files
+        .iter()
+        .find(|f| f.problems.iter().any(|p| p.message.ends_with(LFS_NOT_FETCHED)));
+    if let Some(f) = unfetched {
+        return Err(format!(
+            "{}: this policy file is a Git LFS pointer at {} (object not fetched); fetch it (`git lfs fetch`) and run again",
+            crate::escape::short(&f.shown, crate::escape::MAX_SHOWN_CHARS),
             crate::escape::short(rev, 100)
         ));
     }
@@ -233,8 +249,10 @@ struct GitLayers {
     files: Vec<String>,
 }
 
-impl super::gis::LayerFiles for GitLayers {
-    fn read(&self, from: u32, rel: &str) -> Result<Vec<u8>, String> {
+impl GitLayers {
+    /// The path (relative to where psapguard runs, as `ls-tree` takes it) of `rel` beside the
+    /// table file `from`; refused when it leaves the table's root.
+    fn locate(&self, from: u32, rel: &str) -> Result<std::path::PathBuf, String> {
         let Some(file) = self.files.get(from as usize) else {
             return Err("cannot be read".into());
         };
@@ -249,7 +267,13 @@ impl super::gis::LayerFiles for GitLayers {
         if !absolute.starts_with(&self.root) {
             return Err(outside());
         }
-        let path = relative(&absolute, &self.here);
+        Ok(relative(&absolute, &self.here))
+    }
+}
+
+impl super::gis::LayerFiles for GitLayers {
+    fn read_as(&self, from: u32, rel: &str, too_big: fn(u64) -> String) -> Result<Vec<u8>, String> {
+        let path = self.locate(from, rel)?;
         let shown = path.display().to_string();
         let entry = list(&self.commit, &shown)?
             .into_iter()
@@ -258,14 +282,14 @@ impl super::gis::LayerFiles for GitLayers {
         if entry.mode == "120000" {
             return Err("is a symbolic link in git; links are not followed".into());
         }
-        let bytes = read_bytes(&entry.object, super::gis::too_big)?;
+        let bytes = read_bytes(&entry.object, too_big)?;
         let Some(size) = super::gis::lfs_pointer(&bytes) else {
             return Ok(bytes);
         };
         // A Git LFS pointer: the object through git's own filters (git-lfs's smudge, as the
         // user's git configuration sets it), never the pointer read as a layer.
         if size > super::gis::MAX_LAYER_BYTES {
-            return Err(super::gis::too_big(size));
+            return Err(too_big(size));
         }
         let spec = format!("{}:./{}", self.commit, shown);
         match git(&["cat-file", "--filters", &spec]) {
@@ -276,6 +300,31 @@ impl super::gis::LayerFiles for GitLayers {
             }
             _ => Err(LFS_NOT_FETCHED.into()),
         }
+    }
+
+    /// A directory at the revision lists its blobs below it (links included: reading one
+    /// refuses it, as the work tree's side would say of a link out of the tree).
+    fn list(&self, from: u32, rel: &str, ext: &str) -> Result<Vec<std::path::PathBuf>, String> {
+        let path = self.locate(from, rel)?;
+        let entries = list(&self.commit, &path.display().to_string())?;
+        if entries.iter().any(|e| Path::new(&e.name) == path) {
+            return Ok(vec![std::path::PathBuf::new()]);
+        }
+        if entries.is_empty() {
+            return Err("cannot be read: no such file or directory at the base revision".into());
+        }
+        let mut out: Vec<std::path::PathBuf> = entries
+            .iter()
+            .filter(|e| e.mode != "160000") // a submodule is another repository
+            .filter_map(|e| Path::new(&e.name).strip_prefix(&path).ok())
+            .filter(|below| super::gis::has_extension(below, ext))
+            .map(Path::to_path_buf)
+            .collect();
+        if out.len() > super::gis::MAX_LISTED_FILES {
+            return Err(super::gis::too_many(ext));
+        }
+        out.sort();
+        Ok(out)
     }
 }
 
