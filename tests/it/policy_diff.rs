@@ -236,3 +236,16 @@ fn diff_base_reads_policies_only_inside_the_tree_and_never_an_lfs_pointer() {
         "{err} {report:#}"
     );
 }
+
+#[test]
+fn graph_draws_policy_routes_as_a_routers() {
+    let dir = tempfile::tempdir().unwrap();
+    // a-911 diverts to b-911 only when its queue is full or unreachable; b-911 likewise.
+    write_table(dir.path(), |_| {});
+    let (code, dot, err) = run_in(dir.path(), &["graph", "table.yaml", "--format", "dot"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("policy_graph_dot", dot);
+    let (code, mermaid, err) = run_in(dir.path(), &["graph", "table.yaml", "--format", "mermaid"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("policy_graph_mermaid", mermaid);
+}
