@@ -154,7 +154,13 @@ pub(super) fn routing_svg(table: &Table, today: &str) -> String {
             (_, Some(Look::Only(only))) => ("differs", only_label(&g, e, only)),
             _ => ("route", e.label.clone()),
         };
-        let (y1, y2) = (y1 + node_h / 2.0, y2 + node_h / 2.0);
+        // A diversion runs beside the usual route between the same boxes, not on top of it.
+        let beside = if matches!(e.kind, Edge::Policy { diversion: true, .. }) {
+            node_h / 5.0
+        } else {
+            0.0
+        };
+        let (y1, y2) = (y1 + node_h / 2.0 + beside, y2 + node_h / 2.0 + beside);
         let d = if (x1 - x2).abs() < 1.0 {
             // Within a column (mates, alternates): an arc beside it.
             let side = x1 + NODE_W + 30.0 + (y2 - y1).abs().min(200.0) / 8.0;
