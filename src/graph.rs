@@ -39,7 +39,10 @@ pub enum Edge {
     /// A policy rule's route (its `id`): `diversion` when the rule, or one that invoked its
     /// policy, holds only on the state of the network, the clock or the kind of call — not
     /// the route a usual call takes.
-    Policy { rule: String, diversion: bool },
+    Policy {
+        rule: String,
+        diversion: bool,
+    },
 }
 
 /// Origins of one county: how many, and their (ingress rank, router) pairs.

@@ -85,7 +85,10 @@ impl Policy {
         put("policyType", Some(&self.policy_type));
         put("policyQueueName", self.queue_name.as_deref());
         put("policyId", self.policy_id.as_deref());
-        put("policyExpirationTime", self.expiration.as_ref().map(|(t, _)| t.as_str()));
+        put(
+            "policyExpirationTime",
+            self.expiration.as_ref().map(|(t, _)| t.as_str()),
+        );
         put("description", self.description.as_deref());
         out.into()
     }

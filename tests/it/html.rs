@@ -605,7 +605,9 @@ fn a_policy_diff_page_shows_rule_diffs_and_policy_routes() {
     assert_self_contained(&html);
     assert!(html.contains("<h3>Policy changes (1)</h3>"), "the policy changes");
     assert!(
-        html.contains("<summary>changed policy rule NormalNextHopRoutePolicy(sip:psap@a.example.gov)/nn-main</summary>"),
+        html.contains(
+            "<summary>changed policy rule NormalNextHopRoutePolicy(sip:psap@a.example.gov)/nn-main</summary>"
+        ),
         "the rule, named as findings name it"
     );
     assert!(

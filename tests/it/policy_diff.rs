@@ -17,14 +17,20 @@ fn diff_with(edit: impl FnOnce(&mut Docs), format: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     write_table(&dir.path().join("old"), |_| {});
     write_table(&dir.path().join("new"), edit);
-    let (code, out, err) = run_in(dir.path(), &["diff", "old/table.yaml", "new/table.yaml", "--format", format]);
+    let (code, out, err) = run_in(
+        dir.path(),
+        &["diff", "old/table.yaml", "new/table.yaml", "--format", format],
+    );
     assert!(err.is_empty(), "{err}");
     (code, out)
 }
 
 fn diff_json(edit: impl FnOnce(&mut Docs)) -> (i32, Value) {
     let (code, out) = diff_with(edit, "json");
-    (code, serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}")))
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}")),
+    )
 }
 
 fn rules_mut<'a>(docs: &'a mut Docs, name: &str) -> &'a mut Vec<Value> {
@@ -37,7 +43,13 @@ fn policy_changes(report: &Value) -> Vec<(String, Value, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["policy"].as_str().unwrap().to_string(), c["rule"].clone(), c["change"].as_str().unwrap().to_string()))
+        .map(|c| {
+            (
+                c["policy"].as_str().unwrap().to_string(),
+                c["rule"].clone(),
+                c["change"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -48,7 +60,13 @@ fn new_findings(report: &Value) -> Vec<(String, String, Value)> {
         .unwrap()
         .iter()
         .filter(|f| f["new"] == true)
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["scenario"].as_str().unwrap_or("").to_string(), f["entities"].clone()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["scenario"].as_str().unwrap_or("").to_string(),
+                f["entities"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -58,7 +76,14 @@ fn moves(report: &Value) -> Vec<(String, String, Value, Value)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["scenario"].as_str().unwrap().to_string(), c["origin"].as_str().unwrap().to_string(), c["before"].clone(), c["after"].clone()))
+        .map(|c| {
+            (
+                c["scenario"].as_str().unwrap().to_string(),
+                c["origin"].as_str().unwrap().to_string(),
+                c["before"].clone(),
+                c["after"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -77,8 +102,16 @@ fn a_changed_recipient_is_a_rule_diff_and_moves_the_calls_it_routes() {
         [(A_POLICY.to_string(), json!("nn-main"), "changed".to_string())]
     );
     let diff = report["policy_changes"][0]["diff"].as_str().unwrap();
-    assert!(diff.starts_with("--- old/policies/a.json#/policyRules/2\n+++ new/policies/a.json#/policyRules/2\n"), "{diff}");
-    assert!(diff.contains(&format!("-      \"recipientUri\": \"{A}\"\n+      \"recipientUri\": \"{B}\"\n")), "{diff}");
+    assert!(
+        diff.starts_with("--- old/policies/a.json#/policyRules/2\n+++ new/policies/a.json#/policyRules/2\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains(&format!(
+            "-      \"recipientUri\": \"{A}\"\n+      \"recipientUri\": \"{B}\"\n"
+        )),
+        "{diff}"
+    );
     let to_b = |origin: &str| ("normal".to_string(), origin.to_string(), json!("a-911"), json!("b-911"));
     assert_eq!(moves(&report), [to_b("west"), to_b("west-text")]);
     let rules: Vec<String> = new_findings(&report).into_iter().map(|f| f.0).collect();
@@ -98,13 +131,24 @@ fn a_priority_swap_that_shadows_a_diversion_is_a_new_finding() {
     let (code, out) = diff_with(swap, "human");
     assert_eq!(code, 0, "{out}");
     insta::assert_snapshot!("policy_diff_priority_swap_human", out);
+    let (_, markdown) = diff_with(swap, "markdown");
+    assert!(
+        markdown.contains(&format!(
+            "**changed policy rule `{A_POLICY}/nn-full`**\n\n```diff\n--- old/policies/a.json#/policyRules/1\n"
+        )),
+        "{markdown}"
+    );
     let (_, report) = diff_json(swap);
     let changed = |rule: &str| (A_POLICY.to_string(), json!(rule), "changed".to_string());
     assert_eq!(policy_changes(&report), [changed("nn-full"), changed("nn-main")]);
     assert_eq!(moves(&report), []);
     assert_eq!(
         new_findings(&report),
-        [("shadowed-rule".to_string(), String::new(), json!([format!("{A_POLICY}/nn-full")]))]
+        [(
+            "shadowed-rule".to_string(),
+            String::new(),
+            json!([format!("{A_POLICY}/nn-full")])
+        )]
     );
 }
 
@@ -118,12 +162,28 @@ fn a_removed_rule_changes_failover_and_loses_calls() {
         policy_changes(&report),
         [(A_POLICY.to_string(), json!("nn-down"), "removed".to_string())]
     );
-    assert!(report["policy_changes"][0]["diff"].as_str().unwrap().contains("+++ /dev/null\n"));
-    let lost = |origin: &str| ("fail:a-911".to_string(), origin.to_string(), json!("b-911"), Value::Null);
+    assert!(
+        report["policy_changes"][0]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+++ /dev/null\n")
+    );
+    let lost = |origin: &str| {
+        (
+            "fail:a-911".to_string(),
+            origin.to_string(),
+            json!("b-911"),
+            Value::Null,
+        )
+    };
     assert_eq!(moves(&report), [lost("west"), lost("west-text")]);
     let new = new_findings(&report);
     assert!(
-        new.contains(&("single-point-of-failure".to_string(), "fail:a-911".to_string(), json!(["a-911"]))),
+        new.contains(&(
+            "single-point-of-failure".to_string(),
+            "fail:a-911".to_string(),
+            json!(["a-911"])
+        )),
         "{new:?}"
     );
 }
@@ -176,7 +236,10 @@ fn repo(edit: impl FnOnce(&mut Docs)) -> tempfile::TempDir {
 }
 
 fn diff_base(repo: &Path) -> (i32, Value, String) {
-    let (code, out, err) = run_in(repo, &["diff", "--base", "HEAD", "tables/table.yaml", "--format", "json"]);
+    let (code, out, err) = run_in(
+        repo,
+        &["diff", "--base", "HEAD", "tables/table.yaml", "--format", "json"],
+    );
     let report = serde_json::from_str(&out).unwrap_or(Value::Null);
     (code, report, err)
 }
@@ -201,7 +264,10 @@ fn diff_base_reads_the_policies_at_the_revision_jws_included() {
     );
     // The base's rule is in the decoded payload of the JWS, named by its pointer there.
     let diff = report["policy_changes"][0]["diff"].as_str().unwrap();
-    assert!(diff.starts_with("--- HEAD:tables/policies/a.json#/policyRules/2\n"), "{diff}");
+    assert!(
+        diff.starts_with("--- HEAD:tables/policies/a.json#/policyRules/2\n"),
+        "{diff}"
+    );
     let to_b = |origin: &str| ("normal".to_string(), origin.to_string(), json!("a-911"), json!("b-911"));
     assert_eq!(moves(&report), [to_b("west"), to_b("west-text")]);
 }
@@ -218,7 +284,10 @@ fn diff_base_reads_policies_only_inside_the_tree_and_never_an_lfs_pointer() {
     std::fs::write(repo_dir.join("tables/policies/a.json"), real).unwrap();
     let (code, _, err) = diff_base(repo_dir);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("tables/policies/a.json: this policy file is a Git LFS pointer at HEAD"), "{err}");
+    assert!(
+        err.contains("tables/policies/a.json: this policy file is a Git LFS pointer at HEAD"),
+        "{err}"
+    );
     // A base naming policies outside the table's root: refused there, so a finding of the
     // base's that the change fixes, and nothing outside is read.
     let table = std::fs::read_to_string(repo_dir.join("tables/table.yaml")).unwrap();
