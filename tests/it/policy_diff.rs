@@ -318,3 +318,26 @@ fn graph_draws_policy_routes_as_a_routers() {
     assert_eq!(code, 0, "{err}");
     insta::assert_snapshot!("policy_graph_mermaid", mermaid);
 }
+
+#[test]
+fn graph_draws_the_policies_in_force_on_its_date() {
+    let dir = tempfile::tempdir().unwrap();
+    write_table(dir.path(), |docs| {
+        doc(docs, "a.json")["policyExpirationTime"] = json!("2020-01-01T00:00:00Z");
+    });
+    let usual_to_a = |date: &str| -> String {
+        let (code, dot, err) = run_in(dir.path(), &["graph", "table.yaml", "--date", date]);
+        assert_eq!(code, 0, "{err}");
+        let edge = dot
+            .lines()
+            .find(|l| l.starts_with("  \"esrp-1\" -> \"a-911\" [label=\"policy"));
+        edge.unwrap_or_default().to_string()
+    };
+    // In force: a-911's own next-hop policy routes its calls there.
+    assert!(usual_to_a("2019-06-01").contains("label=\"policy nn-main, unlocated\""));
+    // Expired: only the unlocated calls' catch-all still routes to a-911.
+    assert!(usual_to_a("2021-06-01").contains("label=\"policy unlocated\""));
+    let (code, _, err) = run_in(dir.path(), &["graph", "table.yaml", "--date", "tomorrow"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--date must be a date YYYY-MM-DD"), "{err}");
+}
