@@ -531,16 +531,7 @@ fn graph_command(
     depth: usize,
     date: Option<String>,
 ) -> Result<i32, Error> {
-    let today = match date {
-        Some(d) if !crate::date::is_valid(&d) => {
-            return Err(Error::Usage(format!(
-                "--date must be a date YYYY-MM-DD, not `{}`",
-                crate::escape::short(&d, 40)
-            )));
-        }
-        Some(d) => d,
-        None => crate::date::today(),
-    };
+    let today = flags::check_date(date)?;
     let loaded = load(config, &table_paths(config, path.into_iter().collect()))?;
     let g = crate::graph::build(&loaded.table, &today);
     let shown = match focus {
