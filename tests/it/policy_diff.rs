@@ -341,3 +341,23 @@ fn graph_draws_the_policies_in_force_on_its_date() {
     assert_eq!(code, 2);
     assert!(err.contains("--date must be a date YYYY-MM-DD"), "{err}");
 }
+
+#[test]
+fn diff_base_never_follows_a_link_among_the_policies() {
+    let dir = repo(|_| {});
+    let repo_dir = dir.path();
+    let link = repo_dir.join("tables/policies/elsewhere.json");
+    std::os::unix::fs::symlink("/etc/hostname", &link).unwrap();
+    git(repo_dir, &["add", "."]);
+    git(repo_dir, &["commit", "-qm", "a link"]);
+    std::fs::remove_file(&link).unwrap();
+    let (code, report, err) = diff_base(repo_dir);
+    assert_eq!(code, 0, "{err} {report:#}");
+    let fixed = report["fixed"].to_string();
+    assert!(
+        fixed.contains("elsewhere.json is a symbolic link in git; links are not followed"),
+        "{fixed}"
+    );
+    // The other policies at the base were read (read ahead, in one git process): no move.
+    assert_eq!(moves(&report), []);
+}
