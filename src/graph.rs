@@ -1,12 +1,14 @@
 //! The routing graph as a picture (`psapguard graph`): origins grouped by county, routers,
-//! PSAPs, and the rule, default, mate, alternate and overflow edges between them.
+//! PSAPs, and the rule, default, mate, alternate and overflow edges between them; an ESRP
+//! routed by NENA i3 policies (SPEC §9) has an edge to each PSAP or router its policies route
+//! to, through the next-hop policies they invoke.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::{Match, Node, Table};
+use crate::model::{Match, Node, PolicyKind, PolicyRule, PolicyStore, Table};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Vertex {
@@ -34,13 +36,20 @@ pub enum Edge {
     Mate,
     Alternate,
     Overflow,
+    /// A policy rule's route (its `id`): `diversion` when the rule, or one that invoked its
+    /// policy, holds only on the state of the network, the clock or the kind of call — not
+    /// the route a usual call takes.
+    Policy {
+        rule: String,
+        diversion: bool,
+    },
 }
 
 /// Origins of one county: how many, and their (ingress rank, router) pairs.
 type OriginGroup = (usize, BTreeSet<(usize, Node)>);
 
-/// Builds the routing graph.
-pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
+/// Builds the routing graph; `today` decides which policies are in force.
+pub fn build(table: &Table, today: &str) -> DiGraph<Vertex, Edge> {
     let mut g = DiGraph::new();
     let mut nodes: HashMap<Node, NodeIndex> = HashMap::new();
     for (i, r) in table.routers.iter().enumerate() {
@@ -94,6 +103,14 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
             link(&mut g, me, m.target(), Edge::Mate);
         }
     }
+    let store = PolicyStore::new(table, today);
+    for (i, r) in table.routers.iter().enumerate() {
+        let me = Node::Router(i as u32);
+        let entry = r.queue.as_deref().and_then(|q| store.find(PolicyKind::Origination, q));
+        for (rule, target, diversion) in policy_routes(&store, entry) {
+            link(&mut g, me, Some(target), Edge::Policy { rule, diversion });
+        }
+    }
     for (i, p) in table.psaps.iter().enumerate() {
         let me = Node::Psap(i as u32);
         for a in &p.alternate {
@@ -104,6 +121,75 @@ pub fn build(table: &Table) -> DiGraph<Vertex, Edge> {
         }
     }
     g
+}
+
+/// Where the policy `entry` (an ESRP's OriginationRoutePolicy) can send a call: (rule id,
+/// the PSAP or router its `recipientUri` names, whether that is a diversion), following
+/// invocations — one without `policyQueueName` into every NormalNextHopRoutePolicy, since the
+/// ECRF may answer any PSAP. Each policy is followed once; a route to a router ends there
+/// (that router's own routing is drawn from it).
+fn policy_routes(store: &PolicyStore<'_>, entry: Option<u32>) -> BTreeSet<(String, Node, bool)> {
+    let mut out = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    let mut pending: Vec<(u32, bool)> = entry.map(|p| (p, false)).into_iter().collect();
+    while let Some((policy, diverted)) = pending.pop() {
+        if !seen.insert((policy, diverted)) {
+            continue;
+        }
+        for rule in &store.policies[policy as usize].rules {
+            let diversion = diverted || diverts(rule);
+            // A rule with several routing actions runs the first (SPEC §9).
+            let Some(action) = rule
+                .actions
+                .iter()
+                .find(|a| matches!(a.kind.as_str(), "RouteAction" | "BusyAction" | "InvokePolicyAction"))
+            else {
+                continue;
+            };
+            let text = |name: &str| action.field(name).and_then(|v| v.value.as_str());
+            match action.kind.as_str() {
+                "RouteAction" => {
+                    if let Some(target) = text("recipientUri").and_then(|uri| store.queue(uri)) {
+                        out.insert((rule.id.clone(), target, diversion));
+                    }
+                }
+                "InvokePolicyAction" => {
+                    let invoked = invoked(store, text("policyType"), text("policyQueueName").or(text("policyId")));
+                    pending.extend(invoked.into_iter().map(|p| (p, diversion)));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The policies an `InvokePolicyAction` can run.
+fn invoked(store: &PolicyStore<'_>, policy_type: Option<&str>, key: Option<&str>) -> Vec<u32> {
+    let Some(kind) = policy_type.and_then(PolicyKind::of) else {
+        return Vec::new();
+    };
+    match key {
+        Some(key) => store.find(kind, key).into_iter().collect(),
+        // The call's Normal-NextHop: whichever PSAP the ECRF answers.
+        None if kind == PolicyKind::NormalNextHop => (0..store.policies.len() as u32)
+            .filter(|&p| store.kinds[p as usize] == kind)
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Whether a rule holds only in some state of the network (queue or service state), at some
+/// times, or for some kinds of call: a diversion. Conditions on where the call is (the ECRF's
+/// answer, its Normal-NextHop, the queue it came in on) pick the usual route.
+fn diverts(rule: &PolicyRule) -> bool {
+    const USUAL: &[&str] = &[
+        "LostServiceUrnCondition",
+        "NormalNextHopCondition",
+        "IncomingQueueCondition",
+        "LocationCondition",
+    ];
+    rule.conditions.iter().any(|c| !USUAL.contains(&c.kind.as_str()))
 }
 
 /// What a rule's match takes, written the same for the same calls whatever the order of its

@@ -101,11 +101,8 @@ impl ReportArgs {
 
     pub(super) fn settings(&self, config: &Config) -> Result<Settings, Error> {
         let mut s = settings(config, self.max_hops);
-        if let Some(d) = &self.date {
-            if !crate::date::is_valid(d) {
-                return Err(Error::Usage(format!("--date must be a date YYYY-MM-DD, not `{d}`")));
-            }
-            s.today = d.clone();
+        if self.date.is_some() {
+            s.today = check_date(self.date.clone())?;
         }
         Ok(s)
     }
@@ -186,5 +183,17 @@ impl ReportArgs {
             Color::Never => false,
             Color::Auto => set("FORCE_COLOR") || (std::io::stdout().is_terminal() && !set("NO_COLOR")),
         }
+    }
+}
+
+/// The day `--date` gives (YYYY-MM-DD), else today; a usage error for anything else.
+pub(super) fn check_date(date: Option<String>) -> Result<String, Error> {
+    match date {
+        Some(d) if !crate::date::is_valid(&d) => Err(Error::Usage(format!(
+            "--date must be a date YYYY-MM-DD, not `{}`",
+            crate::escape::short(&d, 40)
+        ))),
+        Some(d) => Ok(d),
+        None => Ok(crate::date::today()),
     }
 }

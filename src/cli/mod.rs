@@ -145,6 +145,9 @@ enum Command {
         /// How many hops around --focus to draw.
         #[arg(long, default_value_t = 2)]
         depth: usize,
+        /// The day whose policies in force are drawn (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
     },
     /// Show what a rule checks, why, an example and the fix (no RULE: list all rules).
     #[command(after_help = "Examples:\n  psapguard explain\n  psapguard explain single-point-of-failure")]
@@ -306,7 +309,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
             format,
             focus,
             depth,
-        } => graph_command(&config, path, format, focus.as_deref(), depth),
+            date,
+        } => graph_command(&config, path, format, focus.as_deref(), depth, date),
         Command::Explain { rule, markdown } => print(&if markdown {
             crate::explain::rules_markdown()
         } else {
@@ -449,6 +453,7 @@ fn pictures(
         analysis,
         ranking,
         coverage,
+        today: settings.today.clone(),
     })
 }
 
@@ -524,9 +529,11 @@ fn graph_command(
     format: GraphFormat,
     focus: Option<&str>,
     depth: usize,
+    date: Option<String>,
 ) -> Result<i32, Error> {
+    let today = flags::check_date(date)?;
     let loaded = load(config, &table_paths(config, path.into_iter().collect()))?;
-    let g = crate::graph::build(&loaded.table);
+    let g = crate::graph::build(&loaded.table, &today);
     let shown = match focus {
         Some(f) => crate::graph::focus(&g, f, depth)?,
         None => crate::graph::everything(&g),

@@ -2,6 +2,7 @@
 //! blast radius, PSAPs that lose all traffic, and each changed element's YAML edit.
 
 pub mod boundaries;
+pub mod policies;
 mod texts;
 
 use std::collections::HashSet;
@@ -66,6 +67,8 @@ pub struct DiffReport {
     pub added_waivers: Vec<AddedWaiver>,
     /// What the change does to the PSAP boundary layers (SPEC §7).
     pub boundaries: boundaries::BoundaryDiff,
+    /// Policies and policy rules added, removed or changed (SPEC §9).
+    pub policies: Vec<policies::PolicyChange>,
 }
 
 /// A waiver in the new table that the old one did not have on the same element.
@@ -220,6 +223,7 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
             })
             .collect(),
         edits,
+        policies: policies::compare(&old.table, &new.table),
         added_waivers: added_waivers(&old.table, &new.table),
         ..DiffReport::default()
     };
@@ -250,6 +254,7 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
         let failover = crate::analysis::failover_moves(&old.table, oa, &new.table, na);
         out.record_failover(&old.table, &new.table, &failover);
         let broken = crate::check::broken_elements(&new.problems);
+        let net = crate::check::policy_net(&new.table, &settings.today, new_coverage.as_ref());
         let cx = Context {
             table: &new.table,
             problems: &new.problems,
@@ -257,7 +262,7 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
             analysis: Some(na),
             settings,
             coverage: None,
-            policies: None,
+            policies: net.as_ref(),
         };
         let dcx = DiffContext {
             new: Routed { cx, analysis: na },

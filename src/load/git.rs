@@ -1,4 +1,5 @@
-//! A table as it was at a git revision (`diff --base REV`), read with plumbing only: the
+//! A table as it was at a git revision (`diff --base REV`), with its layers and policy
+//! documents, read with plumbing only: the
 //! revision is resolved once to a commit, the tree listed with `ls-tree`, each blob read with
 //! `cat-file` by its object id. No porcelain, so no textconv, filters or attributes from the
 //! repository run — except, for a layer that is a Git LFS pointer, the smudge filter of the
@@ -13,13 +14,20 @@ use std::process::Command;
 use super::{Loaded, MAX_FILE_BYTES, Problem, ProblemKind};
 use crate::model::{Loc, SourceFile};
 
-/// Runs git with `args`; its first error line on failure.
-fn git(args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
+/// git with `args`, as psapguard always runs it (no fsmonitor, no replace objects, no prompt).
+fn git_command(args: &[&str]) -> Command {
+    let mut command = Command::new("git");
+    command
         .args(["-c", "core.fsmonitor=false"])
         .args(args)
         .env("GIT_NO_REPLACE_OBJECTS", "1")
-        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_TERMINAL_PROMPT", "0");
+    command
+}
+
+/// Runs git with `args`; its first error line on failure.
+fn git(args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = git_command(args)
         .output()
         .map_err(|e| format!("cannot run git: {}", super::plain_io(&e)))?;
     if !out.status.success() {
@@ -56,28 +64,31 @@ fn commit_of(rev: &str) -> Result<String, String> {
     Ok(sha)
 }
 
-/// One entry of `git ls-tree -r -z`: mode, type, object id and path.
+/// One entry of `git ls-tree -r -l -z`: mode, type, object id, size (of a blob) and path.
 struct TreeEntry {
     mode: String,
     object: String,
+    size: Option<u64>,
     name: String,
 }
 
 fn list(commit: &str, path: &str) -> Result<Vec<TreeEntry>, String> {
-    let listing = git(&["ls-tree", "-r", "-z", commit, "--", path])?;
+    let listing = git(&["ls-tree", "-r", "-l", "-z", commit, "--", path])?;
     let mut out = Vec::new();
     for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
         let record = String::from_utf8_lossy(record);
         let Some((meta, name)) = record.split_once('\t') else {
             continue;
         };
-        let mut parts = meta.split(' ');
+        // The size is padded with spaces, and `-` for what is not a blob.
+        let mut parts = meta.split_whitespace();
         let (Some(mode), Some(_kind), Some(object)) = (parts.next(), parts.next(), parts.next()) else {
             continue;
         };
         out.push(TreeEntry {
             mode: mode.to_string(),
             object: object.to_string(),
+            size: parts.next().and_then(|n| n.parse().ok()),
             name: name.to_string(),
         });
     }
@@ -141,8 +152,11 @@ fn table_at(rev: &str, path: &Path, root: &Path) -> Result<Loaded, String> {
         root: root.to_path_buf(),
         here: std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?,
         files: entries.iter().map(|e| e.name.clone()).collect(),
+        ahead: Default::default(),
     };
     super::gis::read_boundaries(&mut loaded.table, &layers);
+    // Policy documents through the same reader: the same root, limits and LFS handling.
+    super::policy::read_policies(&mut loaded.table, &layers);
     // A layer git cannot give fails closed (exit 2): read as missing, every boundary would
     // count as added and the blast radius would be false.
     if let Some(b) = loaded
@@ -154,6 +168,19 @@ fn table_at(rev: &str, path: &Path, root: &Path) -> Result<Loaded, String> {
         return Err(format!(
             "{}: this layer is a Git LFS pointer at {} (object not fetched); fetch it (`git lfs fetch`) and run again",
             crate::escape::short(&b.file, crate::escape::MAX_SHOWN_CHARS),
+            crate::escape::short(rev, 100)
+        ));
+    }
+    // Likewise a policy file: read as missing, its routes would count as changed.
+    let unfetched = loaded
+        .table
+        .policy_files
+        .iter()
+        .find(|f| f.problems.iter().any(|p| p.message.ends_with(LFS_NOT_FETCHED)));
+    if let Some(f) = unfetched {
+        return Err(format!(
+            "{}: this policy file is a Git LFS pointer at {} (object not fetched); fetch it (`git lfs fetch`) and run again",
+            crate::escape::short(&f.shown, crate::escape::MAX_SHOWN_CHARS),
             crate::escape::short(rev, 100)
         ));
     }
@@ -221,6 +248,60 @@ fn read_bytes(object: &str, too_big: impl Fn(u64) -> String) -> Result<Vec<u8>, 
     git(&["cat-file", "blob", object])
 }
 
+/// The bytes of several blobs through one `git cat-file --batch`, in the order given.
+fn read_blobs(objects: &[&str]) -> Result<Vec<Vec<u8>>, String> {
+    if objects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut child = git_command(&["cat-file", "--batch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {}", super::plain_io(&e)))?;
+    let read = batch(&mut child, objects);
+    if read.is_err() {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+    read
+}
+
+/// Asks the running `cat-file --batch` for `objects` and reads their bytes.
+fn batch(child: &mut std::process::Child, objects: &[&str]) -> Result<Vec<Vec<u8>>, String> {
+    use std::io::{BufRead, Read, Write};
+    let failed = |what: &str| format!("git cat-file --batch failed: {what}");
+    let mut stdin = child.stdin.take().ok_or_else(|| failed("no input"))?;
+    let names: String = objects.iter().map(|o| format!("{o}\n")).collect();
+    // Written on a thread of its own: git answers while it reads, and a full pipe each way
+    // would block both.
+    let writer = std::thread::spawn(move || stdin.write_all(names.as_bytes()));
+    let mut out = std::io::BufReader::new(child.stdout.take().ok_or_else(|| failed("no output"))?);
+    let mut blobs = Vec::with_capacity(objects.len());
+    for object in objects {
+        let mut header = String::new();
+        out.read_line(&mut header).map_err(|e| failed(&super::plain_io(&e)))?;
+        // `<object> blob <size>`; anything else (`missing`) is not a blob to read.
+        let size = match header.split_whitespace().collect::<Vec<_>>()[..] {
+            [o, "blob", size] if o == *object => size.parse::<u64>().ok(),
+            _ => None,
+        }
+        .filter(|&n| n <= MAX_FILE_BYTES)
+        .ok_or_else(|| failed(&format!("no blob {object}")))?;
+        let mut bytes = Vec::with_capacity(size as usize);
+        (&mut out)
+            .take(size)
+            .read_to_end(&mut bytes)
+            .map_err(|e| failed(&super::plain_io(&e)))?;
+        let mut newline = [0u8; 1];
+        out.read_exact(&mut newline).map_err(|e| failed(&super::plain_io(&e)))?;
+        blobs.push(bytes);
+    }
+    let wrote = writer.join().map_err(|_| failed("the writer stopped"))?;
+    wrote.map_err(|e| failed(&super::plain_io(&e)))?;
+    Ok(blobs)
+}
+
 /// Layer files at the revision, beside the table files that name them, inside the table's
 /// path; read from git objects in memory (nothing is written to disk).
 struct GitLayers {
@@ -231,10 +312,15 @@ struct GitLayers {
     here: std::path::PathBuf,
     /// Each table file's path in the repository.
     files: Vec<String>,
+    /// Blobs a directory listing read ahead in one `cat-file --batch` (a Policy Store export
+    /// is thousands of small files: one git process each would take seconds), by path.
+    ahead: std::cell::RefCell<std::collections::HashMap<std::path::PathBuf, Vec<u8>>>,
 }
 
-impl super::gis::LayerFiles for GitLayers {
-    fn read(&self, from: u32, rel: &str) -> Result<Vec<u8>, String> {
+impl GitLayers {
+    /// The path (relative to where psapguard runs, as `ls-tree` takes it) of `rel` beside the
+    /// table file `from`; refused when it leaves the table's root.
+    fn locate(&self, from: u32, rel: &str) -> Result<std::path::PathBuf, String> {
         let Some(file) = self.files.get(from as usize) else {
             return Err("cannot be read".into());
         };
@@ -249,23 +335,35 @@ impl super::gis::LayerFiles for GitLayers {
         if !absolute.starts_with(&self.root) {
             return Err(outside());
         }
-        let path = relative(&absolute, &self.here);
+        Ok(relative(&absolute, &self.here))
+    }
+}
+
+impl super::gis::LayerFiles for GitLayers {
+    fn read_as(&self, from: u32, rel: &str, too_big: fn(u64) -> String) -> Result<Vec<u8>, String> {
+        let path = self.locate(from, rel)?;
         let shown = path.display().to_string();
-        let entry = list(&self.commit, &shown)?
-            .into_iter()
-            .find(|e| Path::new(&e.name) == path)
-            .ok_or_else(|| "cannot be read: no such file at the base revision".to_string())?;
-        if entry.mode == "120000" {
-            return Err("is a symbolic link in git; links are not followed".into());
-        }
-        let bytes = read_bytes(&entry.object, super::gis::too_big)?;
+        let ahead = self.ahead.borrow_mut().remove(&path);
+        let bytes = match ahead {
+            Some(bytes) => bytes,
+            None => {
+                let entry = list(&self.commit, &shown)?
+                    .into_iter()
+                    .find(|e| Path::new(&e.name) == path)
+                    .ok_or_else(|| "cannot be read: no such file at the base revision".to_string())?;
+                if entry.mode == "120000" {
+                    return Err("is a symbolic link in git; links are not followed".into());
+                }
+                read_bytes(&entry.object, too_big)?
+            }
+        };
         let Some(size) = super::gis::lfs_pointer(&bytes) else {
             return Ok(bytes);
         };
         // A Git LFS pointer: the object through git's own filters (git-lfs's smudge, as the
         // user's git configuration sets it), never the pointer read as a layer.
         if size > super::gis::MAX_LAYER_BYTES {
-            return Err(super::gis::too_big(size));
+            return Err(too_big(size));
         }
         let spec = format!("{}:./{}", self.commit, shown);
         match git(&["cat-file", "--filters", &spec]) {
@@ -276,6 +374,51 @@ impl super::gis::LayerFiles for GitLayers {
             }
             _ => Err(LFS_NOT_FETCHED.into()),
         }
+    }
+
+    /// A directory at the revision lists its blobs below it (links included: reading one
+    /// refuses it, as the work tree's side would say of a link out of the tree).
+    fn list(&self, from: u32, rel: &str, ext: &str) -> Result<Vec<std::path::PathBuf>, String> {
+        let path = self.locate(from, rel)?;
+        let entries = list(&self.commit, &path.display().to_string())?;
+        if entries.iter().any(|e| Path::new(&e.name) == path) {
+            return Ok(vec![std::path::PathBuf::new()]);
+        }
+        if entries.is_empty() {
+            return Err("cannot be read: no such file or directory at the base revision".into());
+        }
+        let selected: Vec<&TreeEntry> = entries
+            .iter()
+            .filter(|e| e.mode != "160000") // a submodule is another repository
+            .filter(|e| {
+                Path::new(&e.name)
+                    .strip_prefix(&path)
+                    .is_ok_and(|below| super::gis::has_extension(below, ext))
+            })
+            .collect();
+        if selected.len() > super::gis::MAX_LISTED_FILES {
+            return Err(super::gis::too_many(ext));
+        }
+        // Regular blobs within the size bound are read now, all at once; the others are
+        // refused when read, one by one, with the reason.
+        let small: Vec<&TreeEntry> = selected
+            .iter()
+            .copied()
+            .filter(|e| e.mode != "120000" && e.size.is_some_and(|n| n <= MAX_FILE_BYTES))
+            .collect();
+        let objects: Vec<&str> = small.iter().map(|e| e.object.as_str()).collect();
+        let blobs = read_blobs(&objects)?;
+        let mut ahead = self.ahead.borrow_mut();
+        for (e, bytes) in small.iter().zip(blobs) {
+            ahead.insert(std::path::PathBuf::from(&e.name), bytes);
+        }
+        let mut out: Vec<std::path::PathBuf> = selected
+            .iter()
+            .filter_map(|e| Path::new(&e.name).strip_prefix(&path).ok())
+            .map(Path::to_path_buf)
+            .collect();
+        out.sort();
+        Ok(out)
     }
 }
 

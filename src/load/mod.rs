@@ -116,7 +116,7 @@ fn load_rooted(paths: &[PathBuf], config_dir: Option<&Path>, workers: usize) -> 
     let pending = entries.into_iter().map(Pending::Path).collect();
     let mut loaded = read_all(pending, Vec::new(), workers);
     gis::read_boundaries(&mut loaded.table, &layer_files);
-    policy::read_policies(&mut loaded.table, &layer_files.files);
+    policy::read_policies(&mut loaded.table, &layer_files);
     Ok(loaded)
 }
 

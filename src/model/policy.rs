@@ -71,6 +71,37 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// The policy's own members as JSON with NENA's names (its rules left out): what `diff`
+    /// compares of the policy itself.
+    pub fn header_json(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        let mut put = |name: &str, value: Option<&str>| {
+            if let Some(v) = value {
+                out.insert(name.into(), v.into());
+            }
+        };
+        put("policyOwner", Some(&self.owner));
+        put("policyType", Some(&self.policy_type));
+        put("policyQueueName", self.queue_name.as_deref());
+        put("policyId", self.policy_id.as_deref());
+        put(
+            "policyExpirationTime",
+            self.expiration.as_ref().map(|(t, _)| t.as_str()),
+        );
+        put("description", self.description.as_deref());
+        out.into()
+    }
+
+    /// The whole policy as JSON (known variants in their standard form).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut out = self.header_json();
+        let rules: Vec<serde_json::Value> = self.rules.iter().map(PolicyRule::to_json).collect();
+        out["policyRules"] = rules.into();
+        out
+    }
+}
+
 /// A rule of a policy (`Rule`).
 #[derive(Debug, Clone)]
 pub struct PolicyRule {
@@ -100,6 +131,42 @@ pub struct Action {
     pub kind: String,
     pub fields: Vec<(String, PolicyValue)>,
     pub at: Spot,
+}
+
+impl PolicyRule {
+    /// The rule as JSON with NENA's names, as psapguard read it (known variants in their
+    /// standard form; a catch-all without `conditions`): what `diff` shows of a changed rule.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        out.insert("id".into(), self.id.clone().into());
+        out.insert("priority".into(), self.priority.into());
+        if !self.conditions.is_empty() {
+            let conditions = self.conditions.iter().map(|c| {
+                let mut json = typed("conditionType", &c.kind, &c.fields);
+                if c.negation {
+                    json["negation"] = true.into();
+                }
+                json
+            });
+            out.insert("conditions".into(), conditions.collect());
+        }
+        let actions = self.actions.iter().map(|a| typed("actionType", &a.kind, &a.fields));
+        out.insert("actions".into(), actions.collect());
+        if let Some(d) = &self.description {
+            out.insert("description".into(), d.clone().into());
+        }
+        out.into()
+    }
+}
+
+/// A condition or action as JSON: its type member first, then its fields as written.
+fn typed(member: &str, kind: &str, fields: &[(String, PolicyValue)]) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    out.insert(member.into(), kind.into());
+    for (name, value) in fields {
+        out.insert(name.clone(), value.value.clone());
+    }
+    out.into()
 }
 
 impl Condition {

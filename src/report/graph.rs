@@ -56,11 +56,13 @@ fn group(e: &Edge) -> u8 {
         Edge::Mate => 3,
         Edge::Alternate => 4,
         Edge::Overflow => 5,
+        Edge::Policy { diversion: false, .. } => 6,
+        Edge::Policy { diversion: true, .. } => 7,
     }
 }
 
 /// (from, to, style group) → (first edge's kind, rule numbers, whether the default goes
-/// there, what the edge carries).
+/// there, what the edge carries: for policy routes, the rule ids).
 type Merged = BTreeMap<(NodeIndex, NodeIndex, u8), (Edge, Vec<usize>, bool, BTreeSet<String>)>;
 
 pub(super) fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec<Drawn> {
@@ -85,6 +87,9 @@ pub(super) fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec
             Edge::Default => {
                 entry.2 = true;
                 entry.3.insert("default".into());
+            }
+            Edge::Policy { rule, .. } => {
+                entry.3.insert(rule.clone());
             }
             _ => {}
         }
@@ -116,6 +121,7 @@ pub(super) fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec
                 Edge::Mate => "mates".into(),
                 Edge::Alternate => "alternate".into(),
                 Edge::Overflow => "overflow".into(),
+                Edge::Policy { diversion, .. } => policy_label(&carries, diversion),
             };
             Drawn {
                 from,
@@ -126,6 +132,23 @@ pub(super) fn merged_edges(g: &DiGraph<Vertex, Edge>, keep: &[NodeIndex]) -> Vec
             }
         })
         .collect()
+}
+
+/// "policy nn-main" for the usual route, "diversion nn-full, nn-down" for the others: the
+/// rule ids (at most six, then "+N"), inert and without quotes.
+fn policy_label(rules: &BTreeSet<String>, diversion: bool) -> String {
+    let shown: Vec<String> = rules
+        .iter()
+        .take(6)
+        .map(|r| super::escape::short(r, 40).replace(['"', '\\', '|'], "'"))
+        .collect();
+    let more = if rules.len() > 6 {
+        format!(" +{}", rules.len() - 6)
+    } else {
+        String::new()
+    };
+    let what = if diversion { "diversion" } else { "policy" };
+    format!("{what} {}{more}", shown.join(", "))
 }
 
 /// Mermaid's default limit on edges (`maxEdges`): beyond it, a chart is not drawn.
@@ -260,6 +283,8 @@ pub fn dot(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
             Edge::Ingress { first: false } | Edge::Alternate => "style=dashed".to_string(),
             Edge::Mate => "style=dotted, dir=both, color=\"#888888\"".into(),
             Edge::Overflow => "style=dotted, color=\"#d07000\"".into(),
+            Edge::Policy { diversion: false, .. } => format!("style=solid, color=\"{POLICY}\", fontcolor=\"{POLICY}\""),
+            Edge::Policy { diversion: true, .. } => format!("style=dashed, color=\"{POLICY}\", fontcolor=\"{POLICY}\""),
             _ => "style=solid".into(),
         };
         let mut text = e.label.clone();
@@ -288,7 +313,13 @@ pub fn dot(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
         let _ = writeln!(out, "  {more} [label=\"+{count} more {what}\", shape=plaintext];");
         let _ = writeln!(out, "  {} -> {more} [style=dotted, arrowhead=none];", dot_id(&g[n]));
     }
-    out.push_str(LEGEND);
+    let legend = if drawn.iter().any(|e| matches!(e.kind, Edge::Policy { .. })) {
+        // The policy line goes inside the legend's cluster, before its closing brace.
+        LEGEND.replacen("  }\n", &format!("{POLICY_LEGEND}  }}\n"), 1)
+    } else {
+        LEGEND.to_string()
+    };
+    out.push_str(&legend);
     out.push_str("}\n");
     out
 }
@@ -305,6 +336,13 @@ const LEGEND: &str = "  subgraph cluster_legend {
     legend_p -> legend_p [label=\"alternate (dashed), overflow (dotted orange)\", style=dashed];
   }
 ";
+
+/// The legend's line for routes policies take (drawn when some are).
+const POLICY_LEGEND: &str = "    legend_r -> legend_p [label=\"policy rule's route (purple; dashed: a diversion)\", style=solid, color=\"#613583\", fontcolor=\"#613583\"];
+";
+
+/// The colour of routes that policies take.
+const POLICY: &str = "#613583";
 
 /// A Mermaid flowchart.
 pub fn mermaid(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
@@ -337,7 +375,11 @@ pub fn mermaid(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
     for (e, look) in edges.iter().take(MERMAID_MAX_EDGES) {
         let arrow = match e.kind {
             // Mermaid's two-headed dotted arrow is not in every version's grammar.
-            Edge::Ingress { first: false } | Edge::Alternate | Edge::Overflow | Edge::Mate => "-.->",
+            Edge::Ingress { first: false }
+            | Edge::Alternate
+            | Edge::Overflow
+            | Edge::Mate
+            | Edge::Policy { diversion: true, .. } => "-.->",
             _ => "-->",
         };
         let (from, text) = match look {
@@ -355,6 +397,15 @@ pub fn mermaid(g: &DiGraph<Vertex, Edge>, shown: &Focus) -> String {
         .filter(|(_, (_, l))| matches!(l, Look::Only(_)))
     {
         let _ = writeln!(out, "  linkStyle {k} stroke:#c01c28,stroke-width:2px");
+    }
+    // Routes policies take, in the policy colour.
+    for (k, _) in edges
+        .iter()
+        .take(MERMAID_MAX_EDGES)
+        .enumerate()
+        .filter(|(_, (e, _))| matches!(e.kind, Edge::Policy { .. }))
+    {
+        let _ = writeln!(out, "  linkStyle {k} stroke:{POLICY},color:{POLICY}");
     }
     for (&(n, kind), count) in &shown.more {
         let id = mermaid_id(&name(&g[n]));

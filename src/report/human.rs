@@ -358,6 +358,9 @@ fn after_findings(out: &super::Output<'_>, text: &mut String) {
         for e in &d.edits {
             text.push_str(&format!("changed {} {}:\n{}\n", e.kind, e.id, inert_lines(&e.unified)));
         }
+        for p in &d.policies {
+            text.push_str(&format!("{}:\n{}\n", policy_change_title(p), inert_lines(&p.diff)));
+        }
     }
     if let Some(gone) = &report.gone_since_baseline {
         for (rule, message) in gone {
@@ -372,6 +375,12 @@ fn after_findings(out: &super::Output<'_>, text: &mut String) {
     }
     let new_counted = out.diff.is_some() || report.gone_since_baseline.is_some();
     text.push_str(&summary_line(table, report, out.verdict().fails(), new_counted));
+}
+
+/// "changed policy rule NormalNextHopRoutePolicy(sip:psap@a.example.gov)/nn-full".
+pub fn policy_change_title(p: &crate::diff::policies::PolicyChange) -> String {
+    let what = if p.rule.is_some() { "policy rule" } else { "policy" };
+    format!("{} {what} {}", p.change.name(), inert(&p.element()))
 }
 
 /// "Moved traffic: 12 origins (population 40,000)" and one line per (before → after); then

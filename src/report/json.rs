@@ -103,6 +103,11 @@ pub fn render(out: &super::Output<'_>) -> String {
             doc["boundary_features"] =
                 json!({ "added": b.added, "removed": b.removed, "changed": b.changed, "area_moved": area });
         }
+        doc["policy_changes"] = d
+            .policies
+            .iter()
+            .map(|p| json!({ "policy": p.policy, "rule": p.rule, "change": p.change.name(), "diff": p.diff }))
+            .collect();
         doc["added_waivers"] = d
             .added_waivers
             .iter()

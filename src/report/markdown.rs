@@ -208,10 +208,20 @@ pub fn render(out: &Output<'_>) -> String {
                 "<details><summary>Routing paths the change touched</summary>\n\n{picture}\n</details>\n"
             );
         }
-        if !d.edits.is_empty() {
+        if !d.edits.is_empty() || !d.policies.is_empty() {
             md.push_str("<details><summary>Changed elements</summary>\n\n");
             for e in &d.edits {
                 let _ = writeln!(md, "**{} `{}`**\n\n{}", e.kind, e.id, fenced("diff", &e.unified));
+            }
+            for p in &d.policies {
+                let what = if p.rule.is_some() { "policy rule" } else { "policy" };
+                let _ = writeln!(
+                    md,
+                    "**{} {what} {}**\n\n{}",
+                    p.change.name(),
+                    code(&p.element()),
+                    fenced("diff", &p.diff)
+                );
             }
             md.push_str("</details>\n\n");
         }

@@ -585,3 +585,44 @@ fn the_diff_page_shows_lines_not_backslash_n() {
         Some(("diff-denver.png", 4200)),
     );
 }
+
+/// A diff of tables routed by policies: the page shows each changed rule's JSON diff with its
+/// lines marked, and the routing graph draws the ESRPs' policy routes, diversions apart.
+#[test]
+fn a_policy_diff_page_shows_rule_diffs_and_policy_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::policy_routing::write_table(&dir.path().join("old"), |_| {});
+    crate::policy_routing::write_table(&dir.path().join("new"), |docs| {
+        let a = &mut docs.iter_mut().find(|(n, _)| *n == "a.json").unwrap().1;
+        a["policyRules"][2]["actions"][0]["recipientUri"] = serde_json::json!(crate::policy_routing::B);
+    });
+    // Relative paths: the screenshot shows no temporary directory.
+    let (code, html, _) = common::run_in(
+        dir.path(),
+        &["diff", "old/table.yaml", "new/table.yaml", "--format", "html"],
+    );
+    assert_eq!(code, 1);
+    assert_self_contained(&html);
+    assert!(html.contains("<h3>Policy changes (1)</h3>"), "the policy changes");
+    assert!(
+        html.contains(
+            "<summary>changed policy rule NormalNextHopRoutePolicy(sip:psap@a.example.gov)/nn-main</summary>"
+        ),
+        "the rule, named as findings name it"
+    );
+    assert!(
+        html.contains("<span class=\"add\">+      &quot;recipientUri&quot;: &quot;sip:psap@b.example.gov&quot;</span>"),
+        "the added line of the rule's JSON"
+    );
+    assert!(html.contains("<path class=\"edge policy\""), "a usual policy route");
+    assert!(html.contains("<path class=\"edge policy diversion\""), "a diversion");
+    let Some(browser) = browser() else { return };
+    assert_eq!(measure(&browser, &html, OVERFLOW), "", "sticks out of the graph");
+    let findings = html.matches("<article class=\"finding").count();
+    check_in_browser(
+        &browser,
+        &html,
+        &format!("{findings} findings graph map"),
+        Some(("report-policies.png", 2600)),
+    );
+}

@@ -23,6 +23,7 @@ mod office_gis;
 mod one_typo;
 mod parallel_load;
 mod policy;
+mod policy_diff;
 mod policy_routing;
 mod printers;
 mod properties;

@@ -25,15 +25,15 @@ origins:
   west-text: { kind: text, population: 10, location: { lat: 39.76, lon: -104.95 }, ingress: [esrp-2, esrp-1] }
 "#;
 
-const A: &str = "sip:psap@a.example.gov";
-const B: &str = "sip:psap@b.example.gov";
+pub(crate) const A: &str = "sip:psap@a.example.gov";
+pub(crate) const B: &str = "sip:psap@b.example.gov";
 
-fn route(id: &str, priority: i64, conditions: Value, to: &str) -> Value {
+pub(crate) fn route(id: &str, priority: i64, conditions: Value, to: &str) -> Value {
     json!({ "id": id, "priority": priority, "conditions": conditions,
             "actions": [{ "actionType": "RouteAction", "recipientUri": to }] })
 }
 
-fn queue_is(queue: &str, state: &str) -> Value {
+pub(crate) fn queue_is(queue: &str, state: &str) -> Value {
     json!([{ "conditionType": "QueueStateCondition", "queue": queue, "condition": "EQ", "value": state }])
 }
 
@@ -59,12 +59,15 @@ fn next_hop(own: &str, neighbour: &str) -> Value {
 /// The clean store, with `edit` applied to (file name, document) pairs.
 fn table(edit: impl FnOnce(&mut Vec<(&'static str, Value)>)) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("table.yaml"), TABLE).unwrap();
-    std::fs::copy(
-        "fixtures/location-misroute/ok/psap.geojson",
-        dir.path().join("psap.geojson"),
-    )
-    .unwrap();
+    write_table(dir.path(), edit);
+    dir
+}
+
+/// [`table`] written into `dir`: `table.yaml`, its layer and `policies/`.
+pub(crate) fn write_table(dir: &std::path::Path, edit: impl FnOnce(&mut Vec<(&'static str, Value)>)) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("table.yaml"), TABLE).unwrap();
+    std::fs::copy("fixtures/location-misroute/ok/psap.geojson", dir.join("psap.geojson")).unwrap();
     let mut docs = vec![
         ("esrp-1.json", origination("sip:sos@esrp-1.example.gov")),
         ("esrp-2.json", origination("sip:sos@esrp-2.example.gov")),
@@ -72,12 +75,11 @@ fn table(edit: impl FnOnce(&mut Vec<(&'static str, Value)>)) -> tempfile::TempDi
         ("b.json", next_hop(B, A)),
     ];
     edit(&mut docs);
-    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
     for (name, doc) in docs {
         let text = serde_json::to_string_pretty(&doc).unwrap();
-        std::fs::write(dir.path().join("policies").join(name), text).unwrap();
+        std::fs::write(dir.join("policies").join(name), text).unwrap();
     }
-    dir
 }
 
 fn check(dir: &tempfile::TempDir) -> (i32, Value) {
@@ -97,7 +99,7 @@ fn messages(report: &Value, rule: &str) -> Vec<String> {
         .collect()
 }
 
-fn doc<'a>(docs: &'a mut [(&'static str, Value)], name: &str) -> &'a mut Value {
+pub(crate) fn doc<'a>(docs: &'a mut [(&'static str, Value)], name: &str) -> &'a mut Value {
     &mut docs.iter_mut().find(|(n, _)| *n == name).unwrap().1
 }
 

@@ -23,10 +23,36 @@ pub const MAX_LAYER_BYTES: u64 = super::MAX_FILE_BYTES;
 /// Most points a layer may hold: bounds memory on a hostile file that is mostly points.
 pub const MAX_LAYER_POINTS: usize = 40_000_000;
 
-/// Where a table's layer files come from: the disk, or a git revision.
+/// Where a table's layer and policy files come from: the disk, or a git revision. Both
+/// sides of a diff read through one of these, with the same limits and path rules.
 pub trait LayerFiles {
-    /// The bytes of `rel`, relative to the table file `from`; or why it cannot be read.
-    fn read(&self, from: u32, rel: &str) -> Result<Vec<u8>, String>;
+    /// The bytes of `rel`, relative to the table file `from`; or why it cannot be read
+    /// (`too_big` says why a file over the size bound is refused, naming its kind).
+    fn read_as(&self, from: u32, rel: &str, too_big: fn(u64) -> String) -> Result<Vec<u8>, String>;
+
+    /// The files `rel` (relative to the table file `from`) stands for: itself (one empty
+    /// path), or every file below the directory whose name ends in `.{ext}` (any case), as
+    /// paths below it in name order.
+    fn list(&self, from: u32, rel: &str, ext: &str) -> Result<Vec<PathBuf>, String>;
+
+    /// [`LayerFiles::read_as`] for a layer file.
+    fn read(&self, from: u32, rel: &str) -> Result<Vec<u8>, String> {
+        self.read_as(from, rel, too_big)
+    }
+}
+
+/// Most files one directory entry (`policies: - file: dir/`) may stand for: far above any
+/// Policy Store export (one policy per ESRP and PSAP queue), and a bound on a hostile tree.
+pub const MAX_LISTED_FILES: usize = 100_000;
+
+/// What a directory with more than [`MAX_LISTED_FILES`] files ending in `.{ext}` says.
+pub fn too_many(ext: &str) -> String {
+    format!("holds more than {MAX_LISTED_FILES} *.{ext} files; psapguard reads at most that many")
+}
+
+/// Whether `name` ends in `.{ext}`, in any letter case.
+pub fn has_extension(name: &Path, ext: &str) -> bool {
+    name.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// Layer files on disk, admitted like table files: regular files inside the table's root.
@@ -35,19 +61,65 @@ pub struct DiskFiles {
     pub files: Vec<Option<(PathBuf, PathBuf)>>,
 }
 
+impl DiskFiles {
+    /// The table file's real path and root, or why files it names cannot be read.
+    fn table_file(&self, from: u32) -> Result<&(PathBuf, PathBuf), String> {
+        match self.files.get(from as usize) {
+            Some(Some(file)) => Ok(file),
+            _ => Err("cannot be read: the table file naming it was read from standard input".into()),
+        }
+    }
+}
+
 impl LayerFiles for DiskFiles {
-    fn read(&self, from: u32, rel: &str) -> Result<Vec<u8>, String> {
-        let Some(Some((real, root))) = self.files.get(from as usize) else {
-            return Err("cannot be read: the table file naming it was read from standard input".into());
-        };
+    fn read_as(&self, from: u32, rel: &str, too_big: fn(u64) -> String) -> Result<Vec<u8>, String> {
+        let (real, root) = self.table_file(from)?;
         let candidate = real.parent().unwrap_or(Path::new(".")).join(rel);
         let admitted = super::admit::inside(root, &candidate)?;
         let file = super::admit::open_regular(&admitted)?;
-        let bytes = read_bounded(file)?;
+        let bytes = read_bounded_as(file, too_big)?;
         if lfs_pointer(&bytes).is_some() {
             return Err("is a Git LFS pointer: its object is not in this checkout (`git lfs pull`)".into());
         }
         Ok(bytes)
+    }
+
+    fn list(&self, from: u32, rel: &str, ext: &str) -> Result<Vec<PathBuf>, String> {
+        let (real, root) = self.table_file(from)?;
+        let given = real.parent().unwrap_or(Path::new(".")).join(rel);
+        let admitted = super::admit::inside(root, &given)?;
+        let meta = std::fs::metadata(&admitted).map_err(|e| format!("cannot be read: {}", super::plain_io(&e)))?;
+        if !meta.is_dir() {
+            return Ok(vec![PathBuf::new()]);
+        }
+        let mut out = Vec::new();
+        let mut pending = vec![PathBuf::new()];
+        // Real directories already listed: a link to an ancestor would list forever.
+        let mut seen = std::collections::BTreeSet::from([admitted]);
+        while let Some(below) = pending.pop() {
+            let dir = given.join(&below);
+            let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot be read: {}", super::plain_io(&e)))?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let below = below.join(entry.file_name());
+                // A link out of the tree is skipped, like a link in a table directory.
+                let Ok(real) = super::admit::inside(root, &path) else {
+                    continue;
+                };
+                if real.is_dir() {
+                    if seen.insert(real) {
+                        pending.push(below);
+                    }
+                } else if has_extension(&path, ext) {
+                    out.push(below);
+                }
+                if out.len() > MAX_LISTED_FILES {
+                    return Err(too_many(ext));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 }
 
@@ -194,11 +266,27 @@ fn shown_path(from: &SourceFile, rel: &str) -> String {
 pub struct MemoryFiles(pub std::collections::HashMap<String, Vec<u8>>);
 
 impl LayerFiles for MemoryFiles {
-    fn read(&self, _from: u32, rel: &str) -> Result<Vec<u8>, String> {
+    fn read_as(&self, _from: u32, rel: &str, _too_big: fn(u64) -> String) -> Result<Vec<u8>, String> {
         self.0
             .get(rel)
             .cloned()
             .ok_or_else(|| "cannot be read: no such file or directory".into())
+    }
+
+    fn list(&self, _from: u32, rel: &str, ext: &str) -> Result<Vec<PathBuf>, String> {
+        if self.0.contains_key(rel) {
+            return Ok(vec![PathBuf::new()]);
+        }
+        let dir = Path::new(rel);
+        let mut out: Vec<PathBuf> = self
+            .0
+            .keys()
+            .filter_map(|k| Path::new(k).strip_prefix(dir).ok())
+            .filter(|below| has_extension(below, ext))
+            .map(Path::to_path_buf)
+            .collect();
+        out.sort();
+        Ok(out)
     }
 }
 

@@ -1,43 +1,34 @@
 //! Reading NENA i3 policy documents (SPEC §9): the files and directories a table's
 //! `policies:` entries name, admitted like layer files (regular files inside the table's
-//! root, the same size bound), each read by [`document`] into policies with their spots.
+//! root, the same size bound, from the disk or a git revision), each read by [`document`]
+//! into policies with their spots.
 
 mod document;
 mod json;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use document::read as read_document;
 
+use super::gis::LayerFiles;
 use crate::model::{Loc, PolicyFile, PolicyProblem, SourceFile, Spot, Table};
 
-/// Most policy files a directory entry may hold: far above any Policy Store export (one
-/// policy per ESRP and PSAP queue), and a bound on a hostile tree.
-pub const MAX_POLICY_FILES: usize = 100_000;
-
-/// Reads every `policies:` entry of the table from disk. `files[i]` is the real path and root
-/// of table file `i` (None for standard input). Each policy file read becomes a source file
-/// of the table, so findings point into it with a code frame.
-pub fn read_policies(table: &mut Table, files: &[Option<(PathBuf, PathBuf)>]) {
+/// Reads every `policies:` entry of the table through `files` (the disk, or a git revision
+/// for `diff --base`: one reader for both sides). Each policy file read becomes a source
+/// file of the table, so findings point into it with a code frame.
+pub fn read_policies(table: &mut Table, files: &dyn LayerFiles) {
     let sources = std::mem::take(&mut table.policy_sources);
     for source in &sources {
-        let from = source.loc.file as usize;
-        let declared_in = Path::new(&table.files[from].path)
+        let from = source.loc.file;
+        let declared_in = Path::new(&table.files[from as usize].path)
             .parent()
             .unwrap_or(Path::new(""))
             .to_path_buf();
         let shown = declared_in.join(&source.file).to_string_lossy().into_owned();
-        let Some(Some((real, root))) = files.get(from) else {
-            unreadable(
-                table,
-                source.loc,
-                &shown,
-                "cannot be read: the table file naming it was read from standard input".into(),
-            );
-            continue;
+        let listed = match files.list(from, &source.file, "json") {
+            Ok(listed) if listed.is_empty() => Err("is a directory without *.json policy files".to_string()),
+            listed => listed,
         };
-        let candidate = real.parent().unwrap_or(Path::new(".")).join(&source.file);
-        let listed = super::admit::inside(root, &candidate).and_then(|admitted| list(root, &admitted, &candidate));
         let listed = match listed {
             Ok(listed) => listed,
             Err(why) => {
@@ -45,14 +36,16 @@ pub fn read_policies(table: &mut Table, files: &[Option<(PathBuf, PathBuf)>]) {
                 continue;
             }
         };
-        for (rel, real) in listed {
-            let shown = if rel.as_os_str().is_empty() {
-                shown.clone()
+        for below in listed {
+            let (rel, shown) = if below.as_os_str().is_empty() {
+                (source.file.clone(), shown.clone())
             } else {
-                Path::new(&shown).join(&rel).to_string_lossy().into_owned()
+                (
+                    Path::new(&source.file).join(&below).to_string_lossy().into_owned(),
+                    Path::new(&shown).join(&below).to_string_lossy().into_owned(),
+                )
             };
-            let bytes = super::admit::open_regular(&real).and_then(|f| super::gis::read_bounded_as(f, too_big));
-            match bytes {
+            match files.read_as(from, &rel, too_big) {
                 Ok(bytes) => {
                     let index = table.files.len() as u32;
                     let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -93,46 +86,4 @@ fn unreadable(table: &mut Table, declared: Loc, shown: &str, why: String) {
         }],
         variants: Vec::new(),
     });
-}
-
-/// The policy files an entry stands for: itself, or every `*.json` below the directory in
-/// name order, each as (path below the entry, real path admitted inside the root).
-fn list(root: &Path, admitted: &Path, given: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
-    let meta = std::fs::metadata(admitted).map_err(|e| format!("cannot be read: {}", super::plain_io(&e)))?;
-    if !meta.is_dir() {
-        return Ok(vec![(PathBuf::new(), admitted.to_path_buf())]);
-    }
-    let mut out = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    // Real directories already listed: a link to an ancestor would list forever.
-    let mut seen = std::collections::BTreeSet::from([admitted.to_path_buf()]);
-    while let Some(rel) = pending.pop() {
-        let dir = given.join(&rel);
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot be read: {}", super::plain_io(&e)))?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let rel = rel.join(entry.file_name());
-            // A link out of the tree is skipped, like a link in a table directory.
-            let Ok(real) = super::admit::inside(root, &path) else {
-                continue;
-            };
-            if real.is_dir() {
-                if seen.insert(real) {
-                    pending.push(rel);
-                }
-            } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
-                out.push((rel, real));
-            }
-            if out.len() > MAX_POLICY_FILES {
-                return Err(format!(
-                    "holds more than {MAX_POLICY_FILES} policy files; psapguard reads at most that many"
-                ));
-            }
-        }
-    }
-    out.sort();
-    if out.is_empty() {
-        return Err("is a directory without *.json policy files".into());
-    }
-    Ok(out)
 }

@@ -111,8 +111,8 @@ fn box_lines(table: &Table, v: &Vertex) -> (Vec<String>, Option<String>, bool) {
     )
 }
 
-pub(super) fn routing_svg(table: &Table) -> String {
-    let g = crate::graph::build(table);
+pub(super) fn routing_svg(table: &Table, today: &str) -> String {
+    let g = crate::graph::build(table, today);
     let (cols, left) = choose(&g);
     let keep: Vec<NodeIndex> = cols.iter().flatten().copied().collect();
     let boxes: HashMap<NodeIndex, (Vec<String>, Option<String>, bool)> =
@@ -149,10 +149,18 @@ pub(super) fn routing_svg(table: &Table) -> String {
             (Edge::Mate, _) => ("mate", e.label.clone()),
             (Edge::Alternate | Edge::Overflow, _) => ("alternate", e.label.clone()),
             (Edge::Ingress { .. }, _) => ("ingress", e.label.clone()),
+            (Edge::Policy { diversion: false, .. }, _) => ("policy", e.label.clone()),
+            (Edge::Policy { diversion: true, .. }, _) => ("policy diversion", e.label.clone()),
             (_, Some(Look::Only(only))) => ("differs", only_label(&g, e, only)),
             _ => ("route", e.label.clone()),
         };
-        let (y1, y2) = (y1 + node_h / 2.0, y2 + node_h / 2.0);
+        // A diversion runs beside the usual route between the same boxes, not on top of it.
+        let beside = if matches!(e.kind, Edge::Policy { diversion: true, .. }) {
+            node_h / 5.0
+        } else {
+            0.0
+        };
+        let (y1, y2) = (y1 + node_h / 2.0 + beside, y2 + node_h / 2.0 + beside);
         let d = if (x1 - x2).abs() < 1.0 {
             // Within a column (mates, alternates): an arc beside it.
             let side = x1 + NODE_W + 30.0 + (y2 - y1).abs().min(200.0) / 8.0;
@@ -225,8 +233,14 @@ pub(super) fn routing_svg(table: &Table) -> String {
     s.push_str(
         "<p class=\"legend\"><span>— route (rules, default; hover for which)</span><span style=\"color:#c01c28\">— calls only one of two mates sends here</span>\
 <span style=\"color:#1a5fb4\">- - mates</span><span style=\"color:#26a269\">- - alternate, overflow</span><span style=\"color:#999\">— ingress</span>\
-<span style=\"color:#777\">▭ dashed grey: decommissioned PSAP</span></p>",
+<span style=\"color:#777\">▭ dashed grey: decommissioned PSAP</span>",
     );
+    if drawn.iter().any(|e| matches!(e.kind, Edge::Policy { .. })) {
+        s.push_str(
+            "<span style=\"color:#613583\">— policy rule's route, - - a diversion (queue or service state, time, kind of call; hover for the rule ids)</span>",
+        );
+    }
+    s.push_str("</p>");
     s
 }
 

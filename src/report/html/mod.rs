@@ -23,6 +23,8 @@ pub struct Pictures {
     /// Single failures ranked by the population they cut off.
     pub ranking: Vec<DomainImpact>,
     pub coverage: Option<Coverage>,
+    /// The check date: which policies are in force in the routing graph.
+    pub today: String,
 }
 
 /// Text for an HTML element or attribute: inert (no control or bidi characters) and escaped.
@@ -163,6 +165,9 @@ fn change(d: &crate::diff::DiffReport) -> String {
             esc_lines(text.trim_end())
         );
     }
+    if !d.policies.is_empty() {
+        s.push_str(&policy_changes(&d.policies));
+    }
     if !d.fixed.is_empty() {
         s.push_str("<h3>Fixed by this change</h3><ul>");
         for f in &d.fixed {
@@ -189,6 +194,35 @@ fn change(d: &crate::diff::DiffReport) -> String {
         s.push_str("</ul>");
     }
     s.push_str("</section>");
+    s
+}
+
+/// Each policy and rule the change adds, removes or edits, with the diff of its JSON (lines
+/// added and removed marked, as a code review shows them).
+fn policy_changes(changes: &[crate::diff::policies::PolicyChange]) -> String {
+    let mut s = format!("<h3>Policy changes ({})</h3>", changes.len());
+    let open = if changes.len() <= OPEN_FINDINGS { " open" } else { "" };
+    for p in changes {
+        let lines: Vec<String> = p
+            .diff
+            .lines()
+            .map(|line| {
+                let class = match line.chars().next() {
+                    Some('+') if !line.starts_with("+++") => "add",
+                    Some('-') if !line.starts_with("---") => "del",
+                    Some('@') => "hunk",
+                    _ => "ctx",
+                };
+                format!("<span class=\"{class}\">{}</span>", esc(line))
+            })
+            .collect();
+        let _ = write!(
+            s,
+            "<details class=\"policy-change\"{open}><summary>{}</summary><pre class=\"code diff\">{}</pre></details>",
+            esc(&super::human::policy_change_title(p)),
+            lines.concat()
+        );
+    }
     s
 }
 
@@ -322,7 +356,7 @@ fn pictures_html(table: &Table, p: &Pictures, findings: &[Finding]) -> String {
     s.push_str("<section id=\"ranking\"><h2>Single failures ranked by the population they cut off</h2>");
     s.push_str(&graph::ranking_chart(&p.analysis, &p.ranking));
     s.push_str("</section><section id=\"graph\"><h2>Routing graph</h2>");
-    s.push_str(&graph::routing_svg(table));
+    s.push_str(&graph::routing_svg(table, &p.today));
     s.push_str("</section>");
     if let Some(c) = &p.coverage {
         s.push_str("<section id=\"map\"><h2>Boundaries</h2>");
@@ -371,6 +405,8 @@ svg{max-width:100%;height:auto;border:1px solid #ddd;background:#fff}\
 svg text{font:11px system-ui,sans-serif}.bar{fill:#c01c28}.bar.below{fill:#c88800}\
 .edge{fill:none;stroke:#555;stroke-width:1.2}.edge.mate{stroke-dasharray:4 3;stroke:#1a5fb4}\
 .edge.alternate{stroke:#26a269;stroke-dasharray:2 2}.edge.ingress{stroke:#999}.edge.differs{stroke:#c01c28;stroke-width:2}\
+.edge.policy{stroke:#613583;stroke-width:1.4}.edge.policy.diversion{stroke-dasharray:5 3}\
+.diff span{display:block;min-height:1.2em}.diff .add{color:#1e6b30;background:#e6f4ea}.diff .del{color:#a01b22;background:#fbe9eb}.diff .hunk{color:#555}\
 .node rect{fill:#f4f4f4;stroke:#333}.node.psap rect{fill:#e8f0fb}.node.router rect{fill:#fdf5e0}.node .id{fill:#555}\
 .node.inactive rect{fill:#eee;stroke:#999;stroke-dasharray:4 3}.node.inactive text{fill:#888;text-decoration:line-through}.node.inactive .id{text-decoration:none}\
 .area{fill:#dfe8f3;stroke:#4a6a8a;stroke-width:.4}.area.lost{fill:#f5b5ba}.area.lost[data-share=\"1\"]{fill:#fbe0e2}\
