@@ -31,8 +31,12 @@ pub(super) fn refine(
                 parts = parts
                     .iter()
                     .flat_map(|x| partition.iter().filter_map(|y| x.meet(y, &net.facts)))
-                    .take(crate::engine::MAX_BRANCHES)
+                    .take(crate::engine::MAX_BRANCHES + 1)
                     .collect();
+                if parts.len() > crate::engine::MAX_BRANCHES {
+                    parts.truncate(crate::engine::MAX_BRANCHES);
+                    a.capped += 1;
+                }
             }
             if parts.len() < 2 {
                 continue;

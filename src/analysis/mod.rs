@@ -101,7 +101,38 @@ pub struct Analysis {
     pub branches: HashMap<u32, u32>,
 }
 
+/// How far routing by policies branched (SPEC §9): what `--statistics` reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exploration {
+    /// Route classes before branching: origins every rule treats alike.
+    pub classes: usize,
+    /// Branches analysed: a route class under one kind of call, time slice and ECRF answer.
+    pub branches: usize,
+    /// Distinct kinds of call and time slices among the branches.
+    pub kinds: usize,
+    /// The most branches of one route class.
+    pub widest: usize,
+    /// Walks cut at [`crate::engine::MAX_BRANCHES`]: their further branches were not analysed.
+    pub capped: usize,
+}
+
 impl Analysis {
+    /// How far the walks branched.
+    pub fn exploration(&self) -> Exploration {
+        let kinds: HashSet<(&[(u32, bool)], &crate::engine::Clock)> = self
+            .classes
+            .iter()
+            .map(|c| (c.branch.facts.as_slice(), &c.branch.clock))
+            .collect();
+        Exploration {
+            classes: self.classes.iter().filter(|c| c.usual).count(),
+            branches: self.classes.len(),
+            kinds: kinds.len(),
+            widest: self.branches.values().max().map_or(1, |&n| n as usize),
+            capped: self.capped,
+        }
+    }
+
     /// Each origin's route class, by origin index (`u32::MAX` for an origin in none).
     /// An origin whose calls take several branches (SPEC §9) is given its first class.
     pub fn class_of_origins(&self, origins: usize) -> Vec<u32> {
@@ -379,6 +410,11 @@ pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usiz
         )
         .filter(|(_, walks)| !walks.is_empty())
         .collect();
+    analysis.capped += walked
+        .iter()
+        .flat_map(|(_, walks)| walks.iter())
+        .filter(|(_, w)| w.len() >= crate::engine::MAX_BRANCHES)
+        .count();
     analysis.runs = branches::refine(&mut analysis, net, walked);
     analysis.count_branches();
     analysis
