@@ -7,19 +7,22 @@
 
 use std::collections::BTreeMap;
 
-use super::{Analysis, RouteClass, Scenario, ScenarioRun, Walks};
+use super::{Analysis, Ended, RouteClass, Scenario, ScenarioRun};
 use crate::engine::{Branch, PolicyNet};
 
 /// The scenario runs, each class's walks in it matched to the classes it was split into.
 pub(super) fn refine(
     a: &mut Analysis,
     net: Option<&PolicyNet<'_>>,
-    walked: Vec<(Scenario, Vec<(u32, Walks)>)>,
+    walked: Vec<(Scenario, Vec<(u32, Vec<Ended>)>)>,
 ) -> Vec<ScenarioRun> {
     let mut forks: BTreeMap<u32, Vec<Vec<&Branch>>> = BTreeMap::new();
     for (_, walks) in &walked {
         for (c, w) in walks.iter().filter(|(_, w)| w.len() > 1) {
-            forks.entry(*c).or_default().push(w.iter().map(|(b, _)| b).collect());
+            forks
+                .entry(*c)
+                .or_default()
+                .push(w.iter().filter_map(|e| e.branch.as_ref()).collect());
         }
     }
     // Class → the classes it became (itself first).
@@ -71,13 +74,15 @@ pub(super) fn refine(
             let mut flat = Vec::with_capacity(walks.len());
             for (c, w) in walks {
                 match split.get(&c) {
-                    None => flat.extend(w.into_iter().map(|(_, t)| (c, t))),
+                    None => flat.extend(w.into_iter().map(|e| (c, e))),
                     Some(ids) => {
                         for &id in ids {
                             let mine = &a.classes[id as usize].branch;
                             let facts = &net.expect("only policies split classes").facts;
-                            if let Some((_, t)) = w.iter().find(|(b, _)| b.meet(mine, facts).is_some()) {
-                                flat.push((id, t.clone()));
+                            // A class whose calls took one walk here took it on every branch.
+                            let meets = |e: &&Ended| e.branch.as_ref().is_none_or(|b| b.meet(mine, facts).is_some());
+                            if let Some(e) = w.iter().find(meets) {
+                                flat.push((id, e.clone()));
                             }
                         }
                     }

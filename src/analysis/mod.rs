@@ -61,23 +61,51 @@ pub struct ScenarioRun {
     /// are kept: a national table has hundreds of thousands of these walks.
     pub ends: Vec<(u32, Disposition)>,
     /// The whole walks of those that looped, whose path a finding shows.
-    pub loops: Vec<(u32, Trace)>,
+    pub loops: Vec<(u32, Box<Trace>)>,
 }
 
 impl ScenarioRun {
-    fn new(scenario: Scenario, walks: Vec<(u32, Trace)>) -> Self {
+    fn new(scenario: Scenario, walks: Vec<(u32, Ended)>) -> Self {
         let mut run = ScenarioRun {
             scenario,
             ends: Vec::with_capacity(walks.len()),
             loops: Vec::new(),
         };
-        for (class, trace) in walks {
-            run.ends.push((class, trace.end.clone()));
-            if matches!(trace.end, Disposition::Looped { .. }) {
+        for (class, ended) in walks {
+            run.ends.push((class, ended.end));
+            if let Some(trace) = ended.looped {
                 run.loops.push((class, trace));
             }
         }
         run
+    }
+}
+
+/// How one walk of a scenario ended, kept as small as the runs keep it (a scenario re-walks
+/// hundreds of thousands of classes, each branch a walk): the branch only when the class's
+/// calls took several, the whole walk only when it looped.
+#[derive(Debug, Clone)]
+pub(crate) struct Ended {
+    pub branch: Option<Branch>,
+    pub end: Disposition,
+    pub looped: Option<Box<Trace>>,
+}
+
+impl Ended {
+    /// The walks of one class, each reduced to how it ended.
+    fn of(walks: Walks) -> Vec<Ended> {
+        let several = walks.len() > 1;
+        walks
+            .into_iter()
+            .map(|(branch, trace)| {
+                let looped = matches!(trace.end, Disposition::Looped { .. });
+                Ended {
+                    branch: several.then_some(branch),
+                    end: trace.end.clone(),
+                    looped: looped.then(|| Box::new(trace)),
+                }
+            })
+            .collect()
     }
 }
 
@@ -384,7 +412,7 @@ pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usiz
         .chain(busy_psaps.iter().map(|&p| (Scenario::Busy(p), Vec::new(), Some(p))))
         .collect();
     // Scenarios are independent too: each worker keeps its own conditions.
-    let walked: Vec<(Scenario, Vec<(u32, Walks)>)> = scenarios
+    let walked: Vec<(Scenario, Vec<(u32, Vec<Ended>)>)> = scenarios
         .into_par_iter()
         .map_init(
             || Conditions::normal(table),
@@ -397,9 +425,9 @@ pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usiz
                     cond.set_down(table, m, true);
                 }
                 cond.set_busy(busy);
-                let walks: Vec<(u32, Walks)> = cs
+                let walks: Vec<(u32, Vec<Ended>)> = cs
                     .into_iter()
-                    .map(|c| (c, walk_class(&walker, &analysis.classes[c as usize], cond, used)))
+                    .map(|c| (c, Ended::of(walk_class(&walker, &analysis.classes[c as usize], cond, used))))
                     .collect();
                 for &m in &down {
                     cond.set_down(table, m, false);
