@@ -22,8 +22,9 @@ use crate::model::{Element, Node, Table};
 /// Origins walked as one.
 #[derive(Debug, Clone)]
 pub struct RouteClass {
-    /// Origin indices, in table order; the first is the one walked.
-    pub origins: Vec<u32>,
+    /// Origin indices, in table order; the first is the one walked. Shared by the classes
+    /// one group of origins splits into, branch by branch (SPEC §9), not copied for each.
+    pub origins: std::sync::Arc<[u32]>,
     /// What its calls are assumed to be, for calls routed by policies (SPEC §9: the kind of
     /// call, the time slice, the boundary answering inside an overlap); everything otherwise.
     pub branch: Branch,
@@ -166,7 +167,7 @@ impl Analysis {
     pub fn class_of_origins(&self, origins: usize) -> Vec<u32> {
         let mut class_of = vec![u32::MAX; origins];
         for (c, class) in self.classes.iter().enumerate() {
-            for &o in &class.origins {
+            for &o in class.origins.iter() {
                 if class_of[o as usize] == u32::MAX {
                     class_of[o as usize] = c as u32;
                 }
@@ -496,7 +497,7 @@ pub fn moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<Move
     // The usual call of each origin is compared (SPEC §9: other kinds of call are branches
     // of it, diverted on purpose).
     for (c, trace) in na.normal.iter().enumerate().filter(|(c, _)| na.classes[*c].usual) {
-        for &o in &na.classes[c].origins {
+        for &o in na.classes[c].origins.iter() {
             let Some(oc) = old_class.get(&new.origins[o as usize].id) else {
                 continue;
             };
@@ -566,7 +567,7 @@ pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) ->
             .collect();
         #[allow(clippy::iter_over_hash_type, reason = "the origins are sorted below")]
         for &c in old_ends.keys() {
-            for &o in &oa.classes[c as usize].origins {
+            for &o in oa.classes[c as usize].origins.iter() {
                 if let Some(Element::Origin(i)) = new.lookup(&old.origins[o as usize].id) {
                     origins.push(i);
                 }

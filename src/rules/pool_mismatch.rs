@@ -34,7 +34,7 @@ impl PoolMismatch {
         // on purpose are not the ESN's calls going astray (SPEC §9).
         for (c, t) in a.normal.iter().enumerate().filter(|(c, _)| a.classes[*c].usual) {
             let Some(p) = t.delivered_to() else { continue };
-            for &o in &a.classes[c].origins {
+            for &o in a.classes[c].origins.iter() {
                 if let Some(e) = cx.table.origins[o as usize].esn.get() {
                     by_esn.entry(e).or_default().push((o, p));
                 }
