@@ -360,6 +360,11 @@ pub fn analyse_normal_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hop
             normal.push(trace);
         }
     }
+    // The normal walks are kept for the whole run, one per class and branch: no spare room.
+    for t in &mut normal {
+        t.hops.shrink_to_fit();
+        t.touched.shrink_to_fit();
+    }
     let mut touching: Vec<Vec<u32>> = vec![Vec::new(); table.node_count()];
     for (c, t) in normal.iter().enumerate() {
         let mut seen: Vec<u32> = t.touched.clone();

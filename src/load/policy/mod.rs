@@ -51,15 +51,17 @@ pub fn read_policies(table: &mut Table, files: &[Option<(PathBuf, PathBuf)>]) {
             } else {
                 Path::new(&shown).join(&rel).to_string_lossy().into_owned()
             };
-            let bytes = super::admit::open_regular(&real).and_then(|f| super::gis::read_bounded_as(f, too_big));
+            let opened = super::admit::open_regular(&real);
+            let stamp = opened.as_ref().ok().and_then(|f| f.metadata().ok());
+            let stamp = stamp.and_then(|m| Some((m.len(), m.modified().ok()?)));
+            let bytes = opened.and_then(|f| super::gis::read_bounded_as(f, too_big));
             match bytes {
                 Ok(bytes) => {
                     let index = table.files.len() as u32;
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
                     let mut file = read_document(index, &bytes);
                     file.shown = shown.clone();
                     file.declared = source.loc;
-                    table.files.push(SourceFile::in_memory(shown, text));
+                    table.files.push(source_file(shown, real, stamp, &bytes));
                     table.policy_files.push(file);
                 }
                 Err(why) => unreadable(table, source.loc, &shown, why),
@@ -67,6 +69,18 @@ pub fn read_policies(table: &mut Table, files: &[Option<(PathBuf, PathBuf)>]) {
         }
     }
     table.policy_sources = sources;
+}
+
+/// A policy file as a source of code frames. Like a table file, its text is read again from
+/// disk when a frame needs it (a national store is thousands of policies, not kept twice);
+/// text that is not UTF-8, or a file whose size changed while it was read, is kept as read.
+fn source_file(shown: String, real: PathBuf, stamp: Option<(u64, std::time::SystemTime)>, bytes: &[u8]) -> SourceFile {
+    match stamp {
+        Some(stamp) if stamp.0 == bytes.len() as u64 && std::str::from_utf8(bytes).is_ok() => {
+            SourceFile::on_disk(shown, real, Some(stamp))
+        }
+        _ => SourceFile::in_memory(shown, String::from_utf8_lossy(bytes).into_owned()),
+    }
 }
 
 fn too_big(size: u64) -> String {
