@@ -74,7 +74,10 @@ def main():
     files = {"yaml": size(tables["yaml"]),
              "policies": size(tables["policies"]) + size(tables["policies"][:-5] + "-policies")}
     gpkg = size(tables["policies"][:-5] + "-gis.gpkg")
-    print(f"{args.origins:,} located origins, median of {args.runs} runs; boundary layer {gpkg / 1e6:.1f} MB (both)")
+    checked = re.search(r"checked ([\d,]+) origins", stats["policies"][1])
+    located = checked.group(1) if checked else f"{args.origins:,}"
+    print(f"{located} located origins (--origins {args.origins}), median of {args.runs} runs; "
+          f"boundary layer {gpkg / 1e6:.1f} MB (both)")
     print(f"{'routing':<10} {'table files':>12} {'wall':>9} {'peak RSS':>10} {'exit':>5}")
     for form in ("yaml", "policies"):
         seconds, rss = med[form]
@@ -86,7 +89,7 @@ def main():
           f"peak memory {memory_ratio:.2f}x (target {MEMORY_TARGET}x: {verdict(memory_ratio, MEMORY_TARGET)})")
     for form in ("yaml", "policies"):
         for line in stats[form][1].splitlines():
-            if line.startswith("branches") or "findings" in line or line.startswith("routing"):
+            if line.startswith(("branches", "ok:", "FAIL:", "routing")):
                 print(f"{form}: {line}")
 
 

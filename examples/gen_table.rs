@@ -352,7 +352,10 @@ fn policy_routing(st: &State, alternate_of: &dyn Fn(usize) -> Option<usize>, esr
         let alternate = alternate_of(i);
         // The state's first PSAP is its regional night centre and its last answers real-time
         // text; each diverts to its alternate instead.
-        let (regional, rtt) = (if i == 0 { alternate } else { Some(0) }, if i == last { alternate } else { Some(last) });
+        let (regional, rtt) = (
+            if i == 0 { alternate } else { Some(0) },
+            if i == last { alternate } else { Some(last) },
+        );
         let d = policies::Diversions {
             own: &uris[i],
             alternate: alternate.map(|a| uris[a].as_str()),
@@ -769,7 +772,10 @@ fn main() {
             for (name, text) in &stores {
                 std::fs::write(out.with_file_name(&dir).join(name), text).expect("write a policy store");
             }
-            let twin = merged(&format!("{header}# routed by YAML rules: the twin of {stem}.yaml\n"), &twins);
+            let twin = merged(
+                &format!("{header}# routed by YAML rules: the twin of {stem}.yaml\n"),
+                &twins,
+            );
             std::fs::write(out.with_file_name(format!("{stem}-yaml.yaml")), twin).expect("write the YAML twin");
             header.push_str(&format!("policies:\n  - {{ file: {dir}/ }}\n"));
         }

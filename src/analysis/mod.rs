@@ -13,6 +13,7 @@ use rayon::prelude::*;
 mod branches;
 mod classes;
 
+pub use branches::Exploration;
 pub use classes::route_classes;
 
 use crate::engine::{Branch, Conditions, Disposition, PolicyNet, RuleUse, Trace, Walker};
@@ -82,6 +83,9 @@ impl ScenarioRun {
     }
 }
 
+/// A scenario's re-walked classes, each with how its walks ended.
+type ScenarioWalks = (Scenario, Vec<(u32, Vec<Ended>)>);
+
 /// How one walk of a scenario ended, kept as small as the runs keep it (a scenario re-walks
 /// hundreds of thousands of classes, each branch a walk): the branch only when the class's
 /// calls took several, the whole walk only when it looped.
@@ -130,38 +134,7 @@ pub struct Analysis {
     pub branches: HashMap<u32, u32>,
 }
 
-/// How far routing by policies branched (SPEC §9): what `--statistics` reports.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Exploration {
-    /// Route classes before branching: origins every rule treats alike.
-    pub classes: usize,
-    /// Branches analysed: a route class under one kind of call, time slice and ECRF answer.
-    pub branches: usize,
-    /// Distinct kinds of call and time slices among the branches.
-    pub kinds: usize,
-    /// The most branches of one route class.
-    pub widest: usize,
-    /// Walks cut at [`crate::engine::MAX_BRANCHES`]: their further branches were not analysed.
-    pub capped: usize,
-}
-
 impl Analysis {
-    /// How far the walks branched.
-    pub fn exploration(&self) -> Exploration {
-        let kinds: HashSet<(&[(u32, bool)], &crate::engine::Clock)> = self
-            .classes
-            .iter()
-            .map(|c| (c.branch.facts.as_slice(), &c.branch.clock))
-            .collect();
-        Exploration {
-            classes: self.classes.iter().filter(|c| c.usual).count(),
-            branches: self.classes.len(),
-            kinds: kinds.len(),
-            widest: self.branches.values().max().map_or(1, |&n| n as usize),
-            capped: self.capped,
-        }
-    }
-
     /// Each origin's route class, by origin index (`u32::MAX` for an origin in none).
     /// An origin whose calls take several branches (SPEC §9) is given its first class.
     pub fn class_of_origins(&self, origins: usize) -> Vec<u32> {
@@ -418,7 +391,7 @@ pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usiz
         .chain(busy_psaps.iter().map(|&p| (Scenario::Busy(p), Vec::new(), Some(p))))
         .collect();
     // Scenarios are independent too: each worker keeps its own conditions.
-    let walked: Vec<(Scenario, Vec<(u32, Vec<Ended>)>)> = scenarios
+    let walked: Vec<ScenarioWalks> = scenarios
         .into_par_iter()
         .map_init(
             || Conditions::normal(table),
@@ -433,7 +406,12 @@ pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usiz
                 cond.set_busy(busy);
                 let walks: Vec<(u32, Vec<Ended>)> = cs
                     .into_iter()
-                    .map(|c| (c, Ended::of(walk_class(&walker, &analysis.classes[c as usize], cond, used))))
+                    .map(|c| {
+                        (
+                            c,
+                            Ended::of(walk_class(&walker, &analysis.classes[c as usize], cond, used)),
+                        )
+                    })
                     .collect();
                 for &m in &down {
                     cond.set_down(table, m, false);

@@ -77,7 +77,10 @@ fn the_generated_policy_store_and_its_yaml_twin_check_clean() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.starts_with("branches explored: ")).expect("a branches line");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("branches explored: "))
+        .expect("a branches line");
     assert!(
         line.contains("4 kinds of call and time slices") && line.ends_with("bound 256 per walk, none reached it"),
         "{line}"
