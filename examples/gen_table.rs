@@ -23,6 +23,14 @@
 //! still meet exactly); `--raw-counties` writes the polygons as they are, unrepaired. With
 //! `--faults`, each faulty state also gets one GIS fault in turn: a gap, an overlap, a
 //! misrouted located origin, an unrouted boundary, a bad service URN.
+//!
+//! `--policies` (with `--gis` and `--out FILE`) routes the ESRPs by NENA i3 policies (SPEC
+//! §9): the table at FILE gives each ESRP a `queue` and no rules, and names the policy store
+//! `<stem>-policies/` (a `PolicyArray` per state: an `OriginationRoutePolicy` per ESRP queue
+//! asking the ECRF, a `NormalNextHopRoutePolicy` per PSAP with RTT, night, Unreachable/Full
+//! diversions and its own queue); `<stem>-yaml.yaml` beside it is the same table routed by
+//! YAML rules, for `benches/policy_vs_yaml.py`. It implies `--psap-per-county`: one PSAP per
+//! county with a boundary (the registry's first), so every origin is located.
 
 #[path = "common/gis.rs"]
 mod gis;
