@@ -23,11 +23,21 @@
 //! still meet exactly); `--raw-counties` writes the polygons as they are, unrepaired. With
 //! `--faults`, each faulty state also gets one GIS fault in turn: a gap, an overlap, a
 //! misrouted located origin, an unrouted boundary, a bad service URN.
+//!
+//! `--policies` (with `--gis` and `--out FILE`) routes the ESRPs by NENA i3 policies (SPEC
+//! §9): the table at FILE gives each ESRP a `queue` and no rules, and names the policy store
+//! `<stem>-policies/` (a `PolicyArray` per state: an `OriginationRoutePolicy` per ESRP queue
+//! asking the ECRF, a `NormalNextHopRoutePolicy` per PSAP with RTT, night, Unreachable/Full
+//! diversions and its own queue); `<stem>-yaml.yaml` beside it is the same table routed by
+//! YAML rules, for `benches/policy_vs_yaml.py`. It implies `--psap-per-county`: one PSAP per
+//! county with a boundary (the registry's first), so every origin is located.
 
 #[path = "common/gis.rs"]
 mod gis;
 #[path = "common/gis_plan.rs"]
 mod gis_plan;
+#[path = "common/policies.rs"]
+mod policies;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -48,6 +58,11 @@ struct Args {
     gis: bool,
     densify: usize,
     raw_counties: bool,
+    /// Route by NENA i3 policies (SPEC §9): the table at `--out` has ESRP queues and a policy
+    /// store, and its twin routed by YAML rules is written beside it.
+    policies: bool,
+    /// One PSAP per county: the registry's first one in each county with a boundary.
+    psap_per_county: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -62,6 +77,8 @@ fn parse_args() -> Result<Args, String> {
         gis: false,
         densify: 0,
         raw_counties: false,
+        policies: false,
+        psap_per_county: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -77,11 +94,21 @@ fn parse_args() -> Result<Args, String> {
             "--gis" => a.gis = true,
             "--densify" => a.densify = value()?.parse().map_err(|_| "--densify takes a number")?,
             "--raw-counties" => a.raw_counties = true,
+            "--policies" => a.policies = true,
+            "--psap-per-county" => a.psap_per_county = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
     if a.out.is_none() && a.out_dir.is_none() {
         return Err("give --out FILE or --out-dir DIR".into());
+    }
+    if a.policies {
+        // Policies route calls by the ECRF's answer: every origin located inside the boundary
+        // of its county's one PSAP, and a twin routed by YAML for comparison.
+        if !a.gis || a.out.is_none() || a.out_dir.is_some() || a.faults > 0 {
+            return Err("--policies needs --gis and --out FILE (no --out-dir, no --faults)".into());
+        }
+        a.psap_per_county = true;
     }
     Ok(a)
 }
@@ -272,6 +299,107 @@ fn staffing(answers_for: &[u64], alternate_of: &dyn Fn(usize) -> Option<usize>, 
         .collect()
 }
 
+/// The county FIPS codes of a state that have a boundary to locate calls in (a county the 10 m
+/// map collapses to nothing has none); without layers, every county.
+fn counties_with_boundary(st: &State, layers: Option<&gis_plan::Layers>) -> std::collections::BTreeSet<String> {
+    match layers {
+        Some(layers) => layers
+            .counties_of(&st.state_fips)
+            .filter(|a| a.polygons.iter().any(|p| p.first().is_some_and(|r| !r.is_empty())))
+            .map(|a| a.fips.clone())
+            .collect(),
+        None => st.fips.values().cloned().collect(),
+    }
+}
+
+/// Keeps the registry's first PSAP of each county that has a boundary (`--psap-per-county`):
+/// every PSAP then answers for a county boundary of its own, and the state's first PSAP for
+/// the counties without one. States left with one PSAP are left out.
+fn one_psap_per_county(states: Vec<State>, layers: Option<&gis_plan::Layers>) -> Vec<State> {
+    let mut out = Vec::new();
+    for mut st in states {
+        let bounded = counties_with_boundary(&st, layers);
+        let fips_of: BTreeMap<String, &String> = st.fips.iter().map(|(c, f)| (c.to_lowercase(), f)).collect();
+        let mut seen = std::collections::HashSet::new();
+        let psaps = std::mem::take(&mut st.psaps);
+        st.psaps = psaps
+            .into_iter()
+            .filter(|p| {
+                let county = p.county.to_lowercase();
+                fips_of.get(&county).is_some_and(|f| bounded.contains(*f)) && seen.insert(county)
+            })
+            .collect();
+        // A state left with one PSAP has no alternate within it (its failure would lose its
+        // calls in both forms): left out.
+        if st.psaps.len() > 1 {
+            out.push(st);
+        }
+    }
+    out
+}
+
+/// A state's ESRPs routed by policies: their `routers:` section (a queue each, no rules) and
+/// the state's policy store, a `PolicyArray`.
+fn policy_routing(st: &State, alternate_of: &dyn Fn(usize) -> Option<usize>, esrps: [&str; 2]) -> (String, String) {
+    let s = slug(&st.abbr);
+    let owner = format!("{s}.example.gov");
+    let mut routers = String::from("routers:\n");
+    let mut store = Vec::new();
+    for (esrp, site) in esrps.into_iter().zip(["a", "b"]) {
+        let queue = policies::queue(esrp, &st.abbr);
+        let _ = writeln!(
+            routers,
+            "  {esrp}:\n    kind: esrp\n    domains: [site-{s}-{site}]\n    queue: {}",
+            quoted(&queue)
+        );
+        store.push(policies::origination(&owner, &queue));
+    }
+    let uris: Vec<String> = st.psaps.iter().map(|p| gis_plan::uri(&p.id, &st.abbr)).collect();
+    let last = st.psaps.len() - 1;
+    for i in 0..st.psaps.len() {
+        let alternate = alternate_of(i);
+        // The state's first PSAP is its regional night centre and its last answers real-time
+        // text; each diverts to its alternate instead.
+        let (regional, rtt) = (
+            if i == 0 { alternate } else { Some(0) },
+            if i == last { alternate } else { Some(last) },
+        );
+        let d = policies::Diversions {
+            own: &uris[i],
+            alternate: alternate.map(|a| uris[a].as_str()),
+            regional: regional.map(|a| uris[a].as_str()),
+            rtt: rtt.map(|a| uris[a].as_str()),
+        };
+        store.push(policies::next_hop(&owner, &d, "-06:00"));
+    }
+    (routers, policies::array(&store))
+}
+
+/// One file from the states' files: each section under one heading, after `header`.
+fn merged(header: &str, texts: &[String]) -> String {
+    let mut sections: BTreeMap<&str, String> = BTreeMap::new();
+    let order = ["domains:", "psaps:", "routers:", "origins:", "pools:"];
+    for text in texts {
+        let mut current = "";
+        for line in text.lines().skip(1) {
+            if let Some(h) = order.iter().find(|h| **h == line) {
+                current = h;
+                continue;
+            }
+            let s = sections.entry(current).or_default();
+            s.push_str(line);
+            s.push('\n');
+        }
+    }
+    let mut y = header.to_string();
+    for h in order {
+        y.push_str(h);
+        y.push('\n');
+        y.push_str(sections.get(h).map(String::as_str).unwrap_or(""));
+    }
+    y
+}
+
 /// One line of the fault list: the rule `check` must report and the finding's first entity.
 fn fault_entry(rule: &str, entity: &str) -> String {
     format!("{{ \"rule\": \"{rule}\", \"entity\": \"{entity}\" }}")
@@ -285,12 +413,6 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let states = load_states(&args.data);
-    let total_pop: u64 = states.iter().flat_map(|s| s.counties.values()).sum();
-    let mut rng = Rng(args.seed);
-    let mut files: Vec<(String, String)> = Vec::new();
-    let mut origin_no = 0usize;
-    let mut faults: Vec<String> = Vec::new();
     let mut layers = args.gis.then(|| {
         gis_plan::Layers::load(
             &args.data.join("us-counties-2017-10m.topo.json"),
@@ -298,6 +420,18 @@ fn main() {
             args.raw_counties,
         )
     });
+    let mut states = load_states(&args.data);
+    if args.psap_per_county {
+        states = one_psap_per_county(states, layers.as_ref());
+    }
+    let total_pop: u64 = states.iter().flat_map(|s| s.counties.values()).sum();
+    let mut rng = Rng(args.seed);
+    let mut files: Vec<(String, String)> = Vec::new();
+    // With --policies: each state's twin routed by YAML rules, and its policy store.
+    let mut twins: Vec<String> = Vec::new();
+    let mut stores: Vec<(String, String)> = Vec::new();
+    let mut origin_no = 0usize;
+    let mut faults: Vec<String> = Vec::new();
     let mut point_rng = Rng(args.seed ^ 0x5eed);
     for (state_no, st) in states.iter().enumerate() {
         let fault = (state_no < args.faults).then_some(state_no % 6);
@@ -332,6 +466,11 @@ fn main() {
                 let name = st.psaps[by_county[county][0]].county.clone();
                 counties.push((name, 1_000));
             }
+        }
+        // Routed by policies, every call is located: counties without a boundary get no origins.
+        if args.policies {
+            let bounded = counties_with_boundary(st, layers.as_ref());
+            counties.retain(|(c, _)| st.fips.get(c).is_some_and(|f| bounded.contains(f)));
         }
         // The population each PSAP answers for normally, as the origins below are routed.
         let mut answers_for = vec![0u64; st.psaps.len()];
@@ -446,6 +585,7 @@ fn main() {
                 st.abbr
             );
         }
+        let routers_at = y.len();
         y.push_str("routers:\n");
         for (me, mate, site) in [(&a, &b, "a"), (&b, &a, "b")] {
             let _ = writeln!(
@@ -471,6 +611,7 @@ fn main() {
             }
             let _ = writeln!(y, "    default: {}", st.psaps[0].id);
         }
+        let routers_end = y.len();
         y.push_str("origins:\n");
         for (county, pop) in &counties {
             let (psaps, esz, cells, per) = split_county(county, *pop, &home, args.origins, total_pop);
@@ -591,6 +732,12 @@ fn main() {
                 faults.push(fault_entry(&rule, &entity));
             }
         }
+        if args.policies {
+            let (routers, store) = policy_routing(st, &alternate_of, [&a, &b]);
+            let by_policy = format!("{}{routers}{}", &y[..routers_at], &y[routers_end..]);
+            twins.push(std::mem::replace(&mut y, by_policy));
+            stores.push((format!("{s}.json"), store));
+        }
         files.push((format!("{s}.yaml"), y));
     }
     let gis_file = |name: &str| {
@@ -618,36 +765,30 @@ fn main() {
         }
     }
     if let Some(out) = &args.out {
-        // One file: merge the states' sections under one header each.
-        let mut sections: BTreeMap<&str, String> = BTreeMap::new();
-        let order = ["domains:", "psaps:", "routers:", "origins:", "pools:"];
-        for (_, text) in &files {
-            let mut current = "";
-            for line in text.lines().skip(1) {
-                if let Some(h) = order.iter().find(|h| **h == line) {
-                    current = h;
-                    continue;
-                }
-                let s = sections.entry(current).or_default();
-                s.push_str(line);
-                s.push('\n');
-            }
-        }
-        let mut y = String::from("version: 1\nname: generated national table\n");
+        let stem = out
+            .file_stem()
+            .map_or_else(|| "table".into(), |s| s.to_string_lossy().into_owned());
+        let mut header = String::from("version: 1\nname: generated national table\n");
         if let Some(layers) = &layers {
-            let stem = out
-                .file_stem()
-                .map_or_else(|| "table".into(), |s| s.to_string_lossy().into_owned());
             let name = format!("{stem}-gis.gpkg");
             layers.write(&out.with_file_name(&name));
-            y.push_str(&gis_file(&name));
+            header.push_str(&gis_file(&name));
         }
-        for h in order {
-            y.push_str(h);
-            y.push('\n');
-            y.push_str(sections.get(h).map(String::as_str).unwrap_or(""));
+        if args.policies {
+            let dir = format!("{stem}-policies");
+            std::fs::create_dir_all(out.with_file_name(&dir)).expect("create the policy directory");
+            for (name, text) in &stores {
+                std::fs::write(out.with_file_name(&dir).join(name), text).expect("write a policy store");
+            }
+            let twin = merged(
+                &format!("{header}# routed by YAML rules: the twin of {stem}.yaml\n"),
+                &twins,
+            );
+            std::fs::write(out.with_file_name(format!("{stem}-yaml.yaml")), twin).expect("write the YAML twin");
+            header.push_str(&format!("policies:\n  - {{ file: {dir}/ }}\n"));
         }
-        std::fs::write(out, y).expect("write --out");
+        let texts: Vec<String> = files.into_iter().map(|(_, t)| t).collect();
+        std::fs::write(out, merged(&header, &texts)).expect("write --out");
     }
     eprintln!(
         "gen_table: {} states, {} PSAPs, {origin_no} origins",

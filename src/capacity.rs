@@ -150,10 +150,16 @@ impl<'a> Loads<'a> {
                 f64::from,
             )
         };
+        // An origin's calls are counted once, on its usual call's branch (SPEC §9): the busy
+        // hour is outside night windows, and the calls a policy diverts by kind (RTT, video)
+        // are few; counting every branch would count each call once per branch.
         let class_calls: Vec<f64> = analysis
             .classes
             .iter()
-            .map(|c| c.origins.iter().map(|&o| per_day(o)).sum::<f64>() * standard.busy_hour_share)
+            .map(|c| match c.usual {
+                true => c.origins.iter().map(|&o| per_day(o)).sum::<f64>() * standard.busy_hour_share,
+                false => 0.0,
+            })
             .collect();
         let mut normal = vec![0.0; table.psaps.len()];
         for (c, t) in analysis.normal.iter().enumerate() {

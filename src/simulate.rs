@@ -151,7 +151,7 @@ pub fn simulate(
         let Some(before) = analysis.normal[c as usize].delivered_to() else {
             continue;
         };
-        for &o in &analysis.classes[c as usize].origins {
+        for &o in analysis.classes[c as usize].origins.iter() {
             match after {
                 None => sim.lost.push(o),
                 Some(a) if a != before => sim.moved.push((o, before, a)),

@@ -1,25 +1,25 @@
-//! Classes split by the branches their calls take in failures (SPEC §9).
+//! Classes split by the branches their calls take in failures (SPEC §9), and how far the
+//! walks branched (what `check --statistics` reports).
 //!
 //! A class's normal walk fixes what the policies asked of its calls then; a failure can make
 //! the policies ask more (a diversion's own conditions, a re-evaluation after a failed route).
 //! Such a class is split into the branches every scenario told apart, so that each class
 //! still has one walk per scenario and every rule reads the analysis as before.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-use super::{Analysis, RouteClass, Scenario, ScenarioRun, Walks};
+use super::{Analysis, Ended, RouteClass, ScenarioRun, ScenarioWalks};
 use crate::engine::{Branch, PolicyNet};
 
 /// The scenario runs, each class's walks in it matched to the classes it was split into.
-pub(super) fn refine(
-    a: &mut Analysis,
-    net: Option<&PolicyNet<'_>>,
-    walked: Vec<(Scenario, Vec<(u32, Walks)>)>,
-) -> Vec<ScenarioRun> {
+pub(super) fn refine(a: &mut Analysis, net: Option<&PolicyNet<'_>>, walked: Vec<ScenarioWalks>) -> Vec<ScenarioRun> {
     let mut forks: BTreeMap<u32, Vec<Vec<&Branch>>> = BTreeMap::new();
     for (_, walks) in &walked {
         for (c, w) in walks.iter().filter(|(_, w)| w.len() > 1) {
-            forks.entry(*c).or_default().push(w.iter().map(|(b, _)| b).collect());
+            forks
+                .entry(*c)
+                .or_default()
+                .push(w.iter().filter_map(|e| e.branch.as_ref()).collect());
         }
     }
     // Class → the classes it became (itself first).
@@ -31,8 +31,12 @@ pub(super) fn refine(
                 parts = parts
                     .iter()
                     .flat_map(|x| partition.iter().filter_map(|y| x.meet(y, &net.facts)))
-                    .take(crate::engine::MAX_BRANCHES)
+                    .take(crate::engine::MAX_BRANCHES + 1)
                     .collect();
+                if parts.len() > crate::engine::MAX_BRANCHES {
+                    parts.truncate(crate::engine::MAX_BRANCHES);
+                    a.capped += 1;
+                }
             }
             if parts.len() < 2 {
                 continue;
@@ -67,13 +71,15 @@ pub(super) fn refine(
             let mut flat = Vec::with_capacity(walks.len());
             for (c, w) in walks {
                 match split.get(&c) {
-                    None => flat.extend(w.into_iter().map(|(_, t)| (c, t))),
+                    None => flat.extend(w.into_iter().map(|e| (c, e))),
                     Some(ids) => {
                         for &id in ids {
                             let mine = &a.classes[id as usize].branch;
                             let facts = &net.expect("only policies split classes").facts;
-                            if let Some((_, t)) = w.iter().find(|(b, _)| b.meet(mine, facts).is_some()) {
-                                flat.push((id, t.clone()));
+                            // A class whose calls took one walk here took it on every branch.
+                            let meets = |e: &&Ended| e.branch.as_ref().is_none_or(|b| b.meet(mine, facts).is_some());
+                            if let Some(e) = w.iter().find(meets) {
+                                flat.push((id, e.clone()));
                             }
                         }
                     }
@@ -83,4 +89,37 @@ pub(super) fn refine(
             ScenarioRun::new(scenario, flat)
         })
         .collect()
+}
+
+/// How far routing by policies branched (SPEC §9): what `--statistics` reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exploration {
+    /// Route classes before branching: origins every rule treats alike.
+    pub classes: usize,
+    /// Branches analysed: a route class under one kind of call, time slice and ECRF answer.
+    pub branches: usize,
+    /// Distinct kinds of call and time slices among the branches.
+    pub kinds: usize,
+    /// The most branches of one route class.
+    pub widest: usize,
+    /// Walks cut at [`crate::engine::MAX_BRANCHES`]: their further branches were not analysed.
+    pub capped: usize,
+}
+
+impl Analysis {
+    /// How far the walks branched.
+    pub fn exploration(&self) -> Exploration {
+        let kinds: HashSet<(&[(u32, bool)], &crate::engine::Clock)> = self
+            .classes
+            .iter()
+            .map(|c| (c.branch.facts.as_slice(), &c.branch.clock))
+            .collect();
+        Exploration {
+            classes: self.classes.iter().filter(|c| c.usual).count(),
+            branches: self.classes.len(),
+            kinds: kinds.len(),
+            widest: self.branches.values().max().map_or(1, |&n| n as usize),
+            capped: self.capped,
+        }
+    }
 }

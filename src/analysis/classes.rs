@@ -121,7 +121,7 @@ pub fn route_classes(table: &Table, net: Option<&PolicyNet<'_>>) -> Vec<RouteCla
     // County names repeat across origins: each spelling is folded and looked up once a view.
     let mut county_of: HashMap<(u32, &str), Option<u32>> = HashMap::new();
     let mut index: HashMap<Key<'_>, u32> = HashMap::new();
-    let mut classes: Vec<RouteClass> = Vec::new();
+    let mut classes: Vec<(Branch, Vec<u32>)> = Vec::new();
     for (i, o) in table.origins.iter().enumerate() {
         let ingress: Vec<Option<Node>> = o.ingress.iter().map(|l| l.target()).collect();
         let v = match by_ingress.get(&ingress) {
@@ -168,13 +168,16 @@ pub fn route_classes(table: &Table, net: Option<&PolicyNet<'_>>) -> Vec<RouteCla
                 },
                 None => Branch::default(),
             };
-            classes.push(RouteClass {
-                origins: Vec::new(),
-                branch,
-                usual: true,
-            });
+            classes.push((branch, Vec::new()));
         }
-        classes[c as usize].origins.push(i as u32);
+        classes[c as usize].1.push(i as u32);
     }
     classes
+        .into_iter()
+        .map(|(branch, origins)| RouteClass {
+            origins: origins.into(),
+            branch,
+            usual: true,
+        })
+        .collect()
 }

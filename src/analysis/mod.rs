@@ -13,6 +13,7 @@ use rayon::prelude::*;
 mod branches;
 mod classes;
 
+pub use branches::Exploration;
 pub use classes::route_classes;
 
 use crate::engine::{Branch, Conditions, Disposition, PolicyNet, RuleUse, Trace, Walker};
@@ -22,8 +23,9 @@ use crate::model::{Element, Node, Table};
 /// Origins walked as one.
 #[derive(Debug, Clone)]
 pub struct RouteClass {
-    /// Origin indices, in table order; the first is the one walked.
-    pub origins: Vec<u32>,
+    /// Origin indices, in table order; the first is the one walked. Shared by the classes
+    /// one group of origins splits into, branch by branch (SPEC §9), not copied for each.
+    pub origins: std::sync::Arc<[u32]>,
     /// What its calls are assumed to be, for calls routed by policies (SPEC §9: the kind of
     /// call, the time slice, the boundary answering inside an overlap); everything otherwise.
     pub branch: Branch,
@@ -61,23 +63,54 @@ pub struct ScenarioRun {
     /// are kept: a national table has hundreds of thousands of these walks.
     pub ends: Vec<(u32, Disposition)>,
     /// The whole walks of those that looped, whose path a finding shows.
-    pub loops: Vec<(u32, Trace)>,
+    pub loops: Vec<(u32, Box<Trace>)>,
 }
 
 impl ScenarioRun {
-    fn new(scenario: Scenario, walks: Vec<(u32, Trace)>) -> Self {
+    fn new(scenario: Scenario, walks: Vec<(u32, Ended)>) -> Self {
         let mut run = ScenarioRun {
             scenario,
             ends: Vec::with_capacity(walks.len()),
             loops: Vec::new(),
         };
-        for (class, trace) in walks {
-            run.ends.push((class, trace.end.clone()));
-            if matches!(trace.end, Disposition::Looped { .. }) {
+        for (class, ended) in walks {
+            run.ends.push((class, ended.end));
+            if let Some(trace) = ended.looped {
                 run.loops.push((class, trace));
             }
         }
         run
+    }
+}
+
+/// A scenario's re-walked classes, each with how its walks ended.
+type ScenarioWalks = (Scenario, Vec<(u32, Vec<Ended>)>);
+
+/// How one walk of a scenario ended, kept as small as the runs keep it (a scenario re-walks
+/// hundreds of thousands of classes, each branch a walk): the branch only when the class's
+/// calls took several, the whole walk only when it looped.
+#[derive(Debug, Clone)]
+pub(crate) struct Ended {
+    pub branch: Option<Branch>,
+    pub end: Disposition,
+    pub looped: Option<Box<Trace>>,
+}
+
+impl Ended {
+    /// The walks of one class, each reduced to how it ended.
+    fn of(walks: Walks) -> Vec<Ended> {
+        let several = walks.len() > 1;
+        walks
+            .into_iter()
+            .map(|(branch, trace)| {
+                let looped = matches!(trace.end, Disposition::Looped { .. });
+                Ended {
+                    branch: several.then_some(branch),
+                    end: trace.end.clone(),
+                    looped: looped.then(|| Box::new(trace)),
+                }
+            })
+            .collect()
     }
 }
 
@@ -107,7 +140,7 @@ impl Analysis {
     pub fn class_of_origins(&self, origins: usize) -> Vec<u32> {
         let mut class_of = vec![u32::MAX; origins];
         for (c, class) in self.classes.iter().enumerate() {
-            for &o in &class.origins {
+            for &o in class.origins.iter() {
                 if class_of[o as usize] == u32::MAX {
                     class_of[o as usize] = c as u32;
                 }
@@ -300,6 +333,11 @@ pub fn analyse_normal_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hop
             normal.push(trace);
         }
     }
+    // The normal walks are kept for the whole run, one per class and branch: no spare room.
+    for t in &mut normal {
+        t.hops.shrink_to_fit();
+        t.touched.shrink_to_fit();
+    }
     let mut touching: Vec<Vec<u32>> = vec![Vec::new(); table.node_count()];
     for (c, t) in normal.iter().enumerate() {
         let mut seen: Vec<u32> = t.touched.clone();
@@ -353,7 +391,7 @@ pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usiz
         .chain(busy_psaps.iter().map(|&p| (Scenario::Busy(p), Vec::new(), Some(p))))
         .collect();
     // Scenarios are independent too: each worker keeps its own conditions.
-    let walked: Vec<(Scenario, Vec<(u32, Walks)>)> = scenarios
+    let walked: Vec<ScenarioWalks> = scenarios
         .into_par_iter()
         .map_init(
             || Conditions::normal(table),
@@ -366,9 +404,14 @@ pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usiz
                     cond.set_down(table, m, true);
                 }
                 cond.set_busy(busy);
-                let walks: Vec<(u32, Walks)> = cs
+                let walks: Vec<(u32, Vec<Ended>)> = cs
                     .into_iter()
-                    .map(|c| (c, walk_class(&walker, &analysis.classes[c as usize], cond, used)))
+                    .map(|c| {
+                        (
+                            c,
+                            Ended::of(walk_class(&walker, &analysis.classes[c as usize], cond, used)),
+                        )
+                    })
                     .collect();
                 for &m in &down {
                     cond.set_down(table, m, false);
@@ -379,6 +422,11 @@ pub fn analyse_routed(table: &Table, net: Option<&PolicyNet<'_>>, max_hops: usiz
         )
         .filter(|(_, walks)| !walks.is_empty())
         .collect();
+    analysis.capped += walked
+        .iter()
+        .flat_map(|(_, walks)| walks.iter())
+        .filter(|(_, w)| w.len() >= crate::engine::MAX_BRANCHES)
+        .count();
     analysis.runs = branches::refine(&mut analysis, net, walked);
     analysis.count_branches();
     analysis
@@ -432,7 +480,7 @@ pub fn moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<Move
     // The usual call of each origin is compared (SPEC §9: other kinds of call are branches
     // of it, diverted on purpose).
     for (c, trace) in na.normal.iter().enumerate().filter(|(c, _)| na.classes[*c].usual) {
-        for &o in &na.classes[c].origins {
+        for &o in na.classes[c].origins.iter() {
             let Some(oc) = old_class.get(&new.origins[o as usize].id) else {
                 continue;
             };
@@ -502,7 +550,7 @@ pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) ->
             .collect();
         #[allow(clippy::iter_over_hash_type, reason = "the origins are sorted below")]
         for &c in old_ends.keys() {
-            for &o in &oa.classes[c as usize].origins {
+            for &o in oa.classes[c as usize].origins.iter() {
                 if let Some(Element::Origin(i)) = new.lookup(&old.origins[o as usize].id) {
                     origins.push(i);
                 }

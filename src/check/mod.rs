@@ -18,6 +18,8 @@ pub struct Report {
     pub skipped_routing: Option<String>,
     /// Notes on what the run read but could not vouch for ("policy signatures not verified").
     pub notes: Vec<String>,
+    /// How far routing by policies branched (kinds of call, time slices), when it ran.
+    pub exploration: Option<crate::analysis::Exploration>,
     /// Against a baseline: the baseline's findings this run no longer has (rule, message).
     pub gone_since_baseline: Option<Vec<(String, String)>>,
     /// Which findings fail the run.
@@ -183,11 +185,20 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
         (!analysable).then(|| "routing analysis skipped: fix the parse-error and schema findings first".to_string());
     // A JWS's signature is what vouches for a policy; psapguard reads the payload only.
     let signed = loaded.table.policy_files.iter().any(|f| f.signed);
-    let notes = if signed {
+    let mut notes = if signed {
         vec!["policy signatures not verified".to_string()]
     } else {
         Vec::new()
     };
+    let exploration = net.as_ref().and(analysis.as_ref()).map(Analysis::exploration);
+    if let Some(capped) = exploration.map(|e| e.capped).filter(|&n| n > 0) {
+        // Never silent: findings on the branches left out would be missing.
+        notes.push(format!(
+            "routing by policies: {capped} walks branched into more than {} kinds of call and time slices; only the first {} of each were analysed",
+            crate::engine::MAX_BRANCHES,
+            crate::engine::MAX_BRANCHES
+        ));
+    }
     let mut summary = summarise(&loaded.table, &findings);
     summary.expiring_waivers = waivers::expiring_soon(&loaded.table, &settings.today);
     Checked {
@@ -196,6 +207,7 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
             summary,
             skipped_routing,
             notes,
+            exploration,
             gone_since_baseline,
             gate: Gate::Check,
             ran,

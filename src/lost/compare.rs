@@ -73,6 +73,7 @@ impl Compared {
             gate: crate::finding::Gate::Check,
             ran,
             notes: Vec::new(),
+            exploration: None,
         }
     }
 }

@@ -25,6 +25,9 @@ pub fn render(out: &Output<'_>) -> String {
         }
         text.push('\n');
     }
+    if let Some(e) = &out.report.exploration {
+        text.push_str(&exploration(e));
+    }
     let baseline = out.report.gone_since_baseline.is_some();
     text.push_str(&super::human::summary_line(
         out.table,
@@ -33,4 +36,20 @@ pub fn render(out: &Output<'_>) -> String {
         out.diff.is_some() || baseline,
     ));
     text
+}
+
+/// How far routing by policies branched, and the bound on it (SPEC §9).
+fn exploration(e: &crate::analysis::Exploration) -> String {
+    let cut = match e.capped {
+        0 => "none reached it".to_string(),
+        n => format!("{n} walks reached it: their further branches were not analysed"),
+    };
+    format!(
+        "branches explored: {} ({} kinds of call and time slices) over {} route classes, at most {} for one class; bound {} per walk, {cut}\n\n",
+        e.branches,
+        e.kinds,
+        e.classes,
+        e.widest,
+        crate::engine::MAX_BRANCHES
+    )
 }

@@ -79,7 +79,7 @@ impl BlackHole {
                     .copied()
                     .filter(|&o| cx.table.origins[o as usize].ingress.is_empty())
                     .collect(),
-                _ => origins.clone(),
+                _ => origins.to_vec(),
             };
             if !kept.is_empty() {
                 let subject = policy_subject(reason);

@@ -39,7 +39,7 @@ impl CrossJurisdiction {
         for (c, t) in a.normal.iter().enumerate().filter(|(c, _)| a.classes[*c].usual) {
             let Some(p) = t.delivered_to() else { continue };
             let psap = &cx.table.psaps[p as usize];
-            for &o in &a.classes[c].origins {
+            for &o in a.classes[c].origins.iter() {
                 let origin = &cx.table.origins[o as usize];
                 if let (Some(os), Some(ps)) = (&origin.state, &psap.state)
                     && !os.eq_ignore_ascii_case(ps)

@@ -85,7 +85,7 @@ impl FailoverMisroute {
                 if group.0.last() != Some(&d) {
                     group.0.push(d);
                 }
-                group.2.extend(&class.origins);
+                group.2.extend(class.origins.iter());
             }
         }
         for ((_, router, normal, now), (domains, loc, mut origins)) in groups {

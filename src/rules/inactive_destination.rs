@@ -49,7 +49,7 @@ impl InactiveDestination {
                 _ => continue,
             };
             let entry = by_psap.entry(p).or_insert((standby, vec![]));
-            entry.1.extend(&a.classes[c].origins);
+            entry.1.extend(a.classes[c].origins.iter());
         }
         for (p, (standby, mut origins)) in by_psap {
             origins.sort_unstable();

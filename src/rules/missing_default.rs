@@ -100,7 +100,7 @@ fn fall_through(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .entry(policy)
             .or_insert_with(|| (*loc, vec![], vec![], vec![]));
         entry.1.push(c);
-        entry.2.extend(&a.classes[c as usize].origins);
+        entry.2.extend(a.classes[c as usize].origins.iter());
         if !entry.3.contains(&scenario) {
             entry.3.push(scenario);
         }

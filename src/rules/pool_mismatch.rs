@@ -30,9 +30,11 @@ impl PoolMismatch {
     pub(super) fn run(cx: &Routed<'_>, out: &mut Vec<Finding>) {
         let a = cx.analysis;
         let mut by_esn: HashMap<u32, Vec<(u32, u32)>> = HashMap::new(); // esn → (origin, psap)
-        for (c, t) in a.normal.iter().enumerate() {
+        // Each origin's usual call: other kinds of call and night slices that a policy diverts
+        // on purpose are not the ESN's calls going astray (SPEC §9).
+        for (c, t) in a.normal.iter().enumerate().filter(|(c, _)| a.classes[*c].usual) {
             let Some(p) = t.delivered_to() else { continue };
-            for &o in &a.classes[c].origins {
+            for &o in a.classes[c].origins.iter() {
                 if let Some(e) = cx.table.origins[o as usize].esn.get() {
                     by_esn.entry(e).or_default().push((o, p));
                 }

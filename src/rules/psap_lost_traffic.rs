@@ -36,7 +36,7 @@ impl PsapLostTraffic {
                 let origins = &oa.classes[c].origins;
                 had.entry(old.psaps[p as usize].id.as_str())
                     .or_default()
-                    .extend(origins);
+                    .extend(origins.iter());
             }
         }
         let mut receives = vec![false; cx.table.psaps.len()];

@@ -63,7 +63,7 @@ impl RoutingLoop {
             if !seen.scenarios.iter().any(same) {
                 seen.scenarios.push(scenario.clone());
             }
-            seen.origins.extend(&a.classes[class as usize].origins);
+            seen.origins.extend(a.classes[class as usize].origins.iter());
         };
         for (c, t) in a.normal.iter().enumerate() {
             note(&Scenario::Normal, c as u32, t);

@@ -73,7 +73,7 @@ impl SinglePointOfFailure {
                 if example.is_empty() {
                     example = why;
                 }
-                lost.extend(&a.classes[*c as usize].origins);
+                lost.extend(a.classes[*c as usize].origins.iter());
                 classes.push(*c);
             }
             if lost.is_empty() {

@@ -223,14 +223,14 @@ fn lost_by_reference(cx: &Context<'_>) -> HashMap<Loc, Vec<u32>> {
                 reason: LostReason::UnknownTarget { loc, .. },
                 ..
             } => {
-                map.entry(*loc).or_default().extend(&a.classes[c].origins);
+                map.entry(*loc).or_default().extend(a.classes[c].origins.iter());
             }
             // An origin whose every ingress names no router: each of those references loses it.
             Disposition::Lost {
                 reason: LostReason::NoIngress,
                 ..
             } => {
-                for &o in &a.classes[c].origins {
+                for &o in a.classes[c].origins.iter() {
                     for l in &cx.table.origins[o as usize].ingress {
                         map.entry(l.loc).or_default().push(o);
                     }

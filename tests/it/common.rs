@@ -71,15 +71,7 @@ pub(crate) fn finding_of<'v>(report: &'v serde_json::Value, rule: &str) -> &'v s
 /// gen_table example, which `cargo test` builds beside the test binaries.
 #[allow(dead_code)]
 pub(crate) fn generate_table(dir: &Path, faults: usize, extra: &[&str]) {
-    let exe = std::env::current_exe().unwrap();
-    let gen_table = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(format!("gen_table{}", std::env::consts::EXE_SUFFIX));
-    let out = std::process::Command::new(gen_table)
+    let out = std::process::Command::new(gen_table())
         .args(extra)
         .args([
             "--origins",
@@ -94,6 +86,17 @@ pub(crate) fn generate_table(dir: &Path, faults: usize, extra: &[&str]) {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The table generator, built beside the test binary.
+pub(crate) fn gen_table() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(format!("gen_table{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// Two copies of Denver, the second with Arapahoe County's PSAP boundary handed to the

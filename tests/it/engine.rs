@@ -309,7 +309,7 @@ fn route_classes_follow_the_rules_and_agree_with_each_origins_walk() {
     assert!(analysis.classes.len() <= 45, "{} classes", analysis.classes.len());
     let cond = Conditions::normal(&t);
     for (c, class) in analysis.classes.iter().enumerate() {
-        for &o in &class.origins {
+        for &o in class.origins.iter() {
             let own = route(&t, &t.origins[o as usize], &cond, 8);
             assert_eq!(own.end, analysis.normal[c].end, "origin {}", t.origins[o as usize].id);
         }

@@ -305,3 +305,56 @@ fn a_night_diversion_is_no_misroute_and_trace_shows_each_branch() {
     let (_, out, _) = run_in(dir.path(), &["trace", "west", "table.yaml"]);
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn statistics_count_the_branches_explored() {
+    // a-911's calls (west, west-text): the usual call and the RTT calls it diverts; b-911's
+    // (east): the usual call. Voice and text calls are told apart.
+    let dir = table(|docs| {
+        let rtt = route(
+            "nn-rtt",
+            350,
+            json!([{ "conditionType": "SdpOfferCondition", "rtt": true }]),
+            B,
+        );
+        doc(docs, "a.json")["policyRules"].as_array_mut().unwrap().push(rtt);
+    });
+    let (code, out, _) = run_in(dir.path(), &["check", "table.yaml", "--statistics"]);
+    assert_eq!(code, 0, "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("branches explored: "))
+        .expect("a branches line");
+    assert_eq!(
+        line,
+        "branches explored: 5 (5 kinds of call and time slices) over 3 route classes, at most 2 for one class; bound 256 per walk, none reached it"
+    );
+}
+
+#[test]
+fn branches_cut_at_the_bound_are_reported_in_every_report() {
+    // Nine header facts, each rule asking one of them and a tenth: 2^9 branches and more.
+    let header = |name: &str| json!({ "conditionType": "SipHeaderCondition", "field": name, "operator": "EQ", "content": "yes" });
+    let dir = table(|docs| {
+        let rules = doc(docs, "a.json")["policyRules"].as_array_mut().unwrap();
+        for k in 0..9 {
+            let conditions = json!([header(&format!("X-Probe-{k}")), header("X-Probe-Z")]);
+            rules.push(route(&format!("nn-probe-{k}"), 250 - k, conditions, B));
+        }
+    });
+    let (_, report) = check(&dir);
+    let notes: Vec<&str> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.ends_with(
+            "walks branched into more than 256 kinds of call and time slices; only the first 256 of each were analysed"
+        )),
+        "{notes:?}"
+    );
+    let (_, out, _) = run_in(dir.path(), &["check", "table.yaml", "--statistics"]);
+    assert!(out.contains("their further branches were not analysed"), "{out}");
+}

@@ -115,6 +115,7 @@ fn report(gate: Gate) -> (Loaded, Report) {
         summary,
         skipped_routing: None,
         notes: Vec::new(),
+        exploration: None,
         gone_since_baseline: None,
         gate,
         // The rules of the findings and one that ran clean.

@@ -48,6 +48,46 @@ fn the_generated_boundary_layers_check_clean() {
 }
 
 #[test]
+fn the_generated_policy_store_and_its_yaml_twin_check_clean() {
+    // One seed, both forms (SPEC §9): ESRP queues and a policy store, and the same table
+    // routed by YAML rules; every origin located, routed by the ECRF's answer.
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(common::gen_table())
+        .args(["--origins", "5000", "--seed", "7", "--gis", "--policies", "--out"])
+        .arg(dir.path().join("us.yaml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = std::fs::read_to_string(dir.path().join("us-policies/ks.json")).unwrap();
+    assert!(store.contains("\"policyType\": \"OriginationRoutePolicy\""));
+    assert!(store.contains("\"id\": \"nn-night\""));
+    let by_policy = check(&dir.path().join("us.yaml"));
+    let by_yaml = check(&dir.path().join("us-yaml.yaml"));
+    for v in [&by_policy, &by_yaml] {
+        assert_eq!(v["summary"]["errors"], 0, "{}", v["findings"]);
+        assert_eq!(v["summary"]["warnings"], 0, "{}", v["findings"]);
+    }
+    assert_eq!(by_policy["summary"]["origins"], by_yaml["summary"]["origins"]);
+    assert!(by_policy["summary"]["origins"].as_u64().unwrap() > 5_000);
+    // The kinds of call and time slices explored, and the bound on them.
+    let out = assert_cmd::Command::cargo_bin("psapguard")
+        .unwrap()
+        .args(["check", "--statistics"])
+        .arg(dir.path().join("us.yaml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("branches explored: "))
+        .expect("a branches line");
+    assert!(
+        line.contains("4 kinds of call and time slices") && line.ends_with("bound 256 per walk, none reached it"),
+        "{line}"
+    );
+}
+
+#[test]
 fn every_injected_gis_fault_is_found_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     generate_with(dir.path(), 15, &["--gis"]);

@@ -39,7 +39,16 @@ pub trait LayerFiles {
     fn read(&self, from: u32, rel: &str) -> Result<Vec<u8>, String> {
         self.read_as(from, rel, too_big)
     }
+
+    /// [`LayerFiles::read_as`], also saying where the file can be read again for code frames
+    /// (its real path, size and modification time when read): only a file on disk can.
+    fn read_source(&self, from: u32, rel: &str, too_big: fn(u64) -> String) -> Result<(Vec<u8>, Option<OnDisk>), String> {
+        self.read_as(from, rel, too_big).map(|bytes| (bytes, None))
+    }
 }
+
+/// A file read from disk: its real path, and its size and modification time when read.
+pub type OnDisk = (PathBuf, Option<(u64, std::time::SystemTime)>);
 
 /// Most files one directory entry (`policies: - file: dir/`) may stand for: far above any
 /// Policy Store export (one policy per ESRP and PSAP queue), and a bound on a hostile tree.
@@ -73,15 +82,21 @@ impl DiskFiles {
 
 impl LayerFiles for DiskFiles {
     fn read_as(&self, from: u32, rel: &str, too_big: fn(u64) -> String) -> Result<Vec<u8>, String> {
+        self.read_source(from, rel, too_big).map(|(bytes, _)| bytes)
+    }
+
+    fn read_source(&self, from: u32, rel: &str, too_big: fn(u64) -> String) -> Result<(Vec<u8>, Option<OnDisk>), String> {
         let (real, root) = self.table_file(from)?;
         let candidate = real.parent().unwrap_or(Path::new(".")).join(rel);
         let admitted = super::admit::inside(root, &candidate)?;
         let file = super::admit::open_regular(&admitted)?;
+        // Stamped before reading: a file changed while read is not trusted for frames.
+        let stamp = file.metadata().ok().and_then(|m| Some((m.len(), m.modified().ok()?)));
         let bytes = read_bounded_as(file, too_big)?;
         if lfs_pointer(&bytes).is_some() {
             return Err("is a Git LFS pointer: its object is not in this checkout (`git lfs pull`)".into());
         }
-        Ok(bytes)
+        Ok((bytes, Some((admitted, stamp))))
     }
 
     fn list(&self, from: u32, rel: &str, ext: &str) -> Result<Vec<PathBuf>, String> {

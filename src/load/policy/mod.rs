@@ -10,7 +10,7 @@ use std::path::Path;
 
 pub use document::read as read_document;
 
-use super::gis::LayerFiles;
+use super::gis::{LayerFiles, OnDisk};
 use crate::model::{Loc, PolicyFile, PolicyProblem, SourceFile, Spot, Table};
 
 /// Reads every `policies:` entry of the table through `files` (the disk, or a git revision
@@ -45,14 +45,13 @@ pub fn read_policies(table: &mut Table, files: &dyn LayerFiles) {
                     Path::new(&shown).join(&below).to_string_lossy().into_owned(),
                 )
             };
-            match files.read_as(from, &rel, too_big) {
-                Ok(bytes) => {
+            match files.read_source(from, &rel, too_big) {
+                Ok((bytes, on_disk)) => {
                     let index = table.files.len() as u32;
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
                     let mut file = read_document(index, &bytes);
                     file.shown = shown.clone();
                     file.declared = source.loc;
-                    table.files.push(SourceFile::in_memory(shown, text));
+                    table.files.push(source_file(shown, on_disk, &bytes));
                     table.policy_files.push(file);
                 }
                 Err(why) => unreadable(table, source.loc, &shown, why),
@@ -60,6 +59,18 @@ pub fn read_policies(table: &mut Table, files: &dyn LayerFiles) {
         }
     }
     table.policy_sources = sources;
+}
+
+/// A policy file as a source of code frames. Like a table file, its text is read again from
+/// disk when a frame needs it (a national store is thousands of policies, not kept twice);
+/// text that is not UTF-8, or a file whose size changed while it was read, is kept as read.
+fn source_file(shown: String, on_disk: Option<OnDisk>, bytes: &[u8]) -> SourceFile {
+    match on_disk {
+        Some((real, Some(stamp))) if stamp.0 == bytes.len() as u64 && std::str::from_utf8(bytes).is_ok() => {
+            SourceFile::on_disk(shown, real, Some(stamp))
+        }
+        _ => SourceFile::in_memory(shown, String::from_utf8_lossy(bytes).into_owned()),
+    }
 }
 
 fn too_big(size: u64) -> String {
