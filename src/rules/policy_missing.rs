@@ -1,0 +1,245 @@
+use std::collections::BTreeMap;
+
+use super::policy_refs::{Lost, PolicyRouted, Reference, Referrer, name_key};
+use super::{Finding, declare_rule};
+use crate::engine::Wanted;
+use crate::model::{BoundaryKind, PolicyKind, policy_identity as identity, policy_in_force as in_force};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a policy that routing needs and the Policy Store lacks (NENA i3 policy routing
+    /// rules, SPEC §9), at what names it:
+    /// - a router whose `queue` has no `OriginationRoutePolicy` in force;
+    /// - an `InvokePolicyAction` whose target has no policy in force
+    ///   (`NormalNextHopRoutePolicy` or `OriginationRoutePolicy` by `policyQueueName`,
+    ///   `OtherRoutePolicy` by `policyId`), or that invokes the call's Normal-NextHop for calls
+    ///   the ECRF gave none;
+    /// - a PSAP boundary in force whose `ServiceURI` the ECRF can answer for a
+    ///   `LostServiceUrnCondition` (`urn:emergency:service:sos.psap`) of some policy, with no
+    ///   `NormalNextHopRoutePolicy` for that URI (RQ_ESRP_070).
+    ///
+    /// One finding per missing policy and kind of referrer, naming every referrer; it lists
+    /// the origins whose calls are lost there under normal conditions. A policy that is not
+    /// in force says why: expired, or defined by two documents (both ignored).
+    ///
+    /// ## Why it matters
+    /// An ESRP that cannot find the policy a call needs takes its fatal-error path: the call
+    /// is lost. A PSAP added to the boundary layer before its Normal-NextHop policy is loaded,
+    /// or a policy renamed in the store but not in the invocations, loses every call it should
+    /// have routed.
+    ///
+    /// ## Example
+    /// ```json
+    /// { "id": "orig-storm", "priority": 200,
+    ///   "actions": [ { "actionType": "InvokePolicyAction", "policyType": "OtherRoutePolicy",
+    ///                  "policyId": "storm-diversion" } ] }
+    /// ```
+    /// (no `OtherRoutePolicy` with `policyId` `storm-diversion` is in the store)
+    ///
+    /// ## How to fix
+    /// Load the missing policy into the Policy Store (renew it if it expired), or correct the
+    /// `queue`, `policyQueueName`, `policyId` or `ServiceURI` that names it.
+    pub struct PolicyMissing { name: "policy-missing", severity: Error }
+}
+
+impl PolicyMissing {
+    pub(super) fn run(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+        queues(cx, out);
+        invocations(cx, out);
+        next_hop_absent(cx, out);
+        answers(cx, out);
+    }
+}
+
+/// References to one missing policy by one kind of referrer: by the policy's kind and key.
+fn missing<'a>(cx: &PolicyRouted<'a>, refs: Vec<Reference<'a>>) -> BTreeMap<(PolicyKind, String), Vec<Reference<'a>>> {
+    let mut groups: BTreeMap<(PolicyKind, String), Vec<Reference<'a>>> = BTreeMap::new();
+    for r in refs.into_iter().filter(|r| r.found(cx.net).is_none()) {
+        groups.entry((r.kind, r.kind.key(r.key))).or_default().push(r);
+    }
+    groups
+}
+
+/// Why a policy is not in force: it is not in the store, expired, or defined twice.
+fn absence(cx: &PolicyRouted<'_>, kind: PolicyKind, key: &str) -> String {
+    let documents: Vec<_> = cx
+        .table
+        .policy_files
+        .iter()
+        .flat_map(|f| &f.policies)
+        .filter(|p| identity(p) == Some((kind, key.to_string())))
+        .collect();
+    match documents.as_slice() {
+        [] => "is not in the policy store".to_string(),
+        [one] if !in_force(one, &cx.settings.today) => {
+            let day = one.expiration.as_ref().map_or("", |(written, _)| &written[..10]);
+            format!("expired on {day}")
+        }
+        many => format!(
+            "is defined by {} documents, which are all ignored",
+            many.len()
+        ),
+    }
+}
+
+/// The referrers as entities (first = where to fix), then the missing policy.
+fn entities(cx: &PolicyRouted<'_>, refs: &[Reference<'_>]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in refs {
+        let name = cx.referrer_name(r.by);
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out.push(refs[0].policy_name());
+    out
+}
+
+/// The finding, with the origins lost and the scenario they are lost in.
+fn push(cx: &PolicyRouted<'_>, f: Finding, lost: &Lost, out: &mut Vec<Finding>) {
+    out.push(match lost.label(cx) {
+        Some(label) => f.scenario(label),
+        None => f,
+    });
+}
+
+/// Routers whose `queue` has no OriginationRoutePolicy in force (SPEC §9 step 1).
+fn queues(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+    for ((kind, key), refs) in missing(cx, cx.queues()) {
+        let routers: Vec<u32> = refs
+            .iter()
+            .filter_map(|r| match r.by {
+                Referrer::Router(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let loc_of = |r: u32| cx.table.routers[r as usize].loc;
+        let lost = cx.lost_for(Wanted::Queue, |_, loc| routers.iter().any(|&r| loc_of(r) == loc));
+        let who = match routers.as_slice() {
+            [one] => format!("router {}", cx.table.routers[*one as usize].id),
+            many => format!("routers {}", cx.ids(many)),
+        };
+        let message = format!(
+            "{who} takes calls on queue `{}`, whose {} {}{}",
+            crate::escape::short(refs[0].key, 120),
+            kind.name(),
+            absence(cx, kind, &key),
+            cx.losses(&lost, "every call arriving there is lost")
+        );
+        let mut f = cx.finding(&PolicyMissing::META, loc_of(routers[0]), message, entities(cx, &refs), &lost.origins);
+        for &r in routers.iter().skip(1).take(20) {
+            f = f.related(loc_of(r), format!("router {} has the same queue", cx.table.routers[r as usize].id));
+        }
+        push(cx, f, &lost, out);
+    }
+}
+
+/// InvokePolicyActions naming a policy that is not in force (SPEC §9 step 4).
+fn invocations(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+    let refs = (0..cx.net.policies.len() as u32).flat_map(|p| cx.invocations(p)).collect();
+    for ((kind, key), refs) in missing(cx, refs) {
+        let actions: Vec<_> = refs.iter().filter_map(|r| action_of(cx, r.by)).collect();
+        let lost = cx.lost_for(Wanted::Invocation, |name, loc| {
+            name_key(name, kind).as_deref() == Some(key.as_str()) && actions.iter().any(|a| a.at.loc == loc)
+        });
+        let message = format!(
+            "{} invoke{} {}, which {}{}",
+            rules_phrase(cx, &refs),
+            if refs.len() == 1 { "s" } else { "" },
+            crate::escape::short(&refs[0].policy_name(), 160),
+            absence(cx, kind, &key),
+            cx.losses(&lost, "every call it routes there is lost")
+        );
+        let mut f = cx
+            .finding(&PolicyMissing::META, actions[0].at.loc, message, entities(cx, &refs), &lost.origins)
+            .at_spot(&actions[0].at);
+        for (r, a) in refs.iter().zip(&actions).skip(1).take(20) {
+            f = f.related(a.at.loc, format!("also invoked by {}", cx.referrer_name(r.by)));
+        }
+        push(cx, f, &lost, out);
+    }
+}
+
+/// Invocations of the call's Normal-NextHop that calls reach with none: no
+/// `LostServiceUrnCondition` answered for them, so no policy can be found.
+fn next_hop_absent(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+    for p in 0..cx.net.policies.len() as u32 {
+        for k in 0..cx.net.policies[p as usize].order.len() as u32 {
+            let Some(call) = cx.net.invocation(p, k).filter(|c| c.key.is_none()) else {
+                continue;
+            };
+            let wanted = format!("{}(Normal-NextHop)", call.kind.name());
+            let lost = cx.lost_for(Wanted::Invocation, |name, loc| {
+                name == wanted && loc == call.action.at.loc
+            });
+            if lost.scenario.is_none() {
+                continue;
+            }
+            let rule = cx.net.rule_name(p, k);
+            let message = format!(
+                "{} invokes the {} of the call's Normal-NextHop, which no LostServiceUrnCondition set for these calls{}",
+                crate::escape::short(&rule, 160),
+                call.kind.name(),
+                cx.losses(&lost, "")
+            );
+            let f = cx
+                .finding(&PolicyMissing::META, call.action.at.loc, message, vec![rule, wanted], &lost.origins)
+                .at_spot(&call.action.at);
+            push(cx, f, &lost, out);
+        }
+    }
+}
+
+/// PSAP boundaries whose `ServiceURI` the ECRF answers, with no NormalNextHopRoutePolicy
+/// for it (RQ_ESRP_070).
+fn answers(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+    let asked = (0..cx.net.policies.len() as u32).any(|p| cx.asked(p).contains(&BoundaryKind::Psap));
+    let Some(map) = cx.mapped().filter(|_| asked) else { return };
+    for ((kind, key), refs) in missing(cx, cx.answers(BoundaryKind::Psap)) {
+        let lost = cx.lost_for(Wanted::NextHop, |name, _| name_key(name, kind).as_deref() == Some(key.as_str()));
+        let Referrer::Boundary(first) = refs[0].by else { continue };
+        let more = match refs.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        let message = format!(
+            "PSAP boundary {}{more} is the ECRF's answer `{}` for urn:emergency:service:sos.psap, and its {}, which routes the call's Normal-NextHop (RQ_ESRP_070), {}{}",
+            map.shape_label(first),
+            crate::escape::short(refs[0].key, 120),
+            crate::escape::short(&refs[0].policy_name(), 160),
+            absence(cx, kind, &key),
+            cx.losses(&lost, "every located call there is lost")
+        );
+        let place = map.place(map.shape_ref(first), None);
+        let f = map.gis_finding(&PolicyMissing::META, place, message, entities(cx, &refs), &lost.origins);
+        push(cx, f, &lost, out);
+    }
+}
+
+/// The `InvokePolicyAction` of a rule referrer.
+fn action_of<'a>(cx: &PolicyRouted<'a>, by: Referrer) -> Option<&'a crate::model::Action> {
+    match by {
+        Referrer::Rule { policy, rule } => Some(cx.net.invocation(policy, rule)?.action),
+        _ => None,
+    }
+}
+
+/// "rule orig-storm of OriginationRoutePolicy(…)", "3 rules (rule a of …, …)".
+fn rules_phrase(cx: &PolicyRouted<'_>, refs: &[Reference<'_>]) -> String {
+    let name = crate::escape::short(&cx.referrer_name(refs[0].by), 160);
+    match refs.len() {
+        1 => name,
+        n => format!("{n} rules ({name}, …)"),
+    }
+}
+
+impl PolicyRouted<'_> {
+    /// "esrp-1, esrp-2": routers by id.
+    fn ids(&self, routers: &[u32]) -> String {
+        let ids: Vec<&str> = routers
+            .iter()
+            .map(|&r| self.table.routers[r as usize].id.as_str())
+            .collect();
+        ids.join(", ")
+    }
+}

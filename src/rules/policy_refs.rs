@@ -1,0 +1,231 @@
+//! Who names which routing policy (SPEC §9): a router by its `queue`, a rule by its
+//! `InvokePolicyAction`, a boundary in force by the `ServiceURI` the ECRF answers for a
+//! `LostServiceUrnCondition` (the call's Normal-NextHop) — what `policy-missing` and
+//! `policy-unused` judge.
+
+use super::{Context, Mapped};
+use crate::analysis::{Analysis, Scenario};
+use crate::engine::{Disposition, LostReason, PolicyNet, Wanted};
+use crate::model::{BoundaryKind, Loc, PolicyKind, is_no_service, sip_key};
+
+/// What a policy rule sees when policies route the table's calls: the context with the
+/// routing analysis and the policies in force.
+#[derive(Clone, Copy)]
+pub struct PolicyRouted<'a> {
+    pub cx: Context<'a>,
+    pub analysis: &'a Analysis,
+    pub net: &'a PolicyNet<'a>,
+}
+
+impl<'a> std::ops::Deref for PolicyRouted<'a> {
+    type Target = Context<'a>;
+    fn deref(&self) -> &Context<'a> {
+        &self.cx
+    }
+}
+
+/// What names a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Referrer {
+    /// A router by its `queue` (index into `Table::routers`).
+    Router(u32),
+    /// A rule's `InvokePolicyAction` (store index of its policy, rule index).
+    Rule { policy: u32, rule: u32 },
+    /// A boundary in force whose `ServiceURI` the ECRF answers (index into the shapes).
+    Boundary(u32),
+}
+
+/// A policy named by a referrer: its kind and its key as written.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference<'a> {
+    pub kind: PolicyKind,
+    pub key: &'a str,
+    pub by: Referrer,
+}
+
+impl Reference<'_> {
+    /// How findings name the policy: `<policyType>(<key>)`.
+    pub fn policy_name(&self) -> String {
+        format!("{}({})", self.kind.name(), self.key)
+    }
+
+    /// The policy in force it names, if there is one.
+    pub fn found(&self, net: &PolicyNet<'_>) -> Option<u32> {
+        net.store.find(self.kind, self.key)
+    }
+}
+
+impl<'a> PolicyRouted<'a> {
+    /// The boundary layers, when the table names some.
+    pub fn mapped(&self) -> Option<Mapped<'a>> {
+        self.cx.coverage.map(|coverage| Mapped { cx: self.cx, coverage })
+    }
+
+    /// Every router `queue`: each needs its OriginationRoutePolicy (SPEC §9 step 1).
+    pub fn queues(&self) -> Vec<Reference<'a>> {
+        let table = self.cx.table;
+        (0..table.routers.len() as u32)
+            .filter_map(|r| {
+                Some(Reference {
+                    kind: PolicyKind::Origination,
+                    key: table.routers[r as usize].queue.as_deref()?,
+                    by: Referrer::Router(r),
+                })
+            })
+            .collect()
+    }
+
+    /// Every invocation in policy `p` (store index) that names its policy (an invocation of
+    /// the call's Normal-NextHop names none: the ECRF's answer does).
+    pub fn invocations(&self, p: u32) -> Vec<Reference<'a>> {
+        let net: &'a PolicyNet<'a> = self.net;
+        (0..net.policies[p as usize].order.len() as u32)
+            .filter_map(|k| {
+                let call = net.invocation(p, k)?;
+                Some(Reference {
+                    kind: call.kind,
+                    key: call.key?,
+                    by: Referrer::Rule { policy: p, rule: k },
+                })
+            })
+            .collect()
+    }
+
+    /// Whether policy `p` invokes the call's Normal-NextHop somewhere.
+    pub fn invokes_next_hop(&self, p: u32) -> bool {
+        (0..self.net.policies[p as usize].order.len() as u32)
+            .any(|k| self.net.invocation(p, k).is_some_and(|c| c.key.is_none()))
+    }
+
+    /// The coverages the `LostServiceUrnCondition`s of policy `p` ask the ECRF about.
+    pub fn asked(&self, p: u32) -> Vec<BoundaryKind> {
+        let mut kinds: Vec<BoundaryKind> = self.net.store.policies[p as usize]
+            .rules
+            .iter()
+            .flat_map(|r| &r.conditions)
+            .filter(|c| c.kind == "LostServiceUrnCondition")
+            .filter_map(|c| BoundaryKind::of_service_urn(c.field("urn")?.value.as_str()?))
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
+    }
+
+    /// What the ECRF can answer from the boundaries in force of `kind`: each boundary's
+    /// `ServiceURI` names the NormalNextHopRoutePolicy the call's Normal-NextHop invokes.
+    /// PSAP boundaries whose `ServiceURI` names no PSAP that answers are `boundary-unrouted`'s.
+    pub fn answers(&self, kind: BoundaryKind) -> Vec<Reference<'a>> {
+        let Some(map) = self.mapped() else { return Vec::new() };
+        let shapes = &map.coverage.shapes;
+        (0..shapes.len() as u32)
+            .filter(|&s| shapes[s as usize].in_force && shapes[s as usize].kind == kind)
+            .filter(|&s| kind != BoundaryKind::Psap || map.routed_psap(s).is_some())
+            .filter_map(|s| {
+                let uri = map.feature(map.shape_ref(s)).fields.service_uri.as_deref()?;
+                (!is_no_service(Some(uri))).then_some(Reference {
+                    kind: PolicyKind::NormalNextHop,
+                    key: uri,
+                    by: Referrer::Boundary(s),
+                })
+            })
+            .collect()
+    }
+
+    /// Whether psapguard knows every answer the ECRF can give for `kind`: the table names a
+    /// layer of it and every layer that could hold it was read.
+    pub fn answers_known(&self, kind: BoundaryKind) -> bool {
+        let layers = || {
+            self.cx
+                .table
+                .boundaries
+                .iter()
+                .filter(|b| b.kind == kind || b.kind == BoundaryKind::Service)
+        };
+        self.cx.coverage.is_some() && layers().any(|b| b.kind == kind) && layers().all(|b| b.read.is_ok())
+    }
+
+    /// How findings name a referrer, and where it is written.
+    pub fn referrer_name(&self, by: Referrer) -> String {
+        match by {
+            Referrer::Router(r) => self.cx.table.routers[r as usize].id.clone(),
+            Referrer::Rule { policy, rule } => self.net.rule_name(policy, rule),
+            Referrer::Boundary(s) => self.mapped().map(|m| m.shape_name(s)).unwrap_or_default(),
+        }
+    }
+
+    /// The calls lost because routing wanted a policy in this way, where `matches` (the
+    /// policy as the engine names it, the referrer's place): under normal conditions, else in
+    /// the first scenario that loses some (a backup ESRP's queue only failures reach).
+    pub fn lost_for(&self, wanted: Wanted, matches: impl Fn(&str, Loc) -> bool) -> Lost {
+        let a = self.analysis;
+        let ours = |end: &Disposition| {
+            matches!(end, Disposition::Lost {
+                reason: LostReason::NoPolicy { name, loc, by },
+                ..
+            } if *by == wanted && matches(name, *loc))
+        };
+        let normal = a.normal.iter().enumerate().map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
+        let runs = a
+            .runs
+            .iter()
+            .flat_map(|run| run.ends.iter().map(move |(c, end)| (run.scenario.clone(), *c, end)));
+        let mut lost = Lost::default();
+        for (scenario, c, end) in normal.chain(runs) {
+            if !ours(end) || lost.scenario.as_ref().is_some_and(|s| *s != scenario) {
+                continue;
+            }
+            lost.scenario = Some(scenario);
+            lost.classes.push(c);
+            lost.origins.extend(&a.classes[c as usize].origins);
+        }
+        lost.origins.sort_unstable();
+        lost.origins.dedup();
+        lost
+    }
+
+    /// ": calls from 2 origins (population 3,000) are lost there[ when esrp-1 is down]", or
+    /// what happens to any call that comes.
+    pub fn losses(&self, lost: &Lost, otherwise: &str) -> String {
+        let Some(scenario) = &lost.scenario else {
+            return format!(": {otherwise}");
+        };
+        let when = match scenario {
+            Scenario::Normal => String::new(),
+            s => format!(" when {}", self.analysis.scenario_label(self.table, s).words()),
+        };
+        format!(
+            ": calls from {}{} are lost there{when}",
+            self.origins_phrase(&lost.origins),
+            self.calls_phrase(lost.classes.iter().copied())
+        )
+    }
+}
+
+/// Calls lost for want of a policy: the origins, their route classes and the scenario.
+#[derive(Debug, Default)]
+pub struct Lost {
+    pub origins: Vec<u32>,
+    pub classes: Vec<u32>,
+    /// None: none are lost in any scenario analysed.
+    pub scenario: Option<Scenario>,
+}
+
+impl Lost {
+    /// The scenario as findings label it (None under normal conditions).
+    pub fn label(&self, cx: &PolicyRouted<'_>) -> Option<crate::finding::ScenarioLabel> {
+        self.scenario
+            .as_ref()
+            .filter(|s| **s != Scenario::Normal)
+            .map(|s| cx.analysis.scenario_label(cx.table, s))
+    }
+}
+
+/// The key of a policy name as the engine writes it (`Type(key)`), compared as its kind
+/// compares keys.
+pub(super) fn name_key(name: &str, kind: PolicyKind) -> Option<String> {
+    let inner = name.strip_prefix(kind.name())?.strip_prefix('(')?.strip_suffix(')')?;
+    Some(match kind {
+        PolicyKind::Other => inner.to_string(),
+        _ => sip_key(inner),
+    })
+}

@@ -1,0 +1,176 @@
+use super::policy_refs::{PolicyRouted, Reference};
+use super::{Finding, declare_rule};
+use crate::model::{BoundaryKind, PolicyKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a routing policy in force (NENA i3 policy routing rules, SPEC §9) that no call
+    /// can reach: an `OriginationRoutePolicy` whose `policyQueueName` is no router's `queue`;
+    /// a `NormalNextHopRoutePolicy` for a queue that no boundary in force answers (as the
+    /// call's Normal-NextHop) and that no invocation names; an `OtherRoutePolicy` that no
+    /// invocation names by its `policyId`. Reachable means from a router queue, through the
+    /// invocations of every rule of the policies reached — failover rules that only a
+    /// re-evaluation after a failed route runs included — and the ECRF's answers.
+    ///
+    /// A policy reached only from unreached ones is named in their finding, not reported
+    /// apart. A `NormalNextHopRoutePolicy` is not judged when the answers a
+    /// `LostServiceUrnCondition` gets cannot be known (the table names no layer of that
+    /// service, or one cannot be read). Expired policies are `policy-attribute`'s.
+    ///
+    /// ## Why it matters
+    /// A policy no call reaches is an edit that does nothing: its author expects calls to
+    /// follow it, and they follow something else — usually because the queue or the `policyId`
+    /// is misspelled, or the router or boundary that should name it was changed.
+    ///
+    /// ## Example
+    /// ```json
+    /// { "policyType": "OriginationRoutePolicy",
+    ///   "policyQueueName": "sip:sos@esrp-1.ksng911.example", ... }
+    /// ```
+    /// (the router's `queue` is `sip:sos-in@esrp-1.ksng911.example`)
+    ///
+    /// ## How to fix
+    /// Correct the `policyQueueName` or `policyId`, or the `queue`, invocation or boundary that
+    /// should name the policy; remove the policy from the store if it is retired.
+    pub struct PolicyUnused { name: "policy-unused", severity: Warning }
+}
+
+impl PolicyUnused {
+    pub(super) fn run(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+        let reach = Reach::new(cx);
+        let mut covered = reach.reached.clone();
+        // Unreached policies that no other unreached one invokes first: each stands for the
+        // ones only it invokes.
+        let n = reach.reached.len() as u32;
+        let invoked: Vec<bool> = (0..n)
+            .map(|q| (0..n).any(|p| p != q && !reach.reached[p as usize] && reach.invokes(p, q)))
+            .collect();
+        let roots = (0..n).filter(|&p| !invoked[p as usize]).chain(0..n);
+        for p in roots {
+            if covered[p as usize] || !reach.judged(p) {
+                continue;
+            }
+            let dependents = reach.dependents(p, &mut covered);
+            out.push(finding(cx, p, &dependents));
+        }
+    }
+}
+
+/// Which policies in force some call can reach.
+struct Reach<'c, 'a> {
+    cx: &'c PolicyRouted<'a>,
+    reached: Vec<bool>,
+    /// Per policy: the policies its invocations name.
+    calls: Vec<Vec<u32>>,
+    /// Whether a reached policy invokes the call's Normal-NextHop and asks the ECRF.
+    next_hop: bool,
+    /// The coverages some reached policy asks about.
+    asked: Vec<BoundaryKind>,
+}
+
+impl<'c, 'a> Reach<'c, 'a> {
+    fn new(cx: &'c PolicyRouted<'a>) -> Self {
+        let n = cx.net.policies.len();
+        let calls = (0..n as u32)
+            .map(|p| found(cx, cx.invocations(p)))
+            .collect();
+        let mut reach = Reach {
+            cx,
+            reached: vec![false; n],
+            calls,
+            next_hop: false,
+            asked: Vec::new(),
+        };
+        let mut stack = found(cx, cx.queues());
+        loop {
+            while let Some(p) = stack.pop() {
+                if std::mem::replace(&mut reach.reached[p as usize], true) {
+                    continue;
+                }
+                stack.extend(&reach.calls[p as usize]);
+                reach.next_hop |= cx.invokes_next_hop(p);
+                reach.asked.extend(cx.asked(p));
+            }
+            // The ECRF's answers reach the Normal-NextHop policies of their ServiceURIs.
+            if reach.next_hop {
+                reach.asked.sort_unstable();
+                reach.asked.dedup();
+                for &kind in &reach.asked {
+                    stack.extend(
+                        found(cx, cx.answers(kind))
+                            .into_iter()
+                            .filter(|&q| !reach.reached[q as usize]),
+                    );
+                }
+            }
+            if stack.is_empty() {
+                return reach;
+            }
+        }
+    }
+
+    fn invokes(&self, p: u32, q: u32) -> bool {
+        self.calls[p as usize].contains(&q)
+    }
+
+    /// Whether psapguard can tell that policy `p` is unreached: a Normal-NextHop policy may
+    /// be an answer of the ECRF that the table's layers do not show.
+    fn judged(&self, p: u32) -> bool {
+        if self.cx.net.store.kinds[p as usize] != PolicyKind::NormalNextHop || !self.next_hop {
+            return true;
+        }
+        self.asked.iter().all(|&kind| self.cx.answers_known(kind))
+    }
+
+    /// The unreached policies only `p` leads to (through invocations), marked covered.
+    fn dependents(&self, p: u32, covered: &mut [bool]) -> Vec<u32> {
+        covered[p as usize] = true;
+        let mut out = Vec::new();
+        let mut stack = self.calls[p as usize].clone();
+        while let Some(q) = stack.pop() {
+            if covered[q as usize] {
+                continue;
+            }
+            covered[q as usize] = true;
+            out.push(q);
+            stack.extend(&self.calls[q as usize]);
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+/// The policies in force the references name.
+fn found(cx: &PolicyRouted<'_>, refs: Vec<Reference<'_>>) -> Vec<u32> {
+    refs.iter().filter_map(|r| r.found(cx.net)).collect()
+}
+
+fn finding(cx: &PolicyRouted<'_>, p: u32, dependents: &[u32]) -> Finding {
+    let policy = cx.net.store.policies[p as usize];
+    let name = policy.name();
+    let why = match cx.net.store.kinds[p as usize] {
+        PolicyKind::Origination => "no router has its `policyQueueName` as `queue` and no invocation names it",
+        PolicyKind::NormalNextHop => "no boundary in force answers its `policyQueueName` and no invocation names it",
+        PolicyKind::Other => "no invocation names its `policyId`",
+    };
+    let mut message = format!(
+        "{} is never reached: {why}",
+        crate::escape::short(&name, 160)
+    );
+    if !dependents.is_empty() {
+        let names: Vec<String> = dependents
+            .iter()
+            .take(5)
+            .map(|&q| crate::escape::short(&cx.net.store.policies[q as usize].name(), 120))
+            .collect();
+        let more = dependents.len().saturating_sub(names.len());
+        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        message.push_str(&format!(
+            "; nor are the policies only it invokes: {}{tail}",
+            names.join(", ")
+        ));
+    }
+    // The start of the policy's document (inside a JWS: its payload, pointer "").
+    cx.finding(&PolicyUnused::META, policy.at.loc, message, vec![name], &[])
+        .at_spot(&policy.at)
+}
