@@ -44,10 +44,25 @@ declare_rule! {
 
 impl PolicyMissing {
     pub(super) fn run(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+        let typos = cx.typos();
+        let cx = &Missing { cx: *cx, typos };
         queues(cx, out);
         invocations(cx, out);
         next_hop_absent(cx, out);
         answers(cx, out);
+    }
+}
+
+/// The rule's view: the policies and the typos found among the references.
+struct Missing<'a> {
+    cx: PolicyRouted<'a>,
+    typos: Vec<(Reference<'a>, u32)>,
+}
+
+impl<'a> std::ops::Deref for Missing<'a> {
+    type Target = PolicyRouted<'a>;
+    fn deref(&self) -> &PolicyRouted<'a> {
+        &self.cx
     }
 }
 
@@ -60,8 +75,21 @@ fn missing<'a>(cx: &PolicyRouted<'a>, refs: Vec<Reference<'a>>) -> BTreeMap<(Pol
     groups
 }
 
-/// Why a policy is not in force: it is not in the store, expired, or defined twice.
-fn absence(cx: &PolicyRouted<'_>, kind: PolicyKind, key: &str) -> String {
+/// Why a policy is not in force: it is not in the store (with the policy nothing names that
+/// the key is likely a typo of), expired, or defined twice.
+fn absence(cx: &Missing<'_>, kind: PolicyKind, key: &str) -> String {
+    let meant = cx
+        .typos
+        .iter()
+        .find(|(r, _)| r.kind == kind && kind.key(r.key) == key)
+        .map(|&(_, p)| cx.net.store.policies[p as usize].name());
+    let absent = match meant {
+        Some(name) => format!(
+            "is not in the policy store (did you mean {}, which nothing names?)",
+            crate::escape::short(&name, 160)
+        ),
+        None => "is not in the policy store".to_string(),
+    };
     let documents: Vec<_> = cx
         .table
         .policy_files
@@ -70,7 +98,7 @@ fn absence(cx: &PolicyRouted<'_>, kind: PolicyKind, key: &str) -> String {
         .filter(|p| identity(p) == Some((kind, key.to_string())))
         .collect();
     match documents.as_slice() {
-        [] => "is not in the policy store".to_string(),
+        [] => absent,
         [one] if !in_force(one, &cx.settings.today) => {
             let day = one.expiration.as_ref().map_or("", |(written, _)| &written[..10]);
             format!("expired on {day}")
@@ -83,7 +111,7 @@ fn absence(cx: &PolicyRouted<'_>, kind: PolicyKind, key: &str) -> String {
 }
 
 /// The referrers as entities (first = where to fix), then the missing policy.
-fn entities(cx: &PolicyRouted<'_>, refs: &[Reference<'_>]) -> Vec<String> {
+fn entities(cx: &Missing<'_>, refs: &[Reference<'_>]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for r in refs {
         let name = cx.referrer_name(r.by);
@@ -104,7 +132,7 @@ fn push(cx: &PolicyRouted<'_>, f: Finding, lost: &Lost, out: &mut Vec<Finding>) 
 }
 
 /// Routers whose `queue` has no OriginationRoutePolicy in force (SPEC §9 step 1).
-fn queues(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+fn queues(cx: &Missing<'_>, out: &mut Vec<Finding>) {
     for ((kind, key), refs) in missing(cx, cx.queues()) {
         let routers: Vec<u32> = refs
             .iter()
@@ -135,7 +163,7 @@ fn queues(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
 }
 
 /// InvokePolicyActions naming a policy that is not in force (SPEC §9 step 4).
-fn invocations(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+fn invocations(cx: &Missing<'_>, out: &mut Vec<Finding>) {
     let refs = (0..cx.net.policies.len() as u32).flat_map(|p| cx.invocations(p)).collect();
     for ((kind, key), refs) in missing(cx, refs) {
         let actions: Vec<_> = refs.iter().filter_map(|r| action_of(cx, r.by)).collect();
@@ -162,7 +190,7 @@ fn invocations(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
 
 /// Invocations of the call's Normal-NextHop that calls reach with none: no
 /// `LostServiceUrnCondition` answered for them, so no policy can be found.
-fn next_hop_absent(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+fn next_hop_absent(cx: &Missing<'_>, out: &mut Vec<Finding>) {
     for p in 0..cx.net.policies.len() as u32 {
         for k in 0..cx.net.policies[p as usize].order.len() as u32 {
             let Some(call) = cx.net.invocation(p, k).filter(|c| c.key.is_none()) else {
@@ -192,7 +220,7 @@ fn next_hop_absent(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
 
 /// PSAP boundaries whose `ServiceURI` the ECRF answers, with no NormalNextHopRoutePolicy
 /// for it (RQ_ESRP_070).
-fn answers(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
+fn answers(cx: &Missing<'_>, out: &mut Vec<Finding>) {
     let asked = (0..cx.net.policies.len() as u32).any(|p| cx.asked(p).contains(&BoundaryKind::Psap));
     let Some(map) = cx.mapped().filter(|_| asked) else { return };
     for ((kind, key), refs) in missing(cx, cx.answers(BoundaryKind::Psap)) {
@@ -217,7 +245,7 @@ fn answers(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The `InvokePolicyAction` of a rule referrer.
-fn action_of<'a>(cx: &PolicyRouted<'a>, by: Referrer) -> Option<&'a crate::model::Action> {
+fn action_of<'a>(cx: &Missing<'a>, by: Referrer) -> Option<&'a crate::model::Action> {
     match by {
         Referrer::Rule { policy, rule } => Some(cx.net.invocation(policy, rule)?.action),
         _ => None,
@@ -225,7 +253,7 @@ fn action_of<'a>(cx: &PolicyRouted<'a>, by: Referrer) -> Option<&'a crate::model
 }
 
 /// "rule orig-storm of OriginationRoutePolicy(…)", "3 rules (rule a of …, …)".
-fn rules_phrase(cx: &PolicyRouted<'_>, refs: &[Reference<'_>]) -> String {
+fn rules_phrase(cx: &Missing<'_>, refs: &[Reference<'_>]) -> String {
     let name = crate::escape::short(&cx.referrer_name(refs[0].by), 160);
     match refs.len() {
         1 => name,
@@ -233,7 +261,7 @@ fn rules_phrase(cx: &PolicyRouted<'_>, refs: &[Reference<'_>]) -> String {
     }
 }
 
-impl PolicyRouted<'_> {
+impl Missing<'_> {
     /// "esrp-1, esrp-2": routers by id.
     fn ids(&self, routers: &[u32]) -> String {
         let ids: Vec<&str> = routers

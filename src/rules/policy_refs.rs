@@ -144,6 +144,41 @@ impl<'a> PolicyRouted<'a> {
         self.cx.coverage.is_some() && layers().any(|b| b.kind == kind) && layers().all(|b| b.read.is_ok())
     }
 
+    /// Every reference the table and the policies in force make.
+    pub fn all_references(&self) -> Vec<Reference<'a>> {
+        let policies = 0..self.net.policies.len() as u32;
+        let mut kinds: Vec<BoundaryKind> = policies.clone().flat_map(|p| self.asked(p)).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let mut refs = self.queues();
+        refs.extend(policies.flat_map(|p| self.invocations(p)));
+        refs.extend(kinds.into_iter().flat_map(|k| self.answers(k)));
+        refs
+    }
+
+    /// References to policies the store lacks, each with the policy in force nothing names
+    /// whose key it is probably a typo of (one typo, one finding: `policy-missing` names that
+    /// policy, and `policy-unused` does not report it).
+    pub fn typos(&self) -> Vec<(Reference<'a>, u32)> {
+        let refs = self.all_references();
+        let named: Vec<u32> = refs.iter().filter_map(|r| r.found(self.net)).collect();
+        let store = &self.net.store;
+        let orphans: Vec<u32> = (0..store.policies.len() as u32).filter(|p| !named.contains(p)).collect();
+        let key = |p: u32| {
+            let policy = store.policies[p as usize];
+            policy.queue_name.as_deref().or(policy.policy_id.as_deref()).unwrap_or("")
+        };
+        refs.into_iter()
+            .filter(|r| r.found(self.net).is_none())
+            .filter_map(|r| {
+                let same_kind = orphans.iter().filter(|&&p| store.kinds[p as usize] == r.kind);
+                let meant = crate::suggest::did_you_mean(r.key, same_kind.clone().map(|&p| key(p)))?;
+                let p = same_kind.copied().find(|&p| key(p) == meant)?;
+                Some((r, p))
+            })
+            .collect()
+    }
+
     /// How findings name a referrer, and where it is written.
     pub fn referrer_name(&self, by: Referrer) -> String {
         match by {

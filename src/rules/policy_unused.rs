@@ -37,7 +37,10 @@ declare_rule! {
 
 impl PolicyUnused {
     pub(super) fn run(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
-        let reach = Reach::new(cx);
+        // A policy whose key a missing reference misspells is reached as meant: policy-missing
+        // names it, and what it invokes is used once the typo is fixed.
+        let meant: Vec<u32> = cx.typos().into_iter().map(|(_, p)| p).collect();
+        let reach = Reach::new(cx, meant);
         let mut covered = reach.reached.clone();
         // Unreached policies that no other unreached one invokes first: each stands for the
         // ones only it invokes.
@@ -69,7 +72,7 @@ struct Reach<'c, 'a> {
 }
 
 impl<'c, 'a> Reach<'c, 'a> {
-    fn new(cx: &'c PolicyRouted<'a>) -> Self {
+    fn new(cx: &'c PolicyRouted<'a>, meant: Vec<u32>) -> Self {
         let n = cx.net.policies.len();
         let calls = (0..n as u32)
             .map(|p| found(cx, cx.invocations(p)))
@@ -82,6 +85,7 @@ impl<'c, 'a> Reach<'c, 'a> {
             asked: Vec::new(),
         };
         let mut stack = found(cx, cx.queues());
+        stack.extend(meant);
         loop {
             while let Some(p) = stack.pop() {
                 if std::mem::replace(&mut reach.reached[p as usize], true) {
