@@ -241,7 +241,11 @@ fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic 
     });
     if let Some((loc, pointer, excerpt)) = in_payload {
         // The file holds base64url: the frame shows the decoded rule the pointer is in.
-        help.insert(0, format!("at {} {} in the decoded JWS payload", super::place(table, loc), inert(pointer)));
+        let part = match pointer {
+            "" => "the policy".to_string(),
+            p => inert(p).into_owned(),
+        };
+        help.insert(0, format!("at {}, {part} in the decoded JWS payload", super::place(table, loc)));
         if let Some((at, len)) = excerpt.span {
             labels.push(LabeledSpan::new_primary_with_span(None, SourceSpan::new(at.into(), len)));
         }

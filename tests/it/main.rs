@@ -23,6 +23,7 @@ mod one_typo;
 mod parallel_load;
 mod policy;
 mod policy_routing;
+mod policy_rules;
 mod printers;
 mod properties;
 mod scale;
