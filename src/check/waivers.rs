@@ -101,8 +101,16 @@ struct PolicyOwners {
 impl PolicyOwners {
     fn new(table: &Table) -> Self {
         let mut queues = HashMap::new();
-        let routers = table.routers.iter().enumerate().map(|(i, r)| (&r.queue, Element::Router(i as u32)));
-        let psaps = table.psaps.iter().enumerate().map(|(i, p)| (&p.uri, Element::Psap(i as u32)));
+        let routers = table
+            .routers
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (&r.queue, Element::Router(i as u32)));
+        let psaps = table
+            .psaps
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (&p.uri, Element::Psap(i as u32)));
         for (uri, e) in routers.chain(psaps) {
             if let Some(uri) = uri {
                 queues.entry(sip_key(uri)).or_insert(e);

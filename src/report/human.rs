@@ -245,9 +245,15 @@ fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic 
             "" => "the policy".to_string(),
             p => inert(p).into_owned(),
         };
-        help.insert(0, format!("at {}, {part} in the decoded JWS payload", super::place(table, loc)));
+        help.insert(
+            0,
+            format!("at {}, {part} in the decoded JWS payload", super::place(table, loc)),
+        );
         if let Some((at, len)) = excerpt.span {
-            labels.push(LabeledSpan::new_primary_with_span(None, SourceSpan::new(at.into(), len)));
+            labels.push(LabeledSpan::new_primary_with_span(
+                None,
+                SourceSpan::new(at.into(), len),
+            ));
         }
         for r in &f.related {
             help.push(format!("{}: {}", super::place(table, r.loc), inert(&r.message)));

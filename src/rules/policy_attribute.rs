@@ -159,7 +159,10 @@ fn report(cx: &Context<'_>, s: &Subject<'_>, at: &Spot, what: String, out: &mut 
     };
     entities.push(s.file.shown.clone());
     let message = located(s.policy, at, format!("{named}: {what}"));
-    out.push(cx.finding(&PolicyAttribute::META, at.loc, message, entities, &[]).at_spot(at));
+    out.push(
+        cx.finding(&PolicyAttribute::META, at.loc, message, entities, &[])
+            .at_spot(at),
+    );
 }
 
 fn check_policy(cx: &Context<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {

@@ -103,10 +103,7 @@ fn absence(cx: &Missing<'_>, kind: PolicyKind, key: &str) -> String {
             let day = one.expiration.as_ref().map_or("", |(written, _)| &written[..10]);
             format!("expired on {day}")
         }
-        many => format!(
-            "is defined by {} documents, which are all ignored",
-            many.len()
-        ),
+        many => format!("is defined by {} documents, which are all ignored", many.len()),
     }
 }
 
@@ -154,9 +151,18 @@ fn queues(cx: &Missing<'_>, out: &mut Vec<Finding>) {
             absence(cx, kind, &key),
             cx.losses(&lost, "every call arriving there is lost")
         );
-        let mut f = cx.finding(&PolicyMissing::META, loc_of(routers[0]), message, entities(cx, &refs), &lost.origins);
+        let mut f = cx.finding(
+            &PolicyMissing::META,
+            loc_of(routers[0]),
+            message,
+            entities(cx, &refs),
+            &lost.origins,
+        );
         for &r in routers.iter().skip(1).take(20) {
-            f = f.related(loc_of(r), format!("router {} has the same queue", cx.table.routers[r as usize].id));
+            f = f.related(
+                loc_of(r),
+                format!("router {} has the same queue", cx.table.routers[r as usize].id),
+            );
         }
         push(cx, f, &lost, out);
     }
@@ -164,7 +170,9 @@ fn queues(cx: &Missing<'_>, out: &mut Vec<Finding>) {
 
 /// InvokePolicyActions naming a policy that is not in force (SPEC §9 step 4).
 fn invocations(cx: &Missing<'_>, out: &mut Vec<Finding>) {
-    let refs = (0..cx.net.policies.len() as u32).flat_map(|p| cx.invocations(p)).collect();
+    let refs = (0..cx.net.policies.len() as u32)
+        .flat_map(|p| cx.invocations(p))
+        .collect();
     for ((kind, key), refs) in missing(cx, refs) {
         let actions: Vec<_> = refs.iter().filter_map(|r| action_of(cx, r.by)).collect();
         let lost = cx.lost_for(Wanted::Invocation, |name, loc| {
@@ -179,7 +187,13 @@ fn invocations(cx: &Missing<'_>, out: &mut Vec<Finding>) {
             cx.losses(&lost, "every call it routes there is lost")
         );
         let mut f = cx
-            .finding(&PolicyMissing::META, actions[0].at.loc, message, entities(cx, &refs), &lost.origins)
+            .finding(
+                &PolicyMissing::META,
+                actions[0].at.loc,
+                message,
+                entities(cx, &refs),
+                &lost.origins,
+            )
             .at_spot(&actions[0].at);
         for (r, a) in refs.iter().zip(&actions).skip(1).take(20) {
             f = f.related(a.at.loc, format!("also invoked by {}", cx.referrer_name(r.by)));
@@ -211,7 +225,13 @@ fn next_hop_absent(cx: &Missing<'_>, out: &mut Vec<Finding>) {
                 cx.losses(&lost, "")
             );
             let f = cx
-                .finding(&PolicyMissing::META, call.action.at.loc, message, vec![rule, wanted], &lost.origins)
+                .finding(
+                    &PolicyMissing::META,
+                    call.action.at.loc,
+                    message,
+                    vec![rule, wanted],
+                    &lost.origins,
+                )
                 .at_spot(&call.action.at);
             push(cx, f, &lost, out);
         }
@@ -222,10 +242,16 @@ fn next_hop_absent(cx: &Missing<'_>, out: &mut Vec<Finding>) {
 /// for it (RQ_ESRP_070).
 fn answers(cx: &Missing<'_>, out: &mut Vec<Finding>) {
     let asked = (0..cx.net.policies.len() as u32).any(|p| cx.asked(p).contains(&BoundaryKind::Psap));
-    let Some(map) = cx.mapped().filter(|_| asked) else { return };
+    let Some(map) = cx.mapped().filter(|_| asked) else {
+        return;
+    };
     for ((kind, key), refs) in missing(cx, cx.answers(BoundaryKind::Psap)) {
-        let lost = cx.lost_for(Wanted::NextHop, |name, _| name_key(name, kind).as_deref() == Some(key.as_str()));
-        let Referrer::Boundary(first) = refs[0].by else { continue };
+        let lost = cx.lost_for(Wanted::NextHop, |name, _| {
+            name_key(name, kind).as_deref() == Some(key.as_str())
+        });
+        let Referrer::Boundary(first) = refs[0].by else {
+            continue;
+        };
         let more = match refs.len() {
             1 => String::new(),
             n => format!(" (and {} more)", n - 1),

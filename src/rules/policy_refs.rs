@@ -163,10 +163,16 @@ impl<'a> PolicyRouted<'a> {
         let refs = self.all_references();
         let named: Vec<u32> = refs.iter().filter_map(|r| r.found(self.net)).collect();
         let store = &self.net.store;
-        let orphans: Vec<u32> = (0..store.policies.len() as u32).filter(|p| !named.contains(p)).collect();
+        let orphans: Vec<u32> = (0..store.policies.len() as u32)
+            .filter(|p| !named.contains(p))
+            .collect();
         let key = |p: u32| {
             let policy = store.policies[p as usize];
-            policy.queue_name.as_deref().or(policy.policy_id.as_deref()).unwrap_or("")
+            policy
+                .queue_name
+                .as_deref()
+                .or(policy.policy_id.as_deref())
+                .unwrap_or("")
         };
         refs.into_iter()
             .filter(|r| r.found(self.net).is_none())
@@ -199,7 +205,11 @@ impl<'a> PolicyRouted<'a> {
                 ..
             } if *by == wanted && matches(name, *loc))
         };
-        let normal = a.normal.iter().enumerate().map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
+        let normal = a
+            .normal
+            .iter()
+            .enumerate()
+            .map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
         let runs = a
             .runs
             .iter()

@@ -74,9 +74,7 @@ struct Reach<'c, 'a> {
 impl<'c, 'a> Reach<'c, 'a> {
     fn new(cx: &'c PolicyRouted<'a>, meant: Vec<u32>) -> Self {
         let n = cx.net.policies.len();
-        let calls = (0..n as u32)
-            .map(|p| found(cx, cx.invocations(p)))
-            .collect();
+        let calls = (0..n as u32).map(|p| found(cx, cx.invocations(p))).collect();
         let mut reach = Reach {
             cx,
             reached: vec![false; n],
@@ -157,10 +155,7 @@ fn finding(cx: &PolicyRouted<'_>, p: u32, dependents: &[u32]) -> Finding {
         PolicyKind::NormalNextHop => "no boundary in force answers its `policyQueueName` and no invocation names it",
         PolicyKind::Other => "no invocation names its `policyId`",
     };
-    let mut message = format!(
-        "{} is never reached: {why}",
-        crate::escape::short(&name, 160)
-    );
+    let mut message = format!("{} is never reached: {why}", crate::escape::short(&name, 160));
     if !dependents.is_empty() {
         let names: Vec<String> = dependents
             .iter()
@@ -168,7 +163,11 @@ fn finding(cx: &PolicyRouted<'_>, p: u32, dependents: &[u32]) -> Finding {
             .map(|&q| crate::escape::short(&cx.net.store.policies[q as usize].name(), 120))
             .collect();
         let more = dependents.len().saturating_sub(names.len());
-        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
         message.push_str(&format!(
             "; nor are the policies only it invokes: {}{tail}",
             names.join(", ")

@@ -65,7 +65,10 @@ fn calls_lost_for_want_of_a_policy_are_policy_missing_only() {
     assert_eq!(missing.len(), 1, "{missing:#?}");
     assert_eq!(
         missing[0].entities,
-        ["esrp-wic", "OriginationRoutePolicy(sip:sos-in@esrp-wic.ksng911.example)"]
+        [
+            "esrp-wic",
+            "OriginationRoutePolicy(sip:sos-in@esrp-wic.ksng911.example)"
+        ]
     );
     assert_eq!(missing[0].affected, ["el-dorado"]);
 }
@@ -106,13 +109,21 @@ fn a_misspelled_queue_is_one_finding_naming_the_policy_meant() {
         "{}",
         missing[0].message
     );
-    assert!(of(&findings, "policy-unused").is_empty(), "{:#?}", of(&findings, "policy-unused"));
+    assert!(
+        of(&findings, "policy-unused").is_empty(),
+        "{:#?}",
+        of(&findings, "policy-unused")
+    );
 }
 
 #[test]
 fn a_policy_reached_only_after_a_failed_route_is_used() {
     let (_, findings) = checked(Path::new("fixtures/policy-unused/ok-failover-only/table.yaml"));
-    assert!(of(&findings, "policy-unused").is_empty(), "{:#?}", of(&findings, "policy-unused"));
+    assert!(
+        of(&findings, "policy-unused").is_empty(),
+        "{:#?}",
+        of(&findings, "policy-unused")
+    );
     // The same store with the failover rule gone: its OtherRoutePolicy and what only it
     // invokes are unreached, one finding.
     let dir = fixture_copy("policy-unused/ok-failover-only");
@@ -126,7 +137,9 @@ fn a_policy_reached_only_after_a_failed_route_is_used() {
     assert_eq!(unused.len(), 1, "{unused:#?}");
     assert_eq!(unused[0].entities, ["OtherRoutePolicy(sedgwick-down)"]);
     assert!(
-        unused[0].message.contains("NormalNextHopRoutePolicy(sip:psap@harvey.ks.us)"),
+        unused[0]
+            .message
+            .contains("NormalNextHopRoutePolicy(sip:psap@harvey.ks.us)"),
         "{}",
         unused[0].message
     );
@@ -136,7 +149,9 @@ fn a_policy_reached_only_after_a_failed_route_is_used() {
 fn a_waiver_of_the_router_or_psap_whose_queue_a_policy_has_covers_its_findings() {
     // policy-attribute about Harvey's expired policy, waived on harvey-911 (its uri is the
     // policy's policyQueueName).
-    let (_, findings) = checked(Path::new("fixtures/policy-missing/ok-expired-beside-in-force/table.yaml"));
+    let (_, findings) = checked(Path::new(
+        "fixtures/policy-missing/ok-expired-beside-in-force/table.yaml",
+    ));
     let expired = of(&findings, "policy-attribute");
     assert_eq!(expired.len(), 1);
     assert!(expired[0].waived);
@@ -183,7 +198,10 @@ fn a_finding_inside_a_jws_points_by_pointer_into_the_decoded_payload() {
         color: false,
         width: 100,
     };
-    insta::assert_snapshot!("jws_finding_human", psapguard::report::human::findings(&loaded.table, &rtt, style));
+    insta::assert_snapshot!(
+        "jws_finding_human",
+        psapguard::report::human::findings(&loaded.table, &rtt, style)
+    );
     let report = check(&loaded, &settings(), &Levels::new()).report;
     let out = psapguard::report::Output::check(&loaded.table, &report);
     let json: serde_json::Value = serde_json::from_str(&psapguard::report::json::render(&out)).unwrap();
