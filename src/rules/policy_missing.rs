@@ -8,7 +8,10 @@ use crate::model::{BoundaryKind, PolicyKind, policy_identity as identity, policy
 declare_rule! {
     /// ## What it does
     /// Reports a policy that routing needs and the Policy Store lacks (NENA i3 policy routing
-    /// rules, SPEC §9), at what names it:
+    /// rules, SPEC §9): a router `queue` without its `OriginationRoutePolicy`, an
+    /// `InvokePolicyAction` target, or a PSAP boundary `ServiceURI` the ECRF answers without
+    /// its `NormalNextHopRoutePolicy` (RQ_ESRP_070). It points at what names the policy:
+    ///
     /// - a router whose `queue` has no `OriginationRoutePolicy` in force;
     /// - an `InvokePolicyAction` whose target has no policy in force
     ///   (`NormalNextHopRoutePolicy` or `OriginationRoutePolicy` by `policyQueueName`,
