@@ -228,3 +228,32 @@ fn a_finding_inside_a_jws_points_by_pointer_into_the_decoded_payload() {
         .unwrap();
     assert_eq!(screen.pointer, None);
 }
+
+#[test]
+fn a_routing_finding_inside_a_jws_gets_the_pointer_of_the_rule_it_names() {
+    use base64::Engine as _;
+    // esrp-den's OriginationRoutePolicy, signed, rejecting RTT calls with a BusyAction.
+    let dir = fixture_copy("policy-missing/ok-store");
+    let path = dir.path().join("policies/esrp-den.json");
+    let jws: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut policy: serde_json::Value =
+        serde_json::from_slice(&b64.decode(jws["payload"].as_str().unwrap()).unwrap()).unwrap();
+    policy["policyRules"].as_array_mut().unwrap().insert(
+        0,
+        serde_json::json!({ "id": "orig-rtt-busy", "priority": 300,
+            "conditions": [{ "conditionType": "SdpOfferCondition", "rtt": true }],
+            "actions": [{ "actionType": "BusyAction" }] }),
+    );
+    let signed = serde_json::json!({ "protected": jws["protected"], "signature": jws["signature"],
+        "payload": b64.encode(serde_json::to_vec_pretty(&policy).unwrap()) });
+    std::fs::write(&path, signed.to_string()).unwrap();
+    let (_, findings) = checked(&dir.path().join("table.yaml"));
+    let busy = of(&findings, "black-hole");
+    assert_eq!(busy.len(), 1, "{busy:#?}");
+    assert_eq!(
+        busy[0].entities,
+        ["OriginationRoutePolicy(sip:sos-in@esrp-den.ksng911.example)/orig-rtt-busy"]
+    );
+    assert_eq!(busy[0].pointer.as_deref(), Some("/policyRules/0"));
+}
