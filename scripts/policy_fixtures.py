@@ -172,10 +172,10 @@ origins:
 """
 
 
-def boundary(fid, name, uri, west, east):
+def boundary(fid, name, uri, west, east, effective=None):
     ring = [[west, 37.4], [east, 37.4], [east, 37.9], [west, 37.9], [west, 37.4]]
     return {"type": "Feature", "id": fid, "properties": {
-        "DiscrpAgID": "ksng911.example", "DateUpdate": "2025-06-01T00:00:00Z", "Effective": None, "Expire": None,
+        "DiscrpAgID": "ksng911.example", "DateUpdate": "2025-06-01T00:00:00Z", "Effective": effective, "Expire": None,
         "NGUID": f"urn:emergency:uid:gis:PSAP:{name}:ksng911.example", "Agency_ID": "ksng911.example",
         "ServiceURI": uri, "ServiceURN": "urn:emergency:service:sos.psap", "ServiceNum": "911",
         "AVcard_URI": "https://ksng911.example/vcard", "DsplayName": f"{name.title()} County ECC"},
@@ -243,7 +243,7 @@ def store(**edits):
 
 
 def write_routed(rule, name, docs, wichita="esrp-den, esrp-wic", el_dorado="esrp-den, esrp-wic", harvey_waivers="",
-                 layer=True):
+                 layer=True, features=()):
     d = os.path.join("fixtures", rule, name)
     os.makedirs(os.path.join(d, "policies"), exist_ok=True)
     table = ROUTED.format(wichita=wichita, el_dorado=el_dorado, harvey_waivers=harvey_waivers)
@@ -253,7 +253,7 @@ def write_routed(rule, name, docs, wichita="esrp-den, esrp-wic", el_dorado="esrp
         f.write(table)
     if layer:
         with open(os.path.join(d, "psap.geojson"), "w") as f:
-            f.write(dumps(LAYER))
+            f.write(dumps(dict(LAYER, features=LAYER["features"] + list(features))))
     for fname, content in docs.items():
         with open(os.path.join(d, "policies", fname), "w") as f:
             f.write(dumps(content))
@@ -314,6 +314,10 @@ divert = {"policyOwner": "sedgwick.ks.us", "policyType": "OtherRoutePolicy", "po
           "policyRules": [{"id": "to-harvey", "priority": 0,
                            "actions": [invoke("NormalNextHopRoutePolicy", policyQueueName="sip:psap@harvey.ks.us")]}]}
 write_routed("policy-unused", "ok-failover-only", store(sedgwick=sedgwick_down, sedgwick_down=divert, harvey=HARVEY))
+# Harvey's boundary takes effect after the check date: the Normal-NextHop policy staged for it
+# is not unused.
+write_routed("policy-unused", "ok-staged-for-a-pending-boundary", store(harvey=HARVEY), features=[
+    boundary(3, "harvey", "sip:psap@harvey.ks.us", -96.5, -96.0, effective="2026-03-01T00:00:00-06:00")])
 # Without boundary layers psapguard cannot know what the ECRF answers: the Normal-NextHop
 # policies are not judged.
 to_sedgwick = invoke("NormalNextHopRoutePolicy", policyQueueName="sip:psap@sedgwick.ks.us")

@@ -248,7 +248,7 @@ fn answers(cx: &Missing<'_>, out: &mut Vec<Finding>) {
     let Some(map) = cx.mapped().filter(|_| asked) else {
         return;
     };
-    for ((kind, key), refs) in missing(cx, cx.answers(BoundaryKind::Psap)) {
+    for ((kind, key), refs) in missing(cx, cx.answers(BoundaryKind::Psap, false)) {
         let lost = cx.lost_for(Wanted::NextHop, |name, _| {
             name_key(name, kind).as_deref() == Some(key.as_str())
         });

@@ -111,14 +111,22 @@ impl<'a> PolicyRouted<'a> {
         kinds
     }
 
-    /// What the ECRF can answer from the boundaries in force of `kind`: each boundary's
-    /// `ServiceURI` names the NormalNextHopRoutePolicy the call's Normal-NextHop invokes.
-    /// PSAP boundaries whose `ServiceURI` names no PSAP that answers are `boundary-unrouted`'s.
-    pub fn answers(&self, kind: BoundaryKind) -> Vec<Reference<'a>> {
+    /// What the ECRF can answer from the boundaries in force of `kind` (with `pending`, those
+    /// whose `Effective` date is still ahead too: a policy staged for them is not unused):
+    /// each boundary's `ServiceURI` names the NormalNextHopRoutePolicy the call's
+    /// Normal-NextHop invokes. PSAP boundaries whose `ServiceURI` names no PSAP that answers
+    /// are `boundary-unrouted`'s.
+    pub fn answers(&self, kind: BoundaryKind, pending: bool) -> Vec<Reference<'a>> {
         let Some(map) = self.mapped() else { return Vec::new() };
         let shapes = &map.coverage.shapes;
+        let today = self.cx.settings.today.as_str();
+        let counted = |s: u32| {
+            let shape = &shapes[s as usize];
+            let ahead = || crate::coverage::day_of(&map.feature(shape.at).fields.effective).is_some_and(|d| d > today);
+            shape.kind == kind && (shape.in_force || pending && ahead())
+        };
         (0..shapes.len() as u32)
-            .filter(|&s| shapes[s as usize].in_force && shapes[s as usize].kind == kind)
+            .filter(|&s| counted(s))
             .filter(|&s| kind != BoundaryKind::Psap || map.routed_psap(s).is_some())
             .filter_map(|s| {
                 let uri = map.feature(map.shape_ref(s)).fields.service_uri.as_deref()?;
@@ -152,7 +160,7 @@ impl<'a> PolicyRouted<'a> {
         kinds.dedup();
         let mut refs = self.queues();
         refs.extend(policies.flat_map(|p| self.invocations(p)));
-        refs.extend(kinds.into_iter().flat_map(|k| self.answers(k)));
+        refs.extend(kinds.into_iter().flat_map(|k| self.answers(k, false)));
         refs
     }
 

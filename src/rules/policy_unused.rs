@@ -17,6 +17,9 @@ declare_rule! {
     /// `LostServiceUrnCondition` gets cannot be known (the table names no layer of that
     /// service, or one cannot be read). Expired policies are `policy-attribute`'s.
     ///
+    /// A boundary whose `Effective` date is still ahead counts as answering: the policy staged
+    /// for it is not unused.
+    ///
     /// ## Why it matters
     /// A policy no call reaches is an edit that does nothing: its author expects calls to
     /// follow it, and they follow something else — usually because the queue or the `policyId`
@@ -99,7 +102,7 @@ impl<'c, 'a> Reach<'c, 'a> {
                 reach.asked.dedup();
                 for &kind in &reach.asked {
                     stack.extend(
-                        found(cx, cx.answers(kind))
+                        found(cx, cx.answers(kind, true))
                             .into_iter()
                             .filter(|&q| !reach.reached[q as usize]),
                     );
