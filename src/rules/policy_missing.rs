@@ -72,7 +72,10 @@ impl<'a> std::ops::Deref for Missing<'a> {
 /// References to one missing policy by one kind of referrer: by the policy's kind and key.
 fn missing<'a>(cx: &PolicyRouted<'a>, refs: Vec<Reference<'a>>) -> BTreeMap<(PolicyKind, String), Vec<Reference<'a>>> {
     let mut groups: BTreeMap<(PolicyKind, String), Vec<Reference<'a>>> = BTreeMap::new();
-    for r in refs.into_iter().filter(|r| r.found(cx.net).is_none()) {
+    for r in refs
+        .into_iter()
+        .filter(|r| r.found(cx.net).is_none() && !cx.unread_mentions(r.key, cx.file_of(r.by)))
+    {
         groups.entry((r.kind, r.kind.key(r.key))).or_default().push(r);
     }
     groups

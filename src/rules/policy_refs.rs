@@ -193,6 +193,27 @@ impl<'a> PolicyRouted<'a> {
             .collect()
     }
 
+    /// The policy file (index into `Table::policy_files`) a referrer is written in.
+    pub fn file_of(&self, by: Referrer) -> Option<u32> {
+        match by {
+            Referrer::Rule { policy, .. } => Some(self.net.store.at[policy as usize].0),
+            _ => None,
+        }
+    }
+
+    /// Whether a policy file that could not be wholly read, other than `own`, mentions `key`:
+    /// the policy it names or the invocation naming it may be in the part left out, which
+    /// `policy-format` reports (one mistake, one finding).
+    pub fn unread_mentions(&self, key: &str, own: Option<u32>) -> bool {
+        self.cx.table.policy_files.iter().enumerate().any(|(i, f)| {
+            Some(i as u32) != own
+                && f.problems
+                    .iter()
+                    .filter_map(|p| self.cx.table.files.get(p.at.loc.file as usize))
+                    .any(|file| file.text().contains(key))
+        })
+    }
+
     /// How findings name a referrer, and where it is written.
     pub fn referrer_name(&self, by: Referrer) -> String {
         match by {

@@ -53,7 +53,7 @@ impl PolicyUnused {
             .collect();
         let roots = (0..n).filter(|&p| !invoked[p as usize]).chain(0..n);
         for p in roots {
-            if covered[p as usize] || !reach.judged(p) {
+            if covered[p as usize] || !reach.judged(p) || reach.named_where_unread(p) {
                 continue;
             }
             let dependents = reach.dependents(p, &mut covered);
@@ -112,6 +112,18 @@ impl<'c, 'a> Reach<'c, 'a> {
                 return reach;
             }
         }
+    }
+
+    /// Whether a policy file that could not be wholly read, other than its own, names policy
+    /// `p`'s key (an invocation of it may be in the part left out).
+    fn named_where_unread(&self, p: u32) -> bool {
+        let policy = self.cx.net.store.policies[p as usize];
+        let key = policy
+            .queue_name
+            .as_deref()
+            .or(policy.policy_id.as_deref())
+            .unwrap_or("");
+        self.cx.unread_mentions(key, Some(self.cx.net.store.at[p as usize].0))
     }
 
     fn invokes(&self, p: u32, q: u32) -> bool {

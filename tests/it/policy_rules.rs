@@ -257,3 +257,22 @@ fn a_routing_finding_inside_a_jws_gets_the_pointer_of_the_rule_it_names() {
     );
     assert_eq!(busy[0].pointer.as_deref(), Some("/policyRules/0"));
 }
+
+#[test]
+fn a_policy_document_that_cannot_be_read_is_policy_format_only() {
+    // Butler's Normal-NextHop policy is there but is not JSON: policy-format says so, and
+    // the boundary answering Butler is not reported again as missing its policy.
+    let dir = fixture_copy("policy-missing/trigger-boundary-next-hop");
+    let sedgwick = std::fs::read_to_string(dir.path().join("policies/sedgwick.json")).unwrap();
+    let butler = sedgwick
+        .replace("sedgwick.ks.us", "butler.ks.us")
+        .replacen("\"priority\": 400,", "priority: 400,", 1);
+    std::fs::write(dir.path().join("policies/butler.json"), butler).unwrap();
+    let (_, findings) = checked(&dir.path().join("table.yaml"));
+    assert_eq!(of(&findings, "policy-format").len(), 1, "{findings:#?}");
+    assert!(
+        of(&findings, "policy-missing").is_empty(),
+        "{:#?}",
+        of(&findings, "policy-missing")
+    );
+}
