@@ -277,6 +277,12 @@ wic_invokes = esrp_origination("esrp-wic", [
 ])
 write_routed("policy-missing", "trigger-invocations", store(esrp_den=jws(den_invokes), esrp_wic=wic_invokes))
 write_routed("policy-missing", "trigger-boundary-next-hop", store(butler=None))
+# An invocation of the call's Normal-NextHop before any LostServiceUrnCondition set one.
+unset = esrp_origination("esrp-den", [
+    {"id": "orig-text", "priority": 300,
+     "conditions": [{"conditionType": "SdpOfferCondition", "text": True}],
+     "actions": [invoke("NormalNextHopRoutePolicy")]}])
+write_routed("policy-missing", "trigger-next-hop-unset", store(esrp_den=unset))
 typo = copy.deepcopy(esrp_origination("esrp-wic"))
 typo["policyQueueName"] = "sip:sos-in@esrp-wlc.ksng911.example"
 write_routed("policy-missing", "trigger-queue-typo", store(esrp_wic=typo), wichita="esrp-wic, esrp-den")

@@ -256,6 +256,20 @@ fn a_routing_finding_inside_a_jws_gets_the_pointer_of_the_rule_it_names() {
         ["OriginationRoutePolicy(sip:sos-in@esrp-den.ksng911.example)/orig-rtt-busy"]
     );
     assert_eq!(busy[0].pointer.as_deref(), Some("/policyRules/0"));
+    assert!(!busy[0].waived);
+    // The rule's policy routes esrp-den's queue: esrp-den's waiver covers the finding.
+    let table = dir.path().join("table.yaml");
+    let text = std::fs::read_to_string(&table).unwrap();
+    let waived = text.replace(
+        "  esrp-den: { kind: esrp, domains: [site-den], queue: \"sip:sos-in@esrp-den.ksng911.example\" }",
+        "  esrp-den:\n    kind: esrp\n    domains: [site-den]\n    queue: \"sip:sos-in@esrp-den.ksng911.example\"\n    waivers:\n      - { rule: black-hole, reason: RTT calls rejected on purpose until the relay contract starts }",
+    );
+    assert_ne!(waived, text);
+    std::fs::write(&table, waived).unwrap();
+    let (_, findings) = checked(&table);
+    let busy = of(&findings, "black-hole");
+    assert_eq!(busy.len(), 1);
+    assert!(busy[0].waived, "{:#?}", busy[0]);
 }
 
 #[test]
