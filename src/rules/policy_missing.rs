@@ -1,9 +1,10 @@
 use std::collections::BTreeMap;
 
-use super::policy_refs::{Lost, PolicyRouted, Reference, Referrer, name_key};
+use super::policy_refs::{PolicyRouted, Reference, Referrer, name_key};
 use super::{Finding, declare_rule};
-use crate::engine::Wanted;
-use crate::model::{BoundaryKind, PolicyKind, policy_identity as identity, policy_in_force as in_force};
+use crate::analysis::Scenario;
+use crate::engine::{Disposition, LostReason, Wanted};
+use crate::model::{BoundaryKind, Loc, PolicyKind, policy_identity as identity, policy_in_force as in_force};
 
 declare_rule! {
     /// ## What it does
@@ -47,8 +48,11 @@ declare_rule! {
 
 impl PolicyMissing {
     pub(super) fn run(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
-        let typos = cx.typos();
-        let cx = &Missing { cx: *cx, typos };
+        let cx = &Missing {
+            cx: *cx,
+            typos: cx.typos(),
+            losses: losses_for_want_of_policies(cx),
+        };
         queues(cx, out);
         invocations(cx, out);
         next_hop_absent(cx, out);
@@ -56,10 +60,103 @@ impl PolicyMissing {
     }
 }
 
-/// The rule's view: the policies and the typos found among the references.
+/// The rule's view: the policies, the typos found among the references, and every call
+/// lost for want of a policy.
 struct Missing<'a> {
     cx: PolicyRouted<'a>,
     typos: Vec<(Reference<'a>, u32)>,
+    losses: Vec<Loss<'a>>,
+}
+
+/// A route class lost for want of a policy in a scenario: how routing named the policy
+/// (the engine's name for it, the referrer's place).
+struct Loss<'a> {
+    scenario: Scenario,
+    class: u32,
+    wanted: Wanted,
+    name: &'a str,
+    loc: Loc,
+}
+
+/// Every `NoPolicy` loss: under normal conditions first, then scenario by scenario (few, read
+/// once: a national analysis has millions of walk ends).
+fn losses_for_want_of_policies<'a>(cx: &PolicyRouted<'a>) -> Vec<Loss<'a>> {
+    let a = cx.analysis;
+    let normal = a
+        .normal
+        .iter()
+        .enumerate()
+        .map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
+    let runs = a
+        .runs
+        .iter()
+        .flat_map(|run| run.ends.iter().map(move |(c, end)| (run.scenario.clone(), *c, end)));
+    normal
+        .chain(runs)
+        .filter_map(|(scenario, class, end)| match end {
+            Disposition::Lost {
+                reason: LostReason::NoPolicy { name, loc, by },
+                ..
+            } => Some(Loss {
+                scenario,
+                class,
+                wanted: *by,
+                name,
+                loc: *loc,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Calls lost for want of a policy: the origins, their route classes and the scenario.
+#[derive(Debug, Default)]
+struct Lost {
+    origins: Vec<u32>,
+    classes: Vec<u32>,
+    /// None: none are lost in any scenario analysed.
+    scenario: Option<Scenario>,
+}
+
+impl Missing<'_> {
+    /// The calls lost because routing wanted a policy in this way, where `matches` (the
+    /// policy as the engine names it, the referrer's place): under normal conditions, else in
+    /// the first scenario that loses some (a backup ESRP's queue only failures reach).
+    fn lost_for(&self, wanted: Wanted, matches: impl Fn(&str, Loc) -> bool) -> Lost {
+        let mut lost = Lost::default();
+        for l in self
+            .losses
+            .iter()
+            .filter(|l| l.wanted == wanted && matches(l.name, l.loc))
+        {
+            if lost.scenario.as_ref().is_some_and(|s| *s != l.scenario) {
+                continue;
+            }
+            lost.scenario = Some(l.scenario.clone());
+            lost.classes.push(l.class);
+            lost.origins.extend(&self.analysis.classes[l.class as usize].origins);
+        }
+        lost.origins.sort_unstable();
+        lost.origins.dedup();
+        lost
+    }
+
+    /// ": calls from 2 origins (population 3,000) are lost there[ when esrp-1 is down]", or
+    /// what happens to any call that comes.
+    fn losses(&self, lost: &Lost, otherwise: &str) -> String {
+        let Some(scenario) = &lost.scenario else {
+            return format!(": {otherwise}");
+        };
+        let when = match scenario {
+            Scenario::Normal => String::new(),
+            s => format!(" when {}", self.analysis.scenario_label(self.table, s).words()),
+        };
+        format!(
+            ": calls from {}{} are lost there{when}",
+            self.origins_phrase(&lost.origins),
+            self.calls_phrase(lost.classes.iter().copied())
+        )
+    }
 }
 
 impl<'a> std::ops::Deref for Missing<'a> {
@@ -126,9 +223,14 @@ fn entities(cx: &Missing<'_>, refs: &[Reference<'_>]) -> Vec<String> {
     out
 }
 
-/// The finding, with the origins lost and the scenario they are lost in.
+/// The finding, with the scenario its calls are lost in (none under normal conditions).
 fn push(cx: &PolicyRouted<'_>, f: Finding, lost: &Lost, out: &mut Vec<Finding>) {
-    out.push(match lost.label(cx) {
+    let label = lost
+        .scenario
+        .as_ref()
+        .filter(|s| **s != Scenario::Normal)
+        .map(|s| cx.analysis.scenario_label(cx.table, s));
+    out.push(match label {
         Some(label) => f.scenario(label),
         None => f,
     });

@@ -4,9 +4,9 @@
 //! `policy-unused` judge.
 
 use super::{Context, Mapped};
-use crate::analysis::{Analysis, Scenario};
-use crate::engine::{Disposition, LostReason, PolicyNet, Wanted};
-use crate::model::{BoundaryKind, Loc, PolicyKind, is_no_service, sip_key};
+use crate::analysis::Analysis;
+use crate::engine::PolicyNet;
+use crate::model::{BoundaryKind, PolicyKind, is_no_service, sip_key};
 
 /// What a policy rule sees when policies route the table's calls: the context with the
 /// routing analysis and the policies in force.
@@ -221,76 +221,6 @@ impl<'a> PolicyRouted<'a> {
             Referrer::Rule { policy, rule } => self.net.rule_name(policy, rule),
             Referrer::Boundary(s) => self.mapped().map(|m| m.shape_name(s)).unwrap_or_default(),
         }
-    }
-
-    /// The calls lost because routing wanted a policy in this way, where `matches` (the
-    /// policy as the engine names it, the referrer's place): under normal conditions, else in
-    /// the first scenario that loses some (a backup ESRP's queue only failures reach).
-    pub fn lost_for(&self, wanted: Wanted, matches: impl Fn(&str, Loc) -> bool) -> Lost {
-        let a = self.analysis;
-        let ours = |end: &Disposition| {
-            matches!(end, Disposition::Lost {
-                reason: LostReason::NoPolicy { name, loc, by },
-                ..
-            } if *by == wanted && matches(name, *loc))
-        };
-        let normal = a
-            .normal
-            .iter()
-            .enumerate()
-            .map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
-        let runs = a
-            .runs
-            .iter()
-            .flat_map(|run| run.ends.iter().map(move |(c, end)| (run.scenario.clone(), *c, end)));
-        let mut lost = Lost::default();
-        for (scenario, c, end) in normal.chain(runs) {
-            if !ours(end) || lost.scenario.as_ref().is_some_and(|s| *s != scenario) {
-                continue;
-            }
-            lost.scenario = Some(scenario);
-            lost.classes.push(c);
-            lost.origins.extend(&a.classes[c as usize].origins);
-        }
-        lost.origins.sort_unstable();
-        lost.origins.dedup();
-        lost
-    }
-
-    /// ": calls from 2 origins (population 3,000) are lost there[ when esrp-1 is down]", or
-    /// what happens to any call that comes.
-    pub fn losses(&self, lost: &Lost, otherwise: &str) -> String {
-        let Some(scenario) = &lost.scenario else {
-            return format!(": {otherwise}");
-        };
-        let when = match scenario {
-            Scenario::Normal => String::new(),
-            s => format!(" when {}", self.analysis.scenario_label(self.table, s).words()),
-        };
-        format!(
-            ": calls from {}{} are lost there{when}",
-            self.origins_phrase(&lost.origins),
-            self.calls_phrase(lost.classes.iter().copied())
-        )
-    }
-}
-
-/// Calls lost for want of a policy: the origins, their route classes and the scenario.
-#[derive(Debug, Default)]
-pub struct Lost {
-    pub origins: Vec<u32>,
-    pub classes: Vec<u32>,
-    /// None: none are lost in any scenario analysed.
-    pub scenario: Option<Scenario>,
-}
-
-impl Lost {
-    /// The scenario as findings label it (None under normal conditions).
-    pub fn label(&self, cx: &PolicyRouted<'_>) -> Option<crate::finding::ScenarioLabel> {
-        self.scenario
-            .as_ref()
-            .filter(|s| **s != Scenario::Normal)
-            .map(|s| cx.analysis.scenario_label(cx.table, s))
     }
 }
 

@@ -48,9 +48,12 @@ impl PolicyUnused {
         // Unreached policies that no other unreached one invokes first: each stands for the
         // ones only it invokes.
         let n = reach.reached.len() as u32;
-        let invoked: Vec<bool> = (0..n)
-            .map(|q| (0..n).any(|p| p != q && !reach.reached[p as usize] && reach.invokes(p, q)))
-            .collect();
+        let mut invoked = vec![false; n as usize];
+        for p in (0..n).filter(|&p| !reach.reached[p as usize]) {
+            for &q in reach.calls[p as usize].iter().filter(|&&q| q != p) {
+                invoked[q as usize] = true;
+            }
+        }
         let roots = (0..n).filter(|&p| !invoked[p as usize]).chain(0..n);
         for p in roots {
             if covered[p as usize] || !reach.judged(p) || reach.named_where_unread(p) {
@@ -124,10 +127,6 @@ impl<'c, 'a> Reach<'c, 'a> {
             .or(policy.policy_id.as_deref())
             .unwrap_or("");
         self.cx.unread_mentions(key, Some(self.cx.net.store.at[p as usize].0))
-    }
-
-    fn invokes(&self, p: u32, q: u32) -> bool {
-        self.calls[p as usize].contains(&q)
     }
 
     /// Whether psapguard can tell that policy `p` is unreached: a Normal-NextHop policy may
