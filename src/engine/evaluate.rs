@@ -97,7 +97,7 @@ impl<'t> Walk<'t, '_> {
                     return match found {
                         Some(q) => self.evaluate(net, q, *loc),
                         None => self.lost(LostReason::NoPolicy {
-                            name: format!("{}({})", kind.name(), key.as_deref().unwrap_or("Normal-NextHop")),
+                            name: format!("{}({})", kind.name(), key.as_deref().unwrap_or(super::UNSET_NEXT_HOP)),
                             loc: *loc,
                             by,
                         }),

@@ -111,6 +111,10 @@ pub enum LostReason {
     PolicyLoop { cycle: Vec<String>, loc: Loc },
 }
 
+/// What the engine writes for the key of a policy invoked as the call's Normal-NextHop when
+/// no `LostServiceUrnCondition` set one: `NormalNextHopRoutePolicy(Normal-NextHop)`.
+pub const UNSET_NEXT_HOP: &str = "Normal-NextHop";
+
 /// How routing named a policy it needs (SPEC §9): what `policy-missing` points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Wanted {

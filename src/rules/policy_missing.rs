@@ -1,10 +1,12 @@
 use std::collections::BTreeMap;
 
-use super::policy_refs::{PolicyRouted, Reference, Referrer, name_key};
+use std::collections::HashMap;
+
+use super::policy_refs::{PolicyRouted, Reference, Referrer, policy_of_name};
 use super::{Finding, declare_rule};
 use crate::analysis::Scenario;
-use crate::engine::{Disposition, LostReason, Wanted};
-use crate::model::{BoundaryKind, Loc, PolicyKind, policy_identity as identity, policy_in_force as in_force};
+use crate::engine::{Disposition, LostReason, UNSET_NEXT_HOP, Wanted};
+use crate::model::{BoundaryKind, Loc, Policy, PolicyKind, policy_identity as identity, policy_in_force as in_force};
 
 declare_rule! {
     /// ## What it does
@@ -52,6 +54,7 @@ impl PolicyMissing {
             cx: *cx,
             typos: cx.typos(),
             losses: losses_for_want_of_policies(cx),
+            documents: documents(cx),
         };
         queues(cx, out);
         invocations(cx, out);
@@ -65,22 +68,28 @@ impl PolicyMissing {
 struct Missing<'a> {
     cx: PolicyRouted<'a>,
     typos: Vec<(Reference<'a>, u32)>,
-    losses: Vec<Loss<'a>>,
+    losses: Losses,
+    /// Every routing policy document by identity, in force or not.
+    documents: HashMap<(PolicyKind, String), Vec<&'a Policy>>,
 }
 
-/// A route class lost for want of a policy in a scenario: how routing named the policy
-/// (the engine's name for it, the referrer's place).
-struct Loss<'a> {
-    scenario: Scenario,
-    class: u32,
-    wanted: Wanted,
-    name: &'a str,
-    loc: Loc,
+fn documents<'a>(cx: &PolicyRouted<'a>) -> HashMap<(PolicyKind, String), Vec<&'a Policy>> {
+    let mut out: HashMap<(PolicyKind, String), Vec<&'a Policy>> = HashMap::new();
+    for p in cx.table.policy_files.iter().flat_map(|f| &f.policies) {
+        if let Some(id) = identity(p) {
+            out.entry(id).or_default().push(p);
+        }
+    }
+    out
 }
 
-/// Every `NoPolicy` loss: under normal conditions first, then scenario by scenario (few, read
-/// once: a national analysis has millions of walk ends).
-fn losses_for_want_of_policies<'a>(cx: &PolicyRouted<'a>) -> Vec<Loss<'a>> {
+/// Route classes lost for want of a policy, by how routing named it (the way, the policy's
+/// kind and key): the scenario, the class, the referrer's place.
+type Losses = HashMap<(Wanted, PolicyKind, String), Vec<(Scenario, u32, Loc)>>;
+
+/// Every `NoPolicy` loss: under normal conditions first, then scenario by scenario (read once:
+/// a national analysis has millions of walk ends).
+fn losses_for_want_of_policies(cx: &PolicyRouted<'_>) -> Losses {
     let a = cx.analysis;
     let normal = a
         .normal
@@ -91,22 +100,18 @@ fn losses_for_want_of_policies<'a>(cx: &PolicyRouted<'a>) -> Vec<Loss<'a>> {
         .runs
         .iter()
         .flat_map(|run| run.ends.iter().map(move |(c, end)| (run.scenario.clone(), *c, end)));
-    normal
-        .chain(runs)
-        .filter_map(|(scenario, class, end)| match end {
-            Disposition::Lost {
-                reason: LostReason::NoPolicy { name, loc, by },
-                ..
-            } => Some(Loss {
-                scenario,
-                class,
-                wanted: *by,
-                name,
-                loc: *loc,
-            }),
-            _ => None,
-        })
-        .collect()
+    let mut out = Losses::new();
+    for (scenario, class, end) in normal.chain(runs) {
+        if let Disposition::Lost {
+            reason: LostReason::NoPolicy { name, loc, by },
+            ..
+        } = end
+            && let Some((kind, key)) = policy_of_name(name)
+        {
+            out.entry((*by, kind, key)).or_default().push((scenario, class, *loc));
+        }
+    }
+    out
 }
 
 /// Calls lost for want of a policy: the origins, their route classes and the scenario.
@@ -119,22 +124,19 @@ struct Lost {
 }
 
 impl Missing<'_> {
-    /// The calls lost because routing wanted a policy in this way, where `matches` (the
-    /// policy as the engine names it, the referrer's place): under normal conditions, else in
-    /// the first scenario that loses some (a backup ESRP's queue only failures reach).
-    fn lost_for(&self, wanted: Wanted, matches: impl Fn(&str, Loc) -> bool) -> Lost {
+    /// The calls lost because routing wanted the policy `(kind, key)` in this way, from a
+    /// referrer `at` accepts: under normal conditions, else in the first scenario that loses
+    /// some (a backup ESRP's queue only failures reach).
+    fn lost_for(&self, wanted: Wanted, kind: PolicyKind, key: &str, at: impl Fn(Loc) -> bool) -> Lost {
         let mut lost = Lost::default();
-        for l in self
-            .losses
-            .iter()
-            .filter(|l| l.wanted == wanted && matches(l.name, l.loc))
-        {
-            if lost.scenario.as_ref().is_some_and(|s| *s != l.scenario) {
+        let found = self.losses.get(&(wanted, kind, key.to_string())).into_iter().flatten();
+        for (scenario, class, _) in found.filter(|(_, _, loc)| at(*loc)) {
+            if lost.scenario.as_ref().is_some_and(|s| s != scenario) {
                 continue;
             }
-            lost.scenario = Some(l.scenario.clone());
-            lost.classes.push(l.class);
-            lost.origins.extend(&self.analysis.classes[l.class as usize].origins);
+            lost.scenario = Some(scenario.clone());
+            lost.classes.push(*class);
+            lost.origins.extend(&self.analysis.classes[*class as usize].origins);
         }
         lost.origins.sort_unstable();
         lost.origins.dedup();
@@ -193,14 +195,8 @@ fn absence(cx: &Missing<'_>, kind: PolicyKind, key: &str) -> String {
         ),
         None => "is not in the policy store".to_string(),
     };
-    let documents: Vec<_> = cx
-        .table
-        .policy_files
-        .iter()
-        .flat_map(|f| &f.policies)
-        .filter(|p| identity(p) == Some((kind, key.to_string())))
-        .collect();
-    match documents.as_slice() {
+    let documents = cx.documents.get(&(kind, key.to_string()));
+    match documents.map_or(&[][..], Vec::as_slice) {
         [] => absent,
         [one] if !in_force(one, &cx.settings.today) => {
             let day = one.expiration.as_ref().map_or("", |(written, _)| &written[..10]);
@@ -247,7 +243,9 @@ fn queues(cx: &Missing<'_>, out: &mut Vec<Finding>) {
             })
             .collect();
         let loc_of = |r: u32| cx.table.routers[r as usize].loc;
-        let lost = cx.lost_for(Wanted::Queue, |_, loc| routers.iter().any(|&r| loc_of(r) == loc));
+        let lost = cx.lost_for(Wanted::Queue, kind, &key, |loc| {
+            routers.iter().any(|&r| loc_of(r) == loc)
+        });
         let who = match routers.as_slice() {
             [one] => format!("router {}", cx.table.routers[*one as usize].id),
             many => format!("routers {}", cx.ids(many)),
@@ -283,8 +281,8 @@ fn invocations(cx: &Missing<'_>, out: &mut Vec<Finding>) {
         .collect();
     for ((kind, key), refs) in missing(cx, refs) {
         let actions: Vec<_> = refs.iter().filter_map(|r| action_of(cx, r.by)).collect();
-        let lost = cx.lost_for(Wanted::Invocation, |name, loc| {
-            name_key(name, kind).as_deref() == Some(key.as_str()) && actions.iter().any(|a| a.at.loc == loc)
+        let lost = cx.lost_for(Wanted::Invocation, kind, &key, |loc| {
+            actions.iter().any(|a| a.at.loc == loc)
         });
         let message = format!(
             "{} invoke{} {}, which {}{}",
@@ -318,10 +316,9 @@ fn next_hop_absent(cx: &Missing<'_>, out: &mut Vec<Finding>) {
             let Some(call) = cx.net.invocation(p, k).filter(|c| c.key.is_none()) else {
                 continue;
             };
-            let wanted = format!("{}(Normal-NextHop)", call.kind.name());
-            let lost = cx.lost_for(Wanted::Invocation, |name, loc| {
-                name == wanted && loc == call.action.at.loc
-            });
+            let wanted = format!("{}({UNSET_NEXT_HOP})", call.kind.name());
+            let unset = call.kind.key(UNSET_NEXT_HOP);
+            let lost = cx.lost_for(Wanted::Invocation, call.kind, &unset, |loc| loc == call.action.at.loc);
             if lost.scenario.is_none() {
                 continue;
             }
@@ -354,9 +351,7 @@ fn answers(cx: &Missing<'_>, out: &mut Vec<Finding>) {
         return;
     };
     for ((kind, key), refs) in missing(cx, cx.answers(BoundaryKind::Psap, false)) {
-        let lost = cx.lost_for(Wanted::NextHop, |name, _| {
-            name_key(name, kind).as_deref() == Some(key.as_str())
-        });
+        let lost = cx.lost_for(Wanted::NextHop, kind, &key, |_| true);
         let Referrer::Boundary(first) = refs[0].by else {
             continue;
         };

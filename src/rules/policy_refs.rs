@@ -6,7 +6,7 @@
 use super::{Context, Mapped};
 use crate::analysis::Analysis;
 use crate::engine::PolicyNet;
-use crate::model::{BoundaryKind, PolicyKind, is_no_service, sip_key};
+use crate::model::{BoundaryKind, PolicyKind, is_no_service};
 
 /// What a policy rule sees when policies route the table's calls: the context with the
 /// routing analysis and the policies in force.
@@ -224,12 +224,10 @@ impl<'a> PolicyRouted<'a> {
     }
 }
 
-/// The key of a policy name as the engine writes it (`Type(key)`), compared as its kind
-/// compares keys.
-pub(super) fn name_key(name: &str, kind: PolicyKind) -> Option<String> {
-    let inner = name.strip_prefix(kind.name())?.strip_prefix('(')?.strip_suffix(')')?;
-    Some(match kind {
-        PolicyKind::Other => inner.to_string(),
-        _ => sip_key(inner),
-    })
+/// The kind and key of a policy name as the engine writes it (`Type(key)`), the key as its
+/// kind compares keys.
+pub(super) fn policy_of_name(name: &str) -> Option<(PolicyKind, String)> {
+    let (written, rest) = name.split_once('(')?;
+    let kind = PolicyKind::of(written)?;
+    Some((kind, kind.key(rest.strip_suffix(')')?)))
 }
