@@ -290,3 +290,24 @@ fn a_policy_document_that_cannot_be_read_is_policy_format_only() {
         of(&findings, "policy-missing")
     );
 }
+
+#[test]
+fn a_psap_cut_off_by_its_missing_next_hop_policy_is_policy_missing_only() {
+    // Butler's Normal-NextHop policy is missing and Sedgwick no longer diverts to Butler:
+    // Butler receives no calls because of the missing policy, reported once, at its boundary.
+    let dir = fixture_copy("policy-missing/trigger-boundary-next-hop");
+    let path = dir.path().join("policies/sedgwick.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    doc["policyRules"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["id"] != "nn-full");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let (_, findings) = checked(&dir.path().join("table.yaml"));
+    assert_eq!(of(&findings, "policy-missing").len(), 1);
+    assert!(
+        of(&findings, "unreachable-psap").is_empty(),
+        "{:#?}",
+        of(&findings, "unreachable-psap")
+    );
+}
