@@ -325,8 +325,14 @@ write_routed("policy-unused", "ok-failover-only", store(sedgwick=sedgwick_down, 
 write_routed("policy-unused", "ok-staged-for-a-pending-boundary", store(harvey=HARVEY), features=[
     boundary(3, "harvey", "sip:psap@harvey.ks.us", -96.5, -96.0, effective="2026-03-01T00:00:00-06:00")])
 # Without boundary layers psapguard cannot know what the ECRF answers: the Normal-NextHop
-# policies are not judged.
+# policies are taken as reached, and so is the OtherRoutePolicy Butler's invokes.
 to_sedgwick = invoke("NormalNextHopRoutePolicy", policyQueueName="sip:psap@sedgwick.ks.us")
+butler_down = copy.deepcopy(BUTLER)
+butler_down["policyRules"][0]["actions"] = [invoke("OtherRoutePolicy", policyId="butler-down")]
+to_sedgwick_other = {"policyOwner": "butler.ks.us", "policyType": "OtherRoutePolicy", "policyId": "butler-down",
+                     "policyRules": [{"id": "to-sedgwick", "priority": 0,
+                                      "actions": [route_to("sip:psap@sedgwick.ks.us")]}]}
 write_routed("policy-unused", "ok-no-layers", store(esrp_den=esrp_origination("esrp-den", default=to_sedgwick),
-                                                   esrp_wic=esrp_origination("esrp-wic", default=to_sedgwick)),
+                                                   esrp_wic=esrp_origination("esrp-wic", default=to_sedgwick),
+                                                   butler=butler_down, butler_down=to_sedgwick_other),
              layer=False)

@@ -42,8 +42,7 @@ impl PolicyUnused {
     pub(super) fn run(cx: &PolicyRouted<'_>, out: &mut Vec<Finding>) {
         // A policy whose key a missing reference misspells is reached as meant: policy-missing
         // names it, and what it invokes is used once the typo is fixed.
-        let meant: Vec<u32> = cx.typos().into_iter().map(|(_, p)| p).collect();
-        let reach = Reach::new(cx, meant);
+        let reach = Reach::judged(cx);
         let mut covered = reach.reached.clone();
         // Unreached policies that no other unreached one invokes first: each stands for the
         // ones only it invokes.
@@ -56,7 +55,7 @@ impl PolicyUnused {
         }
         let roots = (0..n).filter(|&p| !invoked[p as usize]).chain(0..n);
         for p in roots {
-            if covered[p as usize] || !reach.judged(p) || reach.named_where_unread(p) {
+            if covered[p as usize] {
                 continue;
             }
             let dependents = reach.dependents(p, &mut covered);
@@ -66,8 +65,7 @@ impl PolicyUnused {
 }
 
 /// Which policies in force some call can reach.
-struct Reach<'c, 'a> {
-    cx: &'c PolicyRouted<'a>,
+struct Reach {
     reached: Vec<bool>,
     /// Per policy: the policies its invocations name.
     calls: Vec<Vec<u32>>,
@@ -77,19 +75,34 @@ struct Reach<'c, 'a> {
     asked: Vec<BoundaryKind>,
 }
 
-impl<'c, 'a> Reach<'c, 'a> {
-    fn new(cx: &'c PolicyRouted<'a>, meant: Vec<u32>) -> Self {
+impl Reach {
+    /// What some call can reach, taking as reached (with what they invoke) the policies
+    /// psapguard cannot judge: one whose key a missing reference misspells (policy-missing
+    /// names it), one that a policy file left partly unread names (policy-format's), and the
+    /// Normal-NextHop policies when the ECRF's answers are not all known.
+    fn judged(cx: &PolicyRouted<'_>) -> Self {
+        let n = cx.net.policies.len() as u32;
+        let mut assumed: Vec<u32> = cx.typos().into_iter().map(|(_, p)| p).collect();
+        assumed.extend((0..n).filter(|&p| named_where_unread(cx, p)));
+        let reach = Reach::new(cx, assumed.clone());
+        if !reach.next_hop || reach.asked.iter().all(|&kind| cx.answers_known(kind)) {
+            return reach;
+        }
+        assumed.extend((0..n).filter(|&p| cx.net.store.kinds[p as usize] == PolicyKind::NormalNextHop));
+        Reach::new(cx, assumed)
+    }
+
+    fn new(cx: &PolicyRouted<'_>, assumed: Vec<u32>) -> Self {
         let n = cx.net.policies.len();
         let calls = (0..n as u32).map(|p| found(cx, cx.invocations(p))).collect();
         let mut reach = Reach {
-            cx,
             reached: vec![false; n],
             calls,
             next_hop: false,
             asked: Vec::new(),
         };
         let mut stack = found(cx, cx.queues());
-        stack.extend(meant);
+        stack.extend(assumed);
         loop {
             while let Some(p) = stack.pop() {
                 if std::mem::replace(&mut reach.reached[p as usize], true) {
@@ -117,27 +130,6 @@ impl<'c, 'a> Reach<'c, 'a> {
         }
     }
 
-    /// Whether a policy file that could not be wholly read, other than its own, names policy
-    /// `p`'s key (an invocation of it may be in the part left out).
-    fn named_where_unread(&self, p: u32) -> bool {
-        let policy = self.cx.net.store.policies[p as usize];
-        let key = policy
-            .queue_name
-            .as_deref()
-            .or(policy.policy_id.as_deref())
-            .unwrap_or("");
-        self.cx.unread_mentions(key, Some(self.cx.net.store.at[p as usize].0))
-    }
-
-    /// Whether psapguard can tell that policy `p` is unreached: a Normal-NextHop policy may
-    /// be an answer of the ECRF that the table's layers do not show.
-    fn judged(&self, p: u32) -> bool {
-        if self.cx.net.store.kinds[p as usize] != PolicyKind::NormalNextHop || !self.next_hop {
-            return true;
-        }
-        self.asked.iter().all(|&kind| self.cx.answers_known(kind))
-    }
-
     /// The unreached policies only `p` leads to (through invocations), marked covered.
     fn dependents(&self, p: u32, covered: &mut [bool]) -> Vec<u32> {
         covered[p as usize] = true;
@@ -154,6 +146,18 @@ impl<'c, 'a> Reach<'c, 'a> {
         out.sort_unstable();
         out
     }
+}
+
+/// Whether a policy file that could not be wholly read, other than its own, names policy
+/// `p`'s key (an invocation of it may be in the part left out).
+fn named_where_unread(cx: &PolicyRouted<'_>, p: u32) -> bool {
+    let policy = cx.net.store.policies[p as usize];
+    let key = policy
+        .queue_name
+        .as_deref()
+        .or(policy.policy_id.as_deref())
+        .unwrap_or("");
+    cx.unread_mentions(key, Some(cx.net.store.at[p as usize].0))
 }
 
 /// The policies in force the references name.

@@ -9,8 +9,10 @@ declare_rule! {
     /// ## What it does
     /// Reports an active (error) or standby (warning) PSAP that no origin's calls reach in any
     /// analysed scenario: not normally, not as an alternate when something fails, not as an
-    /// overflow when something is busy. A PSAP whose located calls are lost for want of its
-    /// `NormalNextHopRoutePolicy` is left to `policy-missing`, which names the boundary.
+    /// overflow when something is busy.
+    ///
+    /// A PSAP whose located calls are lost for want of its `NormalNextHopRoutePolicy` is left
+    /// to `policy-missing`, which names the boundary.
     ///
     /// ## Why it matters
     /// A centre that is staffed to answer 911 but is cut out of the routing is a centre whose
