@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use std::collections::HashMap;
 
-use super::policy_refs::{PolicyRouted, Reference, Referrer, policy_of_name};
+use super::policy_refs::{PolicyRouted, Reference, Referrer, Unread, policy_of_name};
 use super::{Finding, declare_rule};
 use crate::analysis::Scenario;
 use crate::engine::{Disposition, LostReason, UNSET_NEXT_HOP, Wanted};
@@ -55,6 +55,7 @@ impl PolicyMissing {
             typos: cx.typos(),
             losses: losses_for_want_of_policies(cx),
             documents: documents(cx),
+            unread: cx.unread(),
         };
         queues(cx, out);
         invocations(cx, out);
@@ -71,6 +72,7 @@ struct Missing<'a> {
     losses: Losses,
     /// Every routing policy document by identity, in force or not.
     documents: HashMap<(PolicyKind, String), Vec<&'a Policy>>,
+    unread: Unread,
 }
 
 fn documents<'a>(cx: &PolicyRouted<'a>) -> HashMap<(PolicyKind, String), Vec<&'a Policy>> {
@@ -169,11 +171,11 @@ impl<'a> std::ops::Deref for Missing<'a> {
 }
 
 /// References to one missing policy by one kind of referrer: by the policy's kind and key.
-fn missing<'a>(cx: &PolicyRouted<'a>, refs: Vec<Reference<'a>>) -> BTreeMap<(PolicyKind, String), Vec<Reference<'a>>> {
+fn missing<'a>(cx: &Missing<'a>, refs: Vec<Reference<'a>>) -> BTreeMap<(PolicyKind, String), Vec<Reference<'a>>> {
     let mut groups: BTreeMap<(PolicyKind, String), Vec<Reference<'a>>> = BTreeMap::new();
     for r in refs
         .into_iter()
-        .filter(|r| r.found(cx.net).is_none() && !cx.unread_mentions(r.key, cx.file_of(r.by)))
+        .filter(|r| r.found(cx.net).is_none() && !cx.unread.mention(r.key, cx.file_of(r.by)))
     {
         groups.entry((r.kind, r.kind.key(r.key))).or_default().push(r);
     }

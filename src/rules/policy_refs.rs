@@ -24,6 +24,17 @@ impl<'a> std::ops::Deref for PolicyRouted<'a> {
     }
 }
 
+/// The policy files that could not be wholly read: (index into `Table::policy_files`, text).
+pub struct Unread(Vec<(u32, std::sync::Arc<String>)>);
+
+impl Unread {
+    /// Whether one of them, other than `own`, mentions `key`: the policy it names or the
+    /// invocation naming it may be in the part left out (one mistake, one finding).
+    pub fn mention(&self, key: &str, own: Option<u32>) -> bool {
+        self.0.iter().any(|(i, text)| Some(*i) != own && text.contains(key))
+    }
+}
+
 /// What names a policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Referrer {
@@ -201,17 +212,25 @@ impl<'a> PolicyRouted<'a> {
         }
     }
 
-    /// Whether a policy file that could not be wholly read, other than `own`, mentions `key`:
-    /// the policy it names or the invocation naming it may be in the part left out, which
-    /// `policy-format` reports (one mistake, one finding).
-    pub fn unread_mentions(&self, key: &str, own: Option<u32>) -> bool {
-        self.cx.table.policy_files.iter().enumerate().any(|(i, f)| {
-            Some(i as u32) != own
-                && f.problems
-                    .iter()
-                    .filter_map(|p| self.cx.table.files.get(p.at.loc.file as usize))
-                    .any(|file| file.text().contains(key))
-        })
+    /// The policy files that could not be wholly read (`policy-format` reports them), with
+    /// their text: the part left out may name or invoke a policy.
+    pub fn unread(&self) -> Unread {
+        let files = &self.cx.table.files;
+        Unread(
+            self.cx
+                .table
+                .policy_files
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    // A file that could not be opened has no text (its problem points at the
+                    // table's `policies:` entry).
+                    let read = f.problems.iter().find(|p| p.at.loc != f.declared)?;
+                    let file = files.get(read.at.loc.file as usize)?;
+                    Some((i as u32, file.text().clone()))
+                })
+                .collect(),
+        )
     }
 
     /// How findings name a referrer, and where it is written.

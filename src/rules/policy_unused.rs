@@ -1,4 +1,4 @@
-use super::policy_refs::{PolicyRouted, Reference};
+use super::policy_refs::{PolicyRouted, Reference, Unread};
 use super::{Finding, declare_rule};
 use crate::model::{BoundaryKind, PolicyKind};
 
@@ -83,7 +83,8 @@ impl Reach {
     fn judged(cx: &PolicyRouted<'_>) -> Self {
         let n = cx.net.policies.len() as u32;
         let mut assumed: Vec<u32> = cx.typos().into_iter().map(|(_, p)| p).collect();
-        assumed.extend((0..n).filter(|&p| named_where_unread(cx, p)));
+        let unread = cx.unread();
+        assumed.extend((0..n).filter(|&p| named_where_unread(cx, &unread, p)));
         let reach = Reach::new(cx, assumed.clone());
         if !reach.next_hop || reach.asked.iter().all(|&kind| cx.answers_known(kind)) {
             return reach;
@@ -150,14 +151,14 @@ impl Reach {
 
 /// Whether a policy file that could not be wholly read, other than its own, names policy
 /// `p`'s key (an invocation of it may be in the part left out).
-fn named_where_unread(cx: &PolicyRouted<'_>, p: u32) -> bool {
+fn named_where_unread(cx: &PolicyRouted<'_>, unread: &Unread, p: u32) -> bool {
     let policy = cx.net.store.policies[p as usize];
     let key = policy
         .queue_name
         .as_deref()
         .or(policy.policy_id.as_deref())
         .unwrap_or("");
-    cx.unread_mentions(key, Some(cx.net.store.at[p as usize].0))
+    unread.mention(key, Some(cx.net.store.at[p as usize].0))
 }
 
 /// The policies in force the references name.
