@@ -311,3 +311,18 @@ fn a_psap_cut_off_by_its_missing_next_hop_policy_is_policy_missing_only() {
         of(&findings, "unreachable-psap")
     );
 }
+
+#[test]
+fn a_policy_file_that_cannot_be_opened_hides_no_missing_policy() {
+    // The table names a policy file that is not there: policy-format reports it, and
+    // esrp-wic's missing OriginationRoutePolicy is still reported (nothing unread mentions it).
+    let dir = fixture_with("policy-missing/trigger-router-queue", |t| {
+        t.replace(
+            "  - file: policies/\n",
+            "  - file: policies/\n  - file: retired/esrp-hays.json\n",
+        )
+    });
+    let (_, findings) = checked(&dir.path().join("table.yaml"));
+    assert_eq!(of(&findings, "policy-format").len(), 1, "{findings:#?}");
+    assert_eq!(of(&findings, "policy-missing").len(), 1, "{findings:#?}");
+}
