@@ -221,6 +221,11 @@ fn a_finding_inside_a_jws_points_by_pointer_into_the_decoded_payload() {
         .filter_map(|r| r["locations"][0]["logicalLocations"][0]["name"].as_str())
         .collect::<Vec<_>>();
     assert!(logical.contains(&"/policyRules/0/actions/0"), "{logical:?}");
+    let github = psapguard::report::github::render(&out);
+    assert!(
+        github.contains("at /policyRules/0/actions/0 in the decoded JWS payload"),
+        "{github}"
+    );
     // A bare policy points by line and column only.
     let screen = of(&findings, "policy-missing")
         .into_iter()
