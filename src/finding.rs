@@ -192,6 +192,9 @@ pub struct Finding {
     pub affected: Vec<String>,
     pub population: u64,
     pub location: Option<Loc>,
+    /// Inside a JWS (SPEC §9): the JSON pointer into the decoded payload, which `location`
+    /// (the payload's place in the file) cannot tell.
+    pub pointer: Option<String>,
     /// Where a GIS finding points (SPEC §7): a layer's feature and a point; then `location`
     /// is None.
     pub place: Option<crate::model::Place>,
@@ -203,6 +206,13 @@ pub struct Finding {
 impl Finding {
     pub fn scenario(mut self, s: ScenarioLabel) -> Self {
         self.scenario = Some(s);
+        self
+    }
+
+    /// The finding placed at a part of a policy: by pointer too inside a JWS payload.
+    pub fn at_spot(mut self, at: &crate::model::Spot) -> Self {
+        self.location = Some(at.loc);
+        self.pointer = at.payload_pointer();
         self
     }
 

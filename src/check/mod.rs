@@ -157,6 +157,7 @@ pub fn check_against(loaded: &Loaded, settings: &Settings, levels: &Levels, base
         })
         .collect();
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
+    point_into_payloads(&loaded.table, &mut findings);
     apply_levels(&mut findings, levels);
     if coverage.is_some() {
         let ahead = scheduled(&cx, &findings, levels);
@@ -308,6 +309,35 @@ fn scheduled(cx: &Context<'_>, today: &[Finding], levels: &Levels) -> Vec<Findin
         }
     }
     out
+}
+
+/// Findings placed at a JWS payload by the engine (which keeps positions, not pointers) get
+/// the pointer of the policy or rule they name first (SPEC §9: inside a JWS the location is
+/// the file and the pointer into the decoded payload).
+pub fn point_into_payloads(table: &crate::model::Table, findings: &mut [Finding]) {
+    let signed: Vec<&crate::model::Policy> = table
+        .policy_files
+        .iter()
+        .flat_map(|f| &f.policies)
+        .filter(|p| p.payload.is_some())
+        .collect();
+    if signed.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut().filter(|f| f.pointer.is_none()) {
+        let Some(loc) = f.location else { continue };
+        let here = || signed.iter().filter(|p| p.at.loc == loc);
+        f.pointer = f.entities.iter().find_map(|e| {
+            here().find_map(|p| {
+                let name = p.name();
+                if *e == name {
+                    return Some(p.at.pointer.clone());
+                }
+                let id = e.strip_prefix(name.as_str())?.strip_prefix('/')?;
+                p.rules.iter().find(|r| r.id == id).map(|r| r.at.pointer.clone())
+            })
+        });
+    }
 }
 
 /// Elements with a schema problem.

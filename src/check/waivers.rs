@@ -2,14 +2,16 @@
 //! rule. When a finding groups several elements (origins sharing a cause), the waived
 //! element's part is waived and the rest stays a finding of its own. A GIS finding about a
 //! boundary feature is covered by a waiver of the PSAP its `ServiceURI` names, or by a waiver
-//! of its layer naming the feature. An expired waiver no longer counts and is named in the
+//! of its layer naming the feature. A finding about a policy or one of its rules is covered by
+//! a waiver of the router whose `queue`, or the PSAP whose `uri`, is its `policyQueueName`
+//! (SPEC §9: policy documents carry no waivers). An expired waiver no longer counts and is named in the
 //! finding it no longer covers; a waiver that covers nothing in a rule that ran is an
 //! `unused-waiver` warning.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::finding::{Finding, WaiverNote};
-use crate::model::{Element, Table, UriIndex, Waiver};
+use crate::model::{Element, Table, UriIndex, Waiver, sip_key};
 use crate::rules::unused_waiver::UnusedWaiver;
 
 /// Days before its expiry a waiver is announced in the summary.
@@ -32,13 +34,14 @@ pub fn apply(table: &Table, today: &str, ran: &HashSet<&str>, findings: &mut Vec
     let mut parts = Vec::new();
     // Built only when a finding is about boundary features.
     let mut features: Option<Features> = None;
+    let policies = (!table.policy_files.is_empty()).then(|| PolicyOwners::new(table));
     for f in findings.iter_mut() {
         let gis = if f.place.is_some() {
             Some(&*features.get_or_insert_with(|| Features::new(table)))
         } else {
             None
         };
-        parts.extend(apply_one(table, today, f, gis, &mut used));
+        parts.extend(apply_one(table, today, f, gis, policies.as_ref(), &mut used));
     }
     findings.extend(parts);
     unused(table, today, ran, &used)
@@ -83,6 +86,60 @@ impl Features {
                 }
             }
         }
+    }
+}
+
+/// The element each policy and policy rule is also about (SPEC §9): the router whose
+/// `queue`, or the PSAP whose `uri`, is the policy's `policyQueueName` (as SIP URIs compare).
+struct PolicyOwners {
+    /// Policy and rule names (`<policyType>(<key>)`, `<policy>/<rule id>`) → the element.
+    by_name: HashMap<String, Element>,
+    /// Queue URIs (SIP keys) → the router or PSAP; routers first, as routing finds them.
+    queues: HashMap<String, Element>,
+}
+
+impl PolicyOwners {
+    fn new(table: &Table) -> Self {
+        let mut queues = HashMap::new();
+        let routers = table
+            .routers
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (&r.queue, Element::Router(i as u32)));
+        let psaps = table
+            .psaps
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (&p.uri, Element::Psap(i as u32)));
+        for (uri, e) in routers.chain(psaps) {
+            if let Some(uri) = uri {
+                queues.entry(sip_key(uri)).or_insert(e);
+            }
+        }
+        let mut by_name = HashMap::new();
+        for policy in table.policy_files.iter().flat_map(|f| &f.policies) {
+            let Some(&owner) = policy.queue_name.as_deref().and_then(|q| queues.get(&sip_key(q))) else {
+                continue;
+            };
+            let name = policy.name();
+            for rule in &policy.rules {
+                by_name.insert(format!("{name}/{}", rule.id), owner);
+            }
+            by_name.insert(name, owner);
+        }
+        PolicyOwners { by_name, queues }
+    }
+
+    /// The element a finding naming `name` is also about: a policy or rule of the store, or a
+    /// queue-keyed policy the store lacks (`policy-missing` names it).
+    fn owner(&self, name: &str) -> Option<Element> {
+        if let Some(&e) = self.by_name.get(name) {
+            return Some(e);
+        }
+        ["OriginationRoutePolicy(", "NormalNextHopRoutePolicy("]
+            .iter()
+            .find_map(|prefix| name.strip_prefix(prefix)?.strip_suffix(')'))
+            .and_then(|queue| self.queues.get(&sip_key(queue)).copied())
     }
 }
 
@@ -135,6 +192,7 @@ fn apply_one(
     today: &str,
     f: &mut Finding,
     features: Option<&Features>,
+    policies: Option<&PolicyOwners>,
     used: &mut HashSet<WaiverId>,
 ) -> Option<Finding> {
     // The finding's elements: the ones it is about (where to fix first), and the origins it
@@ -148,12 +206,19 @@ fn apply_one(
         match table.lookup(id) {
             Some(e @ Element::Origin(_)) if seen.insert(e) => grouped.push((id.clone(), e)),
             Some(Element::Origin(_)) => {}
-            // A boundary feature: its layer's waivers and its PSAP's cover it (SPEC §7).
-            None => {
-                if let (Some(features), true) = (features, k < entities) {
+            // A boundary feature: its layer's waivers and its PSAP's cover it (SPEC §7); a
+            // policy or rule: its queue's router or PSAP (SPEC §9).
+            None if k < entities => {
+                if let Some(features) = features {
                     features.owners(id, &mut others);
                 }
+                if let Some(e) = policies.and_then(|p| p.owner(id))
+                    && seen.insert(e)
+                {
+                    others.push((Owner::Element(e), None));
+                }
             }
+            None => {}
             Some(e) if k < entities && seen.insert(e) => others.push((Owner::Element(e), None)),
             Some(_) => {}
         }
@@ -258,6 +323,7 @@ fn unused(table: &Table, today: &str, ran: &HashSet<&str>, used: &HashSet<Waiver
             affected: Vec::new(),
             population: 0,
             location: Some(w.loc),
+            pointer: None,
             place: None,
             related: Vec::new(),
             new: None,

@@ -381,13 +381,12 @@ fn point_at_edits(findings: &mut [Finding], edits: &[ElementEdit]) {
             .find_map(|id| edits.iter().find(|e| e.id == *id).and_then(|e| e.changed_at));
         if let Some(changed) = edited {
             f.location = Some(changed);
-            f.related.insert(
-                0,
-                crate::finding::Related {
-                    loc: at,
-                    message: "the finding shows here".into(),
-                },
-            );
+            // A pointer into a JWS payload belongs to the place the finding shows up.
+            let message = match f.pointer.take() {
+                Some(pointer) => format!("the finding shows here (at {pointer} in the decoded JWS payload)"),
+                None => "the finding shows here".into(),
+            };
+            f.related.insert(0, crate::finding::Related { loc: at, message });
         }
     }
 }

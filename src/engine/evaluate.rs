@@ -3,7 +3,7 @@
 //! invocations, BusyAction — ending, like every walk, in a [`Disposition`].
 
 use super::policy::{Act, Cond, PolicyNet, Test, compare, state_of};
-use super::{Delivery, Disposition, Hop, LostReason, PolicyStep, Step, Via, Walk};
+use super::{Delivery, Disposition, Hop, LostReason, PolicyStep, Step, Via, Walk, Wanted};
 use crate::model::{Loc, Node, PolicyKind};
 
 /// What one evaluation of a policy remembers: the queues its failed routes marked
@@ -28,6 +28,7 @@ impl<'t> Walk<'t, '_> {
                 reason: LostReason::NoPolicy {
                     name: format!("{}({queue})", PolicyKind::Origination.name()),
                     loc: router.loc,
+                    by: Wanted::Queue,
                 },
             }),
         }
@@ -83,7 +84,12 @@ impl<'t> Walk<'t, '_> {
                         loc: *loc,
                     });
                 }
-                Act::Invoke { kind, key, loc } => {
+                Act::Invoke { kind, key, loc, .. } => {
+                    // Without a key, the call's Normal-NextHop (when the ECRF gave one).
+                    let by = match (key, self.next_hop) {
+                        (None, Some(_)) => Wanted::NextHop,
+                        _ => Wanted::Invocation,
+                    };
                     let key = key
                         .clone()
                         .or_else(|| self.next_hop.map(|a| net.answers.uris[a as usize].clone()));
@@ -91,8 +97,9 @@ impl<'t> Walk<'t, '_> {
                     return match found {
                         Some(q) => self.evaluate(net, q, *loc),
                         None => self.lost(LostReason::NoPolicy {
-                            name: format!("{}({})", kind.name(), key.as_deref().unwrap_or("Normal-NextHop")),
+                            name: format!("{}({})", kind.name(), key.as_deref().unwrap_or(super::UNSET_NEXT_HOP)),
                             loc: *loc,
+                            by,
                         }),
                     };
                 }

@@ -15,7 +15,7 @@ pub use answers::{Answers, service_index};
 pub use branch::{Branch, Clock, Explorer, Facts, MAX_BRANCHES, WEEK};
 pub use conditions::Conditions;
 pub use evaluate::RuleUse;
-pub use policy::{CompiledPolicy, PolicyNet};
+pub use policy::{CompiledPolicy, Invocation, PolicyNet};
 
 use crate::model::{Link, Loc, Node, Origin, PsapStatus, Rule, Table};
 
@@ -94,8 +94,9 @@ pub enum LostReason {
     /// A hop names an id that does not exist (or is not a router/PSAP where one is needed).
     UnknownTarget { name: String, loc: Loc },
     /// Routing needs a policy the store lacks (SPEC §9 `policy-missing`): `name` is the
-    /// policy, `loc` the referrer (a router's queue, an `InvokePolicyAction`).
-    NoPolicy { name: String, loc: Loc },
+    /// policy, `loc` the referrer (a router's queue, an `InvokePolicyAction`), `by` how it
+    /// was named.
+    NoPolicy { name: String, loc: Loc, by: Wanted },
     /// No rule of the policy holds (the ESRP's fatal-error path); `after_failure` when only
     /// after a failed route.
     NoRuleHolds {
@@ -108,6 +109,21 @@ pub enum LostReason {
     /// The call invoked a policy it was already in with no successful route between:
     /// the policies of the cycle, the one that closed it first.
     PolicyLoop { cycle: Vec<String>, loc: Loc },
+}
+
+/// What the engine writes for the key of a policy invoked as the call's Normal-NextHop when
+/// no `LostServiceUrnCondition` set one: `NormalNextHopRoutePolicy(Normal-NextHop)`.
+pub const UNSET_NEXT_HOP: &str = "Normal-NextHop";
+
+/// How routing named a policy it needs (SPEC §9): what `policy-missing` points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Wanted {
+    /// A router's `queue`: its OriginationRoutePolicy.
+    Queue,
+    /// An `InvokePolicyAction` naming the policy.
+    Invocation,
+    /// An `InvokePolicyAction` of the call's Normal-NextHop: the `ServiceURI` the ECRF gave.
+    NextHop,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

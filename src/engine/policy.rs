@@ -76,12 +76,23 @@ pub(super) enum Act {
     Busy {
         loc: Loc,
     },
-    /// `key` None: the call's Normal-NextHop.
+    /// `key` None: the call's Normal-NextHop; `action` its index in the rule.
     Invoke {
         kind: PolicyKind,
         key: Option<String>,
         loc: Loc,
+        action: u32,
     },
+}
+
+/// The policy a rule's routing action invokes (SPEC §9 step 4), as routing reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Invocation<'a> {
+    pub kind: PolicyKind,
+    /// `policyQueueName` or `policyId`; None: the call's Normal-NextHop.
+    pub key: Option<&'a str>,
+    /// The `InvokePolicyAction`.
+    pub action: &'a crate::model::Action,
 }
 
 #[derive(Debug, Clone)]
@@ -243,6 +254,18 @@ impl<'t> PolicyNet<'t> {
         None
     }
 
+    /// The policy a rule invokes, if the action that routes for it is an InvokePolicyAction.
+    pub fn invocation(&self, policy: u32, rule: u32) -> Option<Invocation<'_>> {
+        match &self.policies[policy as usize].rules[rule as usize].act {
+            Act::Invoke { kind, key, action, .. } => Some(Invocation {
+                kind: *kind,
+                key: key.as_deref(),
+                action: &self.rule(policy, rule).actions[*action as usize],
+            }),
+            _ => None,
+        }
+    }
+
     /// How findings name a rule: `<policy>/<rule id>`.
     pub fn rule_name(&self, policy: u32, rule: u32) -> String {
         format!(
@@ -286,7 +309,7 @@ fn compile_policy(
 }
 
 fn compile_action(store: &PolicyStore<'_>, rule: &PolicyRule) -> Act {
-    for a in &rule.actions {
+    for (i, a) in rule.actions.iter().enumerate() {
         let text = |name: &str| a.field(name).and_then(|v| v.value.as_str()).map(str::to_string);
         match a.kind.as_str() {
             "RouteAction" => {
@@ -310,6 +333,7 @@ fn compile_action(store: &PolicyStore<'_>, rule: &PolicyRule) -> Act {
                     kind,
                     key,
                     loc: a.at.loc,
+                    action: i as u32,
                 };
             }
             _ => {}

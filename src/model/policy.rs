@@ -21,6 +21,17 @@ pub struct PolicySource {
 pub struct Spot {
     pub loc: Loc,
     pub pointer: String,
+    /// Inside a JWS's decoded payload: `loc` is the payload's and only `pointer` tells
+    /// where (SPEC §9: findings there point by the pointer).
+    pub in_payload: bool,
+}
+
+impl Spot {
+    /// The JSON pointer a finding gives for this place: inside a JWS payload only (elsewhere
+    /// the line and column say it).
+    pub fn payload_pointer(&self) -> Option<String> {
+        self.in_payload.then(|| self.pointer.clone())
+    }
 }
 
 /// One policy file as read: its policies and the problems that kept parts of it out.
@@ -60,6 +71,8 @@ pub struct Policy {
     pub rules: Vec<PolicyRule>,
     /// Read from a JWS payload.
     pub signed: bool,
+    /// The decoded JWS payload, for code frames (a finding inside it is placed by pointer).
+    pub payload: Option<std::sync::Arc<serde_json::Value>>,
     pub at: Spot,
 }
 

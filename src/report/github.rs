@@ -48,6 +48,10 @@ pub fn render(out: &Output<'_>) -> String {
         if let Some(p) = f.place.as_ref().filter(|_| f.location.is_none()) {
             message.push_str(&format!("\nat {}", super::gis_place(p)));
         }
+        // The line is the JWS payload's: the pointer says where in the decoded policy.
+        if let Some(pointer) = &f.pointer {
+            message.push_str(&format!("\nat {pointer} in the decoded JWS payload"));
+        }
         if let Some(line) = super::human::affected_line(f) {
             message.push('\n');
             message.push_str(&line);

@@ -235,7 +235,41 @@ fn diagnostic(table: &Table, frames: &Frames, f: &Finding) -> FindingDiagnostic 
     help.extend(affected_line(f));
     let mut labels = Vec::new();
     let mut source = None;
-    if let Some(loc) = f.location {
+    let in_payload = f.location.zip(f.pointer.as_deref()).and_then(|(loc, pointer)| {
+        let excerpt = super::payload::excerpt(super::payload::payload_at(table, loc)?, pointer)?;
+        Some((loc, pointer, excerpt))
+    });
+    if let Some((loc, pointer, excerpt)) = in_payload {
+        // The file holds base64url: the frame shows the decoded rule the pointer is in.
+        let part = match pointer {
+            "" => "the policy".to_string(),
+            p => inert(p).into_owned(),
+        };
+        help.insert(
+            0,
+            format!("at {}, {part} in the decoded JWS payload", super::place(table, loc)),
+        );
+        if let Some((at, len)) = excerpt.span {
+            labels.push(LabeledSpan::new_primary_with_span(
+                None,
+                SourceSpan::new(at.into(), len),
+            ));
+        }
+        for r in &f.related {
+            help.push(format!("{}: {}", super::place(table, r.loc), inert(&r.message)));
+        }
+        let path = inert(&table.files[loc.file as usize].path).into_owned();
+        let part = match excerpt.root.as_str() {
+            "" => String::new(),
+            root => format!(", {}", inert(root)),
+        };
+        let shown = format!("{path} (decoded JWS payload{part})");
+        let window = Window {
+            text: excerpt.text,
+            first_line: 0,
+        };
+        source = Some(NamedSource::new(shown, window).with_language("json"));
+    } else if let Some(loc) = f.location {
         let (lo, hi) = frame_lines(f, loc);
         let window = frames.window(loc.file, lo, hi);
         match window.as_ref().and_then(|w| frames.span(w, loc)).zip(window) {

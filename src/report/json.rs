@@ -30,7 +30,13 @@ pub fn finding(table: &Table, f: &Finding) -> Value {
         Some(p) => {
             json!({ "file": p.file, "layer": p.layer, "feature": p.feature, "lat": p.point.map(|x| x[1]), "lon": p.point.map(|x| x[0]) })
         }
-        None => location(table, f.location),
+        None => {
+            let mut at = location(table, f.location);
+            if let (Some(pointer), Value::Object(m)) = (&f.pointer, &mut at) {
+                m.insert("pointer".into(), json!(pointer));
+            }
+            at
+        }
     };
     m.insert("location".into(), at);
     let related: Vec<Value> = f

@@ -10,6 +10,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod payload;
 pub mod sarif;
 pub mod statistics;
 pub mod whatif;

@@ -51,7 +51,13 @@ fn result(table: &Table, f: &Finding, rule_index: usize) -> Value {
         "properties": { "entities": f.entities, "affectedOrigins": f.affected.len(), "population": f.population },
     });
     if let Some(loc) = f.location {
-        r["locations"] = json!([location(table, loc, None)]);
+        let mut at = location(table, loc, None);
+        // Inside a JWS the region is the payload's: the pointer says where in it (SPEC §9).
+        if let Some(pointer) = &f.pointer {
+            at["logicalLocations"] = json!([{ "name": pointer, "fullyQualifiedName": pointer, "kind": "object" }]);
+            at["properties"] = json!({ "pointer": pointer });
+        }
+        r["locations"] = json!([at]);
     } else if let Some(p) = &f.place {
         r["locations"] = json!([feature_location(p)]);
     }

@@ -66,7 +66,10 @@ fn merged(mut branches: Vec<Branch>) -> Vec<Branch> {
 }
 
 fn join(x: &Branch, y: &Branch) -> Option<Branch> {
-    if x.answers != y.answers {
+    // The first answer of the ECRF is what every call gets outside an overlap: only the
+    // others tell branches apart in words (a branch that asked and one that did not agree).
+    let told = |b: &Branch| -> Vec<(u8, u16)> { b.answers.iter().copied().filter(|&(_, a)| a > 0).collect() };
+    if told(x) != told(y) {
         return None;
     }
     if x.facts == y.facts {

@@ -257,6 +257,7 @@ fn finding(x: &Exchange<'_>, message: String, subject: &str) -> Finding {
         affected: Vec::new(),
         population: 0,
         location: None,
+        pointer: None,
         place: Some(Place {
             file: x.file.to_string(),
             layer: None,

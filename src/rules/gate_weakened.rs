@@ -146,6 +146,7 @@ impl GateWeakened {
             affected: Vec::new(),
             population: 0,
             location: None,
+            pointer: None,
             place: None,
             related: Vec::new(),
             new: None,

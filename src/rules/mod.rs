@@ -31,7 +31,10 @@ mod missing_default;
 mod parse_error;
 mod policy_attribute;
 mod policy_format;
+mod policy_missing;
 mod policy_nonstandard;
+mod policy_refs;
+mod policy_unused;
 mod pool_exhaustion;
 mod pool_mismatch;
 mod pool_overlap;
@@ -49,6 +52,7 @@ pub mod unused_waiver;
 pub(crate) use crate::declare_rule;
 pub use crate::finding::{Finding, Related, RuleMeta, ScenarioLabel, Severity, thousands};
 pub use mapped::{Located, Mapped};
+pub use policy_refs::PolicyRouted;
 
 /// The input a rule reads besides the loaded table: `check` runs a rule only when its input
 /// exists, so no rule opens with a guard.
@@ -66,6 +70,8 @@ pub enum Needs {
     LocatedRouting,
     /// The policy documents (the table names some under `policies:`).
     Policies,
+    /// The policies in force and the routing analysis of the calls they route.
+    PolicyRouting,
 }
 
 impl Needs {
@@ -78,6 +84,7 @@ impl Needs {
             Needs::Geography => cx.coverage.is_some(),
             Needs::LocatedRouting => cx.coverage.is_some() && cx.analysis.is_some(),
             Needs::Policies => !cx.table.policy_sources.is_empty(),
+            Needs::PolicyRouting => cx.policies.is_some() && cx.analysis.is_some(),
         }
     }
 }
@@ -124,6 +131,17 @@ impl<'a> Input<'a> for Policies<'a> {
     const NEEDS: Needs = Needs::Policies;
     fn from_context(cx: &Context<'a>) -> Option<Self> {
         (!cx.table.policy_sources.is_empty()).then_some(Policies { cx: *cx })
+    }
+}
+
+impl<'a> Input<'a> for PolicyRouted<'a> {
+    const NEEDS: Needs = Needs::PolicyRouting;
+    fn from_context(cx: &Context<'a>) -> Option<Self> {
+        Some(PolicyRouted {
+            cx: *cx,
+            analysis: cx.analysis?,
+            net: cx.policies?,
+        })
     }
 }
 
@@ -189,6 +207,8 @@ registry! {
     policy_format::PolicyFormat,
     policy_attribute::PolicyAttribute,
     policy_nonstandard::PolicyNonstandard,
+    policy_missing::PolicyMissing,
+    policy_unused::PolicyUnused,
 }
 
 /// A rule that only `diff` reports: it compares the old and the new table.
@@ -332,6 +352,7 @@ impl Context<'_> {
             affected: self.origin_ids(origins),
             population: self.population(origins),
             location: Some(loc),
+            pointer: None,
             place: None,
             related: Vec::new(),
             new: None,

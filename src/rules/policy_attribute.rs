@@ -123,13 +123,15 @@ impl PolicyAttribute {
             };
             for again in rest {
                 let message = format!("{name} is defined by two policy documents: both are ignored");
-                let f = cx.finding(
-                    &Self::META,
-                    again.at.loc,
-                    located(again, &again.at, message),
-                    vec![name.clone()],
-                    &[],
-                );
+                let f = cx
+                    .finding(
+                        &Self::META,
+                        again.at.loc,
+                        located(again, &again.at, message),
+                        vec![name.clone()],
+                        &[],
+                    )
+                    .at_spot(&again.at);
                 out.push(f.related(first.at.loc, "the first document is here"));
             }
         }
@@ -157,7 +159,10 @@ fn report(cx: &Context<'_>, s: &Subject<'_>, at: &Spot, what: String, out: &mut 
     };
     entities.push(s.file.shown.clone());
     let message = located(s.policy, at, format!("{named}: {what}"));
-    out.push(cx.finding(&PolicyAttribute::META, at.loc, message, entities, &[]));
+    out.push(
+        cx.finding(&PolicyAttribute::META, at.loc, message, entities, &[])
+            .at_spot(at),
+    );
 }
 
 fn check_policy(cx: &Context<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {

@@ -40,7 +40,9 @@ impl PolicyFormat {
                 } else {
                     format!("the policy file {} {}", file.shown, problem.message)
                 };
-                let f = cx.finding(&Self::META, problem.at.loc, message, vec![file.shown.clone()], &[]);
+                let f = cx
+                    .finding(&Self::META, problem.at.loc, message, vec![file.shown.clone()], &[])
+                    .at_spot(&problem.at);
                 out.push(f);
             }
         }

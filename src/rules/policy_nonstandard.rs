@@ -29,7 +29,9 @@ impl PolicyNonstandard {
         for file in &cx.table.policy_files {
             for variant in &file.variants {
                 let message = format!("the policy file {} uses {}", file.shown, variant.message);
-                let f = cx.finding(&Self::META, variant.at.loc, message, vec![file.shown.clone()], &[]);
+                let f = cx
+                    .finding(&Self::META, variant.at.loc, message, vec![file.shown.clone()], &[])
+                    .at_spot(&variant.at);
                 out.push(f);
             }
         }

@@ -275,7 +275,10 @@ fn policy_rules(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 rule.priority,
                 crate::escape::short(&net.store.policies[p as usize].name(), 120)
             );
-            out.push(cx.finding(&ShadowedRule::META, rule.at.loc, message, vec![name], &[]));
+            out.push(
+                cx.finding(&ShadowedRule::META, rule.at.loc, message, vec![name], &[])
+                    .at_spot(&rule.at),
+            );
         }
     }
 }

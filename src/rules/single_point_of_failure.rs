@@ -54,9 +54,11 @@ impl SinglePointOfFailure {
                 }
                 // A failure that makes calls loop cuts them off too (SPEC §2).
                 let why = match end {
-                    // A BusyAction rejects calls by design of its rule: black-hole names it.
+                    // A BusyAction rejects calls by design of its rule: black-hole names it. A
+                    // policy the store lacks is policy-missing's, at what names it, whatever
+                    // failed to send the call there (one mistake, one finding).
                     Disposition::Lost {
-                        reason: LostReason::Busy { .. },
+                        reason: LostReason::Busy { .. } | LostReason::NoPolicy { .. },
                         ..
                     } => continue,
                     Disposition::Lost { at, reason } => describe_loss(cx.table, *at, reason, a.max_hops),

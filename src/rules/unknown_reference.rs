@@ -136,7 +136,7 @@ impl UnknownReference {
 fn policy_references(cx: &Context<'_>, lost_at: &HashMap<Loc, Vec<u32>>, out: &mut Vec<Finding>) {
     let Some(net) = cx.policies else { return };
     // (name, field) → (rule names, where)
-    let mut groups: BTreeMap<(String, &'static str), Vec<(String, Loc)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, &'static str), Vec<(String, &crate::model::Spot)>> = BTreeMap::new();
     for (p, policy) in net.store.policies.iter().enumerate() {
         for (k, rule) in policy.rules.iter().enumerate() {
             let named = net.rule_name(p as u32, k as u32);
@@ -161,7 +161,7 @@ fn policy_references(cx: &Context<'_>, lost_at: &HashMap<Loc, Vec<u32>>, out: &m
                     groups
                         .entry((name.to_string(), field))
                         .or_default()
-                        .push((named.clone(), value.at.loc));
+                        .push((named.clone(), &value.at));
                 }
             }
         }
@@ -180,11 +180,11 @@ fn policy_references(cx: &Context<'_>, lost_at: &HashMap<Loc, Vec<u32>>, out: &m
         let shown = crate::escape::short(&name, 120);
         let mut origins: Vec<u32> = places
             .iter()
-            .flat_map(|(_, l)| lost_at.get(l).into_iter().flatten().copied())
+            .flat_map(|(_, at)| lost_at.get(&at.loc).into_iter().flatten().copied())
             .collect();
         origins.sort_unstable();
         origins.dedup();
-        let (first, loc) = &places[0];
+        let (first, at) = &places[0];
         let mut message = format!("`{field}` `{shown}` in {first} names no PSAP `uri` and no router `queue`{hint}");
         if !origins.is_empty() {
             message.push_str(&format!("; calls from {} are lost", cx.origins_phrase(&origins)));
@@ -196,9 +196,11 @@ fn policy_references(cx: &Context<'_>, lost_at: &HashMap<Loc, Vec<u32>>, out: &m
             }
         }
         entities.push(name.clone());
-        let mut f = cx.finding(&UnknownReference::META, *loc, message, entities, &origins);
+        let mut f = cx
+            .finding(&UnknownReference::META, at.loc, message, entities, &origins)
+            .at_spot(at);
         for (rule, l) in places.iter().skip(1).take(20) {
-            f = f.related(*l, format!("also named by {rule}"));
+            f = f.related(l.loc, format!("also named by {rule}"));
         }
         out.push(f);
     }

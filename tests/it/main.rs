@@ -25,6 +25,7 @@ mod parallel_load;
 mod policy;
 mod policy_diff;
 mod policy_routing;
+mod policy_rules;
 mod printers;
 mod properties;
 mod scale;

@@ -43,6 +43,7 @@ fn finding(rule: &'static str, severity: Severity, message: &str, entities: &[&s
         affected: Vec::new(),
         population: 0,
         location: None,
+        pointer: None,
         place: None,
         related: Vec::new(),
         new: Some(Novelty::New),

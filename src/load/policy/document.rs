@@ -82,6 +82,7 @@ impl Reader {
         Spot {
             loc,
             pointer: pointer.to_string(),
+            in_payload: self.payload.is_some(),
         }
     }
 
@@ -218,6 +219,7 @@ impl Reader {
         self.payload = outer;
         policy.map(|mut p| {
             p.signed = true;
+            p.payload = Some(std::sync::Arc::new(to_json(&root)));
             p
         })
     }
@@ -270,6 +272,7 @@ impl Reader {
             description,
             rules,
             signed: false,
+            payload: None,
             at: self.spot(node.pos, pointer),
         })
     }

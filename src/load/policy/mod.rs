@@ -92,6 +92,7 @@ fn unreadable(table: &mut Table, declared: Loc, shown: &str, why: String) {
             at: Spot {
                 loc: declared,
                 pointer: String::new(),
+                in_payload: false,
             },
             message: format!("the policy file {shown} {why}"),
         }],
