@@ -138,7 +138,8 @@ impl Missing<'_> {
             }
             lost.scenario = Some(scenario.clone());
             lost.classes.push(*class);
-            lost.origins.extend(self.analysis.classes[*class as usize].origins.iter());
+            lost.origins
+                .extend(self.analysis.classes[*class as usize].origins.iter());
         }
         lost.origins.sort_unstable();
         lost.origins.dedup();

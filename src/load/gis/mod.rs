@@ -42,7 +42,12 @@ pub trait LayerFiles {
 
     /// [`LayerFiles::read_as`], also saying where the file can be read again for code frames
     /// (its real path, size and modification time when read): only a file on disk can.
-    fn read_source(&self, from: u32, rel: &str, too_big: fn(u64) -> String) -> Result<(Vec<u8>, Option<OnDisk>), String> {
+    fn read_source(
+        &self,
+        from: u32,
+        rel: &str,
+        too_big: fn(u64) -> String,
+    ) -> Result<(Vec<u8>, Option<OnDisk>), String> {
         self.read_as(from, rel, too_big).map(|bytes| (bytes, None))
     }
 }
@@ -85,7 +90,12 @@ impl LayerFiles for DiskFiles {
         self.read_source(from, rel, too_big).map(|(bytes, _)| bytes)
     }
 
-    fn read_source(&self, from: u32, rel: &str, too_big: fn(u64) -> String) -> Result<(Vec<u8>, Option<OnDisk>), String> {
+    fn read_source(
+        &self,
+        from: u32,
+        rel: &str,
+        too_big: fn(u64) -> String,
+    ) -> Result<(Vec<u8>, Option<OnDisk>), String> {
         let (real, root) = self.table_file(from)?;
         let candidate = real.parent().unwrap_or(Path::new(".")).join(rel);
         let admitted = super::admit::inside(root, &candidate)?;
