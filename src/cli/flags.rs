@@ -186,6 +186,22 @@ impl ReportArgs {
     }
 }
 
+/// The day a what-if or a drawing routes as of: which policies and boundary features are in
+/// force, and which time slices the policy rules cut from that week (as `check --date`).
+#[derive(Debug, clap::Args)]
+pub(super) struct When {
+    /// Route as of this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+}
+
+impl When {
+    /// The day given, else today; a usage error for anything else.
+    pub(super) fn day(self) -> Result<String, Error> {
+        check_date(self.date)
+    }
+}
+
 /// The day `--date` gives (YYYY-MM-DD), else today; a usage error for anything else.
 pub(super) fn check_date(date: Option<String>) -> Result<String, Error> {
     match date {

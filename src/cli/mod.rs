@@ -9,16 +9,16 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::check::check_against;
 use crate::config::{Config, discover};
 use crate::error::Error;
-use crate::escape::inert_lines;
 use crate::load::Loaded;
-use crate::report::{Output, whatif};
-use tables::{config_dir, load, table_paths, well_formed};
+use crate::report::Output;
+use tables::{config_dir, load, table_paths};
 
 mod flags;
 mod lost;
 mod tables;
+mod walks;
 use crate::rules::Settings;
-use flags::ReportArgs;
+use flags::{ReportArgs, When};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -108,6 +108,8 @@ enum Command {
         busy: Vec<String>,
         #[arg(long)]
         max_hops: Option<usize>,
+        #[command(flatten)]
+        when: When,
     },
     /// What a failure takes down; or, with --all-single, every single failure ranked by impact.
     #[command(
@@ -129,6 +131,8 @@ enum Command {
         format: WhatIfFormat,
         #[arg(long)]
         max_hops: Option<usize>,
+        #[command(flatten)]
+        when: When,
     },
     /// Draw the routing graph (origins grouped by county, routers, PSAPs) as DOT or Mermaid.
     #[command(
@@ -145,9 +149,8 @@ enum Command {
         /// How many hops around --focus to draw.
         #[arg(long, default_value_t = 2)]
         depth: usize,
-        /// The day whose policies in force are drawn (default: today).
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        date: Option<String>,
+        #[command(flatten)]
+        when: When,
     },
     /// Show what a rule checks, why, an example and the fix (no RULE: list all rules).
     #[command(after_help = "Examples:\n  psapguard explain\n  psapguard explain single-point-of-failure")]
@@ -295,7 +298,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
             fail,
             busy,
             max_hops,
-        } => trace_command(&config, &origin, path, &fail, &busy, max_hops),
+            when,
+        } => walks::trace_command(&config, &origin, path, (&fail, &busy), max_hops, when),
         Command::Simulate {
             path,
             fail,
@@ -303,14 +307,15 @@ fn run(cli: Cli) -> Result<i32, Error> {
             all_single,
             format,
             max_hops,
-        } => simulate_command(&config, path, &fail, &busy, all_single, format, max_hops),
+            when,
+        } => walks::simulate_command(&config, path, (&fail, &busy), all_single, format, max_hops, when),
         Command::Graph {
             path,
             format,
             focus,
             depth,
-            date,
-        } => graph_command(&config, path, format, focus.as_deref(), depth, date),
+            when,
+        } => walks::graph_command(&config, path, format, focus.as_deref(), depth, when),
         Command::Explain { rule, markdown } => print(&if markdown {
             crate::explain::rules_markdown()
         } else {
@@ -455,94 +460,6 @@ fn pictures(
         coverage,
         today: settings.today.clone(),
     })
-}
-
-fn trace_command(
-    config: &Config,
-    origin: &str,
-    path: Option<PathBuf>,
-    fail: &[String],
-    busy: &[String],
-    max_hops: Option<usize>,
-) -> Result<i32, Error> {
-    let settings = settings(config, max_hops);
-    // One origin's walk needs the table and its failure domains, not the whole analysis.
-    let loaded = well_formed(config, table_paths(config, path.into_iter().collect()))?;
-    let traced = crate::simulate::trace(&loaded.table, origin, fail, busy, settings.max_hops, &settings.today)?;
-    let text = whatif::traced_human(&loaded.table, &traced, settings.max_hops);
-    print(&inert_lines(&text))?;
-    Ok(0)
-}
-
-fn simulate_command(
-    config: &Config,
-    path: Option<PathBuf>,
-    fail: &[String],
-    busy: &[String],
-    all_single: bool,
-    format: WhatIfFormat,
-    max_hops: Option<usize>,
-) -> Result<i32, Error> {
-    let settings = settings(config, max_hops);
-    let loaded = well_formed(config, table_paths(config, path.into_iter().collect()))?;
-    let table = &loaded.table;
-    // Only the ranking needs every single failure; a what-if re-walks what it touches.
-    let text = if all_single && format == WhatIfFormat::Html {
-        let pictures = pictures(&loaded, &settings, None, None)
-            .ok_or_else(|| Error::Input("the table cannot be analysed: run check".into()))?;
-        crate::report::html::render_ranking(table, &pictures)
-    } else if all_single {
-        let analysis = crate::check::analyse_table(table, &settings);
-        let impacts = crate::simulate::all_single(table, &analysis, settings.capacity);
-        match format {
-            WhatIfFormat::Json => whatif::all_single_json(table, &analysis, &impacts),
-            _ => inert_lines(&whatif::all_single_human(table, &analysis, &impacts)),
-        }
-    } else if format == WhatIfFormat::Html {
-        return Err(Error::Usage(
-            "--format html draws the ranking of every single failure: add --all-single".into(),
-        ));
-    } else {
-        let coverage = (!table.policy_sources.is_empty() && !table.boundaries.is_empty())
-            .then(|| crate::coverage::Coverage::build(table, &settings.today, &settings.gis));
-        let net = crate::check::policy_net(table, &settings.today, coverage.as_ref());
-        let analysis = crate::analysis::analyse_normal_routed(table, net.as_ref(), settings.max_hops);
-        let walker = crate::engine::Walker {
-            table,
-            net: net.as_ref(),
-            max_hops: settings.max_hops,
-            record: false,
-        };
-        let sim = crate::simulate::simulate(&walker, &analysis, fail, busy, settings.capacity)?;
-        match format {
-            WhatIfFormat::Json => whatif::simulate_json(table, &sim),
-            _ => inert_lines(&whatif::simulate_human(table, &sim)),
-        }
-    };
-    print(&text)?;
-    Ok(0)
-}
-
-fn graph_command(
-    config: &Config,
-    path: Option<PathBuf>,
-    format: GraphFormat,
-    focus: Option<&str>,
-    depth: usize,
-    date: Option<String>,
-) -> Result<i32, Error> {
-    let today = flags::check_date(date)?;
-    let loaded = load(config, &table_paths(config, path.into_iter().collect()))?;
-    let g = crate::graph::build(&loaded.table, &today);
-    let shown = match focus {
-        Some(f) => crate::graph::focus(&g, f, depth)?,
-        None => crate::graph::everything(&g),
-    };
-    print(&match format {
-        GraphFormat::Dot => crate::report::graph::dot(&g, &shown),
-        GraphFormat::Mermaid => crate::report::graph::mermaid(&g, &shown),
-    })?;
-    Ok(0)
 }
 
 /// A hint when the one file given has sibling table files: it is likely one file of a

@@ -28,7 +28,7 @@ fn rules_raised(rule: &str) -> Vec<String> {
 
 /// The trace of `origin` in the example, with extra arguments (a failure, a busy PSAP).
 fn trace(origin: &str, extra: &[&str]) -> String {
-    // `trace` routes as of today: the store's windows run from 2025-07-01 with no end.
+    // `trace` routes as of today (or --date): the store's windows run from 2025-07-01.
     let mut args = vec!["trace", origin, EXAMPLE];
     args.extend(extra);
     let (code, out, err) = run(&args);
@@ -85,6 +85,24 @@ fn harper_calls_divert_at_weekend_nights_for_rtt_and_when_harper_is_down() {
     let down = deliveries(&trace("esz-800", &["--fail", "harper-911"]));
     let psaps: Vec<&str> = down.iter().map(|(_, p)| p.as_str()).collect();
     assert_eq!(psaps, ["sumner-911", "sedgwick-911", "sedgwick-911"]);
+}
+
+#[test]
+fn trace_routes_as_of_its_date_before_the_night_windows_began() {
+    // The night rules start on 2025-07-01: traced as of a day before, Harper takes its
+    // voice calls at every hour, and the trace no longer cuts the week.
+    let before = deliveries(&trace("esz-800", &["--date", "2025-03-01"]));
+    let expected = [
+        ("calls with SdpOffer rtt=false", "harper-911"),
+        ("calls with SdpOffer rtt=true", "sedgwick-911"),
+    ];
+    let expected: Vec<_> = expected.iter().map(|(b, p)| (b.to_string(), p.to_string())).collect();
+    assert_eq!(before, expected);
+    let (code, _, err) = run(&["trace", "esz-800", EXAMPLE, "--date", "2025-3-1"]);
+    assert_eq!(
+        (code, err.trim()),
+        (2, "psapguard: --date must be a date YYYY-MM-DD, not `2025-3-1`")
+    );
 }
 
 #[test]
