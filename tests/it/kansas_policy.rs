@@ -113,6 +113,11 @@ fn sedgwick_overflows_to_its_backup_and_night_diversions_to_it_fall_back_when_it
         "{busy}"
     );
     assert_eq!(deliveries(&busy), [(String::new(), "sedgwick-backup-911".to_string())]);
+    // Sedgwick's policy is a JWS: the rule that routed is named by its pointer in the payload.
+    assert!(
+        busy.contains("[examples/kansas-policy/policies/next-hop/sedgwick-911.json#/policyRules/1]"),
+        "{busy}"
+    );
     // Sumner's night hours go to Sedgwick; with Sedgwick down that route fails and the
     // re-evaluation keeps the call at Sumner.
     let down = trace("esz-500", &["--fail", "sedgwick-911"]);
