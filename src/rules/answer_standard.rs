@@ -15,7 +15,9 @@ declare_rule! {
     /// share answered in time, the positions it would need, and the origins whose diverted
     /// calls push it over. Load: an origin's `calls_per_day`, else its population times
     /// `capacity.calls_per_1000_per_day`; `capacity.busy_hour_share` of a day's calls in the
-    /// busy hour; `handle_seconds` per call (psapguard.toml `[capacity]`).
+    /// busy hour; `handle_seconds` per call (psapguard.toml `[capacity]`). Calls routed by
+    /// policies count once, where the origin's usual call goes (the busy hour is not a night
+    /// diversion's slice, and RTT or video calls are a small share of the load).
     ///
     /// ## Why it matters
     /// A failover plan that sends a city's calls to a small neighbour looks fine in a routing

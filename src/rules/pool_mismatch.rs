@@ -8,6 +8,8 @@ declare_rule! {
     /// Reports a pool with an `esn` and a `psap` when origins with that ESN have their calls
     /// delivered, under normal conditions, to a different PSAP. ESN plans belong to a state:
     /// when the pool's PSAP has a `state`, only origins of that state (or without one) count.
+    /// For calls routed by policies, the origin's usual call is judged: a night or RTT
+    /// diversion that a policy makes on purpose is not a mismatch.
     ///
     /// ## Why it matters
     /// The pool's keys are provisioned for one PSAP's location queries. Calls that arrive
