@@ -116,10 +116,7 @@ impl Frames {
             .char_indices()
             .nth(MAX_SHOWN_CHARS)
             .map_or(token.len(), |(i, _)| i)];
-        let len = token
-            .find(|c: char| c.is_whitespace() || ":,]}#".contains(c))
-            .unwrap_or(token.len())
-            .max(token.len().min(1));
+        let len = token_len(token);
         // Offsets in the shown line: what precedes may have been escaped.
         let shown_col = inert(&line[..col]).len();
         let shown_len = inert(&token[..len])
@@ -127,6 +124,28 @@ impl Frames {
             .min(shown(line).len().saturating_sub(shown_col));
         Some(SourceSpan::new((before + shown_col).into(), shown_len))
     }
+}
+
+/// Bytes of the token `text` starts with: a quoted string to its closing quote (a SIP URI
+/// holds `:`), else up to the next space or punctuation; at least one byte of a non-empty text.
+fn token_len(text: &str) -> usize {
+    let quoted = match text.as_bytes().first() {
+        Some(&q @ (b'"' | b'\'')) => text[1..]
+            .char_indices()
+            .scan(false, |escaped, (i, c)| {
+                let end = (c == q as char && !*escaped).then_some(i + 2);
+                *escaped = c == '\\' && !*escaped && q == b'"';
+                Some(end)
+            })
+            .flatten()
+            .next(),
+        _ => None,
+    };
+    quoted.unwrap_or_else(|| {
+        text.find(|c: char| c.is_whitespace() || ":,]}#".contains(c))
+            .unwrap_or(text.len())
+            .max(text.len().min(1))
+    })
 }
 
 /// The first and last lines a finding's code frame points at (its place and the related
@@ -530,4 +549,25 @@ pub fn summary_line(table: &Table, report: &Report, fails: bool, diff: bool) -> 
         s.waived,
         expiring(s)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_len;
+
+    #[test]
+    fn a_quoted_uri_is_one_token() {
+        let line = r#""sip:sumner-91l@sumner.ks.example.gov","#;
+        assert_eq!(token_len(line), line.len() - 1);
+        assert_eq!(token_len(r#""a\"b" x"#), 6);
+        assert_eq!(token_len("'a b' x"), 5);
+    }
+
+    #[test]
+    fn a_bare_token_stops_at_punctuation() {
+        assert_eq!(token_len("harper-911:"), 10);
+        assert_eq!(token_len("{"), 1);
+        assert_eq!(token_len(r#""unterminated"#), 13);
+        assert_eq!(token_len(""), 0);
+    }
 }
