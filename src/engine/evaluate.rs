@@ -164,7 +164,8 @@ impl<'t> Walk<'t, '_> {
     fn first_rule(&mut self, net: &'t PolicyNet<'t>, p: u32, eval: &Evaluation) -> Option<u32> {
         let policy = &net.policies[p as usize];
         let mut first = None;
-        for &k in &policy.order {
+        let mut first_at = 0;
+        for (at, &k) in policy.order.iter().enumerate() {
             let rule = &policy.rules[k as usize];
             if eval.failed.contains(&k) || matches!(rule.act, Act::None) {
                 continue;
@@ -182,6 +183,7 @@ impl<'t> Walk<'t, '_> {
                 }
                 if held {
                     first = Some(k);
+                    first_at = at;
                     self.note_use(p, k, RuleUse::FIRST | RuleUse::POSSIBLE);
                     if self.rule_use.is_none() {
                         break;
@@ -189,6 +191,9 @@ impl<'t> Walk<'t, '_> {
                 }
             } else if rule.conds.iter().all(|c| self.may_hold(net, c, eval)) {
                 self.note_use(p, k, RuleUse::POSSIBLE);
+                if let Some(used) = self.rule_use {
+                    used.note_preempted(p, k, first_at);
+                }
             }
         }
         first
@@ -284,6 +289,9 @@ impl<'t> Walk<'t, '_> {
 pub struct RuleUse {
     /// Per policy, per rule (document order): bit 1 could hold, bit 2 held first.
     pub flags: Vec<Vec<std::sync::atomic::AtomicU8>>,
+    /// Per policy, per rule (document order): the rules that held first when it could have
+    /// held, as bits of their place in priority order (the 64th and later share the last bit).
+    pub preempted_by: Vec<Vec<std::sync::atomic::AtomicU64>>,
 }
 
 impl RuleUse {
@@ -297,7 +305,34 @@ impl RuleUse {
                 .iter()
                 .map(|p| p.rules.iter().map(|_| std::sync::atomic::AtomicU8::new(0)).collect())
                 .collect(),
+            preempted_by: net
+                .policies
+                .iter()
+                .map(|p| p.rules.iter().map(|_| std::sync::atomic::AtomicU64::new(0)).collect())
+                .collect(),
         }
+    }
+
+    /// Rule `rule` could have held where the rule at place `first_at` (priority order) held first.
+    pub(super) fn note_preempted(&self, policy: u32, rule: u32, first_at: usize) {
+        if let Some(by) = self
+            .preempted_by
+            .get(policy as usize)
+            .and_then(|p| p.get(rule as usize))
+        {
+            by.fetch_or(1 << first_at.min(63), std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The places (priority order) of the rules that held first where `rule` could have held;
+    /// 63 stands for every place from 63 on.
+    pub fn preempting(&self, policy: u32, rule: u32) -> Vec<usize> {
+        let bits = self
+            .preempted_by
+            .get(policy as usize)
+            .and_then(|p| p.get(rule as usize))
+            .map_or(0, |b| b.load(std::sync::atomic::Ordering::Relaxed));
+        (0..64).filter(|i| bits & (1 << i) != 0).collect()
     }
 
     pub(super) fn note(&self, policy: u32, rule: u32, bits: u8) {

@@ -233,11 +233,19 @@ impl<'t> PolicyNet<'t> {
         }
         let mut branch = super::Branch::default();
         let mut clock = Clock::full();
-        for cond in compiled.conds.iter().filter(|c| !c.negated) {
+        for cond in &compiled.conds {
             match &cond.test {
+                Test::Window(w) if cond.negated => clock = clock.intersect(&w.complement()),
                 Test::Window(w) => clock = clock.intersect(w),
                 Test::Facts(wanted) => {
-                    for &(f, want) in wanted {
+                    // A negated condition of one fact fixes its opposite; one of several facts
+                    // holds when any of them is false, which fixes none.
+                    let fixed: Vec<(_, bool)> = match (cond.negated, wanted.as_slice()) {
+                        (false, _) => wanted.clone(),
+                        (true, &[(f, want)]) => vec![(f, !want)],
+                        (true, _) => Vec::new(),
+                    };
+                    for (f, want) in fixed {
                         if branch.fact(f).is_some_and(|v| v != want) {
                             return Some("its conditions contradict each other");
                         }

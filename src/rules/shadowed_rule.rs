@@ -251,20 +251,7 @@ fn policy_rules(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let why = match (net.never_holds(p, k), bits[k as usize]) {
                 (Some(why), _) => why.to_string(),
                 (None, b) if b & RuleUse::POSSIBLE != 0 && b & RuleUse::FIRST == 0 => {
-                    // Name the rule above it that holds first in its place.
-                    let above = compiled.order[..i]
-                        .iter()
-                        .rev()
-                        .find(|&&j| bits[j as usize] & RuleUse::FIRST != 0)
-                        .map(|&j| net.rule(p, j));
-                    match above {
-                        Some(r) => format!(
-                            "whenever its conditions hold, rule {} (priority {}) above it holds first",
-                            crate::escape::short(&r.id, 60),
-                            r.priority
-                        ),
-                        None => "a rule above it always holds first".to_string(),
-                    }
+                    preempted_because(net, p, &compiled.order[..i], &used.preempting(p, k))
                 }
                 _ => continue,
             };
@@ -280,6 +267,44 @@ fn policy_rules(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .at_spot(&rule.at),
             );
         }
+    }
+}
+
+/// "whenever its conditions hold, rule X (priority N) above it holds first", naming every rule
+/// above (at most 5, then a count) that held first in an evaluation where this one could hold.
+fn preempted_because(net: &crate::engine::PolicyNet<'_>, p: u32, above: &[u32], places: &[usize]) -> String {
+    // The last place stands for every rule from it on (see `RuleUse::preempting`).
+    let rules: Vec<u32> = places
+        .iter()
+        .flat_map(|&at| {
+            let upto = if at == 63 {
+                above.len()
+            } else {
+                (at + 1).min(above.len())
+            };
+            above.get(at..upto).unwrap_or_default().iter().copied()
+        })
+        .collect();
+    let named: Vec<String> = rules
+        .iter()
+        .take(5)
+        .map(|&j| {
+            let r = net.rule(p, j);
+            format!("{} (priority {})", crate::escape::short(&r.id, 60), r.priority)
+        })
+        .collect();
+    match rules.len() {
+        0 => "a rule above it always holds first".to_string(),
+        1 => format!("whenever its conditions hold, rule {} above it holds first", named[0]),
+        n if n <= 5 => format!(
+            "whenever its conditions hold, one of the rules {} above it holds first",
+            named.join(", ")
+        ),
+        n => format!(
+            "whenever its conditions hold, one of the rules {} and {} more above it holds first",
+            named.join(", "),
+            n - 5
+        ),
     }
 }
 

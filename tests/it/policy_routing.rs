@@ -219,6 +219,46 @@ fn a_window_that_ended_and_contradicting_conditions_are_shadowed() {
 }
 
 #[test]
+fn a_negated_condition_and_its_opposite_contradict() {
+    let header =
+        json!({ "conditionType": "SipHeaderCondition", "field": "From", "operator": "SS", "content": "spoof" });
+    let mut negated = header.clone();
+    negated["negation"] = json!(true);
+    let dir = table(|docs| {
+        let rules = doc(docs, "b.json")["policyRules"].as_array_mut().unwrap();
+        rules.push(route("never", 500, json!([negated, header]), A));
+    });
+    let (_, report) = check(&dir);
+    assert_eq!(
+        messages(&report, "shadowed-rule"),
+        [
+            "rule never (priority 500) of NormalNextHopRoutePolicy(sip:psap@b.example.gov) never routes a call: its conditions contradict each other"
+        ]
+    );
+}
+
+#[test]
+fn a_shadowed_rule_names_every_rule_that_holds_in_its_place() {
+    // Normally nn-main takes b-911's RTT calls; when b-911 fails nn-down, when busy nn-full.
+    let dir = table(|docs| {
+        let rules = doc(docs, "b.json")["policyRules"].as_array_mut().unwrap();
+        rules.push(route(
+            "nn-rtt",
+            50,
+            json!([{ "conditionType": "SdpOfferCondition", "rtt": true }]),
+            A,
+        ));
+    });
+    let (_, report) = check(&dir);
+    assert_eq!(
+        messages(&report, "shadowed-rule"),
+        [
+            "rule nn-rtt (priority 50) of NormalNextHopRoutePolicy(sip:psap@b.example.gov) never routes a call: whenever its conditions hold, one of the rules nn-down (priority 400), nn-full (priority 300), nn-main (priority 100) above it holds first"
+        ]
+    );
+}
+
+#[test]
 fn kinds_of_call_a_policy_does_not_route_are_named() {
     // a-911's policy routes RTT calls to b-911 and voice calls to itself, with no catch-all
     // and no diversion: text calls without RTT fall through; when a-911 fails its voice calls
