@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 const SYSTEM: &[&str] = &["/proc", "/sys", "/dev"];
 
 /// Links followed at most while judging a path that does not resolve (a loop ends here).
-const MAX_LINKS: usize = 40;
+pub(super) const MAX_LINKS: usize = 40;
 
 /// The root of SPEC §7 for the table given as `given`: the directory of the psapguard.toml in
 /// use (`config_dir`) when the table is inside it, else the top of the git work tree that

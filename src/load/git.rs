@@ -325,38 +325,57 @@ impl GitLayers {
             return Err("cannot be read".into());
         };
         let dir = Path::new(file).parent().unwrap_or(Path::new(""));
+        self.inside(&self.here.join(dir).join(rel))
+    }
+
+    /// `path` (absolute, not yet resolved) relative to where psapguard runs, refused when it
+    /// leaves the table's root.
+    fn inside(&self, path: &Path) -> Result<std::path::PathBuf, String> {
         let outside = || {
             format!(
                 "is outside the table's root ({}); it is not read",
                 crate::escape::short(&self.root.display().to_string(), crate::escape::MAX_SHOWN_CHARS)
             )
         };
-        let absolute = super::admit::lexical(&self.here.join(dir).join(rel)).ok_or_else(outside)?;
+        let absolute = super::admit::lexical(path).ok_or_else(outside)?;
         if !absolute.starts_with(&self.root) {
             return Err(outside());
         }
         Ok(relative(&absolute, &self.here))
     }
+
+    /// The bytes of the blob at `path`, a link followed as the work tree's side follows it:
+    /// only to a target inside the table's root (else both sides of a diff would read
+    /// different policies, and an unchanged store would move calls).
+    /// Returns the path read (the link's target) with its bytes.
+    fn blob_at(
+        &self,
+        mut path: std::path::PathBuf,
+        too_big: fn(u64) -> String,
+    ) -> Result<(std::path::PathBuf, Vec<u8>), String> {
+        for _ in 0..=super::admit::MAX_LINKS {
+            if let Some(bytes) = self.ahead.borrow_mut().remove(&path) {
+                return Ok((path, bytes));
+            }
+            let entry = list(&self.commit, &path.display().to_string())?
+                .into_iter()
+                .find(|e| Path::new(&e.name) == path)
+                .ok_or_else(|| "cannot be read: no such file at the base revision".to_string())?;
+            if entry.mode != "120000" {
+                return read_bytes(&entry.object, too_big).map(|bytes| (path, bytes));
+            }
+            let target = read_bytes(&entry.object, |_| "is a symbolic link too long to follow".into())?;
+            let dir = path.parent().unwrap_or(Path::new(""));
+            path = self.inside(&self.here.join(dir).join(String::from_utf8_lossy(&target).as_ref()))?;
+        }
+        Err("is a chain of symbolic links too long to follow".into())
+    }
 }
 
 impl super::gis::LayerFiles for GitLayers {
     fn read_as(&self, from: u32, rel: &str, too_big: fn(u64) -> String) -> Result<Vec<u8>, String> {
-        let path = self.locate(from, rel)?;
+        let (path, bytes) = self.blob_at(self.locate(from, rel)?, too_big)?;
         let shown = path.display().to_string();
-        let ahead = self.ahead.borrow_mut().remove(&path);
-        let bytes = match ahead {
-            Some(bytes) => bytes,
-            None => {
-                let entry = list(&self.commit, &shown)?
-                    .into_iter()
-                    .find(|e| Path::new(&e.name) == path)
-                    .ok_or_else(|| "cannot be read: no such file at the base revision".to_string())?;
-                if entry.mode == "120000" {
-                    return Err("is a symbolic link in git; links are not followed".into());
-                }
-                read_bytes(&entry.object, too_big)?
-            }
-        };
         let Some(size) = super::gis::lfs_pointer(&bytes) else {
             return Ok(bytes);
         };
@@ -377,7 +396,7 @@ impl super::gis::LayerFiles for GitLayers {
     }
 
     /// A directory at the revision lists its blobs below it (links included: reading one
-    /// refuses it, as the work tree's side would say of a link out of the tree).
+    /// follows it inside the table's root and refuses it out of it, as the work tree's side does).
     fn list(&self, from: u32, rel: &str, ext: &str) -> Result<Vec<std::path::PathBuf>, String> {
         let path = self.locate(from, rel)?;
         let entries = list(&self.commit, &path.display().to_string())?;

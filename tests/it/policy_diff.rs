@@ -343,6 +343,37 @@ fn graph_draws_the_policies_in_force_on_its_date() {
 }
 
 #[test]
+fn diff_base_follows_a_link_inside_the_tree_as_the_work_tree_does() {
+    // A store that keeps a.json elsewhere in the tree and links it in: both sides read it.
+    let dir = repo(|_| {});
+    let repo_dir = dir.path();
+    let tables = repo_dir.join("tables");
+    std::fs::create_dir(tables.join("store")).unwrap();
+    std::fs::rename(tables.join("policies/a.json"), tables.join("store/a.json")).unwrap();
+    std::os::unix::fs::symlink("../store/a.json", tables.join("policies/a.json")).unwrap();
+    git(repo_dir, &["add", "-A"]);
+    git(repo_dir, &["commit", "-qm", "a.json linked"]);
+    let (code, report, err) = diff_base(repo_dir);
+    assert_eq!(code, 0, "{err} {report:#}");
+    assert_eq!(report["fixed"], json!([]), "{report:#}");
+    assert_eq!(policy_changes(&report), []);
+    assert_eq!(moves(&report), []);
+}
+
+#[test]
+fn a_policy_linked_from_outside_the_tree_is_refused_on_both_sides() {
+    let dir = repo(|_| {});
+    let tables = dir.path().join("tables");
+    std::os::unix::fs::symlink("/etc/hostname", tables.join("policies/elsewhere.json")).unwrap();
+    let (code, out, err) = run_in(&tables, &["check", "table.yaml", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("the policy file policies/elsewhere.json is outside the table's root"),
+        "{out}"
+    );
+}
+
+#[test]
 fn diff_base_never_follows_a_link_among_the_policies() {
     let dir = repo(|_| {});
     let repo_dir = dir.path();
@@ -354,10 +385,7 @@ fn diff_base_never_follows_a_link_among_the_policies() {
     let (code, report, err) = diff_base(repo_dir);
     assert_eq!(code, 0, "{err} {report:#}");
     let fixed = report["fixed"].to_string();
-    assert!(
-        fixed.contains("elsewhere.json is a symbolic link in git; links are not followed"),
-        "{fixed}"
-    );
+    assert!(fixed.contains("elsewhere.json is outside the table's root"), "{fixed}");
     // The other policies at the base were read (read ahead, in one git process): no move.
     assert_eq!(moves(&report), []);
 }

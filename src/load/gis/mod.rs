@@ -127,8 +127,13 @@ impl LayerFiles for DiskFiles {
             for entry in entries.flatten() {
                 let path = entry.path();
                 let below = below.join(entry.file_name());
-                // A link out of the tree is skipped, like a link in a table directory.
+                // A link out of the tree is not read; one named like the files wanted is listed,
+                // to be refused when read (as a link in a table directory, and as `diff
+                // --base` refuses it at the revision), not silently left out.
                 let Ok(real) = super::admit::inside(root, &path) else {
+                    if has_extension(&path, ext) {
+                        out.push(below);
+                    }
                     continue;
                 };
                 if real.is_dir() {
