@@ -59,6 +59,19 @@ pub struct Hop {
     pub loc: Loc,
 }
 
+impl Hop {
+    /// The JSON pointer of the policy rule that sent the call here when that rule is inside a
+    /// JWS payload, where `loc` is only the payload's line and column (SPEC §9).
+    pub fn payload_pointer(&self, table: &Table) -> Option<String> {
+        let Via::Policy { file, policy, rule } = self.via else {
+            return None;
+        };
+        table.policy_files[file as usize].policies[policy as usize].rules[rule as usize]
+            .at
+            .payload_pointer()
+    }
+}
+
 /// How a delivered call got to its PSAP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {

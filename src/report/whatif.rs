@@ -184,13 +184,10 @@ fn condition_words(c: &crate::model::Condition) -> String {
 /// Where a hop was decided: its line and column; inside a JWS payload, where the line and
 /// column are the payload's, the file and the JSON pointer of the rule (SPEC §9).
 fn hop_place(table: &Table, hop: &crate::engine::Hop) -> String {
-    if let Via::Policy { file, policy, rule } = hop.via {
-        let rule = &table.policy_files[file as usize].policies[policy as usize].rules[rule as usize];
-        if let Some(pointer) = rule.at.payload_pointer() {
-            return format!("{}#{pointer}", table.files[hop.loc.file as usize].path);
-        }
+    match hop.payload_pointer(table) {
+        Some(pointer) => format!("{}#{pointer}", table.files[hop.loc.file as usize].path),
+        None => super::place(table, hop.loc),
     }
-    super::place(table, hop.loc)
 }
 
 pub fn trace_human(table: &Table, origin: &Origin, scenario: &str, trace: &Trace, max_hops: usize) -> String {

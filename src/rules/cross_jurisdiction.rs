@@ -73,8 +73,9 @@ impl CrossJurisdiction {
                 psap.id
             );
             // Where to fix: the rule, default or alternate that sends the calls to this PSAP.
-            let sends = a.normal[class_of[&origins[0]]].hops.last().map_or(first.loc, |h| h.loc);
-            let f = cx.finding(&Self::META, sends, message, vec![psap.id.clone()], &origins);
+            let f = cx
+                .finding(&Self::META, first.loc, message, vec![psap.id.clone()], &origins)
+                .at_last_hop(cx.table, &a.normal[class_of[&origins[0]]].hops, first.loc);
             out.push(
                 f.scenario(ScenarioLabel::Normal)
                     .related(first.loc, format!("{} is in {what} {value}", first.id))

@@ -97,8 +97,9 @@ pub(super) fn misroutes(cx: &Located<'_>, meta: &'static RuleMeta, cell: bool, o
         };
         // Where to fix: the rule, default or alternate that sends the calls.
         let class = class_of[origins[0] as usize] as usize;
-        let sends = cx.analysis.normal[class].hops.last().map_or(first.loc, |h| h.loc);
-        let f = cx.finding(meta, sends, message, vec![r.id.clone(), b.id.clone()], &origins);
+        let f = cx
+            .finding(meta, first.loc, message, vec![r.id.clone(), b.id.clone()], &origins)
+            .at_last_hop(table, &cx.analysis.normal[class].hops, first.loc);
         out.push(
             f.scenario(ScenarioLabel::Normal)
                 .related(first.loc, format!("{} is located inside {}'s boundary", first.id, b.id))
@@ -138,8 +139,8 @@ fn no_service_finding(
     );
     let class_of = cx.analysis.class_of_origins(table.origins.len());
     let class = class_of[origins[0] as usize] as usize;
-    let sends = cx.analysis.normal[class].hops.last().map_or(first.loc, |h| h.loc);
-    cx.finding(meta, sends, message, vec![r.id.clone(), area.clone()], origins)
+    cx.finding(meta, first.loc, message, vec![r.id.clone(), area.clone()], origins)
+        .at_last_hop(table, &cx.analysis.normal[class].hops, first.loc)
         .scenario(ScenarioLabel::Normal)
         .related(first.loc, format!("{} is located inside {area}", first.id))
 }

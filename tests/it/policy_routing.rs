@@ -328,6 +328,29 @@ fn a_policy_that_sends_located_calls_elsewhere_is_a_location_misroute() {
 }
 
 #[test]
+fn a_misroute_by_a_jws_policy_points_at_its_rule_in_the_payload() {
+    use base64::Engine;
+    let dir = table(|docs| {
+        let a = doc(docs, "a.json");
+        let rules = a["policyRules"].as_array_mut().unwrap();
+        rules.retain(|r| r["id"] != "nn-main");
+        rules.push(route("nn-main", 100, json!([]), B));
+        let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        *a = json!({ "protected": b64(&json!({ "alg": "EdDSA" })), "payload": b64(a), "signature": "c2ln" });
+    });
+    let (_, report) = check(&dir);
+    let misroute = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "location-misroute")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    // nn-main is the third rule of a-911's policy (nn-down, nn-full, nn-main).
+    assert_eq!(misroute["location"]["file"], "policies/a.json", "{misroute:#}");
+    assert_eq!(misroute["location"]["pointer"], "/policyRules/2", "{misroute:#}");
+}
+
+#[test]
 fn a_night_diversion_is_no_misroute_and_trace_shows_each_branch() {
     let dir = table(|docs| {
         let night = route(
