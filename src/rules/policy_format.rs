@@ -38,7 +38,7 @@ impl PolicyFormat {
                 let message = if problem.at.loc == file.declared {
                     problem.message.clone()
                 } else {
-                    format!("the policy file {} {}", file.shown, problem.message)
+                    named_in(&file.shown, &problem.message)
                 };
                 let f = cx
                     .finding(&Self::META, problem.at.loc, message, vec![file.shown.clone()], &[])
@@ -46,5 +46,29 @@ impl PolicyFormat {
                 out.push(f);
             }
         }
+    }
+}
+
+/// A problem's message with the file it is in: "the policy file p.json is not JSON: …", and
+/// for a problem stated as a sentence of its own, "the policy file p.json: a rule must …".
+fn named_in(file: &str, message: &str) -> String {
+    let sep = if message.starts_with("is ") { " " } else { ": " };
+    format!("the policy file {file}{sep}{message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_in;
+
+    #[test]
+    fn a_problem_reads_as_one_sentence_after_its_file() {
+        assert_eq!(
+            named_in("p.json", "is not JSON: eof"),
+            "the policy file p.json is not JSON: eof"
+        );
+        assert_eq!(
+            named_in("p.json", "a policy must have `policyOwner`"),
+            "the policy file p.json: a policy must have `policyOwner`"
+        );
     }
 }
