@@ -149,7 +149,16 @@ fn hostile_policy_files_are_findings_not_crashes() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let deep_jws = jws(&format!("{}1{}", "{\"a\":".repeat(5_000), "}".repeat(5_000)));
     let binary: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    // Exploring a policy's branches grows with the square of its rules: thousands are refused.
+    let rules: Vec<String> = (0..20_000)
+        .map(|i| format!(r#"{{"id": "r{i}", "priority": {i}, "actions": [{{"actionType": "BusyAction"}}]}}"#))
+        .collect();
+    let many_rules = format!(
+        r#"{{"policyOwner": "a", "policyType": "OtherRoutePolicy", "policyId": "p", "policyRules": [{}]}}"#,
+        rules.join(",")
+    );
     let cases: Vec<(Vec<u8>, &str)> = vec![
+        (many_rules.into_bytes(), "a policy may hold at most 1000 rules; this one has 20000"),
         (deep.into_bytes(), "is not JSON"),
         (deep_jws.into_bytes(), "the JWS payload is not JSON"),
         (binary, "is not JSON"),

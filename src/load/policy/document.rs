@@ -20,6 +20,11 @@ const BASE64URL: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// Fields each condition type cannot go without, as strings (NENA's schema).
+/// Most rules one policy may hold. An ESRP queue's policy holds a handful to tens of rules;
+/// exploring a policy's kinds of call grows with the square of its rules, so a hostile or
+/// generated policy of many thousands is refused (a `policy-format` finding) in bounded time.
+const MAX_RULES: usize = 1_000;
+
 const REQUIRED_CONDITION_FIELDS: &[(&str, &[&str])] = &[
     ("QueueStateCondition", &["queue", "condition", "value"]),
     ("ServiceStateCondition", &["service", "condition", "value"]),
@@ -246,7 +251,15 @@ impl Reader {
             None => self.missing(node, pointer, what, "policyRules"),
             Some(list) => {
                 let here = format!("{pointer}/policyRules");
-                if let Value::Seq(items) = &list.value {
+                if let Value::Seq(items) = &list.value
+                    && items.len() > MAX_RULES
+                {
+                    let message = format!(
+                        "a policy may hold at most {MAX_RULES} rules; this one has {}, so psapguard does not route by it",
+                        items.len()
+                    );
+                    self.problem(list.pos, &here, message);
+                } else if let Value::Seq(items) = &list.value {
                     for (i, item) in items.iter().enumerate() {
                         rules.extend(self.rule(item, &format!("{here}/{i}")));
                     }
