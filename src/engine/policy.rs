@@ -274,13 +274,15 @@ impl<'t> PolicyNet<'t> {
         }
     }
 
-    /// How findings name a rule: `<policy>/<rule id>`.
+    /// How findings name a rule: `<policy>/<rule id>` (SPEC §9), inert: it goes into messages of every format as is,
+    /// and an id is the policy author's text (a line break in it must not start a new line).
     pub fn rule_name(&self, policy: u32, rule: u32) -> String {
-        format!(
+        let name = format!(
             "{}/{}",
             self.store.policies[policy as usize].name(),
             self.rule(policy, rule).id
-        )
+        );
+        crate::escape::inert(&name).into_owned()
     }
 }
 

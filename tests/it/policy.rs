@@ -158,7 +158,10 @@ fn hostile_policy_files_are_findings_not_crashes() {
         rules.join(",")
     );
     let cases: Vec<(Vec<u8>, &str)> = vec![
-        (many_rules.into_bytes(), "a policy may hold at most 1000 rules; this one has 20000"),
+        (
+            many_rules.into_bytes(),
+            "a policy may hold at most 1000 rules; this one has 20000",
+        ),
         (deep.into_bytes(), "is not JSON"),
         (deep_jws.into_bytes(), "the JWS payload is not JSON"),
         (binary, "is not JSON"),

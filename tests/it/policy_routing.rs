@@ -156,6 +156,26 @@ fn a_busy_action_is_a_black_hole_naming_the_rule_and_its_time_slice() {
 }
 
 #[test]
+fn a_line_break_in_a_rule_id_stays_inert_in_every_format() {
+    let dir = table(|docs| {
+        let busy = json!({ "id": "nn-busy\n::error::forged", "priority": 500,
+            "actions": [{ "actionType": "BusyAction" }] });
+        doc(docs, "a.json")["policyRules"].as_array_mut().unwrap().push(busy);
+    });
+    let (_, report) = check(&dir);
+    let message = &messages(&report, "black-hole")[0];
+    assert!(message.contains("/nn-busy\\n::error::forged rejects"), "{message}");
+    for format in ["github", "markdown", "human"] {
+        let (_, out, _) = run_in(dir.path(), &["check", "table.yaml", "--format", format]);
+        assert!(!out.contains("%0A::error::forged"), "{format}: {out}");
+        assert!(
+            out.lines().all(|l| !l.starts_with("::error::forged")),
+            "{format}: {out}"
+        );
+    }
+}
+
+#[test]
 fn policies_that_invoke_each_other_are_a_routing_loop() {
     let dir = table(|docs| {
         let invoke = json!({ "id": "nn-other", "priority": 500, "conditions": [],
