@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::{Match, Node, PolicyKind, PolicyRule, PolicyStore, Table};
+use crate::model::{Action, Condition, Match, Node, PolicyKind, PolicyRule, PolicyStore, Table};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Vertex {
@@ -136,14 +136,10 @@ fn policy_routes(store: &PolicyStore<'_>, entry: Option<u32>) -> BTreeSet<(Strin
         if !seen.insert((policy, diverted)) {
             continue;
         }
-        for rule in &store.policies[policy as usize].rules {
-            let diversion = diverted || diverts(rule);
-            // A rule with several routing actions runs the first (SPEC §9).
-            let Some(action) = rule
-                .actions
-                .iter()
-                .find(|a| matches!(a.kind.as_str(), "RouteAction" | "BusyAction" | "InvokePolicyAction"))
-            else {
+        let rules = &store.policies[policy as usize].rules;
+        for (rule, diverts) in rules.iter().zip(diversions(rules)) {
+            let diversion = diverted || diverts;
+            let Some(action) = routing_action(rule) else {
                 continue;
             };
             let text = |name: &str| action.field(name).and_then(|v| v.value.as_str());
@@ -179,17 +175,74 @@ fn invoked(store: &PolicyStore<'_>, policy_type: Option<&str>, key: Option<&str>
     }
 }
 
-/// Whether a rule holds only in some state of the network (queue or service state), at some
-/// times, or for some kinds of call: a diversion. Conditions on where the call is (the ECRF's
-/// answer, its Normal-NextHop, the queue it came in on) pick the usual route.
-fn diverts(rule: &PolicyRule) -> bool {
-    const USUAL: &[&str] = &[
+/// How a condition stands while nothing has failed and nothing is busy.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Normally {
+    Holds,
+    Fails,
+    /// It depends on where the call is (the ECRF's answer, its Normal-NextHop, the queue it
+    /// came in on): it picks among usual routes.
+    Where,
+}
+
+/// A condition's standing in the normal state. Queue and service states are `Active` and
+/// `Normal` then; a condition on the time or on the kind of call holds only for some calls,
+/// so a rule with one diverts them.
+fn normally(c: &Condition) -> Normally {
+    const WHERE: &[&str] = &[
         "LostServiceUrnCondition",
         "NormalNextHopCondition",
         "IncomingQueueCondition",
         "LocationCondition",
     ];
-    rule.conditions.iter().any(|c| !USUAL.contains(&c.kind.as_str()))
+    if WHERE.contains(&c.kind.as_str()) {
+        return Normally::Where;
+    }
+    let normal_value = match c.kind.as_str() {
+        "QueueStateCondition" => "Active",
+        "ServiceStateCondition" => "Normal",
+        _ => return Normally::Fails,
+    };
+    let text = |name: &str| c.field(name).and_then(|v| v.value.as_str());
+    let equal = text("value") == Some(normal_value);
+    let holds = match text("condition") {
+        Some("NE") => !equal,
+        _ => equal,
+    };
+    if holds != c.negation {
+        Normally::Holds
+    } else {
+        Normally::Fails
+    }
+}
+
+/// For each rule (in the policy's order), whether its route is a diversion: the rule holds
+/// only when something has failed or is busy, at some times, or for some kinds of call — or
+/// a rule above it (by priority) already takes every call while all is normal, so it is
+/// reached only when that one does not hold.
+fn diversions(rules: &[PolicyRule]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..rules.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(rules[k].priority));
+    let mut out = vec![true; rules.len()];
+    for k in order {
+        let standing: Vec<Normally> = rules[k].conditions.iter().map(normally).collect();
+        if standing.contains(&Normally::Fails) {
+            continue;
+        }
+        out[k] = false;
+        if standing.iter().all(|&n| n == Normally::Holds) && routing_action(&rules[k]).is_some() {
+            break;
+        }
+    }
+    out
+}
+
+/// The action a rule routes by: its first Route, Busy or InvokePolicy action (SPEC §9); None
+/// for a rule that only notifies or logs.
+fn routing_action(rule: &PolicyRule) -> Option<&Action> {
+    rule.actions
+        .iter()
+        .find(|a| matches!(a.kind.as_str(), "RouteAction" | "BusyAction" | "InvokePolicyAction"))
 }
 
 /// What a rule's match takes, written the same for the same calls whatever the order of its

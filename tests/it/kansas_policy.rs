@@ -106,6 +106,23 @@ fn trace_routes_as_of_its_date_before_the_night_windows_began() {
 }
 
 #[test]
+fn the_graph_draws_each_psaps_active_queue_as_the_usual_route_and_the_rest_as_diversions() {
+    let (code, graph, err) = run(&["graph", EXAMPLE, "--format", "mermaid"]);
+    assert_eq!(code, 0, "{err}");
+    // `QueueState … EQ Active` holds while all is normal: Harper's own queue is its usual
+    // route; the catch-all under it, and the night, RTT and failure rules, divert.
+    assert!(
+        graph.contains(r#"n_esrp_2d_ict -->|"policy nn-active"| n_harper_2d_911"#),
+        "{graph}"
+    );
+    let sumner = graph
+        .lines()
+        .find(|l| l.contains("n_esrp_2d_ict -.->") && l.ends_with("n_sumner_2d_911"))
+        .unwrap_or_else(|| panic!("{graph}"));
+    assert!(sumner.contains("nn-default") && sumner.contains("nn-down"), "{sumner}");
+}
+
+#[test]
 fn sedgwick_overflows_to_its_backup_and_night_diversions_to_it_fall_back_when_it_is_down() {
     let busy = trace("esz-100", &["--busy", "sedgwick-911"]);
     assert!(
