@@ -16,7 +16,7 @@ mod classes;
 pub use branches::Exploration;
 pub use classes::route_classes;
 
-use crate::engine::{Branch, Conditions, Disposition, PolicyNet, RuleUse, Trace, Walker};
+use crate::engine::{Branch, Conditions, Disposition, Facts, PolicyNet, RuleUse, Trace, Walker, merged};
 use crate::finding::ScenarioLabel;
 use crate::model::{Element, Node, Table};
 
@@ -495,6 +495,201 @@ pub fn moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<Move
     }
     out.sort_unstable_by_key(|m| m.origin);
     out
+}
+
+/// Calls of an origin other than its usual call — a kind of call, a time slice, an overlap's
+/// answer (SPEC §9) — that end at another PSAP under normal conditions after a change.
+#[derive(Debug, Clone)]
+pub struct CallsMove {
+    /// Index in the new table.
+    pub origin: u32,
+    /// The classes (branches) whose common calls move, in the old analysis and the new one.
+    pub old_class: u32,
+    pub new_class: u32,
+    /// Which calls move, as findings name branches: "calls with SdpOffer rtt=true".
+    pub calls: String,
+}
+
+/// (old class, new class, the calls of both that move, in words).
+type MovedCalls = (u32, u32, String);
+
+/// The classes of each group of origins, one per branch (SPEC §9), by the group's shared
+/// origins: a group split in failures has its later branches at the end of the classes.
+fn branch_classes(a: &Analysis) -> HashMap<*const [u32], Vec<u32>> {
+    let mut out: HashMap<*const [u32], Vec<u32>> = HashMap::new();
+    for (c, class) in a.classes.iter().enumerate() {
+        out.entry(std::sync::Arc::as_ptr(&class.origins))
+            .or_default()
+            .push(c as u32);
+    }
+    out
+}
+
+fn group_of<'g>(groups: &'g HashMap<*const [u32], Vec<u32>>, a: &Analysis, class: u32) -> &'g [u32] {
+    &groups[&std::sync::Arc::as_ptr(&a.classes[class as usize].origins)]
+}
+
+/// Where an old branch's facts are among the new analysis's: facts are told apart by their
+/// description, as indices differ between the tables; a fact the new policies never ask
+/// about constrains nothing there.
+struct FactMap(Vec<Option<u32>>);
+
+impl FactMap {
+    fn new(old: Option<&PolicyNet<'_>>, new: Option<&PolicyNet<'_>>) -> FactMap {
+        let (Some(old), Some(new)) = (old, new) else {
+            // One side routes by no policy: its branches assume no facts.
+            return FactMap(Vec::new());
+        };
+        let by_name: HashMap<&str, u32> = new
+            .facts
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as u32))
+            .collect();
+        FactMap(
+            old.facts
+                .names
+                .iter()
+                .map(|n| by_name.get(n.as_str()).copied())
+                .collect(),
+        )
+    }
+
+    /// An old branch in the new analysis's terms.
+    fn carry(&self, old: &Branch, new_has_net: bool) -> Branch {
+        let facts = if new_has_net {
+            old.facts
+                .iter()
+                .filter_map(|&(f, v)| Some((self.0.get(f as usize).copied().flatten()?, v)))
+                .collect::<BTreeMap<u32, bool>>()
+                .into_iter()
+                .collect()
+        } else {
+            old.facts.clone()
+        };
+        Branch { facts, ..old.clone() }
+    }
+}
+
+/// The moves of every kind of call and time slice but the usual call (which [`moves`]
+/// reports): for each origin, each old branch and new branch that can be the same call
+/// (their facts agree, their clocks meet, their boundary answers agree) and deliver to
+/// different PSAPs. In new-table order, then by the calls' words.
+pub fn calls_moves(
+    old: &Table,
+    (oa, onet): (&Analysis, Option<&PolicyNet<'_>>),
+    new: &Table,
+    (na, nnet): (&Analysis, Option<&PolicyNet<'_>>),
+) -> Vec<CallsMove> {
+    // Branches are named in the new policies' terms, or the old ones' when only they route.
+    let Some(words_net) = nnet.or(onet) else {
+        return Vec::new(); // no policy on either side: every origin's calls are its usual call
+    };
+    let map = FactMap::new(onet, nnet);
+    let old_class = class_by_id(old, oa);
+    let (old_groups, new_groups) = (branch_classes(oa), branch_classes(na));
+    let mut out = Vec::new();
+    for c in 0..na.classes.len() as u32 {
+        let new_group = group_of(&new_groups, na, c);
+        if new_group[0] != c {
+            continue; // each group once, at its first class
+        }
+        // The pairs of one old group and this new group move the same calls of each origin
+        // of a kind (whose calls' words leave out what every call of that kind is).
+        let mut by_old: HashMap<(u32, crate::model::OriginKind), Vec<MovedCalls>> = HashMap::new();
+        for &o in na.classes[c as usize].origins.iter() {
+            let Some(oc) = old_class.get(&new.origins[o as usize].id) else {
+                continue;
+            };
+            let kind = new.origins[o as usize].kind;
+            let pairs = by_old.entry((oc, kind)).or_insert_with(|| {
+                let base = Branch {
+                    facts: words_net.base_facts(kind),
+                    ..Branch::default()
+                };
+                moved_branches(
+                    old,
+                    oa,
+                    new,
+                    na,
+                    (group_of(&old_groups, oa, oc), new_group),
+                    (&map, &words_net.facts),
+                    nnet.is_some(),
+                )
+                .into_iter()
+                .map(|(i, j, calls)| {
+                    let words = words_net.branch_words(&calls, &base);
+                    (i, j, if words.is_empty() { "some calls".into() } else { words })
+                })
+                .collect()
+            });
+            for (i, j, calls) in pairs.iter() {
+                out.push(CallsMove {
+                    origin: o,
+                    old_class: *i,
+                    new_class: *j,
+                    calls: calls.clone(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.origin, &a.calls).cmp(&(b.origin, &b.calls)));
+    out
+}
+
+/// (old class, new class, the calls of both) of the branch pairs of one origin that deliver
+/// to different PSAPs, but for the pair of usual calls.
+fn moved_branches(
+    old: &Table,
+    oa: &Analysis,
+    new: &Table,
+    na: &Analysis,
+    (old_group, new_group): (&[u32], &[u32]),
+    (map, facts): (&FactMap, &Facts),
+    new_has_net: bool,
+) -> Vec<(u32, u32, Branch)> {
+    if old_group.len() == 1 && new_group.len() == 1 {
+        return Vec::new();
+    }
+    let ends = |i: u32, j: u32| {
+        (
+            psap_of(old, &oa.normal[i as usize].end),
+            psap_of(new, &na.normal[j as usize].end),
+        )
+    };
+    // Calls that move as the usual call does are its move, already told.
+    let usual = ends(old_group[0], new_group[0]);
+    let mut out = Vec::new();
+    for &i in old_group {
+        let was = map.carry(&oa.classes[i as usize].branch, new_has_net);
+        for &j in new_group {
+            if oa.classes[i as usize].usual && na.classes[j as usize].usual {
+                continue; // the usual call: a move of it is a Move
+            }
+            let now = &na.classes[j as usize].branch;
+            let Some(both) = was.meet(now, facts) else {
+                continue;
+            };
+            let (before, after) = ends(i, j);
+            if before != after && (before, after) != usual {
+                out.push((i, j, both));
+            }
+        }
+    }
+    // The calls that move between the same PSAPs, joined where they differ in one fact or
+    // the time only: "calls with SdpOffer rtt=true", not one piece per time slice.
+    let mut by_ends: Vec<((u32, u32), Vec<Branch>)> = Vec::new();
+    for (i, j, both) in out {
+        match by_ends.iter_mut().find(|((a, b), _)| ends(*a, *b) == ends(i, j)) {
+            Some((_, calls)) => calls.push(both),
+            None => by_ends.push(((i, j), vec![both])),
+        }
+    }
+    by_ends
+        .into_iter()
+        .flat_map(|((i, j), calls)| merged(calls).into_iter().map(move |b| (i, j, b)))
+        .collect()
 }
 
 /// An origin whose calls end elsewhere after a change only when one failure domain is down:

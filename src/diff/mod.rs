@@ -7,7 +7,7 @@ mod texts;
 
 use std::collections::HashSet;
 
-use crate::analysis::{Analysis, FailoverMove, Move};
+use crate::analysis::{Analysis, CallsMove, FailoverMove, Move};
 use crate::check::{Report, apply_levels, check, sort, summarise};
 use crate::engine::Trace;
 use crate::finding::{Gate, Identity, Levels, Novelty, ScenarioLabel};
@@ -27,6 +27,10 @@ pub struct Change {
     pub before: Option<String>,
     pub after: Option<String>,
     pub population: u64,
+    /// The kind of call or time slice that moves when it is not the origin's usual call
+    /// (SPEC §9): "calls with SdpOffer rtt=true", "at Sat–Sun 07:00–08:00". None for the
+    /// usual call, which is every call of a table without policies.
+    pub calls: Option<String>,
 }
 
 /// A finding of the old table that the change fixes.
@@ -250,11 +254,14 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
     if let (Some(oa), Some(na)) = (&old_analysis, &new_analysis) {
         let moves = crate::analysis::moves(&old.table, oa, &new.table, na);
         out.record_moves(&old.table, oa, &new.table, na, &moves);
+        let net = crate::check::policy_net(&new.table, &settings.today, new_coverage.as_ref());
+        let old_net = crate::check::policy_net(&old.table, &settings.today, old_coverage.as_ref());
+        let calls = crate::analysis::calls_moves(&old.table, (oa, old_net.as_ref()), &new.table, (na, net.as_ref()));
+        out.record_calls_moves(&old.table, oa, &new.table, na, &calls);
         let (removed, added) = out.record_one_sided(&old.table, oa, &new.table, na);
         let failover = crate::analysis::failover_moves(&old.table, oa, &new.table, na);
         out.record_failover(&old.table, &new.table, &failover);
         let broken = crate::check::broken_elements(&new.problems);
-        let net = crate::check::policy_net(&new.table, &settings.today, new_coverage.as_ref());
         let cx = Context {
             table: &new.table,
             problems: &new.problems,
@@ -407,6 +414,31 @@ impl DiffReport {
                 before: psap_id(old, was.delivered_to()),
                 after: psap_id(new, now.delivered_to()),
                 population: new.population(m.origin),
+                calls: None,
+            });
+        }
+        self.changes.sort_by(|a, b| a.origin.cmp(&b.origin));
+    }
+
+    /// The moves of other kinds of call and time slices, each after its origin's usual call
+    /// (the sort is stable, and they come sorted by origin and calls).
+    fn record_calls_moves(&mut self, old: &Table, oa: &Analysis, new: &Table, na: &Analysis, moves: &[CallsMove]) {
+        let psap_id = |t: &Table, p: Option<u32>| p.map(|p| t.psaps[p as usize].id.clone());
+        let mut seen: HashSet<(u32, &str, Option<u32>, Option<u32>)> = HashSet::new();
+        for m in moves {
+            let (was, now) = (&oa.normal[m.old_class as usize], &na.normal[m.new_class as usize]);
+            let (before, after) = (was.delivered_to(), now.delivered_to());
+            // Branches split finer in one analysis name the same calls more than once.
+            if !seen.insert((m.origin, &m.calls, before, after)) {
+                continue;
+            }
+            self.changes.push(Change {
+                scenario: ScenarioLabel::Normal,
+                origin: new.origins[m.origin as usize].id.to_string(),
+                before: psap_id(old, before),
+                after: psap_id(new, after),
+                population: new.population(m.origin),
+                calls: Some(m.calls.clone()),
             });
         }
         self.changes.sort_by(|a, b| a.origin.cmp(&b.origin));
@@ -433,6 +465,7 @@ impl DiffReport {
                         before: psap.clone(),
                         after: psap,
                         population: t.population(i as u32),
+                        calls: None,
                     };
                     (i as u32, change)
                 })
@@ -471,6 +504,7 @@ impl DiffReport {
                 before: psap_id(old, m.before),
                 after: psap_id(new, m.after),
                 population: new.population(m.origin),
+                calls: None,
             })
             .collect();
         failover.sort_by(|a, b| (&a.scenario, &a.origin).cmp(&(&b.scenario, &b.origin)));

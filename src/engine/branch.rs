@@ -399,6 +399,51 @@ impl Explorer {
     }
 }
 
+/// The branches with those that differ in one call fact only, or in the time only, joined.
+pub fn merged(mut branches: Vec<Branch>) -> Vec<Branch> {
+    loop {
+        let mut joined = None;
+        'find: for i in 0..branches.len() {
+            for j in i + 1..branches.len() {
+                if let Some(b) = join(&branches[i], &branches[j]) {
+                    joined = Some((i, j, b));
+                    break 'find;
+                }
+            }
+        }
+        let Some((i, j, b)) = joined else { return branches };
+        branches.remove(j);
+        branches[i] = b;
+    }
+}
+
+fn join(x: &Branch, y: &Branch) -> Option<Branch> {
+    // The first answer of the ECRF is what every call gets outside an overlap: only the
+    // others tell branches apart in words (a branch that asked and one that did not agree).
+    let told = |b: &Branch| -> Vec<(u8, u16)> { b.answers.iter().copied().filter(|&(_, a)| a > 0).collect() };
+    if told(x) != told(y) {
+        return None;
+    }
+    if x.facts == y.facts {
+        return Some(Branch {
+            clock: x.clock.union(&y.clock),
+            ..x.clone()
+        });
+    }
+    if x.clock != y.clock || x.facts.len() != y.facts.len() {
+        return None;
+    }
+    let differ: Vec<usize> = (0..x.facts.len()).filter(|&k| x.facts[k] != y.facts[k]).collect();
+    match differ.as_slice() {
+        [k] if x.facts[*k].0 == y.facts[*k].0 => {
+            let mut out = x.clone();
+            out.facts.remove(*k);
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ mod evaluate;
 mod policy;
 
 pub use answers::{Answers, service_index};
-pub use branch::{Branch, Clock, Explorer, Facts, MAX_BRANCHES, WEEK};
+pub use branch::{Branch, Clock, Explorer, Facts, MAX_BRANCHES, WEEK, merged};
 pub use conditions::Conditions;
 pub use evaluate::RuleUse;
 pub use policy::{CompiledPolicy, Invocation, PolicyNet};

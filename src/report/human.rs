@@ -459,11 +459,15 @@ pub fn moved_traffic(d: &crate::diff::DiffReport) -> String {
             super::plural(m.origins, "origin"),
             thousands(m.population)
         ));
-        for (before, after, n, p, first) in &m.groups {
+        for g in &m.groups {
             text.push_str(&format!(
-                "  {before} -> {after}: {}, population {} ({first})\n",
-                super::plural(*n, "origin"),
-                thousands(*p)
+                "  {} -> {}{}: {}, population {} ({})\n",
+                g.before,
+                g.after,
+                g.calls_phrase(),
+                super::plural(g.origins, "origin"),
+                thousands(g.population),
+                g.first
             ));
         }
         text.push('\n');

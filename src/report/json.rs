@@ -80,7 +80,14 @@ pub fn render(out: &super::Output<'_>) -> String {
         doc["changes"] = d
             .changes
             .iter()
-            .map(|c| json!({ "scenario": c.scenario.to_string(), "origin": c.origin, "before": c.before, "after": c.after, "population": c.population }))
+            .map(|c| {
+                let mut change = json!({ "scenario": c.scenario.to_string(), "origin": c.origin, "before": c.before, "after": c.after, "population": c.population });
+                // Only a kind of call other than the usual one is named (SPEC §9).
+                if let Some(calls) = &c.calls {
+                    change["calls"] = json!(calls);
+                }
+                change
+            })
             .collect();
         let one_sided = |list: &[crate::diff::Change]| -> Value {
             list.iter()

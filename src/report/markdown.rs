@@ -165,13 +165,16 @@ pub fn render(out: &Output<'_>) -> String {
                 thousands(m.origins as u64),
                 thousands(m.population)
             );
-            for (b, a, n, p, first) in &m.groups {
+            for g in &m.groups {
                 let _ = writeln!(
                     md,
-                    "| `{b}` | `{a}` | {} | {} | {} |",
-                    thousands(*n as u64),
-                    thousands(*p),
-                    cell(first)
+                    "| `{}` | `{}`{} | {} | {} | {} |",
+                    g.before,
+                    g.after,
+                    cell(&g.calls_phrase()),
+                    thousands(g.origins as u64),
+                    thousands(g.population),
+                    cell(&g.first)
                 );
             }
             md.push('\n');

@@ -26,22 +26,26 @@ use crate::diff::DiffReport;
 use crate::finding::ScenarioLabel;
 use crate::model::{Loc, Table};
 
-/// Moves grouped by (before, after): (origins, population, first origin ids).
-/// (scenario, PSAP before, PSAP after).
-type MoveKey = (ScenarioLabel, String, String);
+/// Moves grouped by (scenario, kind of call, PSAP before, PSAP after): (origins, population,
+/// first origin ids). The usual call (no kind named) comes first.
+type MoveKey = (ScenarioLabel, Option<String>, String, String);
 
-pub fn grouped_moves(d: &DiffReport) -> BTreeMap<MoveKey, (usize, u64, String)> {
-    let mut by: BTreeMap<MoveKey, (usize, u64, Vec<&str>)> = BTreeMap::new();
+/// Every change of a diff, with how it names a side without a PSAP.
+fn sided_changes(d: &DiffReport) -> impl Iterator<Item = (&crate::diff::Change, &'static str, &'static str)> {
     // Origins in one table only are moves from or to no PSAP, said as such.
-    let sides = d
-        .changes
+    d.changes
         .iter()
         .map(|c| (c, "(lost)", "(lost)"))
         .chain(d.removed_origins.iter().map(|c| (c, "(lost)", "(origin removed)")))
-        .chain(d.added_origins.iter().map(|c| (c, "(origin added)", "(lost)")));
-    for (c, lost_before, lost_after) in sides {
+        .chain(d.added_origins.iter().map(|c| (c, "(origin added)", "(lost)")))
+}
+
+pub fn grouped_moves(d: &DiffReport) -> BTreeMap<MoveKey, (usize, u64, String)> {
+    let mut by: BTreeMap<MoveKey, (usize, u64, Vec<&str>)> = BTreeMap::new();
+    for (c, lost_before, lost_after) in sided_changes(d) {
         let key = (
             c.scenario.clone(),
+            c.calls.clone(),
             c.before.clone().unwrap_or_else(|| lost_before.into()),
             c.after.clone().unwrap_or_else(|| lost_after.into()),
         );
@@ -61,10 +65,11 @@ pub fn grouped_moves(d: &DiffReport) -> BTreeMap<MoveKey, (usize, u64, String)> 
 }
 
 /// The moves of a diff by scenario: normal first, then each failure; per scenario the count,
-/// population and the (before, after) groups.
+/// population and the (before, after) groups. An origin whose usual call and other kinds of
+/// call move is counted once.
 pub fn moves_by_scenario(d: &DiffReport) -> Vec<MovesIn> {
     let mut out: Vec<MovesIn> = Vec::new();
-    for ((scenario, before, after), (n, p, first)) in grouped_moves(d) {
+    for ((scenario, calls, before, after), (n, p, first)) in grouped_moves(d) {
         if out.last().is_none_or(|m| m.scenario != scenario) {
             out.push(MovesIn {
                 scenario: scenario.clone(),
@@ -74,13 +79,28 @@ pub fn moves_by_scenario(d: &DiffReport) -> Vec<MovesIn> {
             });
         }
         let m = out.last_mut().expect("just pushed");
-        m.origins += n;
-        m.population += p;
-        m.groups.push((before, after, n, p, first));
+        m.groups.push(MoveGroup {
+            calls,
+            before,
+            after,
+            origins: n,
+            population: p,
+            first,
+        });
+    }
+    let mut seen: std::collections::HashSet<(&ScenarioLabel, &str)> = std::collections::HashSet::new();
+    for (c, _, _) in sided_changes(d) {
+        if seen.insert((&c.scenario, &c.origin)) {
+            let m = out
+                .iter_mut()
+                .find(|m| m.scenario == c.scenario)
+                .expect("grouped above");
+            m.origins += 1;
+            m.population += c.population;
+        }
     }
     out
 }
-
 /// How many origins a diff moves in any way — normally, in some failure, or by a boundary —
 /// each counted once however many scenarios move it.
 pub fn moved_origins(d: &DiffReport) -> usize {
@@ -108,8 +128,26 @@ pub struct MovesIn {
     pub scenario: ScenarioLabel,
     pub origins: usize,
     pub population: u64,
-    /// (before, after, origins, population, a few origin ids).
-    pub groups: Vec<(String, String, usize, u64, String)>,
+    pub groups: Vec<MoveGroup>,
+}
+
+/// The origins of one scenario whose calls move from one PSAP to the same other.
+pub struct MoveGroup {
+    /// The kind of call or time slice, when not the usual call (SPEC §9).
+    pub calls: Option<String>,
+    pub before: String,
+    pub after: String,
+    pub origins: usize,
+    pub population: u64,
+    /// A few origin ids.
+    pub first: String,
+}
+
+impl MoveGroup {
+    /// " (calls with SdpOffer rtt=true)" after the PSAPs; empty for the usual call.
+    pub fn calls_phrase(&self) -> String {
+        self.calls.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
+    }
 }
 
 impl MovesIn {

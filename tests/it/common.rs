@@ -134,3 +134,17 @@ pub(crate) fn git(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&ok.stderr)
     );
 }
+
+/// A copy of the tree `from` into `to` (which exists).
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}

@@ -327,7 +327,7 @@ var b=p.getBBox();x0=Math.min(x0,b.x);x1=Math.max(x1,b.x+b.width);});return Stri
         Some(("simulate-national.png", 4000)),
     );
     let changed = tempfile::tempdir().unwrap();
-    copy_tree(national.path(), changed.path());
+    common::copy_tree(national.path(), changed.path());
     let co = changed.path().join("co.yaml");
     let text = std::fs::read_to_string(&co).unwrap();
     let edited = text.replacen(
@@ -348,19 +348,6 @@ var b=p.getBBox();x0=Math.min(x0,b.x);x1=Math.max(x1,b.x+b.width);});return Stri
         &format!("{findings} findings graph map"),
         Some(("diff-national.png", 4000)),
     );
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// Two PSAP areas (the location-misroute fixture's): r1 carries one of a-911's two located

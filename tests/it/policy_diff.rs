@@ -7,7 +7,7 @@ use std::path::Path;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{git, run_in};
+use crate::common::{copy_tree, git, run, run_in};
 use crate::policy_routing::{A, B, doc, write_table};
 
 type Docs = Vec<(&'static str, Value)>;
@@ -388,4 +388,132 @@ fn diff_base_never_follows_a_link_among_the_policies() {
     assert!(fixed.contains("elsewhere.json is outside the table's root"), "{fixed}");
     // The other policies at the base were read (read ahead, in one git process): no move.
     assert_eq!(moves(&report), []);
+}
+
+const KANSAS: &str = "examples/kansas-policy/kansas-policy.yaml";
+
+/// `diff` of the Kansas example against a copy with `edit` applied to Harper's next-hop
+/// policy (its rules: nn-rtt 500, nn-night 400, nn-down 300, nn-full 200, nn-active 100).
+fn kansas_diff(edit: impl FnOnce(&mut Vec<Value>), format: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(Path::new("examples/kansas-policy"), dir.path());
+    let harper = dir.path().join("policies/next-hop/harper-911.json");
+    let mut policy: Value = serde_json::from_str(&std::fs::read_to_string(&harper).unwrap()).unwrap();
+    edit(policy["policyRules"].as_array_mut().unwrap());
+    std::fs::write(&harper, serde_json::to_string_pretty(&policy).unwrap()).unwrap();
+    let new = dir.path().join("kansas-policy.yaml");
+    // A date inside every time window of the store.
+    let args = [
+        "diff",
+        KANSAS,
+        new.to_str().unwrap(),
+        "--date",
+        "2026-06-01",
+        "--format",
+        format,
+    ];
+    let (code, out, err) = run(&args);
+    assert!(code < 2, "{err}");
+    out
+}
+
+fn rule<'a>(rules: &'a mut [Value], id: &str) -> &'a mut Value {
+    rules.iter_mut().find(|r| r["id"] == id).unwrap()
+}
+
+/// (calls, before, after, origins) of each normal move, one line per kind of call.
+fn calls_moves(report: &Value) -> Vec<(String, String, String, Vec<String>)> {
+    let mut out: Vec<(String, String, String, Vec<String>)> = Vec::new();
+    for c in report["changes"].as_array().unwrap() {
+        assert_eq!(c["scenario"], "normal", "{c}");
+        let key = (
+            c["calls"].as_str().unwrap_or("the usual call").to_string(),
+            c["before"].as_str().unwrap().to_string(),
+            c["after"].as_str().unwrap().to_string(),
+        );
+        let origin = c["origin"].as_str().unwrap().to_string();
+        match out.iter_mut().find(|m| (&m.0, &m.1, &m.2) == (&key.0, &key.1, &key.2)) {
+            Some(m) => m.3.push(origin),
+            None => out.push((key.0, key.1, key.2, vec![origin])),
+        }
+    }
+    out.sort();
+    out
+}
+
+fn harper_origins() -> Vec<String> {
+    ["cs-harper-01", "esz-800", "esz-801"].map(String::from).to_vec()
+}
+
+#[test]
+fn a_priority_swap_moves_the_rtt_and_night_calls_it_no_longer_diverts() {
+    // nn-active above nn-rtt and nn-night: a staffed harper-911 now takes every call, its
+    // RTT and weekend-night calls no longer go to sedgwick-911. Its usual call stays.
+    let swap = |rules: &mut Vec<Value>| {
+        rule(rules, "nn-rtt")["priority"] = json!(100);
+        rule(rules, "nn-active")["priority"] = json!(500);
+    };
+    let report: Value = serde_json::from_str(&kansas_diff(swap, "json")).unwrap();
+    let to_harper = |calls: &str| {
+        (
+            calls.to_string(),
+            "sedgwick-911".to_string(),
+            "harper-911".to_string(),
+            harper_origins(),
+        )
+    };
+    assert_eq!(
+        calls_moves(&report),
+        [
+            to_harper("at Sat–Sun 00:00–08:00"),
+            to_harper("calls with SdpOffer rtt=true, at Mon 00:00–Fri 24:00; Sat–Sun 08:00–24:00"),
+        ],
+        "{report:#}"
+    );
+    let human = kansas_diff(swap, "human");
+    assert!(
+        human.starts_with(
+            "Moved traffic: 3 origins (population 5,436)\n  sedgwick-911 -> harper-911 (at Sat–Sun 00:00–08:00): 3 origins"
+        ),
+        "{human}"
+    );
+    let markdown = kansas_diff(swap, "markdown");
+    assert!(
+        markdown.contains("| `sedgwick-911` | `harper-911` \\(at Sat–Sun 00:00–08:00\\) | 3 |"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn a_night_window_ending_earlier_moves_only_the_hour_it_gave_up() {
+    let earlier = |rules: &mut Vec<Value>| {
+        rule(rules, "nn-night")["conditions"][0]["timeEnd"] = json!("07:00:00");
+    };
+    let report: Value = serde_json::from_str(&kansas_diff(earlier, "json")).unwrap();
+    // RTT calls went to sedgwick-911 at that hour anyway: only the others move.
+    assert_eq!(
+        calls_moves(&report),
+        [(
+            "calls with SdpOffer rtt=false, at Sat–Sun 07:00–08:00".to_string(),
+            "sedgwick-911".to_string(),
+            "harper-911".to_string(),
+            harper_origins()
+        )],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn rules_reordered_or_renamed_without_effect_move_nothing() {
+    let no_effect = |rules: &mut Vec<Value>| {
+        rules.reverse();
+        rule(rules, "nn-rtt")["id"] = json!("nn-real-time-text");
+    };
+    let report: Value = serde_json::from_str(&kansas_diff(no_effect, "json")).unwrap();
+    assert_eq!(calls_moves(&report), [], "{report:#}");
+    let human = kansas_diff(no_effect, "human");
+    assert!(
+        human.starts_with("No origin's calls move: every origin reaches the same PSAP as before."),
+        "{human}"
+    );
 }

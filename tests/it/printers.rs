@@ -139,6 +139,7 @@ fn diff_report() -> DiffReport {
             before: Some("psap-a".into()),
             after: Some("psap-b".into()),
             population: 7000,
+            calls: None,
         }],
         fixed: vec![Fixed {
             rule: "black-hole",

@@ -144,15 +144,16 @@ fn change(d: &crate::diff::DiffReport) -> String {
             crate::finding::plural(m.origins, "origin"),
             thousands(m.population)
         );
-        for (before, after, n, p, first) in &m.groups {
+        for g in &m.groups {
             let _ = write!(
                 s,
-                "<tr><td><code>{}</code></td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                esc(before),
-                esc(after),
-                thousands(*n as u64),
-                thousands(*p),
-                esc(first)
+                "<tr><td><code>{}</code></td><td><code>{}</code>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                esc(&g.before),
+                esc(&g.after),
+                esc(&g.calls_phrase()),
+                thousands(g.origins as u64),
+                thousands(g.population),
+                esc(&g.first)
             );
         }
         s.push_str("</tbody></table>");
