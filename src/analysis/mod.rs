@@ -16,7 +16,7 @@ mod classes;
 pub use branches::Exploration;
 pub use classes::route_classes;
 
-use crate::engine::{Branch, Conditions, Disposition, Facts, PolicyNet, RuleUse, Trace, Walker, merged};
+use crate::engine::{Branch, Conditions, Disposition, PolicyNet, RuleUse, Trace, Walker, merged};
 use crate::finding::ScenarioLabel;
 use crate::model::{Element, Node, Table};
 
@@ -498,19 +498,22 @@ pub fn moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<Move
 }
 
 /// Calls of an origin other than its usual call — a kind of call, a time slice, an overlap's
-/// answer (SPEC §9) — that end at another PSAP under normal conditions after a change.
+/// answer (SPEC §9) — that end at another PSAP after a change: under normal conditions, or
+/// only when a failure domain is down.
 #[derive(Debug, Clone)]
 pub struct CallsMove {
+    /// The failure domain, by name; None under normal conditions.
+    pub domain: Option<String>,
     /// Index in the new table.
     pub origin: u32,
-    /// The classes (branches) whose common calls move, in the old analysis and the new one.
-    pub old_class: u32,
-    pub new_class: u32,
+    /// PSAP indices in the old and the new table (None: lost or looping).
+    pub before: Option<u32>,
+    pub after: Option<u32>,
     /// Which calls move, as findings name branches: "calls with SdpOffer rtt=true".
     pub calls: String,
 }
 
-/// (old class, new class, the calls of both that move, in words).
+/// (old class, new class, the calls of both) of a pair of branches whose calls move.
 type MovedCalls = (u32, u32, String);
 
 /// The classes of each group of origins, one per branch (SPEC §9), by the group's shared
@@ -572,123 +575,233 @@ impl FactMap {
     }
 }
 
-/// The moves of every kind of call and time slice but the usual call (which [`moves`]
-/// reports): for each origin, each old branch and new branch that can be the same call
-/// (their facts agree, their clocks meet, their boundary answers agree) and deliver to
-/// different PSAPs. In new-table order, then by the calls' words.
-pub fn calls_moves(
-    old: &Table,
-    (oa, onet): (&Analysis, Option<&PolicyNet<'_>>),
-    new: &Table,
-    (na, nnet): (&Analysis, Option<&PolicyNet<'_>>),
-) -> Vec<CallsMove> {
-    // Branches are named in the new policies' terms, or the old ones' when only they route.
-    let Some(words_net) = nnet.or(onet) else {
-        return Vec::new(); // no policy on either side: every origin's calls are its usual call
-    };
-    let map = FactMap::new(onet, nnet);
-    let old_class = class_by_id(old, oa);
-    let (old_groups, new_groups) = (branch_classes(oa), branch_classes(na));
-    let mut out = Vec::new();
-    for c in 0..na.classes.len() as u32 {
-        let new_group = group_of(&new_groups, na, c);
-        if new_group[0] != c {
-            continue; // each group once, at its first class
+/// Both analyses of a change with their policies, to pair their branches.
+pub struct Pairing<'x> {
+    old: &'x Table,
+    oa: &'x Analysis,
+    new: &'x Table,
+    na: &'x Analysis,
+    /// Branches are named in the new policies' terms, or the old ones' when only they route.
+    words: &'x PolicyNet<'x>,
+    new_has_net: bool,
+    map: FactMap,
+    old_class: ClassById<'x>,
+    new_class: Vec<u32>,
+    old_groups: HashMap<*const [u32], Vec<u32>>,
+    new_groups: HashMap<*const [u32], Vec<u32>>,
+}
+
+/// How a pair's calls end in the scenario compared: (in the old analysis, in the new one).
+type Ends<'e> = dyn Fn(u32, u32) -> (&'e Disposition, &'e Disposition) + 'e;
+
+impl<'x> Pairing<'x> {
+    /// None when no policy routes either table: every origin's calls are its usual call.
+    pub fn new(
+        old: &'x Table,
+        (oa, onet): (&'x Analysis, Option<&'x PolicyNet<'x>>),
+        new: &'x Table,
+        (na, nnet): (&'x Analysis, Option<&'x PolicyNet<'x>>),
+    ) -> Option<Pairing<'x>> {
+        Some(Pairing {
+            old,
+            oa,
+            new,
+            na,
+            words: nnet.or(onet)?,
+            new_has_net: nnet.is_some(),
+            map: FactMap::new(onet, nnet),
+            old_class: class_by_id(old, oa),
+            new_class: na.class_of_origins(new.origins.len()),
+            old_groups: branch_classes(oa),
+            new_groups: branch_classes(na),
+        })
+    }
+
+    /// The moves under normal conditions of every kind of call and time slice but the usual
+    /// call (which [`moves`] reports), in new-table order, then by the calls' words.
+    pub fn moves(&self) -> Vec<CallsMove> {
+        let normal = |i: u32, j: u32| (&self.oa.normal[i as usize].end, &self.na.normal[j as usize].end);
+        let mut out = self.moved(0..self.new.origins.len() as u32, None, &normal, &|_, _| false);
+        out.sort_by(|a, b| (a.origin, &a.calls).cmp(&(b.origin, &b.calls)));
+        out
+    }
+
+    /// The failover moves of every kind of call but the usual one (which [`failover_moves`]
+    /// reports): calls whose PSAP is the same in both tables normally, and not when the
+    /// domain is down. By domain name, then origin.
+    pub fn failover_moves(&self) -> Vec<CallsMove> {
+        let (old_runs, new_runs) = (failed(self.oa), failed(self.na));
+        let empty = HashMap::new();
+        let mut out = Vec::new();
+        let old_domains: HashSet<&str> = self.oa.domains.iter().map(|d| d.name.as_str()).collect();
+        // A declared domain and an element's own that take down the same elements are one
+        // scenario, named by the first.
+        let mut seen: HashSet<&[Node]> = HashSet::new();
+        for d in self.na.domains.iter().filter(|d| old_domains.contains(d.name.as_str())) {
+            if !seen.insert(&d.members) {
+                continue;
+            }
+            let (old_ends, new_ends) = (
+                old_runs.get(&d.name).unwrap_or(&empty),
+                new_runs.get(&d.name).unwrap_or(&empty),
+            );
+            // Only the classes a failure re-walked in either table can differ from normal.
+            let mut origins: Vec<u32> = self.na.origins_of(new_ends.keys().copied());
+            for o in self.oa.origins_of(old_ends.keys().copied()) {
+                if let Some(Element::Origin(i)) = self.new.lookup(&self.old.origins[o as usize].id) {
+                    origins.push(i);
+                }
+            }
+            origins.sort_unstable();
+            origins.dedup();
+            let in_failure = |i: u32, j: u32| {
+                let (was, now) = (&self.oa.normal[i as usize].end, &self.na.normal[j as usize].end);
+                (
+                    old_ends.get(&i).copied().unwrap_or(was),
+                    new_ends.get(&j).copied().unwrap_or(now),
+                )
+            };
+            // Calls that move normally are normal moves, reported as such.
+            let normal_moves = |i: u32, j: u32| {
+                let (was, now) = (&self.oa.normal[i as usize].end, &self.na.normal[j as usize].end);
+                psap_of(self.old, was) != psap_of(self.new, now)
+            };
+            let mut moved = self.moved(origins, Some(&d.name), &in_failure, &normal_moves);
+            moved.sort_by(|a, b| (a.origin, &a.calls).cmp(&(b.origin, &b.calls)));
+            out.extend(moved);
         }
-        // The pairs of one old group and this new group move the same calls of each origin
-        // of a kind (whose calls' words leave out what every call of that kind is).
-        let mut by_old: HashMap<(u32, crate::model::OriginKind), Vec<MovedCalls>> = HashMap::new();
-        for &o in na.classes[c as usize].origins.iter() {
-            let Some(oc) = old_class.get(&new.origins[o as usize].id) else {
+        out.sort_by(|a, b| a.domain.cmp(&b.domain));
+        out
+    }
+
+    /// The moved calls of `origins` (new-table indices) between the ends of each pair.
+    fn moved(
+        &self,
+        origins: impl IntoIterator<Item = u32>,
+        domain: Option<&String>,
+        ends: &Ends<'_>,
+        skip: &dyn Fn(u32, u32) -> bool,
+    ) -> Vec<CallsMove> {
+        // Origins of one old group, one new group and one kind move the same calls (the
+        // words leave out what every call of the kind is).
+        let mut cache: HashMap<(u32, u32, crate::model::OriginKind), Vec<MovedCalls>> = HashMap::new();
+        let mut out = Vec::new();
+        for o in origins {
+            let (Some(oc), nc) = (
+                self.old_class.get(&self.new.origins[o as usize].id),
+                self.new_class[o as usize],
+            ) else {
                 continue;
             };
-            let kind = new.origins[o as usize].kind;
-            let pairs = by_old.entry((oc, kind)).or_insert_with(|| {
-                let base = Branch {
-                    facts: words_net.base_facts(kind),
-                    ..Branch::default()
-                };
-                moved_branches(
-                    old,
-                    oa,
-                    new,
-                    na,
-                    (group_of(&old_groups, oa, oc), new_group),
-                    (&map, &words_net.facts),
-                    nnet.is_some(),
-                )
-                .into_iter()
-                .map(|(i, j, calls)| {
-                    let words = words_net.branch_words(&calls, &base);
-                    (i, j, if words.is_empty() { "some calls".into() } else { words })
-                })
-                .collect()
-            });
+            if nc == u32::MAX {
+                continue;
+            }
+            let kind = self.new.origins[o as usize].kind;
+            let pairs = cache
+                .entry((oc, nc, kind))
+                .or_insert_with(|| self.pairs(oc, nc, kind, ends, skip));
             for (i, j, calls) in pairs.iter() {
+                let (before, after) = ends(*i, *j);
                 out.push(CallsMove {
+                    domain: domain.cloned(),
                     origin: o,
-                    old_class: *i,
-                    new_class: *j,
+                    before: before.delivered_to(),
+                    after: after.delivered_to(),
                     calls: calls.clone(),
                 });
             }
         }
+        out
     }
-    out.sort_by(|a, b| (a.origin, &a.calls).cmp(&(b.origin, &b.calls)));
-    out
+
+    /// The pairs of branches of an origin in `oc`'s and `nc`'s groups whose calls move, in words.
+    fn pairs(
+        &self,
+        oc: u32,
+        nc: u32,
+        kind: crate::model::OriginKind,
+        ends: &Ends<'_>,
+        skip: &dyn Fn(u32, u32) -> bool,
+    ) -> Vec<MovedCalls> {
+        let (old_group, new_group) = (
+            group_of(&self.old_groups, self.oa, oc),
+            group_of(&self.new_groups, self.na, nc),
+        );
+        if old_group.len() == 1 && new_group.len() == 1 {
+            return Vec::new();
+        }
+        let base = Branch {
+            facts: self.words.base_facts(kind),
+            ..Branch::default()
+        };
+        self.moved_branches(old_group, new_group, ends, skip)
+            .into_iter()
+            .map(|(i, j, calls)| {
+                let words = self.words.branch_words(&calls, &base);
+                (i, j, if words.is_empty() { "some calls".into() } else { words })
+            })
+            .collect()
+    }
+
+    /// (old class, new class, the calls of both) of the branch pairs of one origin that end
+    /// at different PSAPs, but for the pair of usual calls and the calls that move with it.
+    fn moved_branches(
+        &self,
+        old_group: &[u32],
+        new_group: &[u32],
+        ends: &Ends<'_>,
+        skip: &dyn Fn(u32, u32) -> bool,
+    ) -> Vec<(u32, u32, Branch)> {
+        let psaps = |i: u32, j: u32| {
+            let (was, now) = ends(i, j);
+            (psap_of(self.old, was), psap_of(self.new, now))
+        };
+        // Calls that move as the usual call does are its move, already told.
+        let usual = psaps(old_group[0], new_group[0]);
+        let mut out = Vec::new();
+        for &i in old_group {
+            let was = self.map.carry(&self.oa.classes[i as usize].branch, self.new_has_net);
+            for &j in new_group {
+                if self.oa.classes[i as usize].usual && self.na.classes[j as usize].usual {
+                    continue; // the usual call: a move of it is a Move
+                }
+                let now = &self.na.classes[j as usize].branch;
+                let Some(both) = was.meet(now, &self.words.facts) else {
+                    continue;
+                };
+                let (before, after) = psaps(i, j);
+                if before != after && (before, after) != usual && !skip(i, j) {
+                    out.push((i, j, both));
+                }
+            }
+        }
+        // The calls that move between the same PSAPs, joined where they differ in one fact
+        // or the time only: "calls with SdpOffer rtt=true", not one piece per time slice.
+        let mut by_ends: Vec<((u32, u32), Vec<Branch>)> = Vec::new();
+        for (i, j, both) in out {
+            match by_ends.iter_mut().find(|((a, b), _)| psaps(*a, *b) == psaps(i, j)) {
+                Some((_, calls)) => calls.push(both),
+                None => by_ends.push(((i, j), vec![both])),
+            }
+        }
+        by_ends
+            .into_iter()
+            .flat_map(|((i, j), calls)| merged(calls).into_iter().map(move |b| (i, j, b)))
+            .collect()
+    }
 }
 
-/// (old class, new class, the calls of both) of the branch pairs of one origin that deliver
-/// to different PSAPs, but for the pair of usual calls.
-fn moved_branches(
-    old: &Table,
-    oa: &Analysis,
-    new: &Table,
-    na: &Analysis,
-    (old_group, new_group): (&[u32], &[u32]),
-    (map, facts): (&FactMap, &Facts),
-    new_has_net: bool,
-) -> Vec<(u32, u32, Branch)> {
-    if old_group.len() == 1 && new_group.len() == 1 {
-        return Vec::new();
-    }
-    let ends = |i: u32, j: u32| {
-        (
-            psap_of(old, &oa.normal[i as usize].end),
-            psap_of(new, &na.normal[j as usize].end),
-        )
-    };
-    // Calls that move as the usual call does are its move, already told.
-    let usual = ends(old_group[0], new_group[0]);
-    let mut out = Vec::new();
-    for &i in old_group {
-        let was = map.carry(&oa.classes[i as usize].branch, new_has_net);
-        for &j in new_group {
-            if oa.classes[i as usize].usual && na.classes[j as usize].usual {
-                continue; // the usual call: a move of it is a Move
-            }
-            let now = &na.classes[j as usize].branch;
-            let Some(both) = was.meet(now, facts) else {
-                continue;
-            };
-            let (before, after) = ends(i, j);
-            if before != after && (before, after) != usual {
-                out.push((i, j, both));
-            }
-        }
-    }
-    // The calls that move between the same PSAPs, joined where they differ in one fact or
-    // the time only: "calls with SdpOffer rtt=true", not one piece per time slice.
-    let mut by_ends: Vec<((u32, u32), Vec<Branch>)> = Vec::new();
-    for (i, j, both) in out {
-        match by_ends.iter_mut().find(|((a, b), _)| ends(*a, *b) == ends(i, j)) {
-            Some((_, calls)) => calls.push(both),
-            None => by_ends.push(((i, j), vec![both])),
-        }
-    }
-    by_ends
-        .into_iter()
-        .flat_map(|((i, j), calls)| merged(calls).into_iter().map(move |b| (i, j, b)))
+/// Each failure domain's run, by name: the classes it re-walked and how they ended.
+fn failed(a: &Analysis) -> HashMap<String, HashMap<u32, &Disposition>> {
+    a.runs
+        .iter()
+        .filter_map(|run| match run.scenario {
+            Scenario::Fail(d) => Some((
+                a.domains[d].name.clone(),
+                run.ends.iter().map(|(c, e)| (*c, e)).collect(),
+            )),
+            _ => None,
+        })
         .collect()
 }
 
@@ -710,18 +823,6 @@ pub struct FailoverMove {
 pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<FailoverMove> {
     let old_class = class_by_id(old, oa);
     let new_class = na.class_of_origins(new.origins.len());
-    fn failed(a: &Analysis) -> HashMap<String, HashMap<u32, &Disposition>> {
-        a.runs
-            .iter()
-            .filter_map(|run| match run.scenario {
-                Scenario::Fail(d) => Some((
-                    a.domains[d].name.clone(),
-                    run.ends.iter().map(|(c, e)| (*c, e)).collect(),
-                )),
-                _ => None,
-            })
-            .collect()
-    }
     let (old_runs, new_runs) = (failed(oa), failed(na));
     let old_domains: HashSet<&str> = oa.domains.iter().map(|d| d.name.as_str()).collect();
     let empty = HashMap::new();

@@ -7,7 +7,7 @@ mod texts;
 
 use std::collections::HashSet;
 
-use crate::analysis::{Analysis, CallsMove, FailoverMove, Move};
+use crate::analysis::{Analysis, CallsMove, FailoverMove, Move, Pairing};
 use crate::check::{Report, apply_levels, check, sort, summarise};
 use crate::engine::Trace;
 use crate::finding::{Gate, Identity, Levels, Novelty, ScenarioLabel};
@@ -256,11 +256,14 @@ pub fn diff(before: &Before, new: &Loaded, settings: &Settings, levels: &Levels,
         out.record_moves(&old.table, oa, &new.table, na, &moves);
         let net = crate::check::policy_net(&new.table, &settings.today, new_coverage.as_ref());
         let old_net = crate::check::policy_net(&old.table, &settings.today, old_coverage.as_ref());
-        let calls = crate::analysis::calls_moves(&old.table, (oa, old_net.as_ref()), &new.table, (na, net.as_ref()));
-        out.record_calls_moves(&old.table, oa, &new.table, na, &calls);
+        let pairing = Pairing::new(&old.table, (oa, old_net.as_ref()), &new.table, (na, net.as_ref()));
+        let calls = pairing.as_ref().map(Pairing::moves).unwrap_or_default();
+        out.record_calls_moves(&old.table, &new.table, &calls);
         let (removed, added) = out.record_one_sided(&old.table, oa, &new.table, na);
         let failover = crate::analysis::failover_moves(&old.table, oa, &new.table, na);
         out.record_failover(&old.table, &new.table, &failover);
+        let calls_failover = pairing.as_ref().map(Pairing::failover_moves).unwrap_or_default();
+        out.record_calls_moves(&old.table, &new.table, &calls_failover);
         let broken = crate::check::broken_elements(&new.problems);
         let cx = Context {
             table: &new.table,
@@ -421,27 +424,30 @@ impl DiffReport {
     }
 
     /// The moves of other kinds of call and time slices, each after its origin's usual call
-    /// (the sort is stable, and they come sorted by origin and calls).
-    fn record_calls_moves(&mut self, old: &Table, oa: &Analysis, new: &Table, na: &Analysis, moves: &[CallsMove]) {
+    /// in its scenario (the sort is stable, and they come sorted by origin and calls).
+    fn record_calls_moves(&mut self, old: &Table, new: &Table, moves: &[CallsMove]) {
         let psap_id = |t: &Table, p: Option<u32>| p.map(|p| t.psaps[p as usize].id.clone());
-        let mut seen: HashSet<(u32, &str, Option<u32>, Option<u32>)> = HashSet::new();
+        let mut seen = HashSet::new();
+        let mut changes = Vec::new();
         for m in moves {
-            let (was, now) = (&oa.normal[m.old_class as usize], &na.normal[m.new_class as usize]);
-            let (before, after) = (was.delivered_to(), now.delivered_to());
             // Branches split finer in one analysis name the same calls more than once.
-            if !seen.insert((m.origin, &m.calls, before, after)) {
+            if !seen.insert((&m.domain, m.origin, m.calls.as_str(), m.before, m.after)) {
                 continue;
             }
-            self.changes.push(Change {
-                scenario: ScenarioLabel::Normal,
+            changes.push(Change {
+                scenario: m.domain.clone().map_or(ScenarioLabel::Normal, ScenarioLabel::Fail),
                 origin: new.origins[m.origin as usize].id.to_string(),
-                before: psap_id(old, before),
-                after: psap_id(new, after),
+                before: psap_id(old, m.before),
+                after: psap_id(new, m.after),
                 population: new.population(m.origin),
                 calls: Some(m.calls.clone()),
             });
         }
-        self.changes.sort_by(|a, b| a.origin.cmp(&b.origin));
+        // Normal moves first, then each failure's, as record_failover orders them.
+        self.changes.extend(changes);
+        let normal = |c: &Change| c.scenario != ScenarioLabel::Normal;
+        self.changes
+            .sort_by(|a, b| (normal(a), &a.scenario, &a.origin).cmp(&(normal(b), &b.scenario, &b.origin)));
     }
 
     /// Origins present in only one table, as changes from or to no PSAP; returns their

@@ -421,11 +421,13 @@ fn rule<'a>(rules: &'a mut [Value], id: &str) -> &'a mut Value {
     rules.iter_mut().find(|r| r["id"] == id).unwrap()
 }
 
-/// (calls, before, after, origins) of each normal move, one line per kind of call.
-fn calls_moves(report: &Value) -> Vec<(String, String, String, Vec<String>)> {
+/// (calls, before, after, origins) of each move in `scenario`, one line per kind of call.
+fn calls_moves_in(report: &Value, scenario: &str) -> Vec<(String, String, String, Vec<String>)> {
     let mut out: Vec<(String, String, String, Vec<String>)> = Vec::new();
     for c in report["changes"].as_array().unwrap() {
-        assert_eq!(c["scenario"], "normal", "{c}");
+        if c["scenario"] != scenario {
+            continue;
+        }
         let key = (
             c["calls"].as_str().unwrap_or("the usual call").to_string(),
             c["before"].as_str().unwrap().to_string(),
@@ -439,6 +441,13 @@ fn calls_moves(report: &Value) -> Vec<(String, String, String, Vec<String>)> {
     }
     out.sort();
     out
+}
+
+/// The normal moves; the report has no other.
+fn calls_moves(report: &Value) -> Vec<(String, String, String, Vec<String>)> {
+    let all = report["changes"].as_array().unwrap();
+    assert!(all.iter().all(|c| c["scenario"] == "normal"), "{report:#}");
+    calls_moves_in(report, "normal")
 }
 
 fn harper_origins() -> Vec<String> {
@@ -514,6 +523,41 @@ fn rules_reordered_or_renamed_without_effect_move_nothing() {
     let human = kansas_diff(no_effect, "human");
     assert!(
         human.starts_with("No origin's calls move: every origin reaches the same PSAP as before."),
+        "{human}"
+    );
+}
+
+#[test]
+fn a_failover_rule_raised_above_the_diversions_moves_their_calls_only_in_that_failure() {
+    // nn-down above nn-rtt and nn-night: with harper-911 down, its RTT and weekend-night
+    // calls go to sumner-911 instead of sedgwick-911; nothing moves normally, nor its usual
+    // call in the failure (sumner-911 before and after).
+    let raised = |rules: &mut Vec<Value>| {
+        rule(rules, "nn-down")["priority"] = json!(600);
+    };
+    let report: Value = serde_json::from_str(&kansas_diff(raised, "json")).unwrap();
+    assert_eq!(calls_moves_in(&report, "normal"), [], "{report:#}");
+    let to_sumner = |calls: &str| {
+        (
+            calls.to_string(),
+            "sedgwick-911".to_string(),
+            "sumner-911".to_string(),
+            harper_origins(),
+        )
+    };
+    assert_eq!(
+        calls_moves_in(&report, "fail:harper-911"),
+        [
+            to_sumner("at Sat–Sun 00:00–08:00"),
+            to_sumner("calls with SdpOffer rtt=true, at Mon 00:00–Fri 24:00; Sat–Sun 08:00–24:00"),
+        ],
+        "{report:#}"
+    );
+    let human = kansas_diff(raised, "human");
+    assert!(
+        human.contains(
+            "If harper-911 fails, failover moves: 3 origins (population 5,436)\n  sedgwick-911 -> sumner-911 (at Sat–Sun 00:00–08:00): 3 origins"
+        ),
         "{human}"
     );
 }
