@@ -216,14 +216,6 @@ impl Finding {
         self
     }
 
-    /// Points at the element, rule or default that sent a call on its last hop (`or` for a
-    /// call that made none): in a JWS policy, also at the rule by its JSON pointer.
-    pub fn at_last_hop(mut self, table: &crate::model::Table, hops: &[crate::engine::Hop], or: Loc) -> Self {
-        self.location = Some(hops.last().map_or(or, |h| h.loc));
-        self.pointer = hops.last().and_then(|h| h.payload_pointer(table));
-        self
-    }
-
     pub fn related(mut self, loc: Loc, message: impl Into<String>) -> Self {
         self.related.push(Related {
             loc,

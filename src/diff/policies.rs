@@ -174,5 +174,5 @@ fn label(side: &Side<'_>, pointer: &str) -> String {
 /// A unified diff of two texts, each given with its header label.
 fn unified(old: (&str, &str), new: (&str, &str)) -> String {
     let lines = similar::TextDiff::from_lines(old.1, new.1);
-    super::unified_in_file(&lines, (old.0, 0), (new.0, 0))
+    super::texts::unified_in_file(&lines, (old.0, 0), (new.0, 0))
 }

@@ -4,12 +4,14 @@
 //! differ are read again for their text.
 //!
 //! An element's text is its key line and the lines below it indented deeper (comments and
-//! blank lines inside included, trailing blank lines not).
+//! blank lines inside included, trailing blank lines not). The elements whose text differs
+//! are shown as unified diffs, at their lines in the files.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::Hasher as _;
 
-use crate::model::{Element, Table};
+use super::ElementEdit;
+use crate::model::{Element, Loc, Table};
 
 /// What an element's text is summed up as: a hash of its lines and their length.
 pub(super) type Digest = u64;
@@ -216,6 +218,116 @@ pub(super) fn texts(table: &Table, elements: &HashSet<Element>) -> HashMap<Eleme
         },
     );
     texts
+}
+
+/// Unified diffs of every element whose YAML differs (added and removed ones too).
+pub(super) fn element_edits(old: &Table, old_sums: &Digests, new: &Table) -> Vec<ElementEdit> {
+    // Hashes first, a file at a time; the text only of the elements whose hashes differ.
+    let new_sums = digests(new);
+    // Every id of the new table, then those only the old one has.
+    let both = new.elements().map(|(id, n)| (id, old.lookup(id), Some(n)));
+    let removed = old
+        .elements()
+        .filter(|(id, _)| new.lookup(id).is_none())
+        .map(|(id, o)| (id, Some(o), None));
+    let changed: Vec<(&str, Option<Element>, Option<Element>)> = both
+        .chain(removed)
+        .filter(|(_, o, n)| o.and_then(|e| old_sums.get(e)) != n.and_then(|e| new_sums.get(e)))
+        .collect();
+    drop(new_sums);
+    let (old_texts, new_texts) = (
+        texts(old, &changed.iter().filter_map(|c| c.1).collect()),
+        texts(new, &changed.iter().filter_map(|c| c.2).collect()),
+    );
+    let mut edits = Vec::new();
+    for (id, o, n) in changed {
+        let before = o.and_then(|e| old_texts.get(&e)).map_or("", String::as_str);
+        let after = n.and_then(|e| new_texts.get(&e)).map_or("", String::as_str);
+        if before == after {
+            continue;
+        }
+        let path = |t: &Table, e: Option<Element>| {
+            e.map_or("/dev/null".to_string(), |e| {
+                t.files[t.element_loc(e).file as usize].path.clone()
+            })
+        };
+        let first_line = |t: &Table, e: Option<Element>| e.map_or(0, |e| t.element_loc(e).line as usize - 1);
+        let text_diff = similar::TextDiff::from_lines(before, after);
+        let unified = unified_in_file(
+            &text_diff,
+            (&path(old, o), first_line(old, o)),
+            (&path(new, n), first_line(new, n)),
+        );
+        let element = n.or(o).expect("in one of the tables");
+        let loc = n.map(|e| new.element_loc(e));
+        let lines = loc.map(|l| (l.line, l.line + after.lines().count().max(1) as u32 - 1));
+        // The first line of the new text that the change wrote (inserted or replaced).
+        let changed_at = loc.and_then(|l| {
+            text_diff.ops().iter().find_map(|op| match op.tag() {
+                similar::DiffTag::Insert | similar::DiffTag::Replace => Some(Loc {
+                    file: l.file,
+                    line: l.line + op.new_range().start as u32,
+                    col: 1,
+                }),
+                _ => None,
+            })
+        });
+        edits.push(ElementEdit {
+            id: id.to_string(),
+            kind: element.kind_name(),
+            loc,
+            lines,
+            changed_at,
+            unified,
+        });
+    }
+    edits.sort_by(|a, b| {
+        (a.loc.is_none(), a.loc)
+            .cmp(&(b.loc.is_none(), b.loc))
+            .then(a.id.cmp(&b.id))
+    });
+    edits
+}
+
+/// A unified diff of an element's text whose hunk headers count the lines of the file the
+/// element sits in (it starts after `skip` lines), so a reader finds the edit where it is.
+pub(super) fn unified_in_file(diff: &similar::TextDiff<'_, '_, str>, old: (&str, usize), new: (&str, usize)) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!("--- {}\n+++ {}\n", old.0, new.0);
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        let ops = hunk.ops();
+        let (Some(first), Some(last)) = (ops.first(), ops.last()) else {
+            continue;
+        };
+        let range = |start: usize, end: usize, skip: usize| {
+            let len = end - start;
+            // An empty range names the line before it, as diff does.
+            let at = if len == 0 { start + skip } else { start + skip + 1 };
+            if len == 1 {
+                at.to_string()
+            } else {
+                format!("{at},{len}")
+            }
+        };
+        let (o, n) = (
+            range(first.old_range().start, last.old_range().end, old.1),
+            range(first.new_range().start, last.new_range().end, new.1),
+        );
+        let _ = writeln!(out, "@@ -{o} +{n} @@");
+        for change in hunk.iter_changes() {
+            let sign = match change.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            };
+            let text = change.value();
+            let _ = write!(out, "{sign}{text}");
+            if !text.ends_with('\n') {
+                out.push_str("\n\\ No newline at end of file\n");
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

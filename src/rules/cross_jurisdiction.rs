@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use super::AtLastHop;
 use super::{Finding, Routed, ScenarioLabel, declare_rule};
 
 declare_rule! {

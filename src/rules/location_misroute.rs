@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use super::AtLastHop;
 use super::{Finding, Located, RuleMeta, ScenarioLabel, declare_rule};
 use crate::model::{OriginKind, PsapStatus};
 

@@ -54,6 +54,21 @@ pub use crate::finding::{Finding, Related, RuleMeta, ScenarioLabel, Severity, th
 pub use mapped::{Located, Mapped};
 pub use policy_refs::PolicyRouted;
 
+/// Findings placed where a walk was decided: a rule above the engine's room says how.
+pub(crate) trait AtLastHop {
+    /// Points at the element, rule or default that sent a call on its last hop (`or` for a
+    /// call that made none): in a JWS policy, also at the rule by its JSON pointer.
+    fn at_last_hop(self, table: &Table, hops: &[crate::engine::Hop], or: Loc) -> Self;
+}
+
+impl AtLastHop for Finding {
+    fn at_last_hop(mut self, table: &Table, hops: &[crate::engine::Hop], or: Loc) -> Self {
+        self.location = Some(hops.last().map_or(or, |h| h.loc));
+        self.pointer = hops.last().and_then(|h| h.payload_pointer(table));
+        self
+    }
+}
+
 /// The input a rule reads besides the loaded table: `check` runs a rule only when its input
 /// exists, so no rule opens with a guard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
