@@ -137,6 +137,21 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// How every walk ended: each class under normal conditions, then each scenario's
+    /// re-walked classes (scenario, class, end), read once — a national analysis has millions.
+    pub fn every_end(&self) -> impl Iterator<Item = (Scenario, u32, &Disposition)> {
+        let normal = self
+            .normal
+            .iter()
+            .enumerate()
+            .map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
+        let runs = self
+            .runs
+            .iter()
+            .flat_map(|run| run.ends.iter().map(move |(c, end)| (run.scenario.clone(), *c, end)));
+        normal.chain(runs)
+    }
+
     /// Each origin's route class, by origin index (`u32::MAX` for an origin in none).
     /// An origin whose calls take several branches (SPEC §9) is given its first class.
     pub fn class_of_origins(&self, origins: usize) -> Vec<u32> {

@@ -71,19 +71,10 @@ impl MissingDefault {
 /// Policies whose first evaluation finds no rule holding for some calls, by policy.
 fn fall_through(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(a) = cx.analysis else { return };
-    let normal = a
-        .normal
-        .iter()
-        .enumerate()
-        .map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
-    let runs = a
-        .runs
-        .iter()
-        .flat_map(|run| run.ends.iter().map(move |(c, end)| (run.scenario.clone(), *c, end)));
     // policy → (where, classes, origins, scenarios)
     type Seen = (Loc, Vec<u32>, Vec<u32>, Vec<Scenario>);
     let mut by_policy: BTreeMap<&str, Seen> = BTreeMap::new();
-    for (scenario, c, end) in normal.chain(runs) {
+    for (scenario, c, end) in a.every_end() {
         let Disposition::Lost {
             reason:
                 LostReason::NoRuleHolds {

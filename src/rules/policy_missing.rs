@@ -92,18 +92,8 @@ type Losses = HashMap<(Wanted, PolicyKind, String), Vec<(Scenario, u32, Loc)>>;
 /// Every `NoPolicy` loss: under normal conditions first, then scenario by scenario (read once:
 /// a national analysis has millions of walk ends).
 fn losses_for_want_of_policies(cx: &PolicyRouted<'_>) -> Losses {
-    let a = cx.analysis;
-    let normal = a
-        .normal
-        .iter()
-        .enumerate()
-        .map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
-    let runs = a
-        .runs
-        .iter()
-        .flat_map(|run| run.ends.iter().map(move |(c, end)| (run.scenario.clone(), *c, end)));
     let mut out = Losses::new();
-    for (scenario, class, end) in normal.chain(runs) {
+    for (scenario, class, end) in cx.analysis.every_end() {
         if let Disposition::Lost {
             reason: LostReason::NoPolicy { name, loc, by },
             ..

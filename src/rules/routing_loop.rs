@@ -120,21 +120,14 @@ impl RoutingLoop {
 /// finding per cycle, normal loops apart from failure ones as above.
 fn policy_loops(cx: &Routed<'_>, out: &mut Vec<Finding>) {
     let a = cx.analysis;
-    let normal = a
-        .normal
-        .iter()
-        .enumerate()
-        .map(|(c, t)| (Scenario::Normal, c as u32, &t.end));
-    let runs = a.runs.iter().flat_map(|run| {
-        run.ends
-            .iter()
-            .filter(|(c, _)| a.normal[*c as usize].delivered_to().is_some())
-            .map(move |(c, end)| (run.scenario.clone(), *c, end))
-    });
+    // In a failure, only calls that normally arrive: a normal loop is reported as such.
+    let ends = a
+        .every_end()
+        .filter(|(s, c, _)| *s == Scenario::Normal || a.normal[*c as usize].delivered_to().is_some());
     // (in a failure, the cycle from its first policy by name) → (closing loc, path, scenario, classes)
     type Seen = (Loc, Vec<String>, Scenario, Vec<u32>);
     let mut cycles: BTreeMap<(bool, Vec<String>), Seen> = BTreeMap::new();
-    for (scenario, c, end) in normal.chain(runs) {
+    for (scenario, c, end) in ends {
         let Disposition::Lost {
             reason: LostReason::PolicyLoop { cycle, loc },
             ..
