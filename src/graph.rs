@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::{Action, Condition, Match, Node, PolicyKind, PolicyRule, PolicyStore, Table};
+use crate::model::{Condition, Match, Node, PolicyKind, PolicyRule, PolicyStore, Table};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Vertex {
@@ -139,7 +139,7 @@ fn policy_routes(store: &PolicyStore<'_>, entry: Option<u32>) -> BTreeSet<(Strin
         let rules = &store.policies[policy as usize].rules;
         for (rule, diverts) in rules.iter().zip(diversions(rules)) {
             let diversion = diverted || diverts;
-            let Some(action) = routing_action(rule) else {
+            let Some(action) = rule.routing_action() else {
                 continue;
             };
             let text = |name: &str| action.field(name).and_then(|v| v.value.as_str());
@@ -230,19 +230,11 @@ fn diversions(rules: &[PolicyRule]) -> Vec<bool> {
             continue;
         }
         out[k] = false;
-        if standing.iter().all(|&n| n == Normally::Holds) && routing_action(&rules[k]).is_some() {
+        if standing.iter().all(|&n| n == Normally::Holds) && rules[k].routing_action().is_some() {
             break;
         }
     }
     out
-}
-
-/// The action a rule routes by: its first Route, Busy or InvokePolicy action (SPEC §9); None
-/// for a rule that only notifies or logs.
-fn routing_action(rule: &PolicyRule) -> Option<&Action> {
-    rule.actions
-        .iter()
-        .find(|a| matches!(a.kind.as_str(), "RouteAction" | "BusyAction" | "InvokePolicyAction"))
 }
 
 /// What a rule's match takes, written the same for the same calls whatever the order of its

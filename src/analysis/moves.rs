@@ -206,35 +206,14 @@ impl<'x> Pairing<'x> {
     /// reports): calls whose PSAP is the same in both tables normally, and not when the
     /// domain is down. By domain name, then origin.
     pub fn failover_moves(&self) -> Vec<CallsMove> {
-        let (old_runs, new_runs) = (failed(self.oa), failed(self.na));
-        let empty = HashMap::new();
+        let (runs, empty) = ((failed(self.oa), failed(self.na)), HashMap::new());
         let mut out = Vec::new();
-        let old_domains: HashSet<&str> = self.oa.domains.iter().map(|d| d.name.as_str()).collect();
-        // A declared domain and an element's own that take down the same elements are one
-        // scenario, named by the first.
-        let mut seen: HashSet<&[Node]> = HashSet::new();
-        for d in self.na.domains.iter().filter(|d| old_domains.contains(d.name.as_str())) {
-            if !seen.insert(&d.members) {
-                continue;
-            }
-            let (old_ends, new_ends) = (
-                old_runs.get(&d.name).unwrap_or(&empty),
-                new_runs.get(&d.name).unwrap_or(&empty),
-            );
-            // Only the classes a failure re-walked in either table can differ from normal.
-            let mut origins: Vec<u32> = self.na.origins_of(new_ends.keys().copied());
-            for o in self.oa.origins_of(old_ends.keys().copied()) {
-                if let Some(Element::Origin(i)) = self.new.lookup(&self.old.origins[o as usize].id) {
-                    origins.push(i);
-                }
-            }
-            origins.sort_unstable();
-            origins.dedup();
+        for f in shared_failures(self.old, self.oa, self.new, self.na, &runs, &empty) {
             let in_failure = |i: u32, j: u32| {
                 let (was, now) = (&self.oa.normal[i as usize].end, &self.na.normal[j as usize].end);
                 (
-                    old_ends.get(&i).copied().unwrap_or(was),
-                    new_ends.get(&j).copied().unwrap_or(now),
+                    f.old_ends.get(&i).copied().unwrap_or(was),
+                    f.new_ends.get(&j).copied().unwrap_or(now),
                 )
             };
             // Calls that move normally are normal moves, reported as such.
@@ -242,7 +221,8 @@ impl<'x> Pairing<'x> {
                 let (was, now) = (&self.oa.normal[i as usize].end, &self.na.normal[j as usize].end);
                 psap_of(self.old, was) != psap_of(self.new, now)
             };
-            let mut moved = self.moved(origins, Some(&d.name), &in_failure, &normal_moves);
+            let domain = f.name.to_string();
+            let mut moved = self.moved(f.origins.iter().copied(), Some(&domain), &in_failure, &normal_moves);
             moved.sort_by(|a, b| (a.origin, &a.calls).cmp(&(b.origin, &b.calls)));
             out.extend(moved);
         }
@@ -368,7 +348,9 @@ impl<'x> Pairing<'x> {
 }
 
 /// Each failure domain's run, by name: the classes it re-walked and how they ended.
-fn failed(a: &Analysis) -> HashMap<String, HashMap<u32, &Disposition>> {
+type FailedRuns<'a> = HashMap<String, HashMap<u32, &'a Disposition>>;
+
+fn failed(a: &Analysis) -> FailedRuns<'_> {
     a.runs
         .iter()
         .filter_map(|run| match run.scenario {
@@ -379,6 +361,55 @@ fn failed(a: &Analysis) -> HashMap<String, HashMap<u32, &Disposition>> {
             _ => None,
         })
         .collect()
+}
+
+/// One failure domain of both tables, as a change's failover moves compare it.
+struct SharedFailure<'a> {
+    name: &'a str,
+    /// How the classes each table re-walked in it ended (old analysis, new analysis).
+    old_ends: &'a HashMap<u32, &'a Disposition>,
+    new_ends: &'a HashMap<u32, &'a Disposition>,
+    /// The origins either table re-walked in it, by new-table index, sorted: only they can
+    /// end elsewhere than normally.
+    origins: Vec<u32>,
+}
+
+/// Each failure domain present in both tables, once per set of elements it takes down (a
+/// declared domain and an element's own that take down the same elements are one scenario,
+/// named by the first: declared domains come first), in the new analysis's order.
+fn shared_failures<'a>(
+    old: &Table,
+    oa: &Analysis,
+    new: &Table,
+    na: &'a Analysis,
+    runs: &'a (FailedRuns<'a>, FailedRuns<'a>),
+    empty: &'a HashMap<u32, &'a Disposition>,
+) -> Vec<SharedFailure<'a>> {
+    let old_domains: HashSet<&str> = oa.domains.iter().map(|d| d.name.as_str()).collect();
+    let mut seen: HashSet<&[Node]> = HashSet::new();
+    let mut out = Vec::new();
+    for d in na.domains.iter().filter(|d| old_domains.contains(d.name.as_str())) {
+        if !seen.insert(&d.members) {
+            continue;
+        }
+        let old_ends = runs.0.get(&d.name).unwrap_or(empty);
+        let new_ends = runs.1.get(&d.name).unwrap_or(empty);
+        let mut origins = na.origins_of(new_ends.keys().copied());
+        for o in oa.origins_of(old_ends.keys().copied()) {
+            if let Some(Element::Origin(i)) = new.lookup(&old.origins[o as usize].id) {
+                origins.push(i);
+            }
+        }
+        origins.sort_unstable();
+        origins.dedup();
+        out.push(SharedFailure {
+            name: &d.name,
+            old_ends,
+            new_ends,
+            origins,
+        });
+    }
+    out
 }
 
 /// An origin whose calls end elsewhere after a change only when one failure domain is down:
@@ -399,38 +430,10 @@ pub struct FailoverMove {
 pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) -> Vec<FailoverMove> {
     let old_class = class_by_id(old, oa);
     let new_class = na.class_of_origins(new.origins.len());
-    let (old_runs, new_runs) = (failed(oa), failed(na));
-    let old_domains: HashSet<&str> = oa.domains.iter().map(|d| d.name.as_str()).collect();
-    let empty = HashMap::new();
+    let (runs, empty) = ((failed(oa), failed(na)), HashMap::new());
     let mut out = Vec::new();
-    // A declared domain and an element's own that take down the same elements are one
-    // scenario, named by the first (declared domains come first).
-    let mut seen: HashSet<&[Node]> = HashSet::new();
-    for d in na.domains.iter().filter(|d| old_domains.contains(d.name.as_str())) {
-        if !seen.insert(&d.members) {
-            continue;
-        }
-        let (old_ends, new_ends) = (
-            old_runs.get(&d.name).unwrap_or(&empty),
-            new_runs.get(&d.name).unwrap_or(&empty),
-        );
-        // The origins either table re-walked in this failure, in new-table order.
-        let mut origins: Vec<u32> = new_ends
-            .keys()
-            .filter(|&&c| na.classes[c as usize].usual)
-            .flat_map(|&c| na.classes[c as usize].origins.iter().copied())
-            .collect();
-        #[allow(clippy::iter_over_hash_type, reason = "the origins are sorted below")]
-        for &c in old_ends.keys() {
-            for &o in oa.classes[c as usize].origins.iter() {
-                if let Some(Element::Origin(i)) = new.lookup(&old.origins[o as usize].id) {
-                    origins.push(i);
-                }
-            }
-        }
-        origins.sort_unstable();
-        origins.dedup();
-        for o in origins {
+    for f in shared_failures(old, oa, new, na, &runs, &empty) {
+        for &o in &f.origins {
             let Some(oc) = old_class.get(&new.origins[o as usize].id) else {
                 continue;
             };
@@ -439,11 +442,11 @@ pub fn failover_moves(old: &Table, oa: &Analysis, new: &Table, na: &Analysis) ->
             if psap_of(old, old_normal) != psap_of(new, new_normal) {
                 continue; // a normal move, reported as such
             }
-            let before = old_ends.get(&oc).copied().unwrap_or(old_normal);
-            let after = new_ends.get(&nc).copied().unwrap_or(new_normal);
+            let before = f.old_ends.get(&oc).copied().unwrap_or(old_normal);
+            let after = f.new_ends.get(&nc).copied().unwrap_or(new_normal);
             if psap_of(old, before) != psap_of(new, after) {
                 out.push(FailoverMove {
-                    domain: d.name.clone(),
+                    domain: f.name.to_string(),
                     origin: o,
                     before: before.delivered_to(),
                     after: after.delivered_to(),

@@ -192,6 +192,19 @@ impl Action {
     pub fn field(&self, name: &str) -> Option<&PolicyValue> {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
+
+    /// Whether the action routes the call (Route, Busy, InvokePolicy); Notify and Log do not.
+    pub fn routes(&self) -> bool {
+        matches!(self.kind.as_str(), "RouteAction" | "BusyAction" | "InvokePolicyAction")
+    }
+}
+
+impl PolicyRule {
+    /// The action the rule routes by: its first routing action, as an ESRP runs (SPEC §9);
+    /// None for a rule that only notifies or logs.
+    pub fn routing_action(&self) -> Option<&Action> {
+        self.actions.iter().find(|a| a.routes())
+    }
 }
 
 /// A JSON value with where it is.

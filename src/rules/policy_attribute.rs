@@ -239,11 +239,7 @@ fn check_policy(cx: &Context<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {
 }
 
 fn check_rule(cx: &Context<'_>, s: &Subject<'_>, rule: &PolicyRule, out: &mut Vec<Finding>) {
-    let routing: Vec<_> = rule
-        .actions
-        .iter()
-        .filter(|a| matches!(a.kind.as_str(), "RouteAction" | "BusyAction" | "InvokePolicyAction"))
-        .collect();
+    let routing: Vec<_> = rule.actions.iter().filter(|a| a.routes()).collect();
     if let [_, second, ..] = routing.as_slice() {
         let kinds: Vec<_> = routing.iter().map(|a| a.kind.as_str()).collect();
         let message = format!(

@@ -236,11 +236,7 @@ fn policy_rules(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         for (i, &k) in compiled.order.iter().enumerate() {
             let rule = net.rule(p, k);
-            if !rule
-                .actions
-                .iter()
-                .any(|x| matches!(x.kind.as_str(), "RouteAction" | "BusyAction" | "InvokePolicyAction"))
-            {
+            if rule.routing_action().is_none() {
                 continue;
             }
             // The catch-all at the bottom is the policy's default, kept for calls no table
