@@ -88,19 +88,20 @@ pub fn moves_by_scenario(d: &DiffReport) -> Vec<MovesIn> {
             first,
         });
     }
+    // Counted apart from the groups: one origin may be in several groups of a scenario.
+    let at: std::collections::HashMap<ScenarioLabel, usize> =
+        out.iter().enumerate().map(|(i, m)| (m.scenario.clone(), i)).collect();
     let mut seen: std::collections::HashSet<(&ScenarioLabel, &str)> = std::collections::HashSet::new();
     for (c, _, _) in sided_changes(d) {
         if seen.insert((&c.scenario, &c.origin)) {
-            let m = out
-                .iter_mut()
-                .find(|m| m.scenario == c.scenario)
-                .expect("grouped above");
+            let m = &mut out[at[&c.scenario]];
             m.origins += 1;
             m.population += c.population;
         }
     }
     out
 }
+
 /// How many origins a diff moves in any way — normally, in some failure, or by a boundary —
 /// each counted once however many scenarios move it.
 pub fn moved_origins(d: &DiffReport) -> usize {
