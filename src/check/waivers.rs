@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::finding::{Finding, WaiverNote};
-use crate::model::{Element, Table, UriIndex, Waiver, sip_key};
+use crate::model::{Element, Node, Table, UriIndex, Waiver, sip_key};
 use crate::rules::unused_waiver::UnusedWaiver;
 
 /// Days before its expiry a waiver is announced in the summary.
@@ -94,28 +94,13 @@ impl Features {
 struct PolicyOwners {
     /// Policy and rule names (`<policyType>(<key>)`, `<policy>/<rule id>`) → the element.
     by_name: HashMap<String, Element>,
-    /// Queue URIs (SIP keys) → the router or PSAP; routers first, as routing finds them.
-    queues: HashMap<String, Element>,
+    /// Queue URIs (SIP keys) → the router or PSAP, as routing finds them.
+    queues: HashMap<String, Node>,
 }
 
 impl PolicyOwners {
     fn new(table: &Table) -> Self {
-        let mut queues = HashMap::new();
-        let routers = table
-            .routers
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (&r.queue, Element::Router(i as u32)));
-        let psaps = table
-            .psaps
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (&p.uri, Element::Psap(i as u32)));
-        for (uri, e) in routers.chain(psaps) {
-            if let Some(uri) = uri {
-                queues.entry(sip_key(uri)).or_insert(e);
-            }
-        }
+        let queues = crate::model::queue_index(table);
         let mut by_name = HashMap::new();
         for policy in table.policy_files.iter().flat_map(|f| &f.policies) {
             let Some(&owner) = policy.queue_name.as_deref().and_then(|q| queues.get(&sip_key(q))) else {
@@ -123,9 +108,9 @@ impl PolicyOwners {
             };
             let name = policy.name();
             for rule in &policy.rules {
-                by_name.insert(format!("{name}/{}", rule.id), owner);
+                by_name.insert(format!("{name}/{}", rule.id), owner.into());
             }
-            by_name.insert(name, owner);
+            by_name.insert(name, owner.into());
         }
         PolicyOwners { by_name, queues }
     }
@@ -139,7 +124,7 @@ impl PolicyOwners {
         ["OriginationRoutePolicy(", "NormalNextHopRoutePolicy("]
             .iter()
             .find_map(|prefix| name.strip_prefix(prefix)?.strip_suffix(')'))
-            .and_then(|queue| self.queues.get(&sip_key(queue)).copied())
+            .and_then(|queue| self.queues.get(&sip_key(queue)).map(|&n| n.into()))
     }
 }
 

@@ -24,7 +24,9 @@ pub use policy::{
     ACTION_TYPES, Action, CONDITION_TYPES, Condition, Policy, PolicyFile, PolicyProblem, PolicyRule, PolicySource,
     PolicyValue, Spot,
 };
-pub use policy_store::{PolicyKind, PolicyStore, identity as policy_identity, in_force as policy_in_force};
+pub use policy_store::{
+    PolicyKind, PolicyStore, identity as policy_identity, in_force as policy_in_force, queues as queue_index,
+};
 pub use source::{SourceFile, open_regular, plain_io};
 pub use table::{Expect, IdIndex, Reference, Table};
 
@@ -51,6 +53,15 @@ pub enum Element {
     Router(u32),
     Origin(u32),
     Pool(u32),
+}
+
+impl From<Node> for Element {
+    fn from(node: Node) -> Element {
+        match node {
+            Node::Router(r) => Element::Router(r),
+            Node::Psap(p) => Element::Psap(p),
+        }
+    }
 }
 
 impl Element {

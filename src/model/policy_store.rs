@@ -124,8 +124,9 @@ pub fn in_force(policy: &Policy, today: &str) -> bool {
     }
 }
 
-/// Queue URIs (as SIP keys) to the PSAPs and routers they name; the first declared wins.
-fn queues(table: &Table) -> HashMap<String, Node> {
+/// Queue URIs (as SIP keys) to the routers (by `queue`) and PSAPs (by `uri`) they name; the
+/// first declared wins, routers first. The one place the join is made.
+pub fn queues(table: &Table) -> HashMap<String, Node> {
     let mut out = HashMap::new();
     let psaps = table
         .psaps
